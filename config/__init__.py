@@ -1,0 +1,5 @@
+"""Configuration: environment settings and the shipped domain YAML (agencies, SLA policy, holidays)."""
+
+from config.settings import Settings, get_settings
+
+__all__ = ["Settings", "get_settings"]
