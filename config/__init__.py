@@ -1,4 +1,4 @@
-"""Configuration: environment settings and the shipped domain YAML (agencies, SLA policy, holidays)."""
+"""Configuration: environment settings and the shipped domain YAML (agencies, SLA, holidays)."""
 
 from config.settings import Settings, get_settings
 

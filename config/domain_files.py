@@ -17,14 +17,16 @@ class AgencySpec:
 
 
 def load_agencies(path: Path) -> list[AgencySpec]:
-    """Read ``agencies.yml``; refuse duplicate or malformed codes early, since routing depends on them."""
+    """Read ``agencies.yml``, refusing duplicate or malformed codes: routing depends on them."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     specs: list[AgencySpec] = []
     seen: set[str] = set()
     for item in raw.get("agencies", []):
         code = str(item["code"]).strip()
         if not code.replace("_", "").isalnum() or code != code.lower():
-            raise ValueError(f"{path}: agency code {code!r} must be lower-case letters, digits or _")
+            raise ValueError(
+                f"{path}: agency code {code!r} must be lower-case letters, digits or _"
+            )
         if code in seen:
             raise ValueError(f"{path}: agency code {code!r} appears twice")
         seen.add(code)

@@ -1,0 +1,164 @@
+"""Deadline arithmetic for one report: start, pause, resume and extend a stage's clock, and the
+schedule of reminders, escalations and the auto-close that the sweep will carry out.
+
+All functions mutate the report's deadline columns only; the use cases in ``reports.service``
+decide when to call them and record the events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from escalation.calendar import WorkingCalendar
+from escalation.policy import Audience, SlaPolicy
+from reports.enums import SlaActionKind, Stage
+from reports.models import Report
+
+ONE_SECOND = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledAction:
+    """One thing the sweep must do at ``at``; (stage, cycle, kind, level) is its unique key."""
+
+    at: datetime
+    stage: Stage
+    cycle: int
+    kind: SlaActionKind
+    level: int
+    notify: tuple[Audience, ...]
+
+    @property
+    def key(self) -> tuple[str, int, str, int]:
+        return (self.stage.value, self.cycle, self.kind.value, self.level)
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """The deployment's calendar and policy together: everything deadline code needs."""
+
+    calendar: WorkingCalendar
+    policy: SlaPolicy
+
+    # -- stage clocks -------------------------------------------------------------------------
+
+    def start(self, report: Report, stage: Stage, now: datetime) -> None:
+        """Start a fresh clock for ``stage`` (a new cycle: reminders and escalations start over)."""
+        days = self.policy.for_type(report.type).stage(stage).days
+        self._set_due(report, stage, self.calendar.due(now, days))
+        report.stage_started_at = now
+        report.stage_cycle = (report.stage_cycle or 0) + 1
+        report.escalation_level = 0
+        if stage is Stage.RESPOND:
+            report.extension_days = 0
+        report.paused_stage = report.paused_at = report.paused_days_left = None
+
+    def pause(self, report: Report, stage: Stage, now: datetime) -> None:
+        """Stop the clock while we wait for the citizen, remembering the working days left."""
+        due = self.due_of(report, stage)
+        left = self.calendar.working_days_between(now, due) if due else 0
+        report.paused_stage = stage
+        report.paused_at = now
+        report.paused_days_left = max(left, 0)
+        report.next_sla_at = None
+
+    def resume(self, report: Report, now: datetime) -> Stage:
+        """Restart the paused clock with the working days that were left (at least one)."""
+        stage = report.paused_stage
+        if stage is None:
+            raise ValueError("report is not paused")
+        left = max(report.paused_days_left or 0, 1)
+        self._set_due(report, stage, self.calendar.due(now, left))
+        report.stage_started_at = now
+        report.stage_cycle = (report.stage_cycle or 0) + 1
+        report.escalation_level = 0
+        report.paused_stage = report.paused_at = report.paused_days_left = None
+        return stage
+
+    def extend(self, report: Report, stage: Stage, days: int) -> datetime:
+        """Push the current deadline ``days`` working days later, within the policy's bound."""
+        limit = self.policy.for_type(report.type).max_extension_days
+        if days < 1:
+            raise ValueError("an extension is at least 1 working day")
+        if stage is Stage.RESPOND and report.extension_days + days > limit:
+            raise ValueError(
+                f"the policy allows at most {limit} working days of extension in total; "
+                f"{report.extension_days} already used"
+            )
+        due = self.due_of(report, stage)
+        if due is None:
+            raise ValueError(f"no {stage.value} deadline to extend")
+        new_due = self.calendar.due(due, days)
+        self._set_due(report, stage, new_due)
+        if stage is Stage.RESPOND:
+            report.extension_days += days
+        return new_due
+
+    @staticmethod
+    def due_of(report: Report, stage: Stage) -> datetime | None:
+        return {
+            Stage.VERIFY: report.verify_due_at,
+            Stage.RESPOND: report.response_due_at,
+            Stage.FEEDBACK: report.feedback_due_at,
+        }[stage]
+
+    @staticmethod
+    def _set_due(report: Report, stage: Stage, due: datetime) -> None:
+        if stage is Stage.VERIFY:
+            report.verify_due_at = due
+        elif stage is Stage.RESPOND:
+            report.response_due_at = due
+        else:
+            report.feedback_due_at = due
+
+    # -- what the sweep will do ---------------------------------------------------------------
+
+    def schedule(self, report: Report) -> list[ScheduledAction]:
+        """Every reminder, escalation and auto-close of the running clock, in time order."""
+        stage = report.stage
+        if stage is None or report.paused_stage is not None:
+            return []
+        due = self.due_of(report, stage)
+        if due is None:
+            return []
+        policy = self.policy.for_type(report.type).stage(stage)
+        cycle = report.stage_cycle
+        actions = [
+            ScheduledAction(
+                at=due - timedelta(hours=r.before_hours),
+                stage=stage,
+                cycle=cycle,
+                kind=SlaActionKind.REMINDER,
+                level=i,
+                notify=r.notify,
+            )
+            for i, r in enumerate(policy.reminders, start=1)
+        ]
+        if stage is Stage.FEEDBACK:
+            actions.append(
+                ScheduledAction(due + ONE_SECOND, stage, cycle, SlaActionKind.AUTO_CLOSE, 0, ())
+            )
+        else:
+            actions.extend(
+                ScheduledAction(
+                    at=self.calendar.due(due, step.after_days) + ONE_SECOND,
+                    stage=stage,
+                    cycle=cycle,
+                    kind=SlaActionKind.ESCALATION,
+                    level=step.level,
+                    notify=step.notify,
+                )
+                for step in policy.ladder
+            )
+        return sorted(actions, key=lambda a: (a.at, a.kind != SlaActionKind.REMINDER, a.level))
+
+    def next_action_at(
+        self, report: Report, done: set[tuple[str, int, str, int]]
+    ) -> datetime | None:
+        """When the sweep next has work for this report (the indexed ``next_sla_at`` column)."""
+        pending = [a.at for a in self.schedule(report) if a.key not in done]
+        return min(pending) if pending else None
+
+    def refresh(self, report: Report, done: set[tuple[str, int, str, int]] | None = None) -> None:
+        report.next_sla_at = self.next_action_at(report, done or set())

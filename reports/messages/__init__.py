@@ -1,0 +1,30 @@
+"""Notification texts the domain queues (to citizens and staff), one catalogue per language.
+
+Conversation texts live in ``bot/messages``; these are the messages a transition or a sweep implies,
+rendered once when queued so the outbox holds exactly what will be sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from reports.messages import en, id
+
+CATALOGUES: dict[str, dict[str, str]] = {"id": id.MESSAGES, "en": en.MESSAGES}
+DAYS = {"id": id.DAYS, "en": en.DAYS}
+MONTHS = {"id": id.MONTHS, "en": en.MONTHS}
+
+
+def render(template: str, language: str, **values: object) -> str:
+    catalogue = CATALOGUES.get(language, CATALOGUES["id"])
+    return catalogue[template].format(**values)
+
+
+def format_date(instant: datetime, language: str, tz: ZoneInfo) -> str:
+    """ "Rabu, 25 November 2026" in the deployment's zone, without relying on OS locales."""
+    local = instant.astimezone(tz)
+    lang = language if language in DAYS else "id"
+    return (
+        f"{DAYS[lang][local.weekday()]}, {local.day} {MONTHS[lang][local.month - 1]} {local.year}"
+    )

@@ -1,0 +1,413 @@
+"""Database tables of the domain (SQLAlchemy 2.0 typed mappings)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from reports.enums import (
+    ActorKind,
+    Channel,
+    MessageDirection,
+    MessageKind,
+    OutboxStatus,
+    Privacy,
+    RecipientKind,
+    ReportType,
+    Role,
+    SlaActionKind,
+    Stage,
+    Status,
+)
+from reports.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _enum(enum_cls: type, name: str) -> SAEnum:
+    # Plain VARCHAR without a CHECK: adding a value must not need a type migration.
+    return SAEnum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime]
+
+    identities: Mapped[list[CitizenIdentity]] = relationship(back_populates="citizen")
+
+
+class CitizenIdentity(Base):
+    """One way to reach a citizen: a Telegram chat, a WhatsApp number, a web-chat session."""
+
+    __tablename__ = "citizen_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizens.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    external_id: Mapped[str] = mapped_column(String(120))
+    # WhatsApp's 24-hour rule is counted from the citizen's last inbound message.
+    last_inbound_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    citizen: Mapped[Citizen] = relationship(back_populates="identities")
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    agency: Mapped[Agency | None] = relationship()
+    addresses: Mapped[list[StaffAddress]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan"
+    )
+
+
+class StaffAddress(Base):
+    """Where a staff member wants notifications (reminders, escalations, digests)."""
+
+    __tablename__ = "staff_addresses"
+    __table_args__ = (UniqueConstraint("staff_id", "channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    address: Mapped[str] = mapped_column(String(200))
+
+    staff: Mapped[StaffUser] = relationship(back_populates="addresses")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        # The sweep's only query: "what has SLA work due by now?"; a partial index keeps it small.
+        Index(
+            "ix_reports_next_sla_at",
+            "next_sla_at",
+            postgresql_where=text("next_sla_at IS NOT NULL"),
+            sqlite_where=text("next_sla_at IS NOT NULL"),
+        ),
+        Index("ix_reports_agency_status", "agency_id", "status"),
+        Index("ix_reports_status_verify_due", "status", "verify_due_at"),
+        Index("ix_reports_citizen_created", "citizen_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    type: Mapped[ReportType] = mapped_column(_enum(ReportType, "report_type"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    incident_date: Mapped[date | None] = mapped_column(Date)
+    location_text: Mapped[str | None] = mapped_column(String(500))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    category: Mapped[str | None] = mapped_column(String(120))
+    privacy: Mapped[Privacy] = mapped_column(_enum(Privacy, "privacy"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"))
+
+    # Current deadlines (fixed design: columns recomputed at every transition).
+    verify_due_at: Mapped[datetime | None]
+    response_due_at: Mapped[datetime | None]
+    feedback_due_at: Mapped[datetime | None]
+    stage_started_at: Mapped[datetime | None]
+    stage_cycle: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    next_sla_at: Mapped[datetime | None]
+    paused_stage: Mapped[Stage | None] = mapped_column(_enum(Stage, "stage"))
+    paused_at: Mapped[datetime | None]
+    paused_days_left: Mapped[int | None] = mapped_column(Integer)
+
+    # What the NLU suggested at intake, so the verifier sees it and training can learn from fixes.
+    nlu_type: Mapped[str | None] = mapped_column(String(40))
+    nlu_type_confidence: Mapped[float | None] = mapped_column(Float)
+    nlu_agency_code: Mapped[str | None] = mapped_column(String(40))
+    nlu_agency_confidence: Mapped[float | None] = mapped_column(Float)
+    nlu_suggestions: Mapped[dict[str, Any] | None]
+
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(500))
+
+    agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
+    citizen: Mapped[Citizen] = relationship()
+    events: Mapped[list[ReportEvent]] = relationship(
+        back_populates="report", order_by="ReportEvent.id"
+    )
+    messages: Mapped[list[ReportMessage]] = relationship(
+        back_populates="report", order_by="ReportMessage.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="report")
+    assignments: Mapped[list[AgencyAssignment]] = relationship(
+        back_populates="report", order_by="AgencyAssignment.id"
+    )
+
+    @property
+    def stage(self) -> Stage | None:
+        from reports.enums import STAGE_OF_STATUS
+
+        return STAGE_OF_STATUS.get(self.status)
+
+    @property
+    def current_due_at(self) -> datetime | None:
+        return {
+            Stage.VERIFY: self.verify_due_at,
+            Stage.RESPOND: self.response_due_at,
+            Stage.FEEDBACK: self.feedback_due_at,
+            None: None,
+        }[self.stage]
+
+
+class AgencyAssignment(Base):
+    """Who held a report when: a re-route closes one row and opens the next."""
+
+    __tablename__ = "agency_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    assigned_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str | None] = mapped_column(String(200))
+    working_days_held: Mapped[int | None] = mapped_column(Integer)
+
+    report: Mapped[Report] = relationship(back_populates="assignments")
+    agency: Mapped[Agency] = relationship()
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Null while the citizen is still composing: the conversation links it on submit.
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+    report: Mapped[Report | None] = relationship(back_populates="attachments")
+
+
+class ReportMessage(Base):
+    """The thread between citizen and agency about one report."""
+
+    __tablename__ = "report_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[MessageDirection] = mapped_column(_enum(MessageDirection, "direction"))
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind, "message_kind"))
+    author_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    report: Mapped[Report] = relationship(back_populates="messages")
+    author: Mapped[StaffUser | None] = relationship()
+
+
+class ReportEvent(Base):
+    """Append-only audit log of every transition (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    actor_kind: Mapped[ActorKind] = mapped_column(_enum(ActorKind, "actor_kind"))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    from_status: Mapped[Status | None] = mapped_column(_enum(Status, "status"))
+    to_status: Mapped[Status | None] = mapped_column(_enum(Status, "status"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+    report: Mapped[Report] = relationship(back_populates="events")
+
+
+class SlaAction(Base):
+    """One reminder, escalation or auto-close, performed once: the unique key is the lock."""
+
+    __tablename__ = "sla_actions"
+    __table_args__ = (UniqueConstraint("report_id", "stage", "cycle", "kind", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    stage: Mapped[Stage] = mapped_column(_enum(Stage, "stage"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[SlaActionKind] = mapped_column(_enum(SlaActionKind, "sla_action_kind"))
+    level: Mapped[int] = mapped_column(Integer)
+    scheduled_at: Mapped[datetime]
+    performed_at: Mapped[datetime]
+    # "done", or "skipped" for a reminder made moot (the scheduler was down past the deadline).
+    outcome: Mapped[str] = mapped_column(String(20), default="done")
+
+
+class OutboxMessage(Base):
+    """Every message the system will send; delivered by the outbox sender, never in a request."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient_kind: Mapped[RecipientKind] = mapped_column(_enum(RecipientKind, "recipient_kind"))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    address: Mapped[str] = mapped_column(String(200))
+    template: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_message_id: Mapped[str | None] = mapped_column(String(120))
+    provider_status: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class InboundReceipt(Base):
+    """Providers retry deliveries: (channel, external message id) is processed once."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (UniqueConstraint("channel", "external_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    external_message_id: Mapped[str] = mapped_column(String(120))
+    received_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """The conversation state per contact, in the database so any process can continue it."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    external_id: Mapped[str] = mapped_column(String(120))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    state: Mapped[str] = mapped_column(String(40), default="idle")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    updated_at: Mapped[datetime]
+
+
+class SatisfactionRating(Base):
+    """One SKM element score (1-4) for a finished report."""
+
+    __tablename__ = "satisfaction_ratings"
+    __table_args__ = (UniqueConstraint("report_id", "element"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    element: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class Heartbeat(Base):
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    beat_at: Mapped[datetime]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
