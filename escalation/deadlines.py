@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from escalation.calendar import WorkingCalendar
+from config.settings import Settings
+from escalation.calendar import WorkingCalendar, calendar_from_settings
 from escalation.policy import Audience, SlaPolicy
 from reports.enums import SlaActionKind, Stage
 from reports.models import Report
@@ -162,3 +163,8 @@ class SlaClock:
 
     def refresh(self, report: Report, done: set[tuple[str, int, str, int]] | None = None) -> None:
         report.next_sla_at = self.next_action_at(report, done or set())
+
+
+def clock_from_settings(settings: Settings) -> SlaClock:
+    """The deployment's clock: its zone, holiday overrides and SLA policy file."""
+    return SlaClock(calendar_from_settings(settings), SlaPolicy.from_yaml(settings.sla_file))

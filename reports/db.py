@@ -40,7 +40,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+            # IMMEDIATE: take the write lock up front. A deferred transaction that reads and then
+            # writes fails at once with "database is locked" when another process wrote in
+            # between; waiting for the lock (busy timeout) is what we want instead.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

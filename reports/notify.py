@@ -27,6 +27,8 @@ def render_notice(template: str, language: str, tz: ZoneInfo, values: Mapping[st
     shown = {
         k: format_date(v, language, tz) if isinstance(v, datetime) else v for k, v in values.items()
     }
+    if "stage" in shown:
+        shown["stage_verb"] = render(f"stage_verb_{shown['stage']}", language)
     return render(template, language, **shown)
 
 

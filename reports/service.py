@@ -329,9 +329,14 @@ def submit_report(
         attachment.report_id = report.id
     _thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.REPORT, body, now)
     event = _event(
-        db, report, Action.SUBMIT, Actor.citizen(citizen.id), now, from_status=None,
+        db,
+        report,
+        Action.SUBMIT,
+        Actor.citizen(citizen.id),
+        now,
+        from_status=None,
         data={"channel": channel.value, "privacy": privacy.value, "type": report_type.value},
-    )  # fmt: skip
+    )
     notify.notify_citizen(
         db,
         report=report,
@@ -361,9 +366,15 @@ def provide_info(
         else notify.staff_with_role(db, Role.VERIFIER)
     )
     notify.notify_staff(
-        db, staff=staff, report=report, template="staff_info_provided",
-        key=f"event:{event.id}", tz=clock.calendar.tz, now=now, values=_values(db, report),
-    )  # fmt: skip
+        db,
+        staff=staff,
+        report=report,
+        template="staff_info_provided",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
+        values=_values(db, report),
+    )
     return report
 
 
@@ -379,10 +390,15 @@ def citizen_respond(
     _thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.CITIZEN_RESPONSE, text, now)
     event = _event(db, report, Action.CITIZEN_RESPOND, actor, now, from_status=before)
     notify.notify_staff(
-        db, staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id), report=report,
-        template="staff_citizen_response", key=f"event:{event.id}", tz=clock.calendar.tz,
-        now=now, values=_values(db, report),
-    )  # fmt: skip
+        db,
+        staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id),
+        report=report,
+        template="staff_citizen_response",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
+        values=_values(db, report),
+    )
     return report
 
 
@@ -414,10 +430,15 @@ def reopen(
     _thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.CITIZEN_RESPONSE, text, now)
     event = _event(db, report, Action.REOPEN, actor, now, from_status=before)
     notify.notify_staff(
-        db, staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id), report=report,
-        template="staff_reopened", key=f"event:{event.id}", tz=clock.calendar.tz, now=now,
+        db,
+        staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id),
+        report=report,
+        template="staff_reopened",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
         values=_values(db, report),
-    )  # fmt: skip
+    )
     return report
 
 
@@ -463,14 +484,24 @@ def verify_and_forward(
     event = _event(db, report, Action.VERIFY_FORWARD, actor, now, from_status=before, data=changes)
     values = _values(db, report)
     notify.notify_citizen(
-        db, report=report, template="report_forwarded", key=f"event:{event.id}",
-        tz=clock.calendar.tz, now=now, values=values,
-    )  # fmt: skip
-    notify.notify_staff(
-        db, staff=notify.staff_with_role(db, Role.OFFICER, agency.id), report=report,
-        template="staff_new_report", key=f"event:{event.id}", tz=clock.calendar.tz, now=now,
+        db,
+        report=report,
+        template="report_forwarded",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
         values=values,
-    )  # fmt: skip
+    )
+    notify.notify_staff(
+        db,
+        staff=notify.staff_with_role(db, Role.OFFICER, agency.id),
+        report=report,
+        template="staff_new_report",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
+        values=values,
+    )
     return report
 
 
@@ -496,14 +527,24 @@ def request_info(
         actor,
     )
     event = _event(
-        db, report, Action.REQUEST_INFO, actor, now, from_status=before,
+        db,
+        report,
+        Action.REQUEST_INFO,
+        actor,
+        now,
+        from_status=before,
         data={"paused_stage": stage.value, "days_left": report.paused_days_left},
-    )  # fmt: skip
+    )
     notify.notify_citizen(
-        db, report=report, template="info_requested", key=f"event:{event.id}",
-        tz=clock.calendar.tz, now=now, values=_values(db, report, question=question),
+        db,
+        report=report,
+        template="info_requested",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
+        values=_values(db, report, question=question),
         payload={"expects": "info_reply"},
-    )  # fmt: skip
+    )
     return report
 
 
@@ -524,9 +565,14 @@ def _close(
     _release_assignment(db, clock, report, now, action.value)
     event = _event(db, report, action, actor, now, from_status=before, reason=reason)
     notify.notify_citizen(
-        db, report=report, template="report_archived", key=f"event:{event.id}",
-        tz=clock.calendar.tz, now=now, values=_values(db, report, reason=reason),
-    )  # fmt: skip
+        db,
+        report=report,
+        template="report_archived",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
+        values=_values(db, report, reason=reason),
+    )
     return report
 
 
@@ -563,14 +609,25 @@ def return_to_verifier(
     clock.start(report, Stage.VERIFY, now)
     clock.refresh(report)
     event = _event(
-        db, report, Action.RETURN_TO_VERIFIER, actor, now, from_status=before, reason=reason,
+        db,
+        report,
+        Action.RETURN_TO_VERIFIER,
+        actor,
+        now,
+        from_status=before,
+        reason=reason,
         data={"agency_id": previous_agency},
-    )  # fmt: skip
+    )
     notify.notify_staff(
-        db, staff=notify.staff_with_role(db, Role.VERIFIER), report=report,
-        template="staff_returned", key=f"event:{event.id}", tz=clock.calendar.tz, now=now,
+        db,
+        staff=notify.staff_with_role(db, Role.VERIFIER),
+        report=report,
+        template="staff_returned",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
         values=_values(db, report, reason=reason, agency=agency_name),
-    )  # fmt: skip
+    )
     return report
 
 
@@ -598,19 +655,35 @@ def reroute(
     clock.refresh(report)
     _open_assignment(db, report, agency, now)
     event = _event(
-        db, report, Action.REROUTE, actor, now, from_status=before, reason=reason,
+        db,
+        report,
+        Action.REROUTE,
+        actor,
+        now,
+        from_status=before,
+        reason=reason,
         data={"from_agency_id": previous, "to_agency": agency.code},
-    )  # fmt: skip
+    )
     values = _values(db, report)
     notify.notify_citizen(
-        db, report=report, template="report_rerouted", key=f"event:{event.id}",
-        tz=clock.calendar.tz, now=now, values=values,
-    )  # fmt: skip
-    notify.notify_staff(
-        db, staff=notify.staff_with_role(db, Role.OFFICER, agency.id), report=report,
-        template="staff_new_report", key=f"event:{event.id}", tz=clock.calendar.tz, now=now,
+        db,
+        report=report,
+        template="report_rerouted",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
         values=values,
-    )  # fmt: skip
+    )
+    notify.notify_staff(
+        db,
+        staff=notify.staff_with_role(db, Role.OFFICER, agency.id),
+        report=report,
+        template="staff_new_report",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
+        values=values,
+    )
     return report
 
 
@@ -627,10 +700,15 @@ def answer(
     _thread(db, report, MessageDirection.AGENCY_TO_CITIZEN, MessageKind.ANSWER, text, now, actor)
     event = _event(db, report, Action.ANSWER, actor, now, from_status=before)
     notify.notify_citizen(
-        db, report=report, template="agency_answer", key=f"event:{event.id}",
-        tz=clock.calendar.tz, now=now, values=_values(db, report, answer=text),
+        db,
+        report=report,
+        template="agency_answer",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
+        values=_values(db, report, answer=text),
         payload={"expects": "answer_feedback", "choices": ["accept", "respond"]},
-    )  # fmt: skip
+    )
     return report
 
 
@@ -661,17 +739,30 @@ def extend_deadline(
         raise DomainError(str(exc)) from None
     clock.refresh(report, _done_keys(db, report))
     event = _event(
-        db, report, Action.EXTEND_DEADLINE, actor, now, from_status=before, reason=reason,
+        db,
+        report,
+        Action.EXTEND_DEADLINE,
+        actor,
+        now,
+        from_status=before,
+        reason=reason,
         data={
-            "stage": stage.value, "days": days,
-            "from": old_due.isoformat() if old_due else None, "to": new_due.isoformat(),
+            "stage": stage.value,
+            "days": days,
+            "from": old_due.isoformat() if old_due else None,
+            "to": new_due.isoformat(),
         },
-    )  # fmt: skip
+    )
     if stage is Stage.RESPOND:
         notify.notify_citizen(
-            db, report=report, template="deadline_extended", key=f"event:{event.id}",
-            tz=clock.calendar.tz, now=now, values=_values(db, report, reason=reason),
-        )  # fmt: skip
+            db,
+            report=report,
+            template="deadline_extended",
+            key=f"event:{event.id}",
+            tz=clock.calendar.tz,
+            now=now,
+            values=_values(db, report, reason=reason),
+        )
     return report
 
 
@@ -708,20 +799,35 @@ def _finish(
     event = _event(db, report, action, actor, now, from_status=before, reason=reason)
     values = _values(db, report)
     notify.notify_citizen(
-        db, report=report, template="report_finished", key=f"event:{event.id}",
-        tz=clock.calendar.tz, now=now, values=values,
-    )  # fmt: skip
+        db,
+        report=report,
+        template="report_finished",
+        key=f"event:{event.id}",
+        tz=clock.calendar.tz,
+        now=now,
+        values=values,
+    )
     notify.notify_citizen(
-        db, report=report, template="rating_request", key=f"event:{event.id}:rating",
-        tz=clock.calendar.tz, now=now, values=values,
+        db,
+        report=report,
+        template="rating_request",
+        key=f"event:{event.id}:rating",
+        tz=clock.calendar.tz,
+        now=now,
+        values=values,
         payload={"expects": "rating", "choices": ["1", "2", "3", "4"]},
-    )  # fmt: skip
+    )
     return report
 
 
 def add_staff_note(db: Session, *, report: Report, actor: Actor, text: str, now: datetime) -> None:
     """An internal note on the thread (never sent to the citizen)."""
     _thread(
-        db, report, MessageDirection.AGENCY_TO_CITIZEN, MessageKind.NOTE,
-        _clean_text(text, BODY_MAX, "the note"), now, actor,
-    )  # fmt: skip
+        db,
+        report,
+        MessageDirection.AGENCY_TO_CITIZEN,
+        MessageKind.NOTE,
+        _clean_text(text, BODY_MAX, "the note"),
+        now,
+        actor,
+    )

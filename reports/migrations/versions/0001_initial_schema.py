@@ -287,10 +287,11 @@ def upgrade() -> None:
     sa.Column('report_id', sa.Integer(), nullable=False),
     sa.Column('stage', sa.Enum('verify', 'respond', 'feedback', name='stage', native_enum=False, length=32), nullable=False),
     sa.Column('cycle', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('reminder', 'escalation', 'auto_close', 'skipped', name='sla_action_kind', native_enum=False, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('reminder', 'escalation', 'auto_close', name='sla_action_kind', native_enum=False, length=32), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('scheduled_at', reports.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('performed_at', reports.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_sla_actions_report_id_reports'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_actions')),
     sa.UniqueConstraint('report_id', 'stage', 'cycle', 'kind', 'level', name=op.f('uq_sla_actions_report_id_stage_cycle_kind_level'))

@@ -1,0 +1,281 @@
+"""The sweep: find reports with SLA work due and do it, each action exactly once.
+
+Fixed design (architecture.md): the database is the source of truth. One indexed query selects
+reports whose ``next_sla_at`` has passed; each action is recorded in ``sla_actions`` under a unique
+(report, stage, cycle, kind, level) key in the same transaction as its effects (event, status
+change, outbox rows). Running the sweep twice, in two processes at once (PostgreSQL row locks with
+SKIP LOCKED), or again after a crash therefore acts once: a crash before commit leaves nothing
+half-done, and the next sweep simply finds the same work still due.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalation.deadlines import ScheduledAction, SlaClock
+from escalation.policy import Audience
+from reports import notify
+from reports.enums import OPEN_STATUSES, ActorKind, Channel, RecipientKind, Role, SlaActionKind
+from reports.models import Heartbeat, Report, ReportEvent, SlaAction, StaffUser
+from reports.service import _done_keys, _values, auto_close
+
+log = logging.getLogger(__name__)
+
+SWEEP_HEARTBEAT = "sweep"
+
+
+@dataclass(frozen=True, slots=True)
+class SweepAction:
+    """One performed action, as printed by ``suarawarga sweep`` (one JSON line each)."""
+
+    report: str
+    stage: str
+    cycle: int
+    kind: str
+    level: int
+    scheduled_at: str
+    outcome: str
+    notified: int
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def select_due(db: Session, now: datetime, limit: int, exclude: set[int]) -> list[Report]:
+    """Reports with SLA work due, oldest first, locked for this sweep.
+
+    On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets concurrent sweeps divide the work instead of
+    queueing behind each other; SQLite serialises writers on its own.
+    """
+    query = (
+        select(Report)
+        .where(Report.next_sla_at.is_not(None), Report.next_sla_at <= now)
+        .order_by(Report.next_sla_at)
+        .limit(limit)
+    )
+    if exclude:
+        query = query.where(Report.id.not_in(exclude))
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Report)
+    return list(db.scalars(query))
+
+
+def _audience(db: Session, clock: SlaClock, report: Report, who: Audience) -> list[StaffUser]:
+    if who is Audience.VERIFIERS:
+        return notify.staff_with_role(db, Role.VERIFIER)
+    if who is Audience.MANAGERS:
+        return notify.staff_with_role(db, Role.MANAGER)
+    if who is Audience.AGENCY_OFFICERS and report.agency_id:
+        return notify.staff_with_role(db, Role.OFFICER, report.agency_id)
+    if who is Audience.AGENCY_HEAD and report.agency_id:
+        return notify.staff_with_role(db, Role.AGENCY_HEAD, report.agency_id)
+    return []
+
+
+def _notify(
+    db: Session, clock: SlaClock, report: Report, action: ScheduledAction, now: datetime
+) -> int:
+    key = f"sla:{report.id}:{':'.join(map(str, action.key))}"
+    due = clock.due_of(report, action.stage)
+    values = _values(db, report, due=due, stage=action.stage.value, level=action.level)
+    tz = clock.calendar.tz
+    template = "staff_reminder" if action.kind is SlaActionKind.REMINDER else "staff_escalation"
+    sent = 0
+    for who in action.notify:
+        if who is Audience.CITIZEN:
+            row = notify.notify_citizen(
+                db,
+                report=report,
+                template="feedback_reminder",
+                key=key,
+                tz=tz,
+                now=now,
+                values=values,
+            )
+            sent += row is not None
+        elif who is Audience.AUTHORITY:
+            authority = clock.policy.authority
+            body = notify.render_notice(template, "id", tz, values)
+            for channel, addresses in (
+                (Channel.EMAIL, authority.email),
+                (Channel.TELEGRAM, authority.telegram),
+                (Channel.WHATSAPP, authority.whatsapp),
+            ):
+                for address in addresses:
+                    row = notify.queue(
+                        db,
+                        key=f"{key}:authority:{channel.value}:{address}",
+                        recipient_kind=RecipientKind.EXTERNAL,
+                        channel=channel,
+                        address=address,
+                        template=template,
+                        body=body,
+                        now=now,
+                        report=report,
+                    )
+                    sent += row is not None
+        else:
+            sent += len(
+                notify.notify_staff(
+                    db,
+                    staff=_audience(db, clock, report, who),
+                    report=report,
+                    template=template,
+                    key=key,
+                    tz=tz,
+                    now=now,
+                    values=values,
+                )
+            )
+    return sent
+
+
+def process_report(
+    db: Session, clock: SlaClock, report: Report, now: datetime
+) -> list[SweepAction]:
+    """Carry out every action of ``report`` that is due at ``now`` and not done yet."""
+    performed: list[SweepAction] = []
+    done = _done_keys(db, report)
+    stage_due = clock.due_of(report, report.stage) if report.stage else None
+    for action in clock.schedule(report):
+        if action.at > now or action.key in done:
+            continue
+        outcome, notified = "done", 0
+        if action.kind is SlaActionKind.REMINDER and stage_due is not None and now > stage_due:
+            outcome = "skipped"  # the deadline already passed: the escalation speaks instead
+        elif action.kind is SlaActionKind.REMINDER:
+            notified = _notify(db, clock, report, action, now)
+        elif action.kind is SlaActionKind.ESCALATION:
+            report.escalation_level = max(report.escalation_level, action.level)
+            report.updated_at = now
+            db.add(
+                ReportEvent(
+                    report_id=report.id,
+                    action="escalate" if action.level > 1 else "breach",
+                    actor_kind=ActorKind.SYSTEM,
+                    from_status=report.status,
+                    to_status=report.status,
+                    reason=f"{action.stage.value} deadline missed",
+                    data={
+                        "stage": action.stage.value,
+                        "level": action.level,
+                        "due": stage_due.isoformat() if stage_due else None,
+                    },
+                    created_at=now,
+                )
+            )
+            notified = _notify(db, clock, report, action, now)
+        db.add(
+            SlaAction(
+                report_id=report.id,
+                stage=action.stage,
+                cycle=action.cycle,
+                kind=action.kind,
+                level=action.level,
+                scheduled_at=action.at,
+                performed_at=now,
+                outcome=outcome,
+            )
+        )
+        if action.kind is SlaActionKind.AUTO_CLOSE:
+            auto_close(db, clock=clock, report=report, now=now)
+        db.flush()
+        done.add(action.key)
+        performed.append(
+            SweepAction(
+                report=report.tracking_code,
+                stage=action.stage.value,
+                cycle=action.cycle,
+                kind=action.kind.value,
+                level=action.level,
+                scheduled_at=action.at.isoformat(),
+                outcome=outcome,
+                notified=notified,
+            )
+        )
+        if action.kind is SlaActionKind.AUTO_CLOSE:
+            break
+    if report.status in OPEN_STATUSES:
+        clock.refresh(report, done)
+    else:
+        report.next_sla_at = None
+    return performed
+
+
+def run_sweep(
+    factory: sessionmaker[Session],
+    *,
+    clock: SlaClock,
+    now: datetime,
+    batch_size: int = 500,
+    on_action: Callable[[SweepAction], None] | None = None,
+) -> list[SweepAction]:
+    """One sweep as of ``now``; returns (and reports through ``on_action``) what it did.
+
+    Each batch is one transaction; each report runs in its own savepoint, so a report that fails
+    (bad data, a bug) is logged and skipped without undoing the others or stopping the sweep.
+    """
+    actions: list[SweepAction] = []
+    failed: set[int] = set()
+    started = datetime.now(now.tzinfo)
+    while True:
+        with factory() as db, db.begin():
+            reports = select_due(db, now, batch_size, failed)
+            if not reports:
+                break
+            for report in reports:
+                try:
+                    with db.begin_nested():
+                        done = process_report(db, clock, report, now)
+                except IntegrityError:
+                    # Another sweep recorded the same action first: it is done, and so are we.
+                    log.info("sweep: report %s already handled concurrently", report.id)
+                    failed.add(report.id)
+                    continue
+                except Exception:
+                    log.exception("sweep: report %s failed; continuing with the rest", report.id)
+                    failed.add(report.id)
+                    continue
+                for action in done:
+                    actions.append(action)
+                    if on_action:
+                        on_action(action)
+        if len(reports) < batch_size:
+            break
+    write_heartbeat(factory, now=now, actions=len(actions), failed=len(failed), started=started)
+    return actions
+
+
+def write_heartbeat(
+    factory: sessionmaker[Session], *, now: datetime, actions: int, failed: int, started: datetime
+) -> None:
+    details = {
+        "actions": actions,
+        "failed": failed,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "duration_ms": round((datetime.now(started.tzinfo) - started).total_seconds() * 1000, 1),
+    }
+    with factory() as db, db.begin():
+        beat = db.get(Heartbeat, SWEEP_HEARTBEAT, with_for_update=True)
+        if beat is None:
+            db.add(Heartbeat(name=SWEEP_HEARTBEAT, beat_at=now, details=details))
+        else:
+            beat.beat_at = max(beat.beat_at, now)
+            beat.details = details
+
+
+def count_open(db: Session) -> int:
+    return (
+        db.scalar(select(func.count()).select_from(Report).where(Report.status.in_(OPEN_STATUSES)))
+        or 0
+    )

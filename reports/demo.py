@@ -1,0 +1,120 @@
+"""Demo data: staff of every role and reports in every stage, so a newcomer sees a living system.
+
+Reports are created through the real use cases with back-dated ``now`` values, so their events,
+deadlines and outbox rows are exactly what production would have produced.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation.deadlines import SlaClock
+from reports import service
+from reports.enums import Channel, Privacy, ReportType, Role
+from reports.models import StaffUser
+from reports.service import Actor
+from reports.staff import create_staff
+
+STAFF = [
+    ("admin", "Admin SuaraWarga", Role.ADMIN, None),
+    ("verifikator", "Rina Verifikator", Role.VERIFIER, None),
+    ("manajer", "Budi Manajer", Role.MANAGER, None),
+    ("pupr.petugas", "Agus (Dinas PUPR)", Role.OFFICER, "pupr"),
+    ("pupr.kepala", "Ir. Sri (Kepala Dinas PUPR)", Role.AGENCY_HEAD, "pupr"),
+    ("dlh.petugas", "Dewi (DLH)", Role.OFFICER, "lingkungan"),
+    ("dlh.kepala", "Kepala DLH", Role.AGENCY_HEAD, "lingkungan"),
+    ("dukcapil.petugas", "Yusuf (Disdukcapil)", Role.OFFICER, "kependudukan"),
+    ("dukcapil.kepala", "Kepala Disdukcapil", Role.AGENCY_HEAD, "kependudukan"),
+]
+
+# (days ago, type, agency, title, body, privacy, how far along)
+REPORTS = [
+    (0, ReportType.COMPLAINT, "pupr", "Jalan berlubang di Jl. Melati",
+     "Jalan di depan SDN 3 Jl. Melati berlubang besar sdh 2 minggu, motor sering jatuh. Mohon segera diperbaiki.",
+     Privacy.PUBLIC, "submitted"),
+    (6, ReportType.COMPLAINT, "lingkungan", "Sampah menumpuk di TPS Pasar Baru",
+     "Sampah di TPS dekat pasar baru gak diangkut seminggu, baunya sampai ke rumah warga.",
+     Privacy.ANONYMOUS, "submitted"),
+    (2, ReportType.INFORMATION_REQUEST, "kependudukan", "Syarat pindah domisili",
+     "Apa saja syarat pindah KK dari luar kota? Apakah bisa online?", Privacy.PUBLIC, "info_requested"),
+    (1, ReportType.COMPLAINT, "kependudukan", "KTP-el belum jadi 3 bulan",
+     "Saya rekam e-KTP bulan Agustus tapi sampai sekarang blm dicetak, katanya blanko habis.",
+     Privacy.PUBLIC, "forwarded"),
+    (14, ReportType.COMPLAINT, "pupr", "Drainase mampet, banjir tiap hujan",
+     "Saluran air di RT 04 RW 02 mampet, tiap hujan air masuk rumah. Sudah lapor ke kelurahan tapi belum ada tindakan.",
+     Privacy.PUBLIC, "forwarded"),
+    (9, ReportType.ASPIRATION, "lingkungan", "Usul taman bermain di lahan kosong",
+     "Mohon lahan kosong milik pemda di Jl. Kenanga dibangun taman bermain anak.",
+     Privacy.PUBLIC, "answered"),
+    (30, ReportType.COMPLAINT, "pupr", "Lampu jalan mati",
+     "Lampu PJU di Jl. Anggrek mati sejak bulan lalu, rawan begal.", Privacy.CONFIDENTIAL, "finished"),
+    (4, ReportType.COMPLAINT, "lainnya", "Promosi pinjaman online",
+     "Ada yang mau pinjol cepat cair?", Privacy.PUBLIC, "archived"),
+]  # fmt: skip
+
+
+def seed(db: Session, *, clock: SlaClock, now: datetime, password: str) -> list[str]:
+    lines: list[str] = []
+    staff: dict[str, StaffUser] = {}
+    for username, name, role, agency in STAFF:
+        existing = db.scalar(select(StaffUser).where(StaffUser.username == username))
+        if existing is None:
+            existing = create_staff(
+                db,
+                username=username,
+                full_name=name,
+                password=password,
+                role=role,
+                agency_code=agency,
+                now=now,
+                addresses=[(Channel.EMAIL, f"{username}@demo.invalid")],
+            )
+            lines.append(f"staff: {username} ({role.value}{' ' + agency if agency else ''})")
+        staff[username] = existing
+    verifier = Actor.staff(staff["verifikator"])
+    officers = {
+        "pupr": Actor.staff(staff["pupr.petugas"]),
+        "lingkungan": Actor.staff(staff["dlh.petugas"]),
+        "kependudukan": Actor.staff(staff["dukcapil.petugas"]),
+    }
+    for i, (ago, rtype, agency, title, body, privacy, stage) in enumerate(REPORTS):
+        t0 = now - timedelta(days=ago)
+        citizen = service.get_or_create_citizen(
+            db, channel=Channel.WEB, external_id=f"demo-warga-{i + 1}", now=t0
+        )
+        report = service.submit_report(
+            db, clock=clock, citizen=citizen, channel=Channel.WEB, report_type=rtype,
+            title=title, body=body, privacy=privacy, now=t0, location_text="Kota Demo",
+        )  # fmt: skip
+        step = t0 + timedelta(hours=3)
+        if stage == "info_requested":
+            service.request_info(
+                db, clock=clock, report=report, actor=verifier, now=step,
+                question="Mohon sebutkan kota asal dan kota tujuan Anda.",
+            )  # fmt: skip
+        elif stage == "archived":
+            service.archive(
+                db, clock=clock, report=report, actor=verifier, now=step,
+                reason="Bukan laporan tentang kinerja pelayanan publik (spam).",
+            )  # fmt: skip
+        elif stage in {"forwarded", "answered", "finished"}:
+            service.verify_and_forward(
+                db, clock=clock, report=report, actor=verifier, agency_code=agency, now=step
+            )
+            if stage in {"answered", "finished"}:
+                service.answer(
+                    db, clock=clock, report=report, actor=officers[agency],
+                    now=step + timedelta(days=2),
+                    text="Terima kasih. Laporan sudah kami tinjau dan dijadwalkan minggu ini.",
+                )  # fmt: skip
+            if stage == "finished":
+                service.citizen_accept(
+                    db, clock=clock, report=report, actor=Actor.citizen(citizen.id),
+                    now=step + timedelta(days=3),
+                )  # fmt: skip
+        lines.append(f"report: {report.tracking_code} {report.status.value:<15} {title}")
+    lines.append(f"demo accounts share the password given by --password ({len(STAFF)} accounts)")
+    return lines

@@ -1,0 +1,100 @@
+"""The ASGI application factory. Nothing is built at import time: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+
+from config.settings import Settings, get_settings
+from escalation.scheduler import build_scheduler
+from escalation.sweep import SWEEP_HEARTBEAT
+from reports.models import Heartbeat
+from webhooks.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or (runtime.settings if runtime else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or Runtime.from_settings(settings)
+        app.state.runtime = rt
+        scheduler = None
+        if settings.run_scheduler_in_process:
+            scheduler = build_scheduler(
+                rt.sessions,
+                rt.clock,
+                interval_seconds=settings.sweep_interval_seconds,
+                batch_size=settings.sweep_batch_size,
+                blocking=False,
+            )
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            if runtime is None:
+                rt.engine.dispose()
+
+    app = FastAPI(
+        title="SuaraWarga",
+        description="Citizen complaints and aspirations with LAPOR!-style working-day deadlines.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    @app.get("/health", tags=["operations"])
+    def health(request: Request) -> JSONResponse:
+        """Database reachable and the sweep alive; 503 when sweeps have stopped."""
+        rt: Runtime = request.app.state.runtime
+        with rt.sessions() as db:
+            db.execute(text("SELECT 1"))
+            beat = db.get(Heartbeat, SWEEP_HEARTBEAT)
+        now = datetime.now(UTC)
+        age = (now - beat.beat_at).total_seconds() if beat else None
+        stale = age is None or age > settings.heartbeat_stale_seconds
+        body = {
+            "status": "stale" if stale else "ok",
+            "database": "ok",
+            "sweep_last_run": beat.beat_at.isoformat() if beat else None,
+            "sweep_age_seconds": round(age, 1) if age is not None else None,
+        }
+        return JSONResponse(body, status_code=503 if stale else 200)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        return (
+            "<!doctype html><html lang=id><meta charset=utf-8><title>SuaraWarga</title>"
+            "<h1>SuaraWarga</h1><ul>"
+            "<li><a href=/chat>Web chat</a></li>"
+            "<li><a href=/console>Console</a></li>"
+            "<li><a href=/docs>API</a></li>"
+            "<li><a href=/health>Health</a></li></ul></html>"
+        )
+
+    _include_optional_routers(app)
+    return app
+
+
+def _include_optional_routers(app: FastAPI) -> None:
+    """Mount the channel and console routers that exist in this build."""
+    import importlib
+
+    for module_name in ("webhooks.routes", "bot.views", "console.views"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(app)

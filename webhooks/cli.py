@@ -1,0 +1,417 @@
+"""The ``suarawarga`` command line.
+
+Every command reads the same ``SUARAWARGA_*`` settings as the server, so ``suarawarga sweep`` or
+``suarawarga report show`` act on exactly the database the running service uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from config.settings import get_settings
+from reports.enums import Channel, Privacy, ReportType, Role, Status
+from reports.lifecycle import DomainError
+
+app = typer.Typer(
+    help="SuaraWarga: citizen complaints and aspirations with LAPOR!-style deadlines.\n\n"
+    "Quick start: `suarawarga db upgrade`, `suarawarga demo seed`, `suarawarga serve`.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+sla_app = typer.Typer(help="Deadline arithmetic in working days.", no_args_is_help=True)
+report_app = typer.Typer(help="Create and inspect reports.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data for trying the system out.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(sla_app, name="sla")
+app.add_typer(report_app, name="report")
+app.add_typer(user_app, name="user")
+app.add_typer(demo_app, name="demo")
+
+
+def _runtime() -> Any:
+    from webhooks.runtime import Runtime
+
+    return Runtime.from_settings(get_settings())
+
+
+def _parse_instant(value: str | None) -> datetime:
+    """ISO 8601; a value without offset is read in the deployment's zone, not UTC."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not ISO 8601, e.g. 2026-11-23T09:30+07:00"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=get_settings().tz)
+    return parsed.astimezone(UTC)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+def _ensure_agencies(rt: Any) -> None:
+    from config.domain_files import load_agencies
+    from reports.staff import sync_agencies
+
+    with rt.sessions() as db, db.begin():
+        sync_agencies(db, load_agencies(rt.settings.agencies_file))
+
+
+# -- db ------------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the latest version, and load agencies from config."""
+    from reports.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.sqlalchemy_url)
+    _ensure_agencies(_runtime())
+    typer.echo(f"database ready: {settings.sqlalchemy_url.split('@')[-1]}")
+
+
+# -- processes -----------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the web app (webhooks, console, API, web chat) with the scheduler in-process."""
+    import uvicorn
+
+    from webhooks.app import create_app
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"SuaraWarga on http://{host}:{port}/  (web chat: http://{host}:{port}/chat)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def scheduler() -> None:
+    """Run only the deadline sweeps and the daily digest (for multi-process deployments)."""
+    from escalation.scheduler import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    rt = _runtime()
+    sched = build_scheduler(
+        rt.sessions,
+        rt.clock,
+        interval_seconds=rt.settings.sweep_interval_seconds,
+        batch_size=rt.settings.sweep_batch_size,
+        blocking=True,
+    )
+    typer.echo(f"scheduler: sweeping every {rt.settings.sweep_interval_seconds}s; Ctrl-C stops")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        sched.start()
+
+
+@app.command()
+def sweep(
+    now: Annotated[
+        str | None,
+        typer.Option(help="Act as if it were this instant (ISO 8601); default: the current time."),
+    ] = None,
+) -> None:
+    """Run one sweep: reminders, breaches, escalations, auto-closes. Prints one JSON line each."""
+    from escalation.sweep import run_sweep
+
+    rt = _runtime()
+    run_sweep(
+        rt.sessions,
+        clock=rt.clock,
+        now=_parse_instant(now),
+        batch_size=rt.settings.sweep_batch_size,
+        on_action=lambda action: typer.echo(json.dumps(action.as_dict())),
+    )
+
+
+# -- sla -----------------------------------------------------------------------------------------
+
+
+@sla_app.command("due-date")
+def sla_due_date(
+    from_: Annotated[str, typer.Option("--from", help="Start instant, ISO 8601.")],
+    working_days: Annotated[int, typer.Option(help="Number of working days.", min=0)],
+) -> None:
+    """Print the deadline N working days after an instant (local 23:59:59, ISO 8601)."""
+    from escalation.calendar import calendar_from_settings
+
+    settings = get_settings()
+    calendar = calendar_from_settings(settings)
+    due = calendar.due(_parse_instant(from_), working_days)
+    typer.echo(due.astimezone(settings.tz).isoformat())
+
+
+# -- reports -------------------------------------------------------------------------------------
+
+
+def _report_dict(db: Any, report: Any, tz: Any) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.astimezone(tz).isoformat() if value else None
+
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status.value,
+        "stage": report.stage.value if report.stage else None,
+        "type": report.type.value,
+        "title": report.title,
+        "body": report.body,
+        "privacy": report.privacy.value,
+        "channel": report.channel.value,
+        "agency": report.agency.code if report.agency else None,
+        "category": report.category,
+        "location": report.location_text,
+        "deadlines": {
+            "verify_due_at": iso(report.verify_due_at),
+            "response_due_at": iso(report.response_due_at),
+            "feedback_due_at": iso(report.feedback_due_at),
+            "next_sla_at": iso(report.next_sla_at),
+            "paused_stage": report.paused_stage.value if report.paused_stage else None,
+            "paused_days_left": report.paused_days_left,
+        },
+        "escalation_level": report.escalation_level,
+        "created_at": iso(report.created_at),
+        "closed_at": iso(report.closed_at),
+        "events": [
+            {
+                "at": iso(e.created_at),
+                "action": e.action,
+                "actor": e.actor_kind.value + (f":{e.actor_id}" if e.actor_id else ""),
+                "from": e.from_status.value if e.from_status else None,
+                "to": e.to_status.value if e.to_status else None,
+                "reason": e.reason,
+                "data": e.data,
+            }
+            for e in report.events
+        ],
+        "agencies_held": [
+            {
+                "agency": a.agency.code,
+                "from": iso(a.assigned_at),
+                "to": iso(a.released_at),
+                "working_days": a.working_days_held,
+            }
+            for a in report.assignments
+        ],
+    }
+
+
+@report_app.command("create")
+def report_create(
+    text: Annotated[str, typer.Argument(help="The report text (chronology).")],
+    title: Annotated[
+        str | None, typer.Option(help="Short title; default: start of the text.")
+    ] = None,
+    report_type: Annotated[
+        ReportType | None, typer.Option("--type", help="Report type; default: the NLU decides.")
+    ] = None,
+    privacy: Annotated[
+        Privacy, typer.Option(help="public, anonymous or confidential.")
+    ] = Privacy.PUBLIC,
+    location: Annotated[str | None, typer.Option(help="Where it happened.")] = None,
+    citizen: Annotated[str, typer.Option(help="Reporter id (web-chat identity).")] = "cli-user",
+    now: Annotated[str | None, typer.Option(help="Submission instant (ISO 8601).")] = None,
+) -> None:
+    """Submit a report on behalf of a citizen (e.g. a walk-in or a phone call)."""
+    from reports.service import NluSuggestion, get_or_create_citizen, submit_report
+
+    rt = _runtime()
+    at = _parse_instant(now)
+    suggestion = NluSuggestion()
+    if report_type is None:
+        report_type, suggestion = _classify(rt, text)
+    with rt.sessions() as db, db.begin():
+        person = get_or_create_citizen(db, channel=Channel.WEB, external_id=citizen, now=at)
+        try:
+            report = submit_report(
+                db, clock=rt.clock, citizen=person, channel=Channel.WEB, report_type=report_type,
+                title=title or text[:80], body=text, now=at, privacy=privacy,
+                location_text=location, nlu=suggestion,
+            )  # fmt: skip
+        except DomainError as exc:
+            _fail(str(exc))
+        code = report.tracking_code
+        due = report.verify_due_at
+    typer.echo(f"{code}  verify by {due.astimezone(rt.settings.tz).isoformat()}")
+
+
+def _classify(rt: Any, text: str) -> tuple[ReportType, Any]:
+    """Ask the NLU when it is installed; otherwise a complaint for the verifier to correct."""
+    from reports.service import NluSuggestion
+
+    try:
+        from nlu.service import get_nlu
+    except ImportError:
+        return ReportType.COMPLAINT, NluSuggestion()
+    nlu = get_nlu(rt.settings)
+    kind, agency = nlu.classify_type(text), nlu.route_agency(text)
+    return ReportType(kind.label), NluSuggestion(
+        type=kind.label,
+        type_confidence=kind.confidence,
+        agency_code=agency.label,
+        agency_confidence=agency.confidence,
+        ranking={"type": kind.ranking, "agency": agency.ranking},
+    )
+
+
+@report_app.command("show")
+def report_show(
+    code: Annotated[str, typer.Argument(help="Tracking code, e.g. SW-7KQ4-M2XD.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show one report with its deadlines and its full event log."""
+    from reports.service import get_report
+
+    rt = _runtime()
+    with rt.sessions() as db:
+        try:
+            report = get_report(db, code)
+        except DomainError as exc:
+            _fail(str(exc))
+        data = _report_dict(db, report, rt.settings.tz)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{data['tracking_code']}  {data['status']}  {data['type']}  agency={data['agency']}"
+    )
+    typer.echo(f"  {data['title']}")
+    for name, value in data["deadlines"].items():
+        if value is not None:
+            typer.echo(f"  {name}: {value}")
+    for e in data["events"]:
+        typer.echo(
+            f"  {e['at']}  {e['action']:<20} {e['from'] or '-':>14} -> {e['to']}  "
+            f"{e['reason'] or ''}"
+        )
+
+
+@report_app.command("list")
+def report_list(
+    status: Annotated[Status | None, typer.Option(help="Only this status.")] = None,
+    agency: Annotated[str | None, typer.Option(help="Only this agency code.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+) -> None:
+    """List reports, newest first."""
+    from sqlalchemy import select
+
+    from reports.models import Agency, Report
+
+    rt = _runtime()
+    with rt.sessions() as db:
+        query = select(Report).order_by(Report.id.desc()).limit(limit)
+        if status:
+            query = query.where(Report.status == status)
+        if agency:
+            query = query.join(Agency, Report.agency_id == Agency.id).where(Agency.code == agency)
+        for r in db.scalars(query):
+            due = r.current_due_at
+            due_text = due.astimezone(rt.settings.tz).strftime("%Y-%m-%d") if due else "-"
+            typer.echo(
+                f"{r.tracking_code}  {r.status.value:<15} {r.type.value:<20} "
+                f"{(r.agency.code if r.agency else '-'):<14} "
+                f"{due_text:<10}  {r.title[:50]}"
+            )
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Option(help="admin, verifier, officer, agency_head or manager.")],
+    agency: Annotated[str | None, typer.Option(help="Agency code (officers and heads).")] = None,
+    full_name: Annotated[str | None, typer.Option(help="Name shown in the console.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SUARAWARGA_NEW_USER_PASSWORD",
+            help="Password (prompted if omitted; or SUARAWARGA_NEW_USER_PASSWORD).",
+        ),
+    ] = None,
+    telegram: Annotated[
+        str | None, typer.Option(help="Telegram chat id for notifications.")
+    ] = None,
+    whatsapp: Annotated[
+        str | None, typer.Option(help="WhatsApp number (E.164) for notifications.")
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail address for notifications.")] = None,
+) -> None:
+    """Create a staff account (passwords are stored as argon2 hashes)."""
+    from reports.staff import create_staff
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    rt = _runtime()
+    _ensure_agencies(rt)
+    addresses = [
+        (c, a)
+        for c, a in (
+            (Channel.TELEGRAM, telegram),
+            (Channel.WHATSAPP, whatsapp),
+            (Channel.EMAIL, email),
+        )
+        if a
+    ]
+    with rt.sessions() as db, db.begin():
+        try:
+            user = create_staff(
+                db, username=username, full_name=full_name or username, password=password,
+                role=role, agency_code=agency, addresses=addresses, now=datetime.now(UTC),
+            )  # fmt: skip
+        except DomainError as exc:
+            _fail(str(exc))
+        typer.echo(f"created {user.username} ({user.role.value}{', ' + agency if agency else ''})")
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+
+@demo_app.command("seed")
+def demo_seed(
+    password: Annotated[
+        str, typer.Option(envvar="SUARAWARGA_DEMO_PASSWORD", help="Password of every demo account.")
+    ] = "demo-password-123",
+) -> None:
+    """Fill the database with agencies, staff of every role and reports in every stage."""
+    from reports.demo import seed
+
+    rt = _runtime()
+    _ensure_agencies(rt)
+    with rt.sessions() as db, db.begin():
+        summary = seed(db, clock=rt.clock, now=datetime.now(UTC), password=password)
+    for line in summary:
+        typer.echo(line)
+
+
+def _mount_optional() -> None:
+    try:
+        from nlu.cli import app as nlu_app
+    except ImportError:
+        return
+    app.add_typer(nlu_app, name="nlu", help="Classifier: train, evaluate, export to Rasa.")
+
+
+_mount_optional()
+
+__all__ = ["app"]
