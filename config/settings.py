@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # NLU
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 2.0  # per /model/parse call; the bot falls back after it
+    rasa_cooldown_seconds: float = 30.0  # after a Rasa failure, embedded model only for this long
     nlu_type_threshold: float = 0.55
     nlu_agency_threshold: float = 0.45
 
