@@ -1,0 +1,137 @@
+"""Shared fixtures: real SQLite and real PostgreSQL databases, migrated with Alembic.
+
+Each test session creates its own PostgreSQL database (``sw_test_<random>``) on the local server,
+so parallel runs never collide, and drops it at the end. Tests that use ``db_url`` run on both
+backends. Tables are emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.domain_files import load_agencies
+from config.settings import CONFIG_DIR, Settings
+from escalation.calendar import WorkingCalendar
+from escalation.deadlines import SlaClock
+from escalation.policy import SlaPolicy
+from reports.db import make_engine, session_factory
+from reports.migrate import upgrade
+from reports.models import Base
+from reports.staff import sync_agencies
+
+PG_ADMIN_URL = os.environ.get(
+    "SUARAWARGA_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def _pg_available() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # any failure means "not available"
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    if not _pg_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required on CI but {PG_ADMIN_URL} is not reachable")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    name = f"sw_test_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("sqlite") / "suarawarga.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+def _truncate(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE report_events DISABLE TRIGGER USER"))
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(text("ALTER TABLE report_events ENABLE TRIGGER USER"))
+        else:
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS report_events_no_delete")
+            for table in tables:
+                conn.exec_driver_sql(f"DELETE FROM {table}")
+            conn.exec_driver_sql(
+                "CREATE TRIGGER report_events_no_delete BEFORE DELETE ON report_events "
+                "BEGIN SELECT RAISE(ABORT, 'report_events is append-only'); END"
+            )
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    with session_factory(engine)() as db, db.begin():
+        sync_agencies(db, load_agencies(CONFIG_DIR / "agencies.yml"))
+    yield engine
+    _truncate(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session inside a transaction the test may commit (tables are emptied afterwards)."""
+    with sessions() as session, session.begin():
+        yield session
+
+
+@pytest.fixture(scope="session")
+def clock() -> SlaClock:
+    return SlaClock(WorkingCalendar("Asia/Jakarta"), SlaPolicy.from_yaml(CONFIG_DIR / "sla.yml"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(environment="test", data_dir=tmp_path / "var")
+
+
+def wib(*args: int) -> datetime:
+    """An instant given in Jakarta local time (tests read like the calendar on the wall)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime(*args, tzinfo=ZoneInfo("Asia/Jakarta")).astimezone(UTC)  # type: ignore[misc]
