@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export SUARAWARGA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint bench bench-nlu bench-webhook bench-console demo clean
+.PHONY: run test install lint rasa bench bench-nlu bench-webhook bench-console demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
@@ -41,3 +41,15 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Rasa 3.6 (Python 3.10, env outside the clone): set up once, export our data, train NLU (cached by
+# data hash), serve on 127.0.0.1:5005. No Python 3.10? `docker compose --profile rasa up rasa`.
+RASA_EPOCHS ?= 100
+rasa: install
+	bash nlu/rasa/setup_env.sh >/dev/null
+	$(BIN)/python -m nlu.rasa.runtime serve --epochs $(RASA_EPOCHS) --port 5005
+
+# Embedded model vs Rasa DIET, side by side; writes benchmarks/nlu/results.{md,json}.
+BENCH_RASA_EPOCHS ?= 40
+bench-nlu: install
+	$(BIN)/python -m benchmarks.nlu.bench_nlu --rasa-epochs $(BENCH_RASA_EPOCHS)
