@@ -228,27 +228,25 @@ def run_sweep(
     failed: set[int] = set()
     started = datetime.now(now.tzinfo)
     while True:
+        batch: list[SweepAction] = []
         with factory() as db, db.begin():
             reports = select_due(db, now, batch_size, failed)
-            if not reports:
-                break
             for report in reports:
                 try:
                     with db.begin_nested():
-                        done = process_report(db, clock, report, now)
+                        batch.extend(process_report(db, clock, report, now))
                 except IntegrityError:
                     # Another sweep recorded the same action first: it is done, and so are we.
                     log.info("sweep: report %s already handled concurrently", report.id)
                     failed.add(report.id)
-                    continue
                 except Exception:
                     log.exception("sweep: report %s failed; continuing with the rest", report.id)
                     failed.add(report.id)
-                    continue
-                for action in done:
-                    actions.append(action)
-                    if on_action:
-                        on_action(action)
+        # Reported only once committed: what is printed has happened.
+        actions.extend(batch)
+        if on_action:
+            for action in batch:
+                on_action(action)
         if len(reports) < batch_size:
             break
     write_heartbeat(factory, now=now, actions=len(actions), failed=len(failed), started=started)

@@ -415,3 +415,6 @@ def _mount_optional() -> None:
 _mount_optional()
 
 __all__ = ["app"]
+
+if __name__ == "__main__":
+    app()
