@@ -76,25 +76,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return (
             "<!doctype html><html lang=id><meta charset=utf-8><title>SuaraWarga</title>"
             "<h1>SuaraWarga</h1><ul>"
-            "<li><a href=/chat>Web chat</a></li>"
-            "<li><a href=/console>Console</a></li>"
             "<li><a href=/docs>API</a></li>"
             "<li><a href=/health>Health</a></li></ul></html>"
         )
 
-    _include_optional_routers(app)
     return app
-
-
-def _include_optional_routers(app: FastAPI) -> None:
-    """Mount the channel and console routers that exist in this build."""
-    import importlib
-
-    for module_name in ("webhooks.routes", "bot.views", "console.views"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        module.register(app)

@@ -101,7 +101,7 @@ def serve(
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     host, port = host or settings.host, port or settings.port
-    typer.echo(f"SuaraWarga on http://{host}:{port}/  (web chat: http://{host}:{port}/chat)")
+    typer.echo(f"SuaraWarga on http://{host}:{port}/  (health: /health, API docs: /docs)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
