@@ -1,0 +1,122 @@
+"""Citizen satisfaction per Permenpan RB 14/2017 (SKM / IKM).
+
+Nine elements on a 1-4 scale; per element NRR = mean score; IKM = 25 x sum(NRR x 1/9) over the
+elements. After a complaint is handled we ask only the elements a citizen can judge from the
+handling of a report, so the index is computed over the elements that have ratings, with equal
+weights (the regulation's weighting generalised to the elements actually asked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reports.enums import Status
+from reports.lifecycle import DomainError
+from reports.models import Report, SatisfactionRating
+
+#: All nine SKM elements, keyed by name (implementations disagree on the order of the last two).
+ELEMENTS: Final = (
+    "requirements",
+    "procedure",
+    "completion_time",
+    "cost",
+    "product",
+    "staff_competence",
+    "staff_behaviour",
+    "complaint_handling",
+    "facilities",
+)
+
+#: The elements a citizen can judge from how their report was handled; asked by the bot in order.
+ASKED_AFTER_REPORT: Final = ("completion_time", "staff_behaviour", "complaint_handling", "product")
+
+GRADES: Final = (
+    (88.31, "A", "Sangat Baik"),
+    (76.61, "B", "Baik"),
+    (65.00, "C", "Kurang Baik"),
+    (25.00, "D", "Tidak Baik"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    ikm: float | None  # 25..100, None without ratings
+    grade: str | None
+    label: str | None
+    responses: int  # finished reports with at least one rating
+    nrr: dict[str, float]
+
+
+def grade(ikm: float) -> tuple[str, str]:
+    for threshold, letter, label in GRADES:
+        if ikm >= threshold - 1e-9:
+            return letter, label
+    return "D", "Tidak Baik"
+
+
+def compute_index(nrr: dict[str, float], responses: int) -> Index:
+    if not nrr:
+        return Index(None, None, None, responses, {})
+    value = round(25 * sum(nrr.values()) / len(nrr), 2)
+    letter, label = grade(value)
+    return Index(value, letter, label, responses, nrr)
+
+
+def record_rating(
+    db: Session, *, report: Report, citizen_id: int, element: str, score: int, now: datetime
+) -> SatisfactionRating:
+    """Store one element's score; a second rating of the same element replaces the first."""
+    if report.citizen_id != citizen_id:
+        raise DomainError("only the reporter can rate this report")
+    if report.status is not Status.FINISHED:
+        raise DomainError("a report can be rated once it is finished")
+    if element not in ELEMENTS:
+        raise DomainError(f"unknown SKM element {element!r}")
+    if not 1 <= score <= 4:
+        raise DomainError("a score is 1, 2, 3 or 4")
+    existing = db.scalar(
+        select(SatisfactionRating).where(
+            SatisfactionRating.report_id == report.id, SatisfactionRating.element == element
+        )
+    )
+    if existing is not None:
+        existing.score, existing.created_at = score, now
+        return existing
+    rating = SatisfactionRating(
+        report_id=report.id,
+        agency_id=report.agency_id,
+        element=element,
+        score=score,
+        created_at=now,
+    )
+    db.add(rating)
+    db.flush()
+    return rating
+
+
+def agency_index(
+    db: Session,
+    *,
+    agency_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Index:
+    """The IKM of one agency (or of all, with ``agency_id=None``) over a period."""
+    query = select(SatisfactionRating.element, func.avg(SatisfactionRating.score)).group_by(
+        SatisfactionRating.element
+    )
+    count_q = select(func.count(func.distinct(SatisfactionRating.report_id)))
+    for cond in (
+        SatisfactionRating.agency_id == agency_id if agency_id is not None else None,
+        SatisfactionRating.created_at >= since if since else None,
+        SatisfactionRating.created_at < until if until else None,
+    ):
+        if cond is not None:
+            query, count_q = query.where(cond), count_q.where(cond)
+    nrr = {element: float(avg) for element, avg in db.execute(query)}
+    return compute_index(nrr, db.scalar(count_q) or 0)
