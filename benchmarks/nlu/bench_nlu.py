@@ -1,0 +1,423 @@
+"""Embedded classifier vs Rasa 3.6 DIET, side by side on this machine in one run.
+
+Why: the embedded model is the default because we claim it is at least as accurate as Rasa's
+default pipeline on our data while being orders of magnitude cheaper to train and to call. This
+benchmark checks that claim on two tasks and records the numbers in ``results.md``/``results.json``:
+
+* report type: trained on ``nlu/data/report_type.yml``, tested on the real LAPOR! messages in
+  ``../shared/data/report_type_dev.csv`` (never used for training);
+* routing: a seeded, stratified 80/20 split of ``nlu/data/routing.yml``.
+
+Both systems learn exactly the same examples. Rasa gets one model per task (its best case; the
+production export puts all families in one model). Measured: macro-F1, accuracy, training wall
+time (Rasa: the whole ``rasa train nlu`` process), latency p50/p99 and messages/second, ours
+in-process and both over HTTP ``POST /model/parse`` with one keep-alive client, sequentially.
+
+DIET's epoch count is a flag (Rasa's default is 100); on 2 cores an epoch takes ~10 s, so the
+benchmark default is lower to finish within ~30 minutes, and the number used is recorded.
+
+Run: ``make bench-nlu`` (or ``python -m benchmarks.nlu.bench_nlu --rasa-epochs 40``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sklearn
+from sklearn.metrics import accuracy_score, f1_score
+
+from nlu.dataset import Example, read_csv, read_rasa_yaml
+from nlu.model import TextClassifier, save_artifact
+from nlu.rasa.runtime import (
+    RasaEnvMissing,
+    RasaServer,
+    ensure_rasa_env,
+    free_port,
+    rasa_subprocess_env,
+    train_nlu,
+)
+from nlu.rasa_backend import ranking_for_prefix
+from nlu.rasa_export import AGENCY_PREFIX, TYPE_PREFIX, RasaProject, stratified_split
+
+REPO = Path(__file__).resolve().parents[2]
+OUT_DIR = Path(__file__).resolve().parent
+DEV_CSV = REPO.parent / "shared" / "data" / "report_type_dev.csv"
+LATENCY_SAMPLES = 2000  # in-process calls per task for the latency percentiles
+HTTP_PASSES = 2  # passes over the test set over HTTP (first pass also gives the predictions)
+
+
+@dataclass
+class Task:
+    name: str
+    prefix: str
+    train: list[Example]
+    test: list[Example]
+    test_source: str
+
+
+@dataclass
+class Run:
+    """One system on one task."""
+
+    system: str
+    task: str
+    macro_f1: float
+    accuracy: float
+    train_seconds: float
+    n_train: int
+    n_test: int
+    latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def load_tasks(*, seed: int) -> list[Task]:
+    """The two tasks; skips the report-type task with a message when the dev CSV is absent."""
+    tasks: list[Task] = []
+    type_train = read_rasa_yaml(REPO / "nlu" / "data" / "report_type.yml")
+    if DEV_CSV.exists():
+        tasks.append(
+            Task("report_type", TYPE_PREFIX, type_train, read_csv(DEV_CSV), "report_type_dev.csv")
+        )
+    else:
+        print(f"SKIP report_type: {DEV_CSV} not found (shared data absent)", file=sys.stderr)
+    routing = read_rasa_yaml(REPO / "nlu" / "data" / "routing.yml")
+    by_intent: dict[str, list[str]] = {}
+    for example in routing:
+        by_intent.setdefault(example.label, []).append(example.text)
+    train, test = stratified_split(by_intent, test_fraction=0.2, seed=seed)
+    tasks.append(
+        Task(
+            "routing",
+            AGENCY_PREFIX,
+            [Example(t, label) for label, texts in train.items() for t in texts],
+            [Example(t, label) for label, texts in test.items() for t in texts],
+            f"routing.yml stratified 80/20 split, seed {seed}",
+        )
+    )
+    return tasks
+
+
+def train_ours(examples: Sequence[Example]) -> TextClassifier:
+    """Train the embedded model exactly as ``nlu.train`` does for shipped models."""
+    from nlu import train as nlu_train
+
+    return nlu_train.train_classifier(examples)
+
+
+def percentiles(samples_ms: Sequence[float], seconds_total: float) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {
+        "p50": round(statistics.median(ordered), 4),
+        "p99": round(pick(0.99), 4),
+        "mean": round(statistics.fmean(ordered), 4),
+        "msgs_per_s": round(len(ordered) / seconds_total, 1),
+        "n": len(ordered),
+    }
+
+
+def score(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float]:
+    labels = sorted(set(gold))
+    return (
+        float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        float(accuracy_score(gold, predicted)),
+    )
+
+
+def time_http(
+    url: str, texts: Sequence[str], prefix: str, passes: int
+) -> tuple[list[str], dict[str, float]]:
+    """Sequential ``/model/parse`` calls on one keep-alive client; predictions of pass one."""
+    predictions: list[str] = []
+    samples: list[float] = []
+    started = time.perf_counter()
+    with httpx.Client(base_url=url, timeout=30.0) as client:
+        for index in range(passes):
+            for text in texts:
+                t0 = time.perf_counter()
+                response = client.post("/model/parse", json={"text": text})
+                samples.append((time.perf_counter() - t0) * 1000.0)
+                response.raise_for_status()
+                if index == 0:
+                    family = ranking_for_prefix(response.json()["intent_ranking"], prefix)
+                    predictions.append(family[0][0] if family else "")
+    return predictions, percentiles(samples, time.perf_counter() - started)
+
+
+def bench_ours(task: Task, workdir: Path) -> Run:
+    started = time.perf_counter()
+    model = train_ours(task.train)
+    train_seconds = time.perf_counter() - started
+    texts = [e.text for e in task.test]
+    gold = [e.label for e in task.test]
+    predicted = [model.rank(t)[0][0] for t in texts]
+    macro_f1, accuracy = score(gold, predicted)
+
+    samples: list[float] = []
+    began = time.perf_counter()
+    while len(samples) < LATENCY_SAMPLES:
+        for text in texts:
+            t0 = time.perf_counter()
+            model.rank(text)
+            samples.append((time.perf_counter() - t0) * 1000.0)
+    run = Run("embedded", task.name, macro_f1, accuracy, train_seconds, len(task.train), len(texts))
+    run.latency_ms["in_process"] = percentiles(samples, time.perf_counter() - began)
+
+    artifact = save_artifact(model, workdir / f"{task.name}.joblib", task=task.name)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.nlu.serve_embedded",
+            str(artifact),
+            task.prefix,
+            str(port),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        if server.stdout.readline().strip() != "ready":
+            raise RuntimeError("embedded HTTP server did not start")
+        http_predicted, run.latency_ms["http"] = time_http(
+            f"http://127.0.0.1:{port}", texts, task.prefix, HTTP_PASSES
+        )
+        if http_predicted != predicted:
+            run.notes.append("HTTP predictions differ from in-process ones")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return run
+
+
+def bench_rasa(task: Task, workdir: Path, *, epochs: int, rasa: Path) -> Run:
+    project = RasaProject(epochs=epochs)
+    examples: dict[str, list[str]] = {}
+    for example in task.train:
+        examples.setdefault(example.label, []).append(example.text)
+    project.add(task.prefix, examples)
+    log = workdir / f"rasa-train-{task.name}.log"
+    print(f"  rasa train nlu ({task.name}, {epochs} epochs; log {log}) ...", flush=True)
+    model = train_nlu(project, rasa=rasa, use_cache=False, log_file=log)
+    texts = [e.text for e in task.test]
+    gold = [e.label for e in task.test]
+    with RasaServer(model.path, rasa=rasa, log_file=workdir / f"rasa-run-{task.name}.log") as srv:
+        predicted, http = time_http(srv.url, texts, task.prefix, HTTP_PASSES)
+        startup = srv.startup_seconds
+    macro_f1, accuracy = score(gold, predicted)
+    run = Run(
+        "rasa_diet", task.name, macro_f1, accuracy, model.seconds, len(task.train), len(texts)
+    )
+    run.latency_ms["http"] = http
+    run.notes.append(f"DIET epochs={epochs}; server start-up {startup:.1f} s")
+    return run
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kib = 0
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("MemTotal"):
+                mem_kib = int(line.split()[1])
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(mem_kib / 1024 / 1024, 1),
+        "os": platform.platform(),
+    }
+
+
+def rasa_versions(rasa: Path) -> dict[str, str]:
+    code = (
+        "import importlib.metadata as m, platform;"
+        "print(m.version('rasa'), m.version('tensorflow'), platform.python_version())"
+    )
+    out = subprocess.run(
+        [str(rasa.parent / "python"), "-c", code],
+        capture_output=True,
+        text=True,
+        env=rasa_subprocess_env(),
+        check=True,
+    ).stdout.split()
+    return {"rasa": out[0], "tensorflow": out[1], "python": out[2]}
+
+
+def write_results(result: dict[str, Any]) -> None:
+    (OUT_DIR / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    runs = [Run(**r) for r in result["runs"]]
+    m = result["machine"]
+    lines = [
+        "# NLU benchmark: embedded model vs Rasa 3.6 DIET",
+        "",
+        f"- Date: {result['date']}",
+        f"- Command: `{result['command']}`",
+        f"- Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['os']}",
+        f"- Ours: Python {result['versions']['python']}, scikit-learn "
+        f"{result['versions']['sklearn']}",
+        f"- Rasa: {result['versions'].get('rasa', 'n/a')} (TensorFlow "
+        f"{result['versions'].get('tensorflow', 'n/a')}, Python "
+        f"{result['versions'].get('rasa_python', 'n/a')}), default NLU pipeline with DIET "
+        f"**epochs={result['rasa_epochs']}** (Rasa's default is 100)",
+        f"- Total wall time: {result['total_seconds']:.0f} s",
+        "",
+        "Latency is per message, sequential, one client; HTTP = `POST /model/parse` on loopback "
+        "with keep-alive (ours: a stdlib threaded server in its own process, "
+        "`benchmarks/nlu/serve_embedded.py`; Rasa: `rasa run --enable-api`).",
+        "",
+    ]
+    for task in result["tasks"]:
+        lines += [
+            f"## {task['name']} (train {task['n_train']}, test {task['n_test']}: "
+            f"{task['test_source']})",
+            "",
+            "| system | macro-F1 | accuracy | train s | in-process p50 / p99 ms | in-process msg/s "
+            "| HTTP p50 / p99 ms | HTTP msg/s |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for run in (r for r in runs if r.task == task["name"]):
+            inproc = run.latency_ms.get("in_process")
+            http = run.latency_ms.get("http")
+            lines.append(
+                f"| {run.system} | {run.macro_f1:.3f} | {run.accuracy:.3f} | "
+                f"{run.train_seconds:.2f} | "
+                + (f"{inproc['p50']:.3f} / {inproc['p99']:.3f} | {inproc['msgs_per_s']:.0f} | "
+                   if inproc else "n/a | n/a | ")
+                + (f"{http['p50']:.2f} / {http['p99']:.2f} | {http['msgs_per_s']:.0f} |"
+                   if http else "n/a | n/a |")
+            )  # fmt: skip
+        lines.append("")
+        for check in task.get("checks", []):
+            lines.append(f"- {check}")
+        lines.append("")
+    notes = [f"- {r.system}/{r.task}: {note}" for r in runs for note in r.notes]
+    if notes:
+        lines += ["## Notes", "", *notes, ""]
+    (OUT_DIR / "results.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def checks(ours: Run, rasa: Run | None) -> list[str]:
+    """The targets we hold the embedded model to, each marked met or missed."""
+    out: list[str] = []
+
+    def mark(ok: bool, text: str) -> None:
+        out.append(f"{'MET' if ok else 'MISSED'}: {text}")
+
+    p99 = ours.latency_ms["in_process"]["p99"]
+    mark(p99 <= 2.0, f"embedded in-process p99 {p99:.3f} ms <= 2 ms")
+    if rasa is None:
+        return out
+    mark(
+        ours.macro_f1 >= rasa.macro_f1,
+        f"embedded macro-F1 {ours.macro_f1:.3f} >= Rasa {rasa.macro_f1:.3f}",
+    )
+    rasa_p99 = rasa.latency_ms["http"]["p99"]
+    mark(
+        rasa_p99 >= 20 * p99,
+        f"embedded in-process p99 is {rasa_p99 / p99:.0f}x faster than Rasa /model/parse p99 "
+        f"({rasa_p99:.1f} ms) (target >= 20x)",
+    )
+    ratio = rasa.train_seconds / max(ours.train_seconds, 1e-9)
+    mark(ratio >= 50, f"embedded trains {ratio:.0f}x faster than Rasa (target >= 50x)")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rasa-epochs", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--skip-rasa", action="store_true", help="only the embedded model")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+
+    rasa: Path | None = None
+    skip_reason = "--skip-rasa"
+    if not args.skip_rasa:
+        try:
+            rasa = ensure_rasa_env()
+        except RasaEnvMissing as exc:
+            skip_reason = str(exc)
+            print(
+                f"Rasa unavailable, benchmarking the embedded model only:\n{exc}", file=sys.stderr
+            )
+
+    versions: dict[str, str] = {"python": platform.python_version(), "sklearn": sklearn.__version__}
+    if rasa is not None:
+        rv = rasa_versions(rasa)
+        versions.update(rasa=rv["rasa"], tensorflow=rv["tensorflow"], rasa_python=rv["python"])
+
+    runs: list[Run] = []
+    task_rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="suarawarga-bench-nlu-") as tmp:
+        workdir = Path(tmp)
+        for task in load_tasks(seed=args.seed):
+            print(f"[{task.name}] embedded ...", flush=True)
+            ours = bench_ours(task, workdir)
+            runs.append(ours)
+            print(
+                f"  embedded macro-F1 {ours.macro_f1:.3f} train {ours.train_seconds:.2f} s",
+                flush=True,
+            )
+            rasa_run: Run | None = None
+            if rasa is not None:
+                print(f"[{task.name}] rasa ...", flush=True)
+                rasa_run = bench_rasa(task, workdir, epochs=args.rasa_epochs, rasa=rasa)
+                runs.append(rasa_run)
+                print(
+                    f"  rasa macro-F1 {rasa_run.macro_f1:.3f} train {rasa_run.train_seconds:.0f} s",
+                    flush=True,
+                )
+            task_rows.append(
+                {
+                    "name": task.name,
+                    "n_train": len(task.train),
+                    "n_test": len(task.test),
+                    "test_source": task.test_source,
+                    "checks": checks(ours, rasa_run),
+                }
+            )
+
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "make bench-nlu  # python -m benchmarks.nlu.bench_nlu "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine(),
+        "versions": versions,
+        "rasa_epochs": args.rasa_epochs if rasa is not None else None,
+        "rasa_skipped": None if rasa is not None else skip_reason,
+        "total_seconds": round(time.perf_counter() - began, 1),
+        "tasks": task_rows,
+        "runs": [asdict(r) for r in runs],
+    }
+    write_results(result)
+    print((OUT_DIR / "results.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
