@@ -26,7 +26,7 @@ from escalation.policy import Audience
 from reports import notify
 from reports.enums import OPEN_STATUSES, ActorKind, Channel, RecipientKind, Role, SlaActionKind
 from reports.models import Heartbeat, Report, ReportEvent, SlaAction, StaffUser
-from reports.service import _done_keys, _values, auto_close
+from reports.service import auto_close, notice_values, performed_sla_keys
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _notify(
 ) -> int:
     key = f"sla:{report.id}:{':'.join(map(str, action.key))}"
     due = clock.due_of(report, action.stage)
-    values = _values(db, report, due=due, stage=action.stage.value, level=action.level)
+    values = notice_values(db, report, due=due, stage=action.stage.value, level=action.level)
     tz = clock.calendar.tz
     template = "staff_reminder" if action.kind is SlaActionKind.REMINDER else "staff_escalation"
     sent = 0
@@ -144,7 +144,7 @@ def process_report(
 ) -> list[SweepAction]:
     """Carry out every action of ``report`` that is due at ``now`` and not done yet."""
     performed: list[SweepAction] = []
-    done = _done_keys(db, report)
+    done = performed_sla_keys(db, report)
     stage_due = clock.due_of(report, report.stage) if report.stage else None
     for action in clock.schedule(report):
         if action.at > now or action.key in done:

@@ -173,7 +173,7 @@ def _event(
     return event
 
 
-def _done_keys(db: Session, report: Report) -> set[tuple[str, int, str, int]]:
+def performed_sla_keys(db: Session, report: Report) -> set[tuple[str, int, str, int]]:
     rows = db.execute(
         select(SlaAction.stage, SlaAction.cycle, SlaAction.kind, SlaAction.level).where(
             SlaAction.report_id == report.id, SlaAction.cycle == report.stage_cycle
@@ -245,7 +245,7 @@ def _agency_name(db: Session, report: Report) -> str:
     return agency.name if agency else "-"
 
 
-def _values(db: Session, report: Report, **extra: Any) -> dict[str, Any]:
+def notice_values(db: Session, report: Report, **extra: Any) -> dict[str, Any]:
     return {
         "code": report.tracking_code,
         "title": report.title,
@@ -344,7 +344,7 @@ def submit_report(
         key=f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
-        values=_values(db, report),
+        values=notice_values(db, report),
     )
     return report
 
@@ -373,7 +373,7 @@ def provide_info(
         key=f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
-        values=_values(db, report),
+        values=notice_values(db, report),
     )
     return report
 
@@ -397,7 +397,7 @@ def citizen_respond(
         key=f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
-        values=_values(db, report),
+        values=notice_values(db, report),
     )
     return report
 
@@ -437,7 +437,7 @@ def reopen(
         key=f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
-        values=_values(db, report),
+        values=notice_values(db, report),
     )
     return report
 
@@ -482,7 +482,7 @@ def verify_and_forward(
     clock.refresh(report)
     _open_assignment(db, report, agency, now)
     event = _event(db, report, Action.VERIFY_FORWARD, actor, now, from_status=before, data=changes)
-    values = _values(db, report)
+    values = notice_values(db, report)
     notify.notify_citizen(
         db,
         report=report,
@@ -542,7 +542,7 @@ def request_info(
         key=f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
-        values=_values(db, report, question=question),
+        values=notice_values(db, report, question=question),
         payload={"expects": "info_reply"},
     )
     return report
@@ -571,7 +571,7 @@ def _close(
         key=f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
-        values=_values(db, report, reason=reason),
+        values=notice_values(db, report, reason=reason),
     )
     return report
 
@@ -626,7 +626,7 @@ def return_to_verifier(
         key=f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
-        values=_values(db, report, reason=reason, agency=agency_name),
+        values=notice_values(db, report, reason=reason, agency=agency_name),
     )
     return report
 
@@ -664,7 +664,7 @@ def reroute(
         reason=reason,
         data={"from_agency_id": previous, "to_agency": agency.code},
     )
-    values = _values(db, report)
+    values = notice_values(db, report)
     notify.notify_citizen(
         db,
         report=report,
@@ -706,7 +706,7 @@ def answer(
         key=f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
-        values=_values(db, report, answer=text),
+        values=notice_values(db, report, answer=text),
         payload={"expects": "answer_feedback", "choices": ["accept", "respond"]},
     )
     return report
@@ -737,7 +737,7 @@ def extend_deadline(
         new_due = clock.extend(report, stage, days)
     except ValueError as exc:
         raise DomainError(str(exc)) from None
-    clock.refresh(report, _done_keys(db, report))
+    clock.refresh(report, performed_sla_keys(db, report))
     event = _event(
         db,
         report,
@@ -761,7 +761,7 @@ def extend_deadline(
             key=f"event:{event.id}",
             tz=clock.calendar.tz,
             now=now,
-            values=_values(db, report, reason=reason),
+            values=notice_values(db, report, reason=reason),
         )
     return report
 
@@ -797,7 +797,7 @@ def _finish(
     report.next_sla_at = None
     _release_assignment(db, clock, report, now, action.value)
     event = _event(db, report, action, actor, now, from_status=before, reason=reason)
-    values = _values(db, report)
+    values = notice_values(db, report)
     notify.notify_citizen(
         db,
         report=report,

@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -57,7 +57,7 @@ def _parse_instant(value: str | None) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -251,6 +251,7 @@ def report_create(
             _fail(str(exc))
         code = report.tracking_code
         due = report.verify_due_at
+    assert due is not None  # submit_report always starts the verification clock
     typer.echo(f"{code}  verify by {due.astimezone(rt.settings.tz).isoformat()}")
 
 
