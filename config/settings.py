@@ -11,12 +11,23 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
 
 INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
+
+
+class WhatsAppTemplate(BaseModel):
+    """An approved WhatsApp template: its Twilio content SID and what fills {{1}}, {{2}}, ...
+
+    Variables name values the sender knows: ``code`` (tracking code), ``text`` (the message,
+    on one line), ``title``, ``agency``.
+    """
+
+    content_sid: str
+    variables: list[str] = Field(default_factory=lambda: ["code", "text"])
 
 
 class Settings(BaseSettings):
@@ -54,6 +65,25 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str | None = None
     twilio_api_base_url: str | None = None
 
+    # WhatsApp 24-hour rule: approved templates (Twilio Content API) per notification template name;
+    # "default" is the generic fallback. JSON in the environment, e.g.
+    # SUARAWARGA_WHATSAPP_TEMPLATES='{"agency_answer": {"content_sid": "HX...",
+    #                                   "variables": ["code", "text"]}}'
+    whatsapp_templates: dict[str, WhatsAppTemplate] = Field(default_factory=dict)
+    whatsapp_window_hours: int = 24
+
+    # Outbox sender (bot/sender.py)
+    outbox_batch_size: int = 50
+    outbox_poll_seconds: float = 1.0  # idle wait between empty claims
+    outbox_lease_seconds: int = 120  # a crashed worker's rows are reclaimed after this
+    outbox_retry_budget_seconds: int = 6 * 3600  # then the row is marked failed (visible)
+    outbox_backoff_base_seconds: float = 2.0
+    outbox_backoff_max_seconds: float = 600.0
+    telegram_rate_per_second: float = 30.0  # per bot
+    telegram_chat_interval_seconds: float = 1.0  # per chat
+    twilio_rate_per_second: float = 10.0  # per sender number
+    webhook_max_body_bytes: int = 1_000_000
+
     # E-mail (staff notifications)
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -67,8 +97,20 @@ class Settings(BaseSettings):
     nlu_type_threshold: float = 0.55
     nlu_agency_threshold: float = 0.45
 
+    # Conversation (bot/): per-contact limits, explained politely to the citizen when hit
+    bot_max_reports_per_day: int = 5
+    bot_max_messages_per_minute: int = 20
+    bot_max_text_chars: int = 4000  # longer messages are truncated with a notice
+    bot_draft_ttl_hours: int = 24  # an unfinished report draft older than this is dropped
+
     # Console
     session_secret: SecretStr = SecretStr("development-only-secret-change-me")
+    login_max_failures: int = 5  # consecutive wrong passwords before the account is locked
+    login_lockout_minutes: int = 15
+
+    # Open311 (GeoReport v2): keys allowed to POST requests besides staff API tokens,
+    # comma-separated (e.g. one per partner app, so one can be withdrawn alone)
+    open311_api_keys: SecretStr | None = None
 
     @field_validator("timezone")
     @classmethod

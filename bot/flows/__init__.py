@@ -1,0 +1,1 @@
+"""Conversation flows: each module owns the states whose names start with its topic."""

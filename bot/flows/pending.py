@@ -1,0 +1,257 @@
+"""What the citizen owes us, derived from the database (never from conversation memory).
+
+A report in ``info_requested`` waits for information; one in ``answered`` waits for acceptance or
+a response; a report the citizen accepted may be reopened while its window lasts. Deriving this
+from report status means an officer's request made on another process, or while the bot was
+down, is still answered correctly by the citizen's next message.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import intents
+from bot.flows.status import stage_text
+from bot.intents import Intent
+from bot.turn import Button, Turn
+from reports import service, tracking
+from reports.enums import Status
+from reports.lifecycle import DomainError
+from reports.models import Agency, Report
+
+WAITING = (Status.INFO_REQUESTED, Status.ANSWERED)
+
+
+def waiting(turn: Turn) -> list[Report]:
+    return list(
+        turn.db.scalars(
+            select(Report)
+            .where(Report.citizen_id == turn.citizen.id, Report.status.in_(WAITING))
+            .order_by(Report.updated_at.desc(), Report.id.desc())
+        )
+    )
+
+
+def own_report(turn: Turn, code: str) -> Report | None:
+    canonical = tracking.normalize(code)
+    if canonical is None:
+        return None
+    return turn.db.scalar(
+        select(Report).where(
+            Report.tracking_code == canonical, Report.citizen_id == turn.citizen.id
+        )
+    )
+
+
+def _agency_name(turn: Turn, report: Report) -> str:
+    agency = turn.db.get(Agency, report.agency_id) if report.agency_id else None
+    return agency.name if agency else "-"
+
+
+def try_answer(turn: Turn, text: str) -> bool:
+    """Treat free text as the answer the database says we wait for; False if we wait for none."""
+    pending = waiting(turn)
+    if not pending:
+        return False
+    answered = [r for r in pending if r.status is Status.ANSWERED]
+    if answered and (intents.is_(text, Intent.ACCEPT) or text.strip() == "1"):
+        if len(answered) == 1:
+            accept(turn, answered[0])
+        else:
+            turn.say(
+                "which_report",
+                buttons=[Button(r.tracking_code, f"acc:{r.tracking_code}") for r in answered],
+            )
+        return True
+    if len(pending) == 1:
+        apply(turn, pending[0], text)
+        return True
+    turn.state = "pending_choose"
+    turn.data["pending_text"] = text
+    reprompt(turn)
+    return True
+
+
+def reprompt(turn: Turn) -> None:
+    if turn.state == "pending_choose":
+        buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in waiting(turn)]
+        buttons.append(turn.button("btn_new_report", "pick:new"))
+        turn.say("which_report", buttons=buttons)
+    elif turn.state == "pending_respond":
+        turn.say("ask_response", code=turn.data.get("target", "-"))
+    elif turn.state == "pending_reopen":
+        turn.say("reopen_ask_reason", code=turn.data.get("target", "-"))
+
+
+def apply(turn: Turn, report: Report, text: str) -> None:
+    """Free text as the answer to an information request, or as a response to an answer."""
+    actor = service.Actor.citizen(turn.citizen.id)
+    clock = turn.runtime.clock
+    try:
+        if report.status is Status.INFO_REQUESTED:
+            service.provide_info(
+                turn.db, clock=clock, report=report, actor=actor, text=text, now=turn.now
+            )
+            turn.say(
+                "info_sent",
+                code=report.tracking_code,
+                stage=stage_text(turn, report),
+                report_id=report.id,
+            )
+        elif report.status is Status.ANSWERED:
+            service.citizen_respond(
+                turn.db, clock=clock, report=report, actor=actor, text=text, now=turn.now
+            )
+            turn.say(
+                "response_sent",
+                code=report.tracking_code,
+                agency=_agency_name(turn, report),
+                due=turn.date(report.response_due_at),
+                report_id=report.id,
+            )
+        else:
+            turn.say("action_failed", code=report.tracking_code)
+    except DomainError:
+        turn.say("action_failed", code=report.tracking_code)
+
+
+def accept(turn: Turn, report: Report) -> None:
+    """The citizen is satisfied; the domain queues "finished" and the rating request."""
+    try:
+        service.citizen_accept(
+            turn.db,
+            clock=turn.runtime.clock,
+            report=report,
+            actor=service.Actor.citizen(turn.citizen.id),
+            now=turn.now,
+        )
+    except DomainError:
+        turn.say("action_failed", code=report.tracking_code)
+
+
+def reopenable(turn: Turn) -> list[Report]:
+    return [
+        r
+        for r in turn.db.scalars(
+            select(Report).where(
+                Report.citizen_id == turn.citizen.id,
+                Report.status == Status.FINISHED,
+                Report.close_reason == "citizen satisfied",
+                Report.feedback_due_at >= turn.now,
+            )
+        )
+    ]
+
+
+def start_reopen(turn: Turn, text: str) -> None:
+    """ "buka kembali [SW-...] [alasan]": reopen now if a reason is given, else ask for it."""
+    candidates = reopenable(turn)
+    code = tracking.normalize(text)
+    if code:
+        candidates = [r for r in candidates if r.tracking_code == code]
+    if not candidates:
+        turn.say("reopen_none")
+        return
+    if len(candidates) > 1:
+        turn.say(
+            "which_report",
+            buttons=[Button(r.tracking_code, f"ro:{r.tracking_code}") for r in candidates],
+        )
+        return
+    report = candidates[0]
+    reason = _strip_command(text, report.tracking_code)
+    if intents.word_count(reason) >= 3:
+        reopen(turn, report, reason)
+        return
+    turn.state = "pending_reopen"
+    turn.data["target"] = report.tracking_code
+    reprompt(turn)
+
+
+def _strip_command(text: str, code: str) -> str:
+    lowered = text
+    for phrase in ("buka kembali", "buka lagi", "buka ulang", "reopen"):
+        index = lowered.lower().find(phrase)
+        if index >= 0:
+            lowered = lowered[:index] + lowered[index + len(phrase) :]
+    found = tracking.normalize(lowered)
+    if found:
+        lowered = " ".join(w for w in lowered.split() if tracking.normalize(w) != found)
+    return lowered.strip(" :,-")
+
+
+def reopen(turn: Turn, report: Report, reason: str) -> None:
+    try:
+        service.reopen(
+            turn.db,
+            clock=turn.runtime.clock,
+            report=report,
+            actor=service.Actor.citizen(turn.citizen.id),
+            text=reason,
+            now=turn.now,
+        )
+    except DomainError:
+        turn.say("reopen_none")
+        return
+    turn.say(
+        "reopened",
+        code=report.tracking_code,
+        agency=_agency_name(turn, report),
+        due=turn.date(report.response_due_at),
+        report_id=report.id,
+    )
+
+
+def on_text(turn: Turn) -> bool:
+    """Free text in one of this flow's states; False hands it back to be treated afresh."""
+    text = turn.text
+    state = turn.state
+    if state == "pending_choose":
+        turn.reset()  # a new message instead of a choice
+        return False
+    target = own_report(turn, turn.data.get("target", ""))
+    turn.reset()
+    if target is None:
+        turn.say("action_failed", code="-")
+    elif state == "pending_respond":
+        apply(turn, target, text)
+    elif state == "pending_reopen":
+        reopen(turn, target, text)
+    return True
+
+
+def on_choice(turn: Turn, data: str) -> bool:
+    head, _, value = data.partition(":")
+    if head not in {"acc", "rsp", "pick", "ro"}:
+        return False
+    if head == "pick" and value == "new":
+        from bot.flows import report
+
+        text = turn.data.get("pending_text", "")
+        turn.reset()
+        report.start(turn, text) if text else report.ask_new(turn)
+        return True
+    target = own_report(turn, value)
+    if target is None:
+        turn.reset()
+        turn.say("status_unknown", code=tracking.normalize(value) or "-")
+        return True
+    if head == "acc":
+        turn.reset()
+        accept(turn, target)
+    elif head == "rsp":
+        turn.reset()
+        turn.state = "pending_respond"
+        turn.data["target"] = target.tracking_code
+        reprompt(turn)
+    elif head == "pick":
+        text = turn.data.get("pending_text", "")
+        turn.reset()
+        if text:
+            apply(turn, target, text)
+    elif head == "ro":
+        turn.reset()
+        turn.state = "pending_reopen"
+        turn.data["target"] = target.tracking_code
+        reprompt(turn)
+    return True

@@ -1,0 +1,454 @@
+"""The report flow: from a free-text description to ``reports.service.submit_report``.
+
+The citizen may write everything in one message; we then ask only for what is still missing, in
+this order: type (only when the classifier is unsure), location, an optional attachment, privacy,
+and finally a summary to confirm, edit or cancel. The draft lives in the conversation row, so the
+flow continues on another app process or after a restart.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot import intents, limits
+from bot.intents import Intent
+from bot.nlu_port import classifier
+from bot.turn import Button, Turn
+from reports import service
+from reports.enums import Privacy, ReportType
+from reports.lifecycle import DomainError
+from reports.models import Agency
+
+TYPES = [t.value for t in ReportType]
+PRIVACIES = [p.value for p in Privacy]
+MIN_WORDS = 3
+MIN_CHARS = 15
+MIN_LOCATION_CHARS = 4
+TITLE_CHARS = 80
+SUMMARY_CHARS = 300
+
+#: Typed answers accepted in the type / privacy / edit questions (besides buttons and numbers).
+TYPE_WORDS = {
+    "complaint": {"pengaduan", "aduan", "keluhan", "complaint", "masalah"},
+    "aspiration": {"aspirasi", "usulan", "saran", "usul", "suggestion", "aspiration", "idea"},
+    "information_request": {
+        "informasi", "permintaan informasi", "pertanyaan", "tanya", "information",
+        "information request", "question", "konfirmasi",
+    },
+}  # fmt: skip
+PRIVACY_WORDS = {
+    "public": {"biasa", "publik", "normal", "public", "umum"},
+    "anonymous": {"anonim", "anonymous", "anon", "sembunyikan nama"},
+    "confidential": {"rahasia", "confidential", "private", "privat"},
+}
+EDIT_WORDS = {
+    "body": {"isi", "isi laporan", "teks", "text", "body", "cerita"},
+    "type": {"jenis", "tipe", "type"},
+    "location": {"lokasi", "alamat", "location", "address", "tempat"},
+    "privacy": {"privasi", "kerahasiaan", "privacy"},
+}
+
+# A typed address inside a description: "Jl. Melati No. 5", "RT 03/RW 02", "Kelurahan Sukajadi".
+_ADDRESS = re.compile(
+    r"(?:\b(?:jl|jln|jalan)\.?\s+[A-Z][\w.'-]*(?:\s+[A-Z0-9][\w.'-]*)*(?:\s+no\.?\s*\d+\w*)?"
+    r"|\b(?:rt|RT)\s*\.?\s*\d{1,3}(?:\s*/\s*(?:rw|RW)?\s*\d{1,3})?"
+    r"|\b(?:[Kk]elurahan|[Kk]el\.|[Dd]esa|[Kk]ecamatan|[Kk]ec\.|[Gg]ang|[Gg]g\.|[Kk]ampung"
+    r"|[Kk]omplek|[Pp]erumahan|[Dd]usun)\s+[A-Z][\w.'-]*(?:\s+[A-Z0-9][\w.'-]*)*)"
+)
+
+
+def _match(text: str, table: dict[str, set[str]]) -> str | None:
+    norm = intents.normalize(text)
+    for key, words in table.items():
+        if norm in words:
+            return key
+    return None
+
+
+def extract_location(text: str) -> str | None:
+    found = [m.group(0).strip(" .,") for m in _ADDRESS.finditer(text)]
+    return ", ".join(dict.fromkeys(found))[:500] if found else None
+
+
+def make_title(body: str) -> str:
+    first = re.split(r"(?<=[.!?])\s|\n", body.strip(), maxsplit=1)[0].strip()
+    if len(first) <= TITLE_CHARS:
+        return first
+    cut = first[:TITLE_CHARS].rsplit(" ", 1)[0]
+    return (cut or first[:TITLE_CHARS]) + "…"
+
+
+# -- draft bookkeeping ----------------------------------------------------------------------------
+
+
+def draft(turn: Turn) -> dict[str, Any]:
+    current = turn.data.get("draft")
+    if current is None:
+        current = {"started_at": turn.now.isoformat(), "attachments": []}
+        turn.data["draft"] = current
+    return current  # type: ignore[no-any-return]
+
+
+def expired(turn: Turn) -> bool:
+    current = turn.data.get("draft")
+    if not current:
+        return False
+    started = datetime.fromisoformat(current["started_at"])
+    return turn.now - started > timedelta(hours=turn.runtime.settings.bot_draft_ttl_hours)
+
+
+def _classify(turn: Turn, body: str) -> None:
+    settings = turn.runtime.settings
+    nlu = classifier(settings)
+    kind = nlu.classify_type(body)
+    agency = nlu.route_agency(body)
+    d = draft(turn)
+    d["nlu_type"] = kind.label
+    d["nlu_type_conf"] = float(kind.confidence)
+    d["nlu_agency"] = agency.label
+    d["nlu_agency_conf"] = float(agency.confidence)
+    d["ranking"] = {
+        "type": [[label, float(c)] for label, c in kind.ranking[:3]],
+        "agency": [[label, float(c)] for label, c in agency.ranking[:3]],
+    }
+    sure = kind.confidence >= settings.nlu_type_threshold
+    if d.get("type") is None and kind.label in TYPES and sure:
+        d["type"] = kind.label
+    if d.get("location") is None and d.get("lat") is None:
+        found = extract_location(body)
+        if found:
+            d["location"] = found
+
+
+def _set_body(turn: Turn, text: str) -> bool:
+    if intents.word_count(text) < MIN_WORDS or len(text) < MIN_CHARS:
+        turn.state = "report_describe"
+        turn.say("too_short")
+        return False
+    d = draft(turn)
+    d["body"] = text
+    _classify(turn, text)
+    return True
+
+
+# -- entry points --------------------------------------------------------------------------------
+
+
+def start(turn: Turn, text: str) -> None:
+    """A new report from a free-text description (the usual first message)."""
+    if not limits.may_report(turn):
+        turn.reset()
+        return
+    turn.data.pop("draft", None)
+    if _set_body(turn, text):
+        next_step(turn)
+
+
+def ask_new(turn: Turn) -> None:
+    """The citizen asked to report ("lapor", the menu button): ask for the description."""
+    if not limits.may_report(turn):
+        turn.reset()
+        return
+    turn.reset()
+    draft(turn)
+    turn.state = "report_describe"
+    turn.say("ask_report")
+
+
+def on_media(turn: Turn) -> None:
+    """Photos and documents: attached to the draft (a new one if none is in progress)."""
+    in_flow = turn.state.startswith("report_")
+    if not in_flow:
+        if not limits.may_report(turn):
+            turn.reset()
+            return
+        turn.reset()
+    d = draft(turn)
+    added = 0
+    for media in turn.message.media:
+        if media.attachment_id is None:
+            turn.say("media_rejected", filename=media.filename or media.kind)
+            continue
+        if media.attachment_id not in d["attachments"]:
+            d["attachments"].append(media.attachment_id)
+            added += 1
+    if not added and not d.get("body"):
+        if not in_flow:
+            turn.reset()
+        return
+    if turn.text and not d.get("body"):  # a caption is the description
+        if _set_body(turn, turn.text):
+            next_step(turn)
+        return
+    if not d.get("body"):
+        turn.state = "report_describe"
+        turn.say("ask_description_for_media")
+        return
+    if turn.state == "report_attachment" or not in_flow:
+        turn.state = "report_attachment"
+        turn.say(
+            "attachment_received",
+            count=len(d["attachments"]),
+            buttons=[turn.button("btn_done", "done")],
+        )
+        return
+    reprompt(turn)
+
+
+def on_location(turn: Turn) -> None:
+    in_flow = turn.state.startswith("report_")
+    if not in_flow:
+        if not limits.may_report(turn):
+            turn.reset()
+            return
+        turn.reset()
+    d = draft(turn)
+    d["lat"], d["lon"] = turn.message.latitude, turn.message.longitude
+    if turn.text:
+        d["location"] = turn.text[:500]
+    d.pop("location_skipped", None)
+    if not d.get("body"):
+        turn.state = "report_describe"
+        turn.say("location_received")
+        return
+    next_step(turn)
+
+
+def on_text(turn: Turn) -> None:
+    """Free text while a report is being composed; the state says what we asked for."""
+    text = turn.text
+    d = draft(turn)
+    state = turn.state
+    if state == "report_describe":
+        if _set_body(turn, text):
+            next_step(turn)
+    elif state == "report_type":
+        chosen = _match(text, TYPE_WORDS)
+        if chosen:
+            on_choice(turn, f"type:{chosen}")
+        else:
+            reprompt(turn)
+    elif state == "report_location":
+        if intents.is_(text, Intent.SKIP):
+            d["location_skipped"] = True
+        elif len(text) < MIN_LOCATION_CHARS:
+            reprompt(turn)
+            return
+        else:
+            d["location"] = text[:500]
+        next_step(turn)
+    elif state == "report_attachment":
+        if intents.is_(text, Intent.SKIP) or intents.is_(text, Intent.DONE):
+            d["asked_attachment"] = True
+            next_step(turn)
+        else:
+            reprompt(turn)
+    elif state == "report_privacy":
+        chosen = _match(text, PRIVACY_WORDS)
+        if chosen:
+            on_choice(turn, f"priv:{chosen}")
+        else:
+            reprompt(turn)
+    elif state == "report_confirm":
+        if intents.is_(text, Intent.YES):
+            on_choice(turn, "confirm:send")
+        elif intents.normalize(text) in {"ubah", "edit", "ganti", "koreksi", "change"}:
+            on_choice(turn, "confirm:edit")
+        else:
+            turn.say("confirm_hint", buttons=_confirm_buttons(turn))
+    elif state == "report_edit":
+        field = _match(text, EDIT_WORDS)
+        if field:
+            on_choice(turn, f"edit:{field}")
+        else:
+            reprompt(turn)
+    else:
+        reprompt(turn)
+
+
+def on_choice(turn: Turn, data: str) -> bool:
+    """Button payloads of this flow; False when ``data`` is not ours or not valid now."""
+    head, _, value = data.partition(":")
+    if head not in {"type", "priv", "confirm", "edit", "skip", "done"}:
+        return False
+    if not turn.state.startswith("report_") or "draft" not in turn.data:
+        return False
+    d = draft(turn)
+    if head == "type" and value in TYPES:
+        d["type"] = value
+    elif head == "priv" and value in PRIVACIES:
+        d["privacy"] = value
+    elif head in {"skip", "done"} and turn.state == "report_location":
+        d["location_skipped"] = True
+    elif head in {"skip", "done"} and turn.state == "report_attachment":
+        d["asked_attachment"] = True
+    elif head == "confirm" and value == "send" and turn.state == "report_confirm":
+        submit(turn)
+        return True
+    elif head == "confirm" and value == "edit":
+        turn.state = "report_edit"
+        reprompt(turn)
+        return True
+    elif head == "confirm" and value == "cancel":
+        turn.reset()
+        turn.say("cancelled")
+        return True
+    elif head == "edit" and value in EDIT_WORDS:
+        _edit(turn, d, value)
+        return True
+    else:
+        return False
+    next_step(turn)
+    return True
+
+
+def _edit(turn: Turn, d: dict[str, Any], field: str) -> None:
+    if field == "body":
+        d.pop("body", None)
+        turn.state = "report_describe"
+        turn.say("ask_new_body")
+        return
+    if field == "type":
+        d.pop("type", None)
+    elif field == "location":
+        for key in ("location", "lat", "lon", "location_skipped"):
+            d.pop(key, None)
+    elif field == "privacy":
+        d.pop("privacy", None)
+    next_step(turn)
+
+
+# -- asking --------------------------------------------------------------------------------------
+
+
+def next_step(turn: Turn) -> None:
+    """Ask for the first thing still missing, or show the summary."""
+    d = draft(turn)
+    if not d.get("body"):
+        turn.state = "report_describe"
+    elif d.get("type") is None:
+        turn.state = "report_type"
+    elif d.get("location") is None and d.get("lat") is None and not d.get("location_skipped"):
+        turn.state = "report_location"
+    elif not d["attachments"] and not d.get("asked_attachment"):
+        turn.state = "report_attachment"
+    elif d.get("privacy") is None:
+        turn.state = "report_privacy"
+    else:
+        turn.state = "report_confirm"
+    reprompt(turn)
+
+
+def _confirm_buttons(turn: Turn) -> list[Button]:
+    return [
+        turn.button("btn_submit", "confirm:send"),
+        turn.button("btn_edit", "confirm:edit"),
+        turn.button("btn_cancel", "confirm:cancel"),
+    ]
+
+
+def reprompt(turn: Turn) -> None:
+    """(Re-)ask the question of the current report state."""
+    d = draft(turn)
+    state = turn.state
+    if state == "report_describe":
+        turn.say("ask_report")
+    elif state == "report_type":
+        turn.say("ask_type", buttons=[turn.button(f"btn_type_{t}", f"type:{t}") for t in TYPES])
+    elif state == "report_location":
+        turn.say("ask_location", buttons=[turn.button("btn_skip", "skip")])
+    elif state == "report_attachment":
+        turn.say("ask_attachment", buttons=[turn.button("btn_skip", "skip")])
+    elif state == "report_privacy":
+        turn.say(
+            "ask_privacy",
+            buttons=[turn.button(f"btn_privacy_{p}", f"priv:{p}") for p in PRIVACIES],
+        )
+    elif state == "report_confirm":
+        turn.say("summary", buttons=_confirm_buttons(turn), **_summary_values(turn, d))
+    elif state == "report_edit":
+        turn.say(
+            "ask_edit_what",
+            buttons=[turn.button(f"btn_edit_{f}", f"edit:{f}") for f in EDIT_WORDS],
+        )
+
+
+def _summary_values(turn: Turn, d: dict[str, Any]) -> dict[str, object]:
+    body = d["body"]
+    if len(body) > SUMMARY_CHARS:
+        body = body[:SUMMARY_CHARS].rstrip() + "…"
+    location = d.get("location")
+    if d.get("lat") is not None:
+        coords = f"{d['lat']:.5f}, {d['lon']:.5f}"
+        location = f"{location} ({coords})" if location else coords
+    agency_line = ""
+    code = _confident_agency(turn, d)
+    if code:
+        agency = turn.db.scalar(select(Agency).where(Agency.code == code))
+        if agency is not None:
+            agency_line = turn.tr("summary_agency", agency=agency.name)
+    return {
+        "type": turn.tr(f"type_{d['type']}"),
+        "body": body,
+        "location": location or turn.tr("no_location"),
+        "attachments": len(d["attachments"]),
+        "privacy": turn.tr(f"privacy_{d['privacy']}"),
+        "agency_line": agency_line,
+    }
+
+
+def _confident_agency(turn: Turn, d: dict[str, Any]) -> str | None:
+    """The suggested agency when the classifier is sure; otherwise the verifier decides."""
+    code = d.get("nlu_agency")
+    conf = d.get("nlu_agency_conf") or 0.0
+    if not code or code == "lainnya" or conf < turn.runtime.settings.nlu_agency_threshold:
+        return None
+    return str(code)
+
+
+# -- submit --------------------------------------------------------------------------------------
+
+
+def submit(turn: Turn) -> None:
+    """Submit the draft; the domain queues the receipt (tracking code + verification due date)."""
+    if not limits.may_report(turn):
+        turn.reset()
+        return
+    d = draft(turn)
+    agency_code = _confident_agency(turn, d)
+    if agency_code and not turn.db.scalar(select(Agency.id).where(Agency.code == agency_code)):
+        agency_code = None
+    suggestion = service.NluSuggestion(
+        type=d.get("nlu_type"),
+        type_confidence=d.get("nlu_type_conf"),
+        agency_code=d.get("nlu_agency"),
+        agency_confidence=d.get("nlu_agency_conf"),
+        ranking=d.get("ranking") or {},
+    )
+    try:
+        service.submit_report(
+            turn.db,
+            clock=turn.runtime.clock,
+            citizen=turn.citizen,
+            channel=turn.message.channel,
+            report_type=ReportType(d["type"]),
+            title=make_title(d["body"]),
+            body=d["body"],
+            now=turn.now,
+            privacy=Privacy(d["privacy"]),
+            location_text=d.get("location"),
+            latitude=d.get("lat"),
+            longitude=d.get("lon"),
+            agency_code=agency_code,
+            nlu=suggestion,
+            attachment_ids=list(d["attachments"]),
+        )
+    except DomainError:
+        turn.reset()
+        turn.say("too_short")
+        return
+    turn.reset()

@@ -1,0 +1,55 @@
+"""The channel-neutral envelope every adapter (Telegram, WhatsApp, web, terminal) produces.
+
+Adapters only translate a provider payload into an :class:`InboundMessage`; everything after that
+(dedupe, conversation state, NLU, domain use cases, replies) is the same for every channel, so a
+behaviour fixed once is fixed everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from reports.enums import Channel
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    LOCATION = "location"
+    CALLBACK = "callback"  # a button press; the payload is in ``callback_data``
+    STICKER = "sticker"
+    VOICE = "voice"
+    EDITED = "edited"  # an edit of an earlier message: acknowledged, never re-processed
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class InboundMedia:
+    """A file the adapter already stored with ``reports.attachments.store``.
+
+    ``attachment_id`` is None when the adapter could not store it (wrong type, too large); the
+    engine then explains what is accepted instead of silently dropping the file.
+    """
+
+    kind: str
+    content_type: str
+    filename: str
+    attachment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: Channel
+    external_user_id: str  # telegram chat id / "+62..." for WhatsApp / web session id
+    external_message_id: str  # provider's id: the dedupe key together with the channel
+    kind: InboundKind
+    text: str = ""
+    media: tuple[InboundMedia, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    callback_data: str | None = None
+    display_name: str | None = None
+    received_at: datetime | None = None

@@ -1,0 +1,56 @@
+"""Per-contact limits: message flood (per minute) and reports per day.
+
+The flood window lives in the conversation row (locked per contact by the pipeline), so it holds
+across processes. Reports per day are counted from the reports table itself: the truth, not a
+counter that could drift.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.turn import Turn
+from reports.models import Report
+
+WINDOW = timedelta(minutes=1)
+
+
+def flooded(turn: Turn) -> bool:
+    """Record this message; True (after one polite warning per window) when over the limit."""
+    limit = turn.runtime.settings.bot_max_messages_per_minute
+    since = turn.now - WINDOW
+    recent = [
+        stamp for stamp in turn.data.get("recent", []) if datetime.fromisoformat(stamp) > since
+    ]
+    recent.append(turn.now.isoformat())
+    turn.data["recent"] = recent[-(limit + 1) :]
+    if len(recent) <= limit:
+        return False
+    warned = turn.data.get("flood_warned_at")
+    if warned is None or datetime.fromisoformat(warned) <= since:
+        turn.data["flood_warned_at"] = turn.now.isoformat()
+        turn.say("flood")
+    return True
+
+
+def reports_last_day(turn: Turn) -> int:
+    return int(
+        turn.db.scalar(
+            select(func.count(Report.id)).where(
+                Report.citizen_id == turn.citizen.id,
+                Report.created_at > turn.now - timedelta(days=1),
+            )
+        )
+        or 0
+    )
+
+
+def may_report(turn: Turn) -> bool:
+    """False (after explaining) when the contact reached the daily report limit."""
+    limit = turn.runtime.settings.bot_max_reports_per_day
+    if reports_last_day(turn) >= limit:
+        turn.say("daily_limit", limit=limit)
+        return False
+    return True

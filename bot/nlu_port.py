@@ -1,0 +1,98 @@
+"""The conversation's view of the NLU: report type, agency and language, with a safe fallback.
+
+The engine only needs three questions answered (``nlu.service`` API). If the NLU package cannot
+be loaded (not installed in a slim deployment, a broken model file), the bot must keep taking
+reports: the fallback answers "not confident" for the type (so the citizen chooses), routes by
+the agencies' configured keywords, and guesses the language from a few common words. The
+verifier corrects everything anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """Same shape as ``nlu.service.Prediction``."""
+
+    label: str
+    confidence: float
+    ranking: list[tuple[str, float]]
+    confident: bool
+
+
+class Classifier(Protocol):
+    def classify_type(self, text: str) -> Guess: ...
+    def route_agency(self, text: str) -> Guess: ...
+    def detect_language(self, text: str) -> str: ...
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_EN_WORDS = frozenset(
+    _words(
+        "the is are was were has have been not there my our your this that street road please "
+        "broken since near house would like want to of and for with a an it in on"
+    )
+)
+_ID_WORDS = frozenset(
+    _words(
+        "yang di ke dan tidak ada sudah belum saya kami jalan rusak sejak dari untuk dengan "
+        "ini itu "
+        "mohon tolong rumah depan karena sangat"
+    )
+)
+
+
+def guess_language(text: str) -> str:
+    words = re.findall(r"[a-z]+", text.lower())
+    en = sum(w in _EN_WORDS for w in words)
+    idn = sum(w in _ID_WORDS for w in words)
+    return "en" if en > idn and en >= 2 else "id"
+
+
+class KeywordFallback:
+    """Used only when ``nlu.service`` is unavailable."""
+
+    def __init__(self, settings: Settings) -> None:
+        from config.domain_files import load_agencies
+
+        self._agencies = [
+            (a.code, [k.lower() for k in a.keywords]) for a in load_agencies(settings.agencies_file)
+        ]
+
+    def classify_type(self, text: str) -> Guess:
+        return Guess("complaint", 0.0, [("complaint", 0.0)], False)
+
+    def route_agency(self, text: str) -> Guess:
+        lowered = text.lower()
+        scores = [(code, sum(k in lowered for k in kws)) for code, kws in self._agencies]
+        scores.sort(key=lambda s: -s[1])
+        total = sum(s for _, s in scores) or 1
+        ranking = [(code, s / total) for code, s in scores if s][:3]
+        if not ranking:
+            return Guess("lainnya", 0.0, [], False)
+        return Guess(ranking[0][0], ranking[0][1], ranking, False)
+
+    def detect_language(self, text: str) -> str:
+        return guess_language(text)
+
+
+def classifier(settings: Settings) -> Classifier:
+    """The deployment's NLU (cached by ``nlu.service``), or the keyword fallback."""
+    try:
+        from nlu.service import get_nlu
+    except ImportError:
+        return KeywordFallback(settings)
+    return get_nlu(settings)  # type: ignore[no-any-return]
