@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     session_secret: SecretStr = SecretStr("development-only-secret-change-me")
     login_max_failures: int = 5  # consecutive wrong passwords before the account is locked
     login_lockout_minutes: int = 15
+    login_max_failures: int = 5  # consecutive wrong passwords before the account is locked
+    login_lockout_minutes: int = 15
 
     # Open311 (GeoReport v2): keys allowed to POST requests besides staff API tokens,
     # comma-separated (e.g. one per partner app, so one can be withdrawn alone)

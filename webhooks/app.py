@@ -53,6 +53,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.settings = settings
 
+    from console import install as install_console
+
+    install_console(app, settings)
+
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> JSONResponse:
         """Database reachable and the sweep alive; 503 when sweeps have stopped."""
@@ -76,6 +80,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return (
             "<!doctype html><html lang=id><meta charset=utf-8><title>SuaraWarga</title>"
             "<h1>SuaraWarga</h1><ul>"
+            "<li><a href=/console/>Konsol petugas (staff console)</a></li>"
             "<li><a href=/docs>API</a></li>"
             "<li><a href=/health>Health</a></li></ul></html>"
         )

@@ -1,0 +1,171 @@
+"""Request dependencies shared by the console pages and the REST API (style.md's ``deps.py``).
+
+Routes stay flat: ``db: SessionDep``, ``staff: CurrentStaff``, ``Depends(require_roles(...))``.
+Who may do what is decided in the use cases (``reports.service``) and ``reports.access``; these
+dependencies only establish *who* is asking and give each request one transaction.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from console import tokens
+from reports.enums import Role
+from reports.models import StaffUser
+from reports.service import Actor
+from webhooks.runtime import Runtime
+
+SESSION_USER_KEY = "uid"
+SESSION_CSRF_KEY = "csrf"
+CSRF_FORM_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class LoginRequired(HTTPException):
+    """No valid session or token. Console pages turn this into a redirect to the sign-in page;
+    the API answers 401 (see ``console.errors``)."""
+
+    def __init__(self, detail: str = "authentication required") -> None:
+        super().__init__(status_code=401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(HTTPException):
+    """Signed in, but the role (or agency) does not allow this."""
+
+    def __init__(self, detail: str = "your role does not allow this") -> None:
+        super().__init__(status_code=403, detail=detail)
+
+
+class CsrfRejected(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=403, detail="missing or invalid CSRF token")
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The process-wide runtime built in the app's lifespan (engine, sessions, SLA clock)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on any error.
+
+    Used with ``scope="function"`` so the commit happens *before* the response is sent: a client
+    never sees "done" for a change that then failed to commit.
+    """
+    runtime = get_runtime(request)
+    with runtime.sessions() as db, db.begin():
+        yield db
+
+
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise LoginRequired("use 'Authorization: Bearer <token>'")
+    return value.strip()
+
+
+def _session(request: Request) -> dict[str, object] | None:
+    # The session middleware is installed by console.install(); apps without it have no cookies.
+    return request.session if "session" in request.scope else None
+
+
+def current_staff(request: Request, db: SessionDep) -> StaffUser:
+    """The signed-in staff member: a bearer token (API clients) or the signed session cookie.
+
+    A token that is present but wrong is refused even when a cookie is also sent, so a script
+    never silently acts as whoever is signed in in the browser.
+    """
+    token = _bearer(request)
+    if token is not None:
+        user = tokens.user_for_token(db, token, now=datetime.now(UTC))
+        if user is None:
+            raise LoginRequired("invalid or revoked token")
+        request.state.staff = user
+        request.state.auth_via = "token"
+        return user
+    session = _session(request)
+    uid = session.get(SESSION_USER_KEY) if session is not None else None
+    if not isinstance(uid, int):
+        raise LoginRequired()
+    user = db.get(StaffUser, uid)
+    if user is None or not user.active:
+        assert session is not None
+        session.clear()
+        raise LoginRequired("your account is no longer active")
+    request.state.staff = user
+    request.state.auth_via = "session"
+    return user
+
+
+CurrentStaff = Annotated[StaffUser, Depends(current_staff)]
+
+
+def require_roles(*roles: Role) -> Callable[..., StaffUser]:
+    """A dependency admitting only ``roles`` (403 for the others, 401 when not signed in)."""
+    allowed = frozenset(roles)
+
+    def dependency(staff: CurrentStaff) -> StaffUser:
+        if staff.role not in allowed:
+            raise Forbidden()
+        return staff
+
+    dependency.__name__ = "require_" + "_or_".join(r.value for r in roles)
+    return dependency
+
+
+def actor_of(staff: StaffUser) -> Actor:
+    """The domain's view of a staff member: what the use cases and access rules check."""
+    return Actor.staff(staff)
+
+
+# -- CSRF ------------------------------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    """The session-bound CSRF token, created on first use (put it in every form)."""
+    import secrets
+
+    session = request.session
+    token = session.get(SESSION_CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[SESSION_CSRF_KEY] = token
+    return token
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse unsafe requests authenticated by the cookie unless they carry the session's token.
+
+    Bearer-token requests are exempt (a browser never adds that header by itself). The token is
+    read from the ``X-CSRF-Token`` header or the ``csrf_token`` form field.
+    """
+    if request.method not in UNSAFE_METHODS or request.headers.get("authorization"):
+        return
+    session = _session(request)
+    expected = session.get(SESSION_CSRF_KEY) if session is not None else None
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FORM_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
+        raise CsrfRejected()
+
+
+CsrfProtected = Depends(csrf_protect)

@@ -1,0 +1,116 @@
+"""Console fixtures shared by page, auth, stats, API and browser tests.
+
+``app``/``client`` run the real ASGI app (``create_app``) over the ``engine`` fixture (SQLite and
+PostgreSQL); a test module can pin one backend by overriding ``db_url``. ``staff_users`` seeds one
+account per role (plus a second agency's officer and head for cross-agency checks); ``sign_in``
+logs a client in through the real form, CSRF token included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+from escalation.deadlines import SlaClock
+from reports.enums import Channel, Role
+from reports.models import StaffUser
+from reports.staff import create_staff
+from webhooks.app import create_app
+from webhooks.runtime import Runtime
+
+STAFF_PASSWORD = "correct horse battery"
+
+#: username -> (role, agency code)
+CONSOLE_STAFF: dict[str, tuple[Role, str | None]] = {
+    "admin": (Role.ADMIN, None),
+    "verifier": (Role.VERIFIER, None),
+    "manager": (Role.MANAGER, None),
+    "officer": (Role.OFFICER, "pupr"),
+    "head": (Role.AGENCY_HEAD, "pupr"),
+    "other.officer": (Role.OFFICER, "lingkungan"),
+    "other.head": (Role.AGENCY_HEAD, "lingkungan"),
+}
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def console_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "var",
+        run_scheduler_in_process=False,
+        run_worker_in_process=False,
+        session_secret="test-session-secret-" + "x" * 32,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def runtime(
+    engine: Engine, sessions: sessionmaker[Session], clock: SlaClock, console_settings: Settings
+) -> Runtime:
+    return Runtime(console_settings, engine, sessions, clock)
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> FastAPI:
+    return create_app(runtime=runtime)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
+    """One committed account per role; all share ``STAFF_PASSWORD``."""
+    now = datetime.now(UTC)
+    users: dict[str, StaffUser] = {}
+    with sessions() as db, db.begin():
+        for username, (role, agency) in CONSOLE_STAFF.items():
+            users[username] = create_staff(
+                db,
+                username=username,
+                full_name=username.title(),
+                password=STAFF_PASSWORD,
+                role=role,
+                agency_code=agency,
+                now=now,
+                addresses=[(Channel.EMAIL, f"{username}@example.invalid")],
+            )
+    return users
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def page_csrf(client: TestClient, url: str = "/console/login") -> str:
+    """The CSRF token of the client's session, read from a real form."""
+    response = client.get(url)
+    assert response.status_code == 200, response.text[:500]
+    return csrf_from(response.text)
+
+
+def sign_in(client: TestClient, username: str, password: str = STAFF_PASSWORD) -> None:
+    """Sign ``client`` in through the login form (fails the test if it does not work)."""
+    token = page_csrf(client)
+    response = client.post(
+        "/console/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:500]
