@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from itertools import count
 
 from sqlalchemy.orm import Session
@@ -10,27 +11,43 @@ from sqlalchemy.orm import Session
 from escalation.deadlines import SlaClock
 from reports import service
 from reports.enums import Channel, Privacy, ReportType, Role
-from reports.models import Citizen, Report, StaffUser
-from reports.staff import create_staff
+from reports.models import Citizen, Report, StaffAddress, StaffUser
+from reports.staff import hash_password
 
 _seq = count(1)
+
+
+PASSWORD = "correct horse battery"
+
+
+@cache
+def _password_hash() -> str:
+    # argon2 is slow on purpose; hash the shared test password once per test session.
+    return hash_password(PASSWORD)
 
 
 def staff(
     db: Session, role: Role, now: datetime, agency: str | None = None, name: str | None = None
 ) -> StaffUser:
+    """A staff member (password ``PASSWORD``) with an e-mail notification address."""
     n = next(_seq)
     username = name or f"{role.value}{n}"
-    return create_staff(
-        db,
+    agency_id = service.agency_by_code(db, agency).id if agency else None
+    user = StaffUser(
         username=username,
         full_name=username.title(),
-        password="correct horse battery",
+        password_hash=_password_hash(),
         role=role,
-        agency_code=agency,
-        now=now,
-        addresses=[(Channel.EMAIL, f"{username}@example.invalid")],
+        agency_id=agency_id,
+        language="id",
+        active=True,
+        failed_logins=0,
+        created_at=now,
+        addresses=[StaffAddress(channel=Channel.EMAIL, address=f"{username}@example.invalid")],
     )
+    db.add(user)
+    db.flush()
+    return user
 
 
 def citizen(db: Session, now: datetime, channel: Channel = Channel.TELEGRAM) -> Citizen:
