@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
+from bot.webchat import router as chat_router
 from config.settings import Settings, get_settings
 from escalation.scheduler import build_scheduler
 from escalation.sweep import SWEEP_HEARTBEAT
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.include_router(chat_router)  # /chat: the web chat (channel web)
 
     from console import install as install_console
 
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return (
             "<!doctype html><html lang=id><meta charset=utf-8><title>SuaraWarga</title>"
             "<h1>SuaraWarga</h1><ul>"
+            "<li><a href=/chat>Chat: laporkan masalah Anda (web chat)</a></li>"
             "<li><a href=/console/>Konsol petugas (staff console)</a></li>"
             "<li><a href=/docs>API</a></li>"
             "<li><a href=/health>Health</a></li></ul></html>"
