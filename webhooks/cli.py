@@ -14,6 +14,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from bot.terminal import chat as chat_command
 from config.settings import get_settings
 from reports.enums import Channel, Privacy, ReportType, Role, Status
 from reports.lifecycle import DomainError
@@ -34,6 +35,7 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
 app.add_typer(demo_app, name="demo")
+app.command("chat")(chat_command)  # talk to the bot from a terminal (channel web)
 
 
 def _runtime() -> Any:
