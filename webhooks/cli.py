@@ -387,6 +387,63 @@ def user_create(
         typer.echo(f"created {user.username} ({user.role.value}{', ' + agency if agency else ''})")
 
 
+token_app = typer.Typer(
+    help="API tokens (bearer) for scripts and integrations.", no_args_is_help=True
+)
+user_app.add_typer(token_app, name="token")
+
+
+def _staff_by_username(db: Any, username: str) -> Any:
+    from sqlalchemy import select
+
+    from reports.models import StaffUser
+
+    user = db.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    if user is None:
+        _fail(f"no staff account {username!r}")
+    return user
+
+
+@token_app.command("create")
+def user_token_create(
+    username: Annotated[str, typer.Argument(help="The account the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. 'open311-portal'.")],
+) -> None:
+    """Create an API token; the secret is printed once and only its SHA-256 is stored."""
+    from console import tokens
+
+    rt = _runtime()
+    with rt.sessions() as db, db.begin():
+        user = _staff_by_username(db, username)
+        try:
+            _row, secret = tokens.create_token(db, staff=user, name=name, now=datetime.now(UTC))
+        except DomainError as exc:
+            _fail(str(exc))
+    typer.echo(secret)
+    typer.secho(
+        "Store it now: it cannot be shown again. Use it as 'Authorization: Bearer <token>'.",
+        err=True,
+    )
+
+
+@token_app.command("revoke")
+def user_token_revoke(
+    username: Annotated[str, typer.Argument(help="The account the token belongs to.")],
+    name: Annotated[str, typer.Option(help="The token's name.")],
+) -> None:
+    """Revoke a token at once: the next request using it is refused."""
+    from console import tokens
+
+    rt = _runtime()
+    with rt.sessions() as db, db.begin():
+        user = _staff_by_username(db, username)
+        try:
+            count = tokens.revoke_token(db, staff=user, name=name, now=datetime.now(UTC))
+        except DomainError as exc:
+            _fail(str(exc))
+    typer.echo(f"revoked {count} token(s) named {name!r} of {username}")
+
+
 # -- demo ----------------------------------------------------------------------------------------
 
 
