@@ -11,11 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
+from bot.sender import serve_channels
 from bot.webchat import router as chat_router
 from config.settings import Settings, get_settings
 from escalation.scheduler import build_scheduler
 from escalation.sweep import SWEEP_HEARTBEAT
 from reports.models import Heartbeat
+from webhooks import telegram as telegram_webhooks
+from webhooks import twilio as twilio_webhooks
 from webhooks.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             )
             scheduler.start()
         try:
-            yield
+            async with serve_channels(app, rt):  # outbox sender thread + webhook bot
+                yield
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
@@ -54,6 +58,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.settings = settings
     app.include_router(chat_router)  # /chat: the web chat (channel web)
+    app.include_router(telegram_webhooks.router)
+    app.include_router(twilio_webhooks.router)
 
     from console import install as install_console
 

@@ -1,0 +1,119 @@
+"""Channel adapters: provider payloads in (``parse``), provider API calls out (``send``).
+
+Every sender implements the same small interface so the outbox worker never branches on the
+provider: it hands over an :class:`Outgoing` and gets back a :class:`Sent` or one of two errors.
+The error type carries the only decision the worker needs: may this be tried again, and when.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from reports.enums import Channel
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One outbox row, as much of it as a provider needs (no ORM objects cross this line)."""
+
+    row_id: int
+    channel: Channel
+    address: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+    template: str = ""
+    language: str = "id"
+    #: WhatsApp outside the 24-hour window: the approved template to use instead of free text.
+    content_sid: str | None = None
+    content_variables: dict[str, str] = field(default_factory=dict)
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_message_id: str | None
+    provider_status: str | None = None
+
+
+class DeliveryError(Exception):
+    """Base of the two outcomes the worker distinguishes."""
+
+
+class TransientError(DeliveryError):
+    """Not delivered, and trying again later may work (429, 5xx, network down).
+
+    ``retry_after`` is the provider's own instruction in seconds (Telegram ``retry_after``, HTTP
+    ``Retry-After``); the worker waits at least that long and pauses the whole provider meanwhile.
+    ``ambiguous`` means the request may have reached the provider (a read timeout): retrying can
+    duplicate, which we accept for that rare case rather than losing an agency's answer.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, ambiguous: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.ambiguous = ambiguous
+
+
+class PermanentError(DeliveryError):
+    """Will never work as is (blocked bot, invalid number, no template): fail the row at once."""
+
+
+class ChannelSender(Protocol):
+    channel: Channel
+    #: The longest text one provider message may carry.
+    max_length: int
+
+    async def send(self, message: Outgoing, part: str, *, last: bool) -> Sent:
+        """Deliver one part (already split); buttons go with the last part only."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any) -> str:
+    """Provider text made safe to store: NFC, no NUL or other control characters.
+
+    PostgreSQL refuses NUL in text columns, and a citizen never means one; tabs and newlines stay.
+    """
+    if not isinstance(value, str):
+        return ""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", value))
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split on paragraph, then line, then word boundaries so no part exceeds ``limit``.
+
+    Counting is by code point, which is what Twilio's 1600 and (nearly) Telegram's 4096 count;
+    a word longer than the limit is cut hard rather than dropped.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            cut = window.rfind(sep)
+            if cut > limit // 3:
+                break
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return [p for p in parts if p]

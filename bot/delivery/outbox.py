@@ -1,0 +1,330 @@
+"""The outbox rows' side of delivery: claim with a lease, record each outcome. No sending here.
+
+Exactly-once, as far as providers without idempotency keys allow:
+
+1. ``claim`` marks due rows ``sending`` with a lease (``locked_until``) and increments ``attempts``
+   in its own committed transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises
+   writers), so two workers never hold the same row.
+2. The worker sends, then ``record_*`` commits the outcome at once, guarded by the claim token
+   (``id``, ``status='sending'``, ``attempts``): a worker whose lease expired cannot overwrite a row
+   that somebody else has since claimed.
+3. A long text goes out in parts; each delivered part is committed (``payload.delivery``) before
+   the next is sent, so a retry resumes at the first undelivered part.
+
+A row is retried only after the provider said it was NOT delivered (429, 5xx, connection refused),
+so retries never duplicate. The honest gap: a worker that dies between the provider's answer and
+its own commit (a few milliseconds per message) leaves the row ``sending``; after the lease it is
+sent again, a possible duplicate. A read timeout (request may have arrived) is treated the same way.
+We chose at-least-once for that window: a lost agency answer is worse than a repeated one.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.channels import Button, Outgoing, split_text
+from bot.delivery.texts import text
+from config.settings import Settings
+from reports.enums import Channel, OutboxStatus
+from reports.models import (
+    Agency,
+    Citizen,
+    CitizenIdentity,
+    OutboxMessage,
+    Report,
+    StaffUser,
+)
+
+
+@dataclass
+class Claim:
+    """One claimed row and what is left to do for it."""
+
+    outgoing: Outgoing
+    attempts: int  # the claim token
+    created_at: datetime
+    parts: list[str]
+    parts_sent: int = 0
+    provider_ids: list[str] = field(default_factory=list)
+    refused: str | None = None  # a reason to fail without trying (e.g. no WhatsApp template)
+
+
+def _buttons(payload: dict[str, Any]) -> tuple[Button, ...]:
+    found: list[Button] = []
+    for item in payload.get("buttons") or []:
+        if isinstance(item, dict) and item.get("label") and item.get("data") is not None:
+            found.append(Button(str(item["label"]), str(item["data"])))
+    return tuple(found)
+
+
+def _language(db: Session, row: OutboxMessage) -> str:
+    if row.citizen_id is not None:
+        citizen = db.get(Citizen, row.citizen_id)
+        return citizen.language if citizen else "id"
+    if row.staff_id is not None:
+        staff = db.get(StaffUser, row.staff_id)
+        return staff.language if staff else "id"
+    return "id"
+
+
+def _window_open(db: Session, row: OutboxMessage, now: datetime, hours: int) -> bool:
+    """Inside WhatsApp's customer-service window: the person wrote to us in the last 24 hours."""
+    last = db.scalar(
+        select(CitizenIdentity.last_inbound_at).where(
+            CitizenIdentity.channel == Channel.WHATSAPP,
+            CitizenIdentity.external_id == row.address,
+        )
+    )
+    return last is not None and now - last < timedelta(hours=hours)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _variable(db: Session, row: OutboxMessage, name: str) -> str:
+    """Template parameters: one line, no tabs, bounded (WhatsApp refuses newlines in them)."""
+    report = db.get(Report, row.report_id) if row.report_id is not None else None
+    if name == "code":
+        value = report.tracking_code if report else "-"
+    elif name == "title":
+        value = report.title if report else "-"
+    elif name == "agency":
+        agency = db.get(Agency, report.agency_id) if report and report.agency_id else None
+        value = agency.name if agency else "-"
+    else:  # "text"
+        value = row.body
+    value = _SPACES.sub(" ", value).strip() or "-"
+    return value if len(value) <= 1000 else value[:999] + "…"
+
+
+def _whatsapp_template(
+    db: Session, row: OutboxMessage, settings: Settings
+) -> tuple[str | None, dict[str, str]]:
+    name = str(row.payload.get("template") or row.template)
+    template = settings.whatsapp_templates.get(name) or settings.whatsapp_templates.get("default")
+    if template is None:
+        return None, {}
+    variables = {str(i): _variable(db, row, v) for i, v in enumerate(template.variables, start=1)}
+    return template.content_sid, variables
+
+
+def prepare(db: Session, row: OutboxMessage, *, settings: Settings, now: datetime,
+            limit: int) -> Claim:  # fmt: skip
+    """Everything the provider call needs, decided inside the claim transaction."""
+    language = _language(db, row)
+    buttons = _buttons(row.payload)
+    body = row.body
+    content_sid: str | None = None
+    variables: dict[str, str] = {}
+    refused: str | None = None
+    subject = ""
+    if row.channel == Channel.WHATSAPP:
+        if buttons:
+            lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, start=1)]
+            body = f"{body}\n\n{text('choose_number', language)}\n" + "\n".join(lines)
+            buttons = ()
+        if not _window_open(db, row, now, settings.whatsapp_window_hours):
+            content_sid, variables = _whatsapp_template(db, row, settings)
+            if content_sid is None:
+                refused = (
+                    "outside the WhatsApp 24-hour window and no approved template is configured "
+                    f"for {row.template!r} (SUARAWARGA_WHATSAPP_TEMPLATES)"
+                )
+    elif row.channel == Channel.EMAIL:
+        report = db.get(Report, row.report_id) if row.report_id is not None else None
+        subject = (
+            text("email_subject_report", language, code=report.tracking_code)
+            if report
+            else text("email_subject", language)
+        )
+    parts = [""] if content_sid else split_text(body, limit) or [""]
+    delivery = row.payload.get("delivery") or {}
+    return Claim(
+        outgoing=Outgoing(
+            row_id=row.id,
+            channel=row.channel,
+            address=row.address,
+            text=body,
+            buttons=buttons,
+            template=row.template,
+            language=language,
+            content_sid=content_sid,
+            content_variables=variables,
+            subject=subject,
+        ),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        parts=parts,
+        parts_sent=int(delivery.get("parts_sent", 0)),
+        provider_ids=list(delivery.get("provider_ids", [])),
+        refused=refused,
+    )
+
+
+def claim(
+    db: Session,
+    *,
+    now: datetime,
+    channels: dict[Channel, int],
+    limit: int,
+    lease_seconds: int,
+    settings: Settings,
+) -> list[Claim]:
+    """Take up to ``limit`` due rows for the given channels (channel -> max text length).
+
+    Due: ``pending`` whose time has come, or ``sending`` whose lease ran out (a crashed worker).
+    Rows on ``web`` are never taken: the chat page reads them itself.
+    """
+    if not channels:
+        return []
+    due = or_(
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.locked_until < now),
+    )
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.channel.in_(list(channels)), due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claims: list[Claim] = []
+    for row in db.scalars(query).all():
+        row.status = OutboxStatus.SENDING
+        row.locked_until = now + timedelta(seconds=lease_seconds)
+        row.attempts = (row.attempts or 0) + 1
+        db.flush()
+        claims.append(prepare(db, row, settings=settings, now=now, limit=channels[row.channel]))
+    return claims
+
+
+def _guard(claim_: Claim) -> Any:
+    return and_(
+        OutboxMessage.id == claim_.outgoing.row_id,
+        OutboxMessage.status == OutboxStatus.SENDING,
+        OutboxMessage.attempts == claim_.attempts,
+    )
+
+
+def _owned(db: Session, claim_: Claim) -> OutboxMessage | None:
+    return db.scalar(select(OutboxMessage).where(_guard(claim_)).with_for_update())
+
+
+def record_part(db: Session, claim_: Claim, provider_id: str | None) -> bool:
+    """One part delivered (of several): remember it so a retry never sends it again."""
+    row = _owned(db, claim_)
+    if row is None:
+        return False
+    claim_.parts_sent += 1
+    if provider_id:
+        claim_.provider_ids.append(provider_id)
+    row.payload = {
+        **row.payload,
+        "delivery": {"parts_sent": claim_.parts_sent, "provider_ids": claim_.provider_ids},
+    }
+    return True
+
+
+def record_sent(db: Session, claim_: Claim, *, now: datetime, provider_status: str | None) -> bool:
+    row = _owned(db, claim_)
+    if row is None:
+        return False
+    row.status = OutboxStatus.SENT
+    row.sent_at = now
+    row.locked_until = None
+    row.last_error = None
+    row.provider_message_id = claim_.provider_ids[0] if claim_.provider_ids else None
+    # A status callback may have arrived before this commit; never move it backwards.
+    row.provider_status = row.provider_status or provider_status
+    return True
+
+
+def backoff_seconds(attempts: int, *, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with jitter: 2, 4, 8 ... seconds (capped), each scaled by 0.5-1.0."""
+    delay = min(cap, base * (2 ** max(0, attempts - 1)))
+    return delay * rng.uniform(0.5, 1.0)
+
+
+def record_retry(
+    db: Session,
+    claim_: Claim,
+    *,
+    now: datetime,
+    error: str,
+    delay: float,
+    budget_seconds: int,
+    charge: bool = True,
+) -> OutboxStatus | None:
+    """Not delivered: try again after ``delay`` seconds, or fail once the retry budget is spent.
+
+    ``charge=False`` gives the attempt back (a row deferred behind its chat's failed predecessor
+    or a provider pause was never tried).
+    """
+    row = _owned(db, claim_)
+    if row is None:
+        return None
+    row.locked_until = None
+    row.last_error = error[:2000]
+    if not charge:
+        row.attempts = max(0, row.attempts - 1)
+    next_at = now + timedelta(seconds=delay)
+    if charge and next_at - row.created_at > timedelta(seconds=budget_seconds):
+        row.status = OutboxStatus.FAILED
+    else:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = next_at
+    return row.status
+
+
+def record_failed(db: Session, claim_: Claim, *, error: str) -> bool:
+    row = _owned(db, claim_)
+    if row is None:
+        return False
+    row.status = OutboxStatus.FAILED
+    row.locked_until = None
+    row.last_error = error[:2000]
+    return True
+
+
+#: Twilio's delivery states in order; a callback may arrive late or twice, never move backwards.
+_STATUS_RANK = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5,
+                "undelivered": 6, "failed": 6, "canceled": 6}  # fmt: skip
+
+
+def record_provider_status(
+    db: Session, *, channel: Channel, provider_message_id: str, status: str, error_code: str | None
+) -> bool:
+    """A provider's delivery report (Twilio status callback) on the row it belongs to."""
+    row = db.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.provider_message_id == provider_message_id,
+        )
+        .with_for_update()
+    )
+    if row is None:
+        return False
+    new_rank = _STATUS_RANK.get(status, -1)
+    old_rank = _STATUS_RANK.get(row.provider_status or "", -1)
+    if new_rank >= old_rank:
+        row.provider_status = status[:40]
+        if error_code:
+            row.last_error = f"provider status {status}, error {error_code}"[:2000]
+    return True
+
+
+def counts_by_status(db: Session) -> dict[str, int]:
+    """For operators: how many rows are in each state (``suarawarga worker --status``)."""
+    rows = db.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    return {str(status): int(n) for status, n in rows}

@@ -1,0 +1,21 @@
+"""Texts the delivery layer adds around a message (choice lists, e-mail subjects), per language."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "id": {
+        "choose_number": "Balas dengan nomor pilihan Anda:",
+        "email_subject_report": "[SuaraWarga] Laporan {code}",
+        "email_subject": "[SuaraWarga] Pemberitahuan",
+    },
+    "en": {
+        "choose_number": "Reply with the number of your choice:",
+        "email_subject_report": "[SuaraWarga] Report {code}",
+        "email_subject": "[SuaraWarga] Notification",
+    },
+}
+
+
+def text(key: str, language: str, **values: object) -> str:
+    catalogue = MESSAGES.get(language, MESSAGES["id"])
+    return catalogue[key].format(**values)

@@ -1,0 +1,151 @@
+"""Channel tests: the real app, the real PTB and twilio clients, local fake provider servers.
+
+Secrets and tokens are generated per test (never stored in the repo). ``channel_runtime`` runs on
+both SQLite and PostgreSQL through the shared ``engine`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from twilio.request_validator import RequestValidator
+
+from config.settings import Settings, WhatsAppTemplate
+from escalation.deadlines import SlaClock
+from reports.db import session_factory
+from tests.channels.fakes.server import ThreadedServer
+from tests.channels.fakes.telegram_api import FakeTelegram
+from tests.channels.fakes.twilio_api import FakeTwilio
+from webhooks.app import create_app
+from webhooks.runtime import Runtime
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PUBLIC_BASE = "https://suarawarga.example.go.id"
+TEMPLATE_NAMES = ("agency_answer", "info_requested", "report_finished", "rating_request",
+                  "feedback_reminder", "default")  # fmt: skip
+
+
+def telegram_fixture(name: str, **changes: Any) -> dict[str, Any]:
+    """A recorded-style update with fields replaced (``update_id=...``, ``text=...``)."""
+    data = json.loads((FIXTURES / "telegram" / f"{name}.json").read_text())
+    data = deepcopy(data)
+    if "update_id" in changes:
+        data["update_id"] = changes.pop("update_id")
+    body = next((v for k, v in data.items() if k != "update_id"), {})
+    for key, value in changes.items():
+        if key == "chat_id":
+            target = body.get("message", body) if "callback_query" in data else body
+            target["chat"]["id"] = value
+            if "from" in body:
+                body["from"]["id"] = value
+        else:
+            body[key] = value
+    return data
+
+
+def twilio_fixture(name: str, **values: str) -> dict[str, str]:
+    raw = (FIXTURES / "twilio" / f"{name}.json").read_text()
+    for key, value in values.items():
+        raw = raw.replace("{" + key + "}", value)
+    return json.loads(raw)
+
+
+class Channels:
+    """Everything a channel test drives: the app client, the fakes and the signing helpers."""
+
+    def __init__(self, runtime: Runtime, client: TestClient, telegram: FakeTelegram,
+                 twilio: FakeTwilio) -> None:  # fmt: skip
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.client = client
+        self.telegram = telegram
+        self.twilio = twilio
+        self.secret = runtime.settings.telegram_webhook_secret.get_secret_value()  # type: ignore[union-attr]
+
+    def post_telegram(self, update: dict[str, Any] | bytes | str, *,
+                      secret: str | None = "default") -> Any:  # fmt: skip
+        headers = {"Content-Type": "application/json"}
+        if secret == "default":
+            secret = self.secret
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        body = update if isinstance(update, bytes | str) else json.dumps(update)
+        return self.client.post("/webhooks/telegram", content=body, headers=headers)
+
+    def sign(self, path: str, params: dict[str, str]) -> str:
+        token = self.settings.twilio_auth_token.get_secret_value()  # type: ignore[union-attr]
+        return RequestValidator(token).compute_signature(PUBLIC_BASE + path, params)
+
+    def post_twilio(self, path: str, params: dict[str, str], *, signature: str | None = "sign",
+                    body: bytes | None = None) -> Any:  # fmt: skip
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if signature == "sign":
+            signature = self.sign(path, params)
+        if signature is not None:
+            headers["X-Twilio-Signature"] = signature
+        content = body if body is not None else urlencode(params).encode()
+        return self.client.post(path, content=content, headers=headers)
+
+    def whatsapp(self, params: dict[str, str], **kw: Any) -> Any:
+        return self.post_twilio("/webhooks/twilio/whatsapp", params, **kw)
+
+
+def make_settings(base: Settings, db_url: str, telegram_url: str, twilio_url: str,
+                  **extra: Any) -> Settings:  # fmt: skip
+    account = "AC" + secrets.token_hex(16)
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "public_base_url": PUBLIC_BASE,
+        "telegram_bot_token": SecretStr(f"{secrets.randbelow(10**9)}:{secrets.token_urlsafe(24)}"),
+        "telegram_webhook_secret": SecretStr(secrets.token_urlsafe(24)),
+        "telegram_api_base_url": telegram_url,
+        "twilio_account_sid": account,
+        "twilio_auth_token": SecretStr(secrets.token_hex(16)),
+        "twilio_whatsapp_from": "+14155238886",
+        "twilio_api_base_url": twilio_url,
+        "whatsapp_templates": {
+            name: WhatsAppTemplate(content_sid="HX" + secrets.token_hex(16))
+            for name in TEMPLATE_NAMES
+        },
+        "run_scheduler_in_process": False,
+        "run_worker_in_process": False,
+        "outbox_backoff_base_seconds": 0.05,
+        "outbox_backoff_max_seconds": 0.5,
+        "outbox_poll_seconds": 0.05,
+        "telegram_chat_interval_seconds": 0.0,
+        **extra,
+    }
+    return base.model_copy(update=values)
+
+
+@pytest.fixture
+def fakes(settings: Settings) -> Iterator[tuple[FakeTelegram, FakeTwilio, str, str]]:
+    token_holder = FakeTelegram("")
+    twilio = FakeTwilio("", "")
+    with ThreadedServer(token_holder.app) as tg_server, ThreadedServer(twilio.app) as tw_server:
+        yield token_holder, twilio, tg_server.url, tw_server.url
+
+
+@pytest.fixture
+def channels(
+    settings: Settings, db_url: str, engine: Engine, clock: SlaClock,
+    fakes: tuple[FakeTelegram, FakeTwilio, str, str],
+) -> Iterator[Channels]:  # fmt: skip
+    telegram, twilio, tg_url, tw_url = fakes
+    cfg = make_settings(settings, db_url, tg_url, tw_url)
+    telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
+    twilio.account_sid = cfg.twilio_account_sid or ""
+    twilio.auth_token = cfg.twilio_auth_token.get_secret_value()  # type: ignore[union-attr]
+    runtime = Runtime(cfg, engine, session_factory(engine), clock)
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as client:
+        yield Channels(runtime, client, telegram, twilio)
