@@ -474,6 +474,17 @@ def _mount_optional() -> None:
 
 _mount_optional()
 
+
+def _mount_channels() -> None:
+    """``worker`` and ``telegram set-webhook|poll`` live with the channels (bot/delivery/cli.py)."""
+    from bot.delivery.cli import telegram_app, worker
+
+    app.command()(worker)
+    app.add_typer(telegram_app, name="telegram")
+
+
+_mount_channels()
+
 __all__ = ["app"]
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ the conversation state, the domain changes and the reply rows commit together or
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.channels.media import Download, store_downloads
 from bot.inbound import InboundMessage
@@ -44,8 +46,13 @@ def ingest(
     *,
     downloads: list[Download] | None = None,
     now: datetime,
+    also: Callable[[Session], None] | None = None,
 ) -> PipelineResult:
-    """Store the downloaded files and run the pipeline in one transaction."""
+    """Store the downloaded files and run the pipeline in one transaction.
+
+    ``also`` runs in the same transaction: long polling saves its ``getUpdates`` offset there, so
+    the offset and the update's effects are committed together.
+    """
     from bot.pipeline import process_inbound
 
     with runtime.sessions() as db, db.begin():
@@ -64,4 +71,7 @@ def ingest(
                 now=now,
             )
             message = replace(message, media=media)
-        return process_inbound(db, runtime=runtime, message=message, now=now)
+        result = process_inbound(db, runtime=runtime, message=message, now=now)
+        if also is not None:
+            also(db)
+        return result

@@ -1,0 +1,109 @@
+"""CLI commands of the channels (mounted on ``suarawarga`` by ``webhooks/cli.py``).
+
+``suarawarga worker``, ``suarawarga telegram set-webhook URL``, ``suarawarga telegram poll``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+
+from config.settings import get_settings
+
+telegram_app = typer.Typer(help="Telegram bot: webhook registration, long polling.",
+                           no_args_is_help=True)  # fmt: skip
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def _runtime() -> Any:
+    from webhooks.runtime import Runtime
+
+    return Runtime.from_settings(get_settings())
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM/SIGINT finish the current batch, then exit (docker stop, Ctrl-C)."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def worker(
+    once: Annotated[bool, typer.Option(help="Deliver what is due now, then exit.")] = False,
+    status: Annotated[bool, typer.Option(help="Print outbox rows per status and exit.")] = False,
+) -> None:
+    """Run the outbox sender: Telegram, WhatsApp (Twilio) and e-mail, with retries and pacing."""
+    from bot.delivery.outbox import counts_by_status
+    from bot.sender import OutboxWorker, build_senders
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    rt = _runtime()
+    if status:
+        with rt.sessions() as db:
+            for name, count in sorted(counts_by_status(db).items()):
+                typer.echo(f"{name:<10} {count}")
+        return
+    senders = build_senders(rt)
+    if not senders:
+        typer.echo("worker: no provider configured (Telegram token, Twilio, SMTP); rows wait")
+    runner = OutboxWorker(rt, senders)
+    if once:
+
+        async def _drain() -> None:
+            try:
+                while (await runner.run_once()).claimed:
+                    pass
+            finally:
+                await runner.aclose()
+
+        asyncio.run(_drain())
+        return
+    typer.echo(f"worker: delivering via {', '.join(c.value for c in senders) or 'nothing'}")
+    asyncio.run(runner.run(_stop_on_signals()))
+
+
+@telegram_app.command("set-webhook")
+def set_webhook(
+    url: Annotated[
+        str, typer.Argument(help="Public HTTPS URL, e.g. https://x.example/webhooks/telegram")
+    ],
+) -> None:
+    """Register the webhook with Telegram, with the secret token Telegram will send back."""
+    from bot.channels.telegram import build_bot
+
+    settings = get_settings()
+    if settings.telegram_webhook_secret is None:
+        typer.secho("error: set SUARAWARGA_TELEGRAM_WEBHOOK_SECRET first", err=True, fg="red")
+        raise typer.Exit(1)
+    secret = settings.telegram_webhook_secret.get_secret_value()
+
+    async def _set() -> bool:
+        async with build_bot(settings) as bot:
+            return bool(await bot.set_webhook(url, secret_token=secret, allowed_updates=[
+                "message", "edited_message", "callback_query"]))  # fmt: skip
+
+    ok = asyncio.run(_set())
+    typer.echo(f"webhook {'set' if ok else 'NOT set'}: {url}")
+
+
+@telegram_app.command("poll")
+def poll_command(
+    rounds: Annotated[int | None, typer.Option(help="Stop after N getUpdates calls.")] = None,
+    long_poll: Annotated[int, typer.Option(help="Seconds each getUpdates may wait.")] = 30,
+) -> None:
+    """Long polling for a laptop with no public URL (removes a set webhook; same pipeline)."""
+    from bot.channels.polling import poll
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    rt = _runtime()
+    typer.echo("telegram: long polling; Ctrl-C stops (run `suarawarga worker` to send replies)")
+    count = asyncio.run(poll(rt, stop=_stop_on_signals(), long_poll_seconds=long_poll,
+                             max_rounds=rounds))  # fmt: skip
+    typer.echo(f"telegram: {count} updates processed")
