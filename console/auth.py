@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +19,11 @@ from sqlalchemy.orm import Session
 from reports.models import StaffUser
 from reports.staff import hash_password, verify_password
 
-_DUMMY_HASH = hash_password("timing-equaliser-not-a-real-password")
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Built on first use, not at import: hashing costs as much as a real sign-in.
+    return hash_password("timing-equaliser-not-a-real-password")
 
 
 class Outcome(StrEnum):
@@ -51,7 +56,7 @@ def authenticate(
         select(StaffUser).where(StaffUser.username == username.strip().lower()).with_for_update()
     )
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return SignIn(Outcome.INVALID)
     if user.locked_until is not None and user.locked_until > now:
         return SignIn(Outcome.LOCKED, locked_until=user.locked_until)

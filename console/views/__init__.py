@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from console.views import auth
+from console.views import auth, dashboard, inbox, queue, reports
 
 router = APIRouter(prefix="/console", tags=["console"])
-router.include_router(auth.router)
+for module in (auth, queue, inbox, reports, dashboard):
+    router.include_router(module.router)

@@ -14,16 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
 from reports.enums import Channel, Role
-from reports.models import StaffUser
-from reports.staff import create_staff
+from reports.models import Agency, StaffAddress, StaffUser
 from webhooks.app import create_app
 from webhooks.runtime import Runtime
 
@@ -72,23 +72,38 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="session")
+def staff_password_hash() -> str:
+    """A real argon2 hash of ``STAFF_PASSWORD`` with cheap parameters.
+
+    ``verify_password`` reads the cost from the hash itself, so sign-in runs the real code path in
+    milliseconds instead of the production cost (about a second per hash on a 2-core machine).
+    """
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(STAFF_PASSWORD)
+
+
 @pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
+def staff_users(sessions: sessionmaker[Session], staff_password_hash: str) -> dict[str, StaffUser]:
     """One committed account per role; all share ``STAFF_PASSWORD``."""
     now = datetime.now(UTC)
     users: dict[str, StaffUser] = {}
     with sessions() as db, db.begin():
+        agencies = {a.code: a.id for a in db.scalars(select(Agency))}
         for username, (role, agency) in CONSOLE_STAFF.items():
-            users[username] = create_staff(
-                db,
+            user = StaffUser(
                 username=username,
                 full_name=username.title(),
-                password=STAFF_PASSWORD,
+                password_hash=staff_password_hash,
                 role=role,
-                agency_code=agency,
-                now=now,
-                addresses=[(Channel.EMAIL, f"{username}@example.invalid")],
+                agency_id=agencies[agency] if agency else None,
+                language="id",
+                active=True,
+                failed_logins=0,
+                created_at=now,
             )
+            user.addresses = [StaffAddress(channel=Channel.EMAIL, address=f"{username}@x.invalid")]
+            db.add(user)
+            users[username] = user
     return users
 
 

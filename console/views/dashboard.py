@@ -1,0 +1,198 @@
+"""The manager dashboard: deadlines, breaches, durations, compliance, escalations and SKM.
+
+Filters (period, agency, type) arrive as query parameters and are validated here: a bad date is a
+400 with a readable message, never a 500. The same filtered data feeds the page, the CSV and the
+XLSX export, so what a manager downloads is what they saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from console.deps import SessionDep, require_roles
+from console.i18n import gettext
+from console.views.charts import bar_chart
+from console.views.common import NowDep, active_agencies
+from console.views.exports import tables, to_csv, to_xlsx
+from console.views.templating import language_of, render
+from reports import stats
+from reports.enums import ReportType, Role
+from reports.models import StaffUser
+
+router = APIRouter()
+DEFAULT_PERIOD_DAYS = 30
+MAX_PERIOD_DAYS = 3 * 366
+WatcherDep = Depends(require_roles(Role.MANAGER, Role.ADMIN, Role.VERIFIER))
+
+
+class BadFilter(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class FilterForm:
+    """The filter as typed by the manager, and the domain filter it means."""
+
+    since: date
+    until: date
+    agency_id: int | None
+    report_type: ReportType | None
+
+    def stats_filter(self, tz: ZoneInfo) -> stats.StatsFilter:
+        return stats.StatsFilter(
+            since=datetime.combine(self.since, time.min, tzinfo=tz),
+            until=datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=tz),
+            agency_id=self.agency_id,
+            report_type=self.report_type,
+        )
+
+    def query(self) -> str:
+        parts = [f"since={self.since.isoformat()}", f"until={self.until.isoformat()}"]
+        if self.agency_id:
+            parts.append(f"agency={self.agency_id}")
+        if self.report_type:
+            parts.append(f"type={self.report_type.value}")
+        return "&".join(parts)
+
+
+def parse_filters(request: Request, now: datetime, tz: ZoneInfo) -> FilterForm:
+    params = request.query_params
+    today = now.astimezone(tz).date()
+    try:
+        until = date.fromisoformat(params["until"]) if params.get("until") else today
+        since = (
+            date.fromisoformat(params["since"])
+            if params.get("since")
+            else until - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        )
+    except ValueError:
+        raise BadFilter("dates are YYYY-MM-DD") from None
+    if since > until:
+        raise BadFilter("the period starts after it ends")
+    if (until - since).days > MAX_PERIOD_DAYS:
+        raise BadFilter(f"the period is at most {MAX_PERIOD_DAYS} days")
+    agency_id: int | None = None
+    if params.get("agency"):
+        try:
+            agency_id = int(params["agency"])
+        except ValueError:
+            raise BadFilter("agency must be an agency id") from None
+    report_type: ReportType | None = None
+    if params.get("type"):
+        try:
+            report_type = ReportType(params["type"])
+        except ValueError:
+            raise BadFilter(f"unknown report type {params['type']!r}") from None
+    return FilterForm(since, until, agency_id, report_type)
+
+
+def _board(request: Request, db: Any, now: datetime) -> tuple[FilterForm, stats.Dashboard]:
+    tz: ZoneInfo = request.app.state.settings.tz
+    form = parse_filters(request, now, tz)
+    return form, stats.dashboard(db, filters=form.stats_filter(tz), now=now, tz=tz)
+
+
+def _charts(board: stats.Dashboard, lang: str) -> dict[str, Any]:
+    def _(key: str, **values: Any) -> str:
+        return gettext(lang, key, **values)
+
+    def name(agency_id: int | None) -> str:
+        return board.agencies.get(agency_id or 0, _("no_agency"))
+
+    breaches_by_agency: dict[str, float] = {}
+    for b in board.breaches:
+        label = name(b.agency_id) if b.agency_id else _("verifier_stage")
+        breaches_by_agency[label] = breaches_by_agency.get(label, 0) + b.breaches
+    return {
+        "open": bar_chart(
+            [(_("status_" + s.value), n) for s, n in board.open_by_stage.items()],
+            title=_("dash_open_by_stage"),
+        ),
+        "breaches": bar_chart(
+            sorted(breaches_by_agency.items(), key=lambda kv: -kv[1]),
+            title=_("dash_breaches"),
+            css="bad",
+        ),
+        "compliance": bar_chart(
+            [(name(c.agency_id), c.rate) for c in board.compliance if c.rate is not None],
+            title=_("dash_compliance"),
+            css="ok",
+            suffix="%",
+            max_value=100,
+        ),
+        "skm": bar_chart(
+            [(name(s.agency_id), s.index.ikm) for s in board.satisfaction if s.index.ikm],
+            title=_("dash_skm"),
+            max_value=100,
+        ),
+    }
+
+
+@router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
+def dashboard(request: Request, db: SessionDep, now: NowDep, staff: StaffUser = WatcherDep) -> Any:
+    try:
+        form, board = _board(request, db, now)
+    except BadFilter as exc:
+        return render(
+            request,
+            "error.html",
+            {"message_key": "bad_request", "message_values": {"detail": str(exc)}},
+            staff=staff,
+            status_code=400,
+        )
+    lang = language_of(request, staff)
+    agencies = active_agencies(db)
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "form": form,
+            "board": board,
+            "charts": _charts(board, lang),
+            "agency_options": agencies,
+            "types": list(ReportType),
+        },
+        staff=staff,
+    )
+
+
+def _export(request: Request, db: Any, now: datetime, staff: StaffUser, kind: str) -> Response:
+    try:
+        form, board = _board(request, db, now)
+    except BadFilter as exc:
+        return Response(str(exc), status_code=400, media_type="text/plain")
+    lang = language_of(request, staff)
+
+    def _(key: str, **values: Any) -> str:
+        return gettext(lang, key, **values)
+
+    sections = tables(board, _, request.app.state.settings.tz)
+    name = f"suarawarga-dasbor-{form.since.isoformat()}-{form.until.isoformat()}.{kind}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if kind == "csv":
+        return Response(to_csv(sections, _), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(
+        to_xlsx(sections, _),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=headers,
+    )
+
+
+@router.get("/dashboard.csv", include_in_schema=False)
+def dashboard_csv(
+    request: Request, db: SessionDep, now: NowDep, staff: StaffUser = WatcherDep
+) -> Response:
+    return _export(request, db, now, staff, "csv")
+
+
+@router.get("/dashboard.xlsx", include_in_schema=False)
+def dashboard_xlsx(
+    request: Request, db: SessionDep, now: NowDep, staff: StaffUser = WatcherDep
+) -> Response:
+    return _export(request, db, now, staff, "xlsx")

@@ -1,0 +1,64 @@
+"""The agency inbox: what this agency must follow up, most urgent first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from console.deps import SessionDep, require_roles
+from console.views.common import NowDep, calendar_of
+from console.views.due import due_state
+from console.views.templating import render
+from reports.enums import Role, Stage, Status
+from reports.models import Agency, Report, StaffUser
+
+router = APIRouter()
+PAGE_SIZE = 100
+AgencyStaffDep = Depends(require_roles(Role.OFFICER, Role.AGENCY_HEAD))
+
+
+@router.get("/inbox", response_class=HTMLResponse, include_in_schema=False)
+def inbox(request: Request, db: SessionDep, now: NowDep, staff: StaffUser = AgencyStaffDep) -> Any:
+    # Always the staff member's own agency: there is no parameter to ask for another one.
+    mine = Report.agency_id == staff.agency_id
+    to_answer = db.scalars(
+        select(Report)
+        .where(mine, Report.status == Status.FORWARDED)
+        .order_by(Report.response_due_at, Report.id)
+        .limit(PAGE_SIZE)
+    ).all()
+    waiting = db.scalars(
+        select(Report)
+        .where(mine, Report.status == Status.INFO_REQUESTED, Report.paused_stage == Stage.RESPOND)
+        .order_by(Report.paused_at, Report.id)
+        .limit(PAGE_SIZE)
+    ).all()
+    answered = db.scalars(
+        select(Report)
+        .where(mine, Report.status == Status.ANSWERED)
+        .order_by(Report.feedback_due_at, Report.id)
+        .limit(PAGE_SIZE)
+    ).all()
+    calendar = calendar_of(request)
+    agency = db.get(Agency, staff.agency_id) if staff.agency_id else None
+
+    def rows(reports: Any) -> list[dict[str, Any]]:
+        return [{"r": r, "due": due_state(calendar, r, now)} for r in reports]
+
+    return render(
+        request,
+        "inbox.html",
+        {
+            "agency": agency,
+            "sections": [
+                ("inbox_to_answer", rows(to_answer)),
+                ("inbox_waiting_citizen", rows(waiting)),
+                ("inbox_answered", rows(answered)),
+            ],
+            "page_size": PAGE_SIZE,
+        },
+        staff=staff,
+    )

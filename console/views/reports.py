@@ -1,0 +1,223 @@
+"""Report pages: the list (what the viewer may see), one report with its timeline, thread,
+attachments and actions, and attachment downloads. Every lookup goes through ``reports.access``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from console.deps import (
+    CsrfProtected,
+    CurrentStaff,
+    SessionDep,
+    actor_of,
+    get_runtime,
+    require_roles,
+)
+from console.views.common import (
+    NowDep,
+    ReportNotFound,
+    active_agencies,
+    calendar_of,
+    visible_report,
+)
+from console.views.due import due_state
+from console.views.report_actions import ActionForm, available_actions, perform
+from console.views.templating import SECURITY_HEADERS, flash, render
+from reports import access, tracking
+from reports.attachments import open_path
+from reports.enums import ActorKind, Privacy, ReportType, Role, Status
+from reports.lifecycle import DomainError, IllegalTransition, NotPermitted
+from reports.models import (
+    Attachment,
+    CitizenIdentity,
+    Report,
+    ReportEvent,
+    ReportMessage,
+    StaffUser,
+)
+
+router = APIRouter()
+LIST_SIZE = 100
+ActingStaff = Depends(require_roles(Role.ADMIN, Role.VERIFIER, Role.OFFICER, Role.AGENCY_HEAD))
+
+
+@router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
+def report_list(
+    request: Request,
+    db: SessionDep,
+    staff: CurrentStaff,
+    now: NowDep,
+    status: str | None = None,
+    code: Annotated[str | None, "tracking code"] = None,
+) -> Any:
+    query = select(Report).where(access.visible_filter(actor_of(staff)))
+    chosen = status if status in {s.value for s in Status} else None
+    if chosen:
+        query = query.where(Report.status == Status(chosen))
+    if code:
+        canonical = tracking.normalize(code) or code.strip().upper()[:20]
+        query = query.where(Report.tracking_code == canonical)
+    reports = db.scalars(
+        query.order_by(Report.created_at.desc(), Report.id.desc()).limit(LIST_SIZE)
+    )
+    calendar = calendar_of(request)
+    agencies = {a.id: a.name for a in active_agencies(db)}
+    rows = [{"r": r, "due": due_state(calendar, r, now)} for r in reports]
+    return render(
+        request,
+        "reports.html",
+        {"rows": rows, "statuses": list(Status), "status": chosen, "code": code or "",
+         "agencies": agencies, "limit": LIST_SIZE},
+        staff=staff,
+    )  # fmt: skip
+
+
+def _page_context(
+    db: Any, request: Request, staff: StaffUser, report: Report, now: Any
+) -> dict[str, Any]:
+    actor = actor_of(staff)
+    events = db.scalars(
+        select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+    ).all()
+    messages = db.scalars(
+        select(ReportMessage).where(ReportMessage.report_id == report.id).order_by(ReportMessage.id)
+    ).all()
+    attachments = db.scalars(
+        select(Attachment).where(Attachment.report_id == report.id).order_by(Attachment.id)
+    ).all()
+    staff_ids = {e.actor_id for e in events if e.actor_kind is ActorKind.STAFF and e.actor_id}
+    staff_ids |= {m.author_staff_id for m in messages if m.author_staff_id}
+    names = (
+        dict(
+            db.execute(
+                select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_(staff_ids))
+            ).all()
+        )
+        if staff_ids
+        else {}
+    )
+    reporter = None
+    if access.can_see_reporter(actor, report):
+        identities = db.scalars(
+            select(CitizenIdentity).where(CitizenIdentity.citizen_id == report.citizen_id)
+        ).all()
+        reporter = {
+            "name": report.citizen.display_name,
+            "identities": [(i.channel.value, i.external_id) for i in identities],
+        }
+    suggestions = report.nlu_suggestions or {}
+    agency_ranking = [
+        (str(code), round(100 * float(conf)))
+        for code, conf in (suggestions.get("agency") or [])[:3]
+        if isinstance(conf, int | float)
+    ]
+    return {
+        "report": report,
+        "due": due_state(calendar_of(request), report, now),
+        "events": events,
+        "messages": messages,
+        "attachments": attachments,
+        "names": names,
+        "reporter": reporter,
+        "actions": available_actions(actor, report),
+        "agencies": active_agencies(db),
+        "types": list(ReportType),
+        "privacies": list(Privacy),
+        "agency_ranking": agency_ranking,
+        "max_extension": get_runtime(request).clock.policy.for_type(report.type).max_extension_days,
+    }
+
+
+@router.get("/reports/{code}", response_class=HTMLResponse, include_in_schema=False)
+def report_page(
+    request: Request, code: str, db: SessionDep, staff: CurrentStaff, now: NowDep
+) -> Any:
+    report = visible_report(db, staff, code)
+    return render(
+        request, "report.html", _page_context(db, request, staff, report, now), staff=staff
+    )
+
+
+def _safe_back(value: str | None) -> str | None:
+    if value and value.startswith("/console/") and "//" not in value and "\\" not in value:
+        return value
+    return None
+
+
+@router.post(
+    "/reports/{code}/actions/{action}", include_in_schema=False, dependencies=[CsrfProtected]
+)
+def report_action(
+    request: Request,
+    code: str,
+    action: str,
+    db: SessionDep,
+    now: NowDep,
+    staff: StaffUser = ActingStaff,
+    agency_code: Annotated[str | None, Form(max_length=40)] = None,
+    report_type: Annotated[str | None, Form(max_length=40)] = None,
+    title: Annotated[str | None, Form(max_length=400)] = None,
+    category: Annotated[str | None, Form(max_length=120)] = None,
+    privacy: Annotated[str | None, Form(max_length=20)] = None,
+    text: Annotated[str | None, Form(max_length=20_000)] = None,
+    days: Annotated[str | None, Form(max_length=5)] = None,
+    back: Annotated[str | None, Form(max_length=300)] = None,
+) -> Response:
+    report = visible_report(db, staff, code, for_update=True)
+    actor = actor_of(staff)
+    form = ActionForm(agency_code, report_type, title, category, privacy, text, days)
+    clock = get_runtime(request).clock
+    try:
+        with db.begin_nested():
+            values = perform(
+                db, clock=clock, report=report, actor=actor, action=action, form=form, now=now
+            )
+    except DomainError as exc:
+        # The savepoint is rolled back: show the page again, with the reason, and a 4xx status.
+        if isinstance(exc, NotPermitted):
+            status = 403
+        elif isinstance(exc, IllegalTransition):
+            status = 409
+        else:
+            status = 422
+        db.expire_all()
+        report = visible_report(db, staff, code)
+        context = _page_context(db, request, staff, report, now)
+        context["error"] = str(exc)
+        return render(request, "report.html", context, staff=staff, status_code=status)
+    flash(request, f"done_{action}", **values)
+    target = _safe_back(back)
+    if target is None:
+        still_visible = access.can_view(actor, report)
+        target = f"/console/reports/{report.tracking_code}" if still_visible else "/console/"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/reports/{code}/attachments/{attachment_id}", include_in_schema=False)
+def attachment(
+    request: Request, code: str, attachment_id: int, db: SessionDep, staff: CurrentStaff
+) -> Response:
+    report = visible_report(db, staff, code)
+    item = db.get(Attachment, attachment_id)
+    if item is None or item.report_id != report.id:
+        raise ReportNotFound()
+    root = get_runtime(request).settings.attachments_dir
+    try:
+        path = open_path(root, item)
+    except DomainError:
+        raise ReportNotFound() from None
+    if not path.is_file():
+        raise ReportNotFound()
+    inline = item.content_type.startswith("image/")
+    response = FileResponse(
+        path,
+        media_type=item.content_type,
+        filename=item.filename,
+        content_disposition_type="inline" if inline else "attachment",
+    )
+    response.headers.update(SECURITY_HEADERS)
+    return response
