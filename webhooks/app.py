@@ -65,6 +65,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     install_console(app, settings)
 
+    from console import api, open311, problems, public
+
+    app.include_router(api.router)
+    app.include_router(open311.router)
+    app.include_router(public.router)
+    problems.install(app)  # after the console's handlers: answers for /api and /open311 only
+
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> JSONResponse:
         """Database reachable and the sweep alive; 503 when sweeps have stopped."""

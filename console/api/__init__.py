@@ -1,0 +1,15 @@
+"""The REST API ``/api/v1``: reports (list, get), lifecycle actions, statistics.
+
+Authentication: ``Authorization: Bearer <token>`` (``suarawarga`` API tokens) or the console's
+session cookie; errors are ``application/problem+json`` (``console.problems``).
+"""
+
+from fastapi import APIRouter
+
+from console.api import actions, reports
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(reports.router)
+router.include_router(actions.router)
+
+__all__ = ["router"]

@@ -1,0 +1,170 @@
+"""Reports -> API bodies, for one actor: the only place that decides what a response contains."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.api.schemas import (
+    AttachmentView,
+    EventView,
+    IdentityView,
+    Location,
+    MessageView,
+    NluView,
+    ReportDetail,
+    ReporterView,
+    ReportSummary,
+)
+from reports import access
+from reports.enums import ActorKind, Stage, Status
+from reports.lifecycle import STAFF_ROLES, allowed_actions
+from reports.models import (
+    Agency,
+    Attachment,
+    CitizenIdentity,
+    Report,
+    ReportEvent,
+    ReportMessage,
+    StaffUser,
+)
+from reports.service import Actor
+
+#: Keys an event's data might carry about a person; dropped unless the caller may see the reporter.
+PERSONAL_KEYS: Final = frozenset(
+    {"citizen_id", "external_id", "display_name", "name", "phone", "email", "address", "device_id"}
+)
+
+
+def agency_codes(db: Session) -> dict[int, str]:
+    return {agency_id: code for agency_id, code in db.execute(select(Agency.id, Agency.code))}
+
+
+def is_overdue(report: Report, now: datetime) -> bool:
+    """A verification or agency follow-up deadline passed (the citizen's window is no breach)."""
+    due = report.current_due_at
+    return report.stage in (Stage.VERIFY, Stage.RESPOND) and due is not None and due < now
+
+
+def summary(report: Report, codes: dict[int, str], now: datetime) -> ReportSummary:
+    return ReportSummary(
+        code=report.tracking_code,
+        type=report.type,
+        title=report.title,
+        status=report.status,
+        stage=report.stage,
+        privacy=report.privacy,
+        agency=codes.get(report.agency_id) if report.agency_id else None,
+        category=report.category,
+        channel=report.channel,
+        created_at=report.created_at,
+        updated_at=report.updated_at,
+        due_at=report.current_due_at,
+        overdue=is_overdue(report, now),
+        paused=report.status is Status.INFO_REQUESTED,
+        escalation_level=report.escalation_level,
+    )
+
+
+def _event(event: ReportEvent, identity_visible: bool) -> EventView:
+    citizen = event.actor_kind is ActorKind.CITIZEN
+    data: dict[str, Any] = dict(event.data or {})
+    if not identity_visible:
+        data = {k: v for k, v in data.items() if k not in PERSONAL_KEYS}
+    return EventView(
+        id=event.id,
+        action=event.action,
+        actor_kind=event.actor_kind,
+        actor_id=None if citizen and not identity_visible else event.actor_id,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        reason=event.reason,
+        data=data,
+        created_at=event.created_at,
+    )
+
+
+def _reporter(db: Session, report: Report) -> ReporterView:
+    citizen = report.citizen
+    identities = db.scalars(
+        select(CitizenIdentity)
+        .where(CitizenIdentity.citizen_id == citizen.id)
+        .order_by(CitizenIdentity.id)
+    )
+    return ReporterView(
+        citizen_id=citizen.id,
+        display_name=citizen.display_name,
+        language=citizen.language,
+        identities=[IdentityView(channel=i.channel, external_id=i.external_id) for i in identities],
+    )
+
+
+def detail(db: Session, report: Report, actor: Actor, now: datetime) -> ReportDetail:
+    """Everything ``actor`` may see of ``report`` (the caller has checked ``can_view``)."""
+    codes = agency_codes(db)
+    identity_visible = access.can_see_reporter(actor, report)
+    events = db.scalars(
+        select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+    )
+    messages = db.execute(
+        select(ReportMessage, StaffUser.full_name)
+        .outerjoin(StaffUser, StaffUser.id == ReportMessage.author_staff_id)
+        .where(ReportMessage.report_id == report.id)
+        .order_by(ReportMessage.id)
+    ).all()
+    attachments = db.scalars(
+        select(Attachment).where(Attachment.report_id == report.id).order_by(Attachment.id)
+    )
+    role = actor.role
+    return ReportDetail(
+        **summary(report, codes, now).model_dump(),
+        body=report.body,
+        incident_date=report.incident_date,
+        location=Location(
+            text=report.location_text, latitude=report.latitude, longitude=report.longitude
+        ),
+        verified_at=report.verified_at,
+        answered_at=report.answered_at,
+        closed_at=report.closed_at,
+        close_reason=report.close_reason,
+        verify_due_at=report.verify_due_at,
+        response_due_at=report.response_due_at,
+        feedback_due_at=report.feedback_due_at,
+        nlu=NluView(
+            type=report.nlu_type,
+            type_confidence=report.nlu_type_confidence,
+            agency=report.nlu_agency_code,
+            agency_confidence=report.nlu_agency_confidence,
+        ),
+        allowed_actions=[
+            a.value
+            for a in allowed_actions(report.status)
+            if role is not None and role in STAFF_ROLES.get(a, frozenset())
+        ],
+        reporter=_reporter(db, report) if identity_visible else None,
+        events=[_event(e, identity_visible) for e in events],
+        thread=[
+            MessageView(
+                id=m.id,
+                direction=m.direction,
+                kind=m.kind,
+                body=m.body,
+                author=name,
+                created_at=m.created_at,
+            )
+            for m, name in messages
+        ],
+        attachments=[
+            AttachmentView(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size_bytes=a.size_bytes,
+                created_at=a.created_at,
+            )
+            for a in attachments
+        ],
+    )

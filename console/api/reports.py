@@ -1,0 +1,201 @@
+"""``GET /api/v1/reports`` (filtered, keyset-paginated) and ``GET /api/v1/reports/{code}``.
+
+Every query starts from :func:`reports.access.visible_filter`, so an officer's list, filters and
+cursors can only ever range over their own agency's reports. A report the caller may not see is
+a 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from console.api.present import agency_codes, detail, summary
+from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
+from console.api.schemas import Problem as ProblemDoc
+from console.deps import CurrentStaff, SessionDep, actor_of
+from console.problems import Problem
+from reports import access, tracking
+from reports.enums import Privacy, ReportType, Status
+from reports.models import Agency, Report
+from reports.service import Actor
+from reports.types import UTCDateTime
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ProblemDoc, "description": "not signed in (bearer token or session)"},
+    422: {"model": ProblemDoc, "description": "invalid parameters"},
+}
+router = APIRouter(tags=["reports"], responses=PROBLEMS)
+
+#: The deadline of the stage that is running (null when paused or closed), as SQL.
+current_due = type_coerce(
+    case(
+        (Report.status == Status.SUBMITTED, Report.verify_due_at),
+        (Report.status == Status.FORWARDED, Report.response_due_at),
+        (Report.status == Status.ANSWERED, Report.feedback_due_at),
+        else_=None,
+    ),
+    UTCDateTime(),
+)
+
+
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(Report.status == Status.SUBMITTED, Report.verify_due_at < now),
+        and_(Report.status == Status.FORWARDED, Report.response_due_at < now),
+    )
+
+
+def _encode(payload: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, order: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        if not isinstance(payload, dict) or payload.get("o") != order:
+            raise ValueError("cursor of another ordering")
+        if not isinstance(payload.get("id"), int):
+            raise ValueError("no id")
+        due = payload.get("due")
+        if due is not None:
+            payload["due"] = datetime.fromisoformat(due)
+            if payload["due"].tzinfo is None:
+                raise ValueError("naive")
+        return payload
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        raise Problem(
+            422, "bad-cursor", "Invalid cursor", "use the next_cursor of the previous page"
+        ) from None
+
+
+def _after(query: Select[tuple[Report]], order: str, cursor: dict[str, Any]) -> Select[Any]:
+    last_id = cursor["id"]
+    if order == "newest":
+        return query.where(Report.id < last_id)
+    due = cursor.get("due")
+    if due is None:
+        return query.where(current_due.is_(None), Report.id > last_id)
+    return query.where(
+        or_(current_due > due, and_(current_due == due, Report.id > last_id), current_due.is_(None))
+    )
+
+
+def _agency_id(db: Session, code: str) -> int:
+    agency_id = db.scalar(select(Agency.id).where(Agency.code == code))
+    if agency_id is None:
+        raise Problem(422, "unknown-agency", "Unknown agency", f"no agency with code {code!r}")
+    return agency_id
+
+
+@router.get("/reports", response_model=ReportPage, summary="List reports")
+def list_reports(
+    db: SessionDep,
+    staff: CurrentStaff,
+    status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
+    type: Annotated[ReportType | None, Query()] = None,
+    agency: Annotated[str | None, Query(max_length=40, description="agency code")] = None,
+    privacy: Annotated[Privacy | None, Query()] = None,
+    created_from: Annotated[AwareDatetime | None, Query()] = None,
+    created_to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    due_from: Annotated[AwareDatetime | None, Query(description="running stage's deadline")] = None,
+    due_to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    overdue: Annotated[bool | None, Query(description="verification/follow-up late")] = None,
+    order: Annotated[Order, Query(description="newest first, or most urgent deadline")] = "newest",
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> ReportPage:
+    """Reports the caller may see, newest first (or by deadline), ``limit`` per page.
+
+    Officers and agency heads see their agency's reports only; the others see all. Pages are
+    keyset-based: follow ``next_cursor`` until it is null.
+    """
+    actor = actor_of(staff)
+    now = datetime.now(UTC)
+    query = select(Report).where(access.visible_filter(actor))
+    if status:
+        query = query.where(Report.status.in_(status))
+    if type is not None:
+        query = query.where(Report.type == type)
+    if agency is not None:
+        query = query.where(Report.agency_id == _agency_id(db, agency))
+    if privacy is not None:
+        query = query.where(Report.privacy == privacy)
+    if created_from is not None:
+        query = query.where(Report.created_at >= created_from)
+    if created_to is not None:
+        query = query.where(Report.created_at < created_to)
+    if due_from is not None:
+        query = query.where(current_due >= due_from)
+    if due_to is not None:
+        query = query.where(current_due < due_to)
+    if overdue is not None:
+        query = query.where(_overdue(now) if overdue else ~_overdue(now))
+    if cursor:
+        query = _after(query, order, _decode(cursor, order))
+    if order == "newest":
+        query = query.order_by(Report.id.desc())
+    else:
+        query = query.order_by(current_due.asc().nulls_last(), Report.id.asc())
+    rows = db.scalars(query.limit(limit + 1)).all()
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = None
+    if more:
+        last = page[-1]
+        payload: dict[str, Any] = {"o": order, "id": last.id}
+        if order == "due":
+            due = last.current_due_at
+            payload["due"] = due.isoformat() if due else None
+        next_cursor = _encode(payload)
+    codes = agency_codes(db)
+    return ReportPage(
+        items=[summary(r, codes, now) for r in page], next_cursor=next_cursor, limit=limit
+    )
+
+
+def visible_report(db: Session, actor: Actor, code: str, *, for_update: bool = False) -> Report:
+    """The report ``code`` if ``actor`` may see it; 404 otherwise (no existence oracle)."""
+    canonical = tracking.normalize(code) if len(code) <= 40 else None
+    report = None
+    if canonical is not None:
+        query = select(Report).where(Report.tracking_code == canonical)
+        if for_update:
+            query = query.with_for_update()
+        report = db.scalar(query)
+    if report is None or not access.can_view(actor, report):
+        raise Problem(404, "not-found", "Not found", "no report with this code is visible to you")
+    return report
+
+
+@router.get(
+    "/reports/{code}",
+    response_model=ReportDetail,
+    summary="One report with its events and thread",
+    responses={404: {"model": ProblemDoc, "description": "unknown, or not visible to you"}},
+)
+def get_report(code: str, db: SessionDep, staff: CurrentStaff) -> ReportDetail:
+    """The report, its deadlines, event log, message thread and attachments.
+
+    ``reporter`` is only filled in for callers allowed to see who reported (verifiers, admins,
+    and the agency for public reports): never for anonymous or confidential ones.
+    """
+    actor = actor_of(staff)
+    return detail(db, visible_report(db, actor, code), actor, datetime.now(UTC))
+
+
+@router.get("/agencies", response_model=list[AgencyView], summary="Agencies (for forwarding)")
+def list_agencies(db: SessionDep, staff: CurrentStaff) -> list[AgencyView]:
+    """Codes to use in ``verify-forward`` and ``reroute``."""
+    return [
+        AgencyView(code=a.code, name=a.name, active=a.active)
+        for a in db.scalars(select(Agency).order_by(Agency.code))
+    ]
