@@ -6,10 +6,11 @@ session cookie; errors are ``application/problem+json`` (``console.problems``).
 
 from fastapi import APIRouter
 
-from console.api import actions, reports
+from console.api import actions, reports, stats
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(reports.router)
 router.include_router(actions.router)
+router.include_router(stats.router)
 
 __all__ = ["router"]

@@ -320,6 +320,37 @@ def test_cookie_session_needs_csrf_for_actions(
     assert response.status_code == 200, response.text
 
 
+def test_statistics_per_role(
+    client: TestClient, scenario: Scenario, tokens: dict[str, str]
+) -> None:
+    def get(user: str, **params: str) -> dict[str, object]:
+        response = client.get("/api/v1/statistics", headers=bearer(tokens[user]), params=params)
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+    everything = get("manager")
+    assert everything["open_by_stage"] == {
+        "submitted": 3,
+        "info_requested": 0,
+        "forwarded": 5,
+        "answered": 0,
+    }
+    assert get("verifier", agency="lingkungan")["open_by_stage"]["forwarded"] == 2  # type: ignore[index]
+    # An officer asking for another agency still gets only their own numbers.
+    own = get("officer", agency="lingkungan")
+    assert own["agency"] == "pupr" and own["open_by_stage"]["forwarded"] == 3  # type: ignore[index]
+    durations = {d["agency"]: d for d in everything["durations"]}  # type: ignore[attr-defined]
+    assert durations["pupr"]["verify"]["count"] == 3
+    assert durations["pupr"]["verify"]["median_hours"] == 1.0
+    response = client.get(
+        "/api/v1/statistics",
+        headers=bearer(tokens["manager"]),
+        params={"since": "2026-12-01T00:00:00+07:00", "until": "2026-11-01T00:00:00+07:00"},
+    )
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+
+
 def test_openapi_documents_the_api(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     paths = schema["paths"]
