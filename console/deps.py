@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -83,6 +84,25 @@ def _session(request: Request) -> dict[str, object] | None:
     return request.session if "session" in request.scope else None
 
 
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    """A detached copy of who is signed in, for error pages rendered after the rollback."""
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    agency_id: int | None
+    language: str
+
+
+def _remember(request: Request, user: StaffUser, via: str) -> None:
+    request.state.staff = StaffView(
+        user.id, user.username, user.full_name, user.role, user.agency_id, user.language
+    )
+    request.state.auth_via = via
+
+
 def current_staff(request: Request, db: SessionDep) -> StaffUser:
     """The signed-in staff member: a bearer token (API clients) or the signed session cookie.
 
@@ -94,8 +114,7 @@ def current_staff(request: Request, db: SessionDep) -> StaffUser:
         user = tokens.user_for_token(db, token, now=datetime.now(UTC))
         if user is None:
             raise LoginRequired("invalid or revoked token")
-        request.state.staff = user
-        request.state.auth_via = "token"
+        _remember(request, user, "token")
         return user
     session = _session(request)
     uid = session.get(SESSION_USER_KEY) if session is not None else None
@@ -106,8 +125,7 @@ def current_staff(request: Request, db: SessionDep) -> StaffUser:
         assert session is not None
         session.clear()
         raise LoginRequired("your account is no longer active")
-    request.state.staff = user
-    request.state.auth_via = "session"
+    _remember(request, user, "session")
     return user
 
 

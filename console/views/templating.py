@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from console import PACKAGE_DIR
-from console.deps import csrf_token
+from console.deps import StaffView, csrf_token
 from console.i18n import gettext, normalise
 from reports.models import StaffUser
 
@@ -35,7 +35,7 @@ SECURITY_HEADERS = {
 }
 
 
-def language_of(request: Request, staff: StaffUser | None = None) -> str:
+def language_of(request: Request, staff: StaffUser | StaffView | None = None) -> str:
     """The session's choice first, then the account's preference, then Indonesian."""
     chosen = request.session.get("lang") if "session" in request.scope else None
     if isinstance(chosen, str):
@@ -59,7 +59,7 @@ def render(
     name: str,
     context: dict[str, Any] | None = None,
     *,
-    staff: StaffUser | None = None,
+    staff: StaffUser | StaffView | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     lang = language_of(request, staff)
