@@ -52,6 +52,8 @@ from nlu.rasa.runtime import (
 )
 from nlu.rasa_backend import ranking_for_prefix
 from nlu.rasa_export import AGENCY_PREFIX, TYPE_PREFIX, RasaProject, stratified_split
+from nlu.train import Task as TrainTask
+from nlu.train import train_model
 
 REPO = Path(__file__).resolve().parents[2]
 OUT_DIR = Path(__file__).resolve().parent
@@ -61,8 +63,8 @@ HTTP_PASSES = 2  # passes over the test set over HTTP (first pass also gives the
 
 
 @dataclass
-class Task:
-    name: str
+class BenchTask:
+    name: TrainTask
     prefix: str
     train: list[Example]
     test: list[Example]
@@ -84,13 +86,15 @@ class Run:
     notes: list[str] = field(default_factory=list)
 
 
-def load_tasks(*, seed: int) -> list[Task]:
+def load_tasks(*, seed: int) -> list[BenchTask]:
     """The two tasks; skips the report-type task with a message when the dev CSV is absent."""
-    tasks: list[Task] = []
+    tasks: list[BenchTask] = []
     type_train = read_rasa_yaml(REPO / "nlu" / "data" / "report_type.yml")
     if DEV_CSV.exists():
         tasks.append(
-            Task("report_type", TYPE_PREFIX, type_train, read_csv(DEV_CSV), "report_type_dev.csv")
+            BenchTask(
+                "report_type", TYPE_PREFIX, type_train, read_csv(DEV_CSV), "report_type_dev.csv"
+            )
         )
     else:
         print(f"SKIP report_type: {DEV_CSV} not found (shared data absent)", file=sys.stderr)
@@ -100,7 +104,7 @@ def load_tasks(*, seed: int) -> list[Task]:
         by_intent.setdefault(example.label, []).append(example.text)
     train, test = stratified_split(by_intent, test_fraction=0.2, seed=seed)
     tasks.append(
-        Task(
+        BenchTask(
             "routing",
             AGENCY_PREFIX,
             [Example(t, label) for label, texts in train.items() for t in texts],
@@ -111,11 +115,9 @@ def load_tasks(*, seed: int) -> list[Task]:
     return tasks
 
 
-def train_ours(examples: Sequence[Example]) -> TextClassifier:
+def train_ours(task: TrainTask, examples: Sequence[Example]) -> TextClassifier:
     """Train the embedded model exactly as ``nlu.train`` does for shipped models."""
-    from nlu import train as nlu_train
-
-    return nlu_train.train_classifier(examples)
+    return train_model(task, examples)
 
 
 def percentiles(samples_ms: Sequence[float], seconds_total: float) -> dict[str, float]:
@@ -156,14 +158,18 @@ def time_http(
                 samples.append((time.perf_counter() - t0) * 1000.0)
                 response.raise_for_status()
                 if index == 0:
-                    family = ranking_for_prefix(response.json()["intent_ranking"], prefix)
+                    ranking = [
+                        (str(entry["name"]), float(entry["confidence"]))
+                        for entry in response.json()["intent_ranking"]
+                    ]
+                    family = ranking_for_prefix(ranking, prefix)
                     predictions.append(family[0][0] if family else "")
     return predictions, percentiles(samples, time.perf_counter() - started)
 
 
-def bench_ours(task: Task, workdir: Path) -> Run:
+def bench_ours(task: BenchTask, workdir: Path) -> Run:
     started = time.perf_counter()
-    model = train_ours(task.train)
+    model = train_ours(task.name, task.train)
     train_seconds = time.perf_counter() - started
     texts = [e.text for e in task.test]
     gold = [e.label for e in task.test]
@@ -210,7 +216,7 @@ def bench_ours(task: Task, workdir: Path) -> Run:
     return run
 
 
-def bench_rasa(task: Task, workdir: Path, *, epochs: int, rasa: Path) -> Run:
+def bench_rasa(task: BenchTask, workdir: Path, *, epochs: int, rasa: Path) -> Run:
     project = RasaProject(epochs=epochs)
     examples: dict[str, list[str]] = {}
     for example in task.train:
@@ -246,6 +252,7 @@ def machine() -> dict[str, Any]:
             if line.startswith("MemTotal"):
                 mem_kib = int(line.split()[1])
     return {
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "ram_gib": round(mem_kib / 1024 / 1024, 1),
@@ -284,6 +291,9 @@ def write_results(result: dict[str, Any]) -> None:
         f"{result['versions'].get('tensorflow', 'n/a')}, Python "
         f"{result['versions'].get('rasa_python', 'n/a')}), default NLU pipeline with DIET "
         f"**epochs={result['rasa_epochs']}** (Rasa's default is 100)",
+        f"- Load average (1/5/15 min) at start {m['load_average_1_5_15']}, at end "
+        f"{result['load_average_at_end']}: other work shared these cores, so absolute times are "
+        "pessimistic for both systems (they ran in the same window)",
         f"- Total wall time: {result['total_seconds']:.0f} s",
         "",
         "Latency is per message, sequential, one client; HTTP = `POST /model/parse` on loopback "
@@ -354,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-rasa", action="store_true", help="only the embedded model")
     args = parser.parse_args(argv)
     began = time.perf_counter()
+    machine_at_start = machine()
 
     rasa: Path | None = None
     skip_reason = "--skip-rasa"
@@ -406,7 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "make bench-nlu  # python -m benchmarks.nlu.bench_nlu "
         + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine(),
+        "machine": machine_at_start,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "versions": versions,
         "rasa_epochs": args.rasa_epochs if rasa is not None else None,
         "rasa_skipped": None if rasa is not None else skip_reason,

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from nlu.service import NLU
 
 from config.settings import Settings
 from nlu.rasa.runtime import free_port
 from nlu.rasa_backend import RasaNLU, ranking_for_prefix
+from nlu.service import NLU, EmbeddedNLU
 
 Behaviour = Literal["ok", "http_500", "not_json", "no_ranking", "bad_confidence", "slow"]
 
@@ -132,11 +132,8 @@ def double() -> Iterator[RasaDouble]:
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> NLU:
-    """The real embedded NLU (trained once per module on the shipped data)."""
-    from nlu.service import build_embedded_nlu
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("embedded"))
-    return build_embedded_nlu(settings)
+    """The real embedded NLU with the models shipped in the package."""
+    return EmbeddedNLU(Settings(data_dir=tmp_path_factory.mktemp("embedded")))
 
 
 def make_backend(url: str, embedded: NLU, tmp_path: Path, **overrides: Any) -> RasaNLU:

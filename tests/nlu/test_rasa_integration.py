@@ -8,7 +8,7 @@ the real server goes away.
 Needs the Rasa environment outside the clone (``nlu/rasa/setup_env.sh``; CI runs on a machine that
 keeps it). If it is missing and Python 3.10 exists, it is created here (minutes, once); without
 Python 3.10 the tests skip and say why. The tiny model (a few examples per intent, 20 epochs) is
-cached outside the clone by data hash, so a warm run costs two server start-ups (~40 s).
+cached outside the clone by data hash, so a warm run costs one server start-up (20-50 s).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nlu.service import NLU
 
 from config.settings import Settings
 from nlu.rasa.runtime import RasaEnvMissing, RasaServer, TrainedModel, ensure_rasa_env, train_nlu
@@ -30,6 +29,7 @@ from nlu.rasa_export import (
     RasaProject,
     load_rasa_examples,
 )
+from nlu.service import NLU, EmbeddedNLU
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -60,17 +60,27 @@ def rasa_model() -> tuple[Path, TrainedModel]:
 
 
 @pytest.fixture(scope="module")
-def rasa_server(rasa_model: tuple[Path, TrainedModel]) -> Iterator[RasaServer]:
+def module_server(rasa_model: tuple[Path, TrainedModel]) -> Iterator[RasaServer]:
+    """One server for the module (a start-up costs ~20-50 s); the last test stops it."""
     rasa, model = rasa_model
-    with RasaServer(model.path, rasa=rasa) as server:
+    server = RasaServer(model.path, rasa=rasa)
+    try:
         yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def rasa_server(module_server: RasaServer) -> RasaServer:
+    """The module's server, (re)started if an earlier test stopped it."""
+    if module_server.process is None:
+        module_server.start()
+    return module_server
 
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> NLU:
-    from nlu.service import build_embedded_nlu
-
-    return build_embedded_nlu(Settings(data_dir=tmp_path_factory.mktemp("embedded")))
+    return EmbeddedNLU(Settings(data_dir=tmp_path_factory.mktemp("embedded")))
 
 
 def backend(url: str, embedded: NLU, tmp_path: Path) -> RasaNLU:
@@ -94,7 +104,7 @@ def test_types_and_agencies_mapped_from_real_rasa(
             prediction = nlu.route_agency(texts[0])  # a training example of the slice
             assert prediction.label == prediction.ranking[0][0]
             assert {label for label, _ in prediction.ranking} <= set(routing)
-            assert sum(conf for _, conf in prediction.ranking) == pytest.approx(1.0, abs=1e-6)
+            assert 0.0 < sum(conf for _, conf in prediction.ranking) <= 1.0 + 1e-6  # top 5 of 20
             confidences = [conf for _, conf in prediction.ranking]
             assert confidences == sorted(confidences, reverse=True)
             hits += prediction.label == agency
@@ -111,10 +121,9 @@ def test_types_and_agencies_mapped_from_real_rasa(
 
 
 def test_falls_back_to_embedded_when_the_real_server_stops(
-    rasa_model: tuple[Path, TrainedModel], embedded: NLU, tmp_path: Path
+    rasa_server: RasaServer, embedded: NLU, tmp_path: Path
 ) -> None:
-    rasa, model = rasa_model
-    server = RasaServer(model.path, rasa=rasa).start()
+    server = rasa_server
     nlu = backend(server.url, embedded, tmp_path)
     text = "air PDAM di rumah kami keruh dan berbau sejak minggu lalu"
     try:
@@ -126,5 +135,4 @@ def test_falls_back_to_embedded_when_the_real_server_stops(
         assert nlu.classify_type(other) == embedded.classify_type(other)
         assert not nlu.rasa_available
     finally:
-        server.stop()
         nlu.close()
