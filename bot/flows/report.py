@@ -54,10 +54,10 @@ EDIT_WORDS = {
 
 # A typed address inside a description: "Jl. Melati No. 5", "RT 03/RW 02", "Kelurahan Sukajadi".
 _ADDRESS = re.compile(
-    r"(?:\b(?:jl|jln|jalan)\.?\s+[A-Z][\w.'-]*(?:\s+[A-Z0-9][\w.'-]*)*(?:\s+no\.?\s*\d+\w*)?"
-    r"|\b(?:rt|RT)\s*\.?\s*\d{1,3}(?:\s*/\s*(?:rw|RW)?\s*\d{1,3})?"
-    r"|\b(?:[Kk]elurahan|[Kk]el\.|[Dd]esa|[Kk]ecamatan|[Kk]ec\.|[Gg]ang|[Gg]g\.|[Kk]ampung"
-    r"|[Kk]omplek|[Pp]erumahan|[Dd]usun)\s+[A-Z][\w.'-]*(?:\s+[A-Z0-9][\w.'-]*)*)"
+    r"(?:\b(?i:jl|jln|jalan)\.?\s+[A-Z][\w.'-]*(?:\s+[A-Z0-9][\w.'-]*)*(?:\s+(?i:no)\.?\s*\d+\w*)?"
+    r"|\b(?i:rt)\s*\.?\s*\d{1,3}(?:\s*/\s*(?i:rw)?\s*\d{1,3})?"
+    r"|\b(?i:kelurahan|kel\.|desa|kecamatan|kec\.|gang|gg\.|kampung|komplek|perumahan|dusun)"
+    r"\s+[A-Z][\w.'-]*(?:\s+[A-Z0-9][\w.'-]*)*)"
 )
 
 
@@ -74,12 +74,25 @@ def extract_location(text: str) -> str | None:
     return ", ".join(dict.fromkeys(found))[:500] if found else None
 
 
+_ABBREVIATIONS = frozenset(
+    {"jl", "jln", "no", "kel", "kec", "gg", "dr", "dll", "dsb", "st", "rt", "rw"}
+)
+
+
 def make_title(body: str) -> str:
-    first = re.split(r"(?<=[.!?])\s|\n", body.strip(), maxsplit=1)[0].strip()
-    if len(first) <= TITLE_CHARS:
-        return first
-    cut = first[:TITLE_CHARS].rsplit(" ", 1)[0]
-    return (cut or first[:TITLE_CHARS]) + "…"
+    """The first sentence (not cut at "Jl." or "No."), at most TITLE_CHARS, capitalised."""
+    text = " ".join(body.split())
+    end = len(text)
+    for match in re.finditer(r"[.!?](?=\s|$)", text):
+        word = re.findall(r"(\w+)$", text[: match.start()])
+        if word and word[0].lower() in _ABBREVIATIONS:
+            continue
+        end = match.start()
+        break
+    first = text[:end].strip() or text
+    if len(first) > TITLE_CHARS:
+        first = (first[:TITLE_CHARS].rsplit(" ", 1)[0] or first[:TITLE_CHARS]) + "…"
+    return first[:1].upper() + first[1:]
 
 
 # -- draft bookkeeping ----------------------------------------------------------------------------

@@ -1,0 +1,222 @@
+"""After submission: agency answers, information requests, closing and rating, reopening.
+
+Staff act through the real use cases; the citizen only talks to the bot. What the bot expects from
+the citizen is derived from the database, so these scenarios also prove that an officer's action
+taken elsewhere is understood by the conversation.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from escalation.sweep import run_sweep
+from reports import satisfaction, service
+from reports.enums import MessageKind, Role, Status
+from reports.models import Report, ReportEvent, ReportMessage, SatisfactionRating
+from tests import factories
+from tests.bot.conftest import Chat, sqlite_only, templates, texts
+from tests.conftest import wib
+
+STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
+
+
+def file_report(chat: Chat, story: str = STORY) -> str:
+    chat.send(story)
+    chat.send("lewati")
+    chat.send("1")
+    out = chat.send("ya")
+    assert templates(out) == ["report_received"], texts(out)
+    return chat.reports()[-1].tracking_code
+
+
+def forward(chat: Chat, code: str, *, agency: str = "pupr", days: int = 1) -> None:
+    at = chat.now + timedelta(days=days)
+    with chat.runtime.sessions() as db, db.begin():
+        verifier = factories.staff(db, Role.VERIFIER, at)
+        report = service.get_report(db, code)
+        service.verify_and_forward(
+            db, clock=chat.runtime.clock, report=report, actor=service.Actor.staff(verifier),
+            agency_code=agency, now=at,
+        )  # fmt: skip
+    chat.now = at
+
+
+def answer(chat: Chat, code: str, text: str = "Jalan sudah kami tambal pada 25 November.") -> None:
+    at = chat.now + timedelta(days=1)
+    with chat.runtime.sessions() as db, db.begin():
+        report = service.get_report(db, code)
+        officer = factories.staff(db, Role.OFFICER, at, agency="pupr")
+        service.answer(
+            db, clock=chat.runtime.clock, report=report, actor=service.Actor.staff(officer),
+            text=text, now=at,
+        )  # fmt: skip
+    chat.now = at
+
+
+def request_info(chat: Chat, code: str, question: str = "Di sisi jalan sebelah mana?") -> None:
+    at = chat.now + timedelta(hours=2)
+    with chat.runtime.sessions() as db, db.begin():
+        report = service.get_report(db, code)
+        verifier = factories.staff(db, Role.VERIFIER, at)
+        service.request_info(
+            db, clock=chat.runtime.clock, report=report, actor=service.Actor.staff(verifier),
+            question=question, now=at,
+        )  # fmt: skip
+    chat.now = at
+
+
+def report_of(chat: Chat, code: str) -> Report:
+    with chat.runtime.sessions() as db:
+        report = service.get_report(db, code)
+        db.expunge_all()
+        return report
+
+
+def ratings(chat: Chat, code: str) -> dict[str, int]:
+    with chat.runtime.sessions() as db:
+        report = service.get_report(db, code)
+        rows = db.scalars(
+            select(SatisfactionRating).where(SatisfactionRating.report_id == report.id)
+        )
+        return {r.element: r.score for r in rows}
+
+
+def test_answer_accepted_with_1_then_rated_on_each_element(chat: Chat) -> None:
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    notices = chat.inbox()
+    assert templates(notices) == ["report_forwarded", "agency_answer"]
+    assert "Balas 1 jika Anda puas" in notices[1].body
+    out = chat.send("1")
+    assert templates(out) == ["report_finished", "rating_request"]  # queued by the domain
+    assert report_of(chat, code).status is Status.FINISHED
+    out = chat.send("4")  # answers the rating request: complaint handling
+    assert out[0].template == "bot:rating_question_completion_time"
+    assert out[0].data[:4] == [f"rate:{code}:{n}" for n in range(1, 5)]
+    assert chat.send("3")[0].template == "bot:rating_question_staff_behaviour"
+    assert chat.press(f"rate:{code}:2")[0].template == "bot:rating_question_product"
+    assert chat.send("4")[0].template == "bot:rating_thanks"
+    assert ratings(chat, code) == {
+        "complaint_handling": 4, "completion_time": 3, "staff_behaviour": 2, "product": 4,
+    }  # fmt: skip
+    with chat.runtime.sessions() as db:
+        index = satisfaction.agency_index(db, agency_id=report_of(chat, code).agency_id)
+    assert index.responses == 1 and index.ikm == 81.25
+
+
+def test_response_to_an_answer_goes_back_to_the_agency(chat: Chat) -> None:
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    chat.inbox()
+    assert chat.send("terima kasih")[0].template == "bot:thanks_reply"  # thanks is not a reply
+    assert report_of(chat, code).status is Status.ANSWERED
+    out = chat.send("Baru ditambal sebagian, sisi utara masih berlubang dalam.")
+    assert templates(out) == ["bot:response_sent"]
+    report = report_of(chat, code)
+    assert report.status is Status.FORWARDED
+    assert report.response_due_at is not None and report.response_due_at > chat.now
+    assert "Dinas Pekerjaan Umum" in out[0].body
+    with chat.runtime.sessions() as db:
+        kinds = db.scalars(
+            select(ReportMessage.kind).where(ReportMessage.report_id == report.id)
+        ).all()
+    assert MessageKind.CITIZEN_RESPONSE in kinds
+
+
+def test_respond_button_then_text(chat: Chat) -> None:
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    chat.inbox()
+    assert chat.press(f"rsp:{code}")[0].template == "bot:ask_response"
+    assert chat.send("belum")[0].template == "bot:response_sent"
+    assert report_of(chat, code).status is Status.FORWARDED
+
+
+def test_information_request_answered_in_chat_resumes_the_clock(chat: Chat) -> None:
+    code = file_report(chat)
+    request_info(chat, code)
+    assert templates(chat.inbox()) == ["info_requested"]
+    paused = report_of(chat, code)
+    assert paused.status is Status.INFO_REQUESTED and paused.next_sla_at is None
+    chat.now = wib(2026, 11, 25, 10, 0)  # answered on Wednesday
+    out = chat.send("Sebelah utara, depan warung Bu Sri")
+    assert templates(out) == ["bot:info_sent"]
+    resumed = report_of(chat, code)
+    assert resumed.status is Status.SUBMITTED
+    assert resumed.paused_stage is None and resumed.next_sla_at is not None
+    # 3 working days less the few hours used before the pause: due again 3 days after the answer.
+    assert resumed.verify_due_at == wib(2026, 11, 30, 23, 59, 59)
+    assert "Senin, 30 November 2026" in out[0].body
+    with chat.runtime.sessions() as db:
+        actions = db.scalars(
+            select(ReportEvent.action).where(ReportEvent.report_id == resumed.id)
+        ).all()
+    assert "provide_info" in actions
+
+
+@sqlite_only
+def test_several_pending_reports_ask_which_one(chat: Chat) -> None:
+    first = file_report(chat)
+    second = file_report(chat, "Lampu jalan di Jl. Kenanga mati total sejak seminggu, gelap.")
+    request_info(chat, first)
+    request_info(chat, second, "Tiang nomor berapa?")
+    chat.inbox()
+    out = chat.send("Tiang nomor 12 dekat pos ronda")
+    assert templates(out) == ["bot:which_report"]
+    assert set(out[0].data) == {f"pick:{first}", f"pick:{second}", "pick:new"}
+    assert templates(chat.send("2" if out[0].data[1] == f"pick:{second}" else "1")) == [
+        "bot:info_sent"
+    ]
+    assert report_of(chat, second).status is Status.SUBMITTED
+    assert report_of(chat, first).status is Status.INFO_REQUESTED
+
+
+def test_auto_close_by_the_sweep_then_rating(chat: Chat) -> None:
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    due = report_of(chat, code).feedback_due_at
+    assert due is not None
+    run_sweep(chat.runtime.sessions, clock=chat.runtime.clock, now=due + timedelta(seconds=1))
+    assert report_of(chat, code).status is Status.FINISHED
+    assert "rating_request" in templates(chat.inbox())
+    chat.now = due + timedelta(hours=1)
+    assert chat.send("3")[0].template == "bot:rating_question_completion_time"
+    assert chat.send("lewati")[0].template == "bot:rating_thanks"
+    assert ratings(chat, code) == {"complaint_handling": 3}
+    # The survey is over: a digit now means nothing special and rates nothing again.
+    assert chat.send("2")[0].template == "bot:not_understood"
+    assert ratings(chat, code) == {"complaint_handling": 3}
+
+
+@sqlite_only
+def test_reopen_after_accepting_too_quickly(chat: Chat) -> None:
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    chat.send("puas")
+    assert report_of(chat, code).status is Status.FINISHED
+    chat.inbox()
+    out = chat.send(f"buka kembali {code} ternyata lubangnya muncul lagi setelah hujan")
+    assert templates(out) == ["bot:reopened"]
+    assert report_of(chat, code).status is Status.FORWARDED
+    # Nothing else can be reopened now; the same answer for any code.
+    assert chat.send("buka kembali")[0].template == "bot:reopen_none"
+
+
+@sqlite_only
+def test_buttons_for_someone_elses_report_change_nothing(chat: Chat) -> None:
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    intruder = Chat(chat.runtime, user="intruder")
+    intruder.now = chat.now
+    out = intruder.press(f"acc:{code}")
+    assert templates(out) == ["bot:status_unknown"]
+    assert report_of(chat, code).status is Status.ANSWERED
+    assert intruder.send(f"cek {code}")[0].body == out[0].body

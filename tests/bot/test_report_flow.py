@@ -1,0 +1,198 @@
+"""Report flow scenarios in Indonesian and English, through ``process_inbound``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.inbound import InboundKind, InboundMedia
+from reports import attachments
+from reports.enums import Channel, Privacy, ReportType, Status
+from reports.models import Attachment, OutboxMessage
+from tests.bot.conftest import Chat, make_runtime, sqlite_only, templates, texts
+
+STORY = (
+    "Jalan di Jl. Melati No. 5 RT 03 rusak parah dan berlubang sejak sebulan, "
+    "kemarin ada motor jatuh di situ."
+)
+
+
+@pytest.fixture
+def sure_chat(engine: Engine, bot_data_dir: Path) -> Chat:
+    """The type classifier is always trusted (threshold 0): no type question."""
+    return Chat(make_runtime(engine, bot_data_dir, nlu_type_threshold=0.0))
+
+
+@pytest.fixture
+def unsure_chat(engine: Engine, bot_data_dir: Path) -> Chat:
+    """The type classifier is never trusted: the citizen always chooses the type."""
+    return Chat(
+        make_runtime(engine, bot_data_dir, nlu_type_threshold=1.01),
+        user="+6281234567890",
+        channel=Channel.WHATSAPP,
+    )
+
+
+def test_whole_report_in_one_message_gets_a_tracking_code(sure_chat: Chat) -> None:
+    chat = sure_chat
+    out = chat.send(STORY)
+    # The address was in the text and the type was clear: only the attachment is asked next.
+    assert templates(out) == ["bot:ask_attachment"]
+    assert chat.send("lewati")[0].template == "bot:ask_privacy"
+    summary = chat.send("anonim")
+    assert templates(summary) == ["bot:summary"]
+    assert "Jl. Melati No. 5" in summary[0].body and "anonim" in summary[0].body
+    assert summary[0].data == ["confirm:send", "confirm:edit", "confirm:cancel"]
+    done = chat.press("confirm:send")
+    # The domain's receipt is the answer; the engine adds nothing that would repeat it.
+    assert templates(done) == ["report_received"]
+    [report] = chat.reports()
+    assert report.tracking_code in done[0].body
+    assert "diverifikasi paling lambat Kamis, 26 November 2026" in done[0].body
+    assert report.status is Status.SUBMITTED
+    assert report.privacy is Privacy.ANONYMOUS
+    assert report.channel is Channel.WEB
+    assert report.location_text and "Jl. Melati No. 5" in report.location_text
+    assert report.body == STORY
+    assert report.title.startswith("Jalan di Jl. Melati")
+    assert report.type.value == report.nlu_type
+    # The verifier sees the classifier's top suggestions.
+    assert report.nlu_suggestions and report.nlu_suggestions["type"]
+    assert "agency" in report.nlu_suggestions
+    # A later message starts fresh: the draft is gone.
+    assert chat.send("status")[0].template == "bot:status_header"
+
+
+def test_unsure_type_is_asked_and_numbers_answer_the_choices(
+    unsure_chat: Chat, tmp_path: Path
+) -> None:
+    chat = unsure_chat
+    out = chat.send("jalan depan rumah saya rusak parah sekali")
+    assert templates(out) == ["bot:ask_type"]
+    assert out[0].data == ["type:complaint", "type:aspiration", "type:information_request"]
+    assert chat.send("2")[0].template == "bot:ask_location"  # WhatsApp: numbered list
+    assert chat.send("lewati")[0].template == "bot:ask_attachment"
+    with chat.runtime.sessions() as db, db.begin():
+        stored = attachments.store(
+            db,
+            root=tmp_path / "att",
+            data=b"\xff\xd8\xff\xe0 fake jpeg",
+            content_type="image/jpeg",
+            filename="lubang.jpg",
+            citizen_id=chat.citizen().id,
+            now=chat.now,
+        )
+        attachment_id = stored.id
+    received = chat.photo(attachment_id)
+    assert templates(received) == ["bot:attachment_received"]
+    assert "(1)" in received[0].body
+    assert chat.send("selesai")[0].template == "bot:ask_privacy"
+    summary = chat.send("3")
+    assert "Lampiran: 1" in summary[0].body and "rahasia" in summary[0].body
+    assert "aspirasi" in summary[0].body
+    assert templates(chat.send("ya")) == ["report_received"]
+    [report] = chat.reports()
+    assert report.type is ReportType.ASPIRATION
+    assert report.privacy is Privacy.CONFIDENTIAL
+    assert report.location_text is None
+    with chat.runtime.sessions() as db:
+        assert db.get(Attachment, attachment_id).report_id == report.id  # type: ignore[union-attr]
+        # Replies go back on the channel and address the message came from.
+        rows = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert {(r.channel, r.address) for r in rows} == {(Channel.WHATSAPP, "+6281234567890")}
+        # Every choice carries its buttons for the channel to render.
+        assert rows[0].payload["buttons"][1] == {"label": "Aspirasi", "data": "type:aspiration"}
+
+
+@sqlite_only
+def test_english_on_request_and_by_detection(sure_chat: Chat, engine: Engine) -> None:
+    chat = sure_chat
+    assert chat.send("english")[0].body == "OK, we will continue in English."
+    out = chat.send("The street light on Jl. Kenanga has been broken for two weeks")
+    assert templates(out) == ["bot:ask_attachment"]
+    assert "photo or document" in out[0].body
+    assert chat.press("skip")[0].template == "bot:ask_privacy"
+    summary = chat.press("priv:public")
+    assert "Send this report?" in summary[0].body
+    receipt = chat.press("confirm:send")
+    assert "It will be verified by Thursday, 26 November 2026" in receipt[0].body
+    # Someone else simply writes in English: the bot answers in English.
+    other = Chat(chat.runtime, user="english-writer")
+    first = other.send("Hello, the garbage near my house has not been collected for a week")
+    assert "photo" in texts(first) or "Where is it?" in texts(first)
+    assert other.citizen().language == "en"
+
+
+@sqlite_only
+def test_edit_then_cancel_creates_nothing(sure_chat: Chat) -> None:
+    chat = sure_chat
+    chat.send(STORY)
+    chat.send("lewati")
+    chat.send("biasa")
+    assert chat.press("confirm:edit")[0].data == [
+        "edit:body", "edit:type", "edit:location", "edit:privacy",
+    ]  # fmt: skip
+    assert chat.press("edit:location")[0].template == "bot:ask_location"
+    summary = chat.send("Gang Mawar dekat masjid, Kelurahan Sukajadi")
+    assert "Gang Mawar dekat masjid" in summary[0].body
+    assert chat.send("ubah")[0].template == "bot:ask_edit_what"
+    assert chat.send("privasi")[0].template == "bot:ask_privacy"
+    assert chat.send("rahasia")[0].template == "bot:summary"
+    assert chat.send("batal")[0].template == "bot:cancelled"
+    assert chat.reports() == []
+    assert chat.send("batal")[0].template == "bot:nothing_to_cancel"
+
+
+@sqlite_only
+def test_shared_location_then_description(sure_chat: Chat) -> None:
+    chat = sure_chat
+    assert templates(chat.location(-6.2, 106.8)) == ["bot:location_received"]
+    out = chat.send("Pohon tumbang menutup jalan sejak tadi pagi, mobil tidak bisa lewat")
+    assert templates(out) == ["bot:ask_attachment"]  # the location is not asked again
+    chat.send("lewati")
+    summary = chat.send("1")
+    assert "-6.20000, 106.80000" in summary[0].body
+    chat.send("kirim")
+    [report] = chat.reports()
+    assert (report.latitude, report.longitude) == (-6.2, 106.8)
+
+
+@sqlite_only
+def test_media_first_then_caption_and_rejected_files(sure_chat: Chat, tmp_path: Path) -> None:
+    chat = sure_chat
+    chat.send("halo")
+    rejected = chat.deliver(
+        chat.message(
+            InboundKind.DOCUMENT,
+            media=(InboundMedia("document", "application/x-msdownload", "virus.exe", None),),
+        )
+    )
+    assert "virus.exe" in rejected[0].body and "PDF" in rejected[0].body
+    with chat.runtime.sessions() as db, db.begin():
+        att = attachments.store(
+            db, root=tmp_path / "a", data=b"%PDF-1.4 x", content_type="application/pdf",
+            filename="surat.pdf", citizen_id=chat.citizen().id, now=chat.now,
+        )  # fmt: skip
+        att_id = att.id
+    out = chat.photo(att_id, caption="")
+    assert templates(out) == ["bot:ask_description_for_media"]
+    out = chat.send("Sampah menumpuk di TPS Kelurahan Mekarsari sudah dua minggu tidak diangkut")
+    assert templates(out) == ["bot:ask_privacy"]  # location found, attachment already there
+    chat.send("1")
+    chat.send("ya")
+    [report] = chat.reports()
+    with chat.runtime.sessions() as db:
+        assert db.get(Attachment, att_id).report_id == report.id  # type: ignore[union-attr]
+
+
+@sqlite_only
+def test_too_short_and_unknown_words_get_guidance(sure_chat: Chat) -> None:
+    chat = sure_chat
+    assert chat.send("rusak")[0].template == "bot:not_understood"
+    assert chat.send("lapor")[0].template == "bot:ask_report"
+    assert chat.send("jalan rusak")[0].template == "bot:too_short"
+    assert chat.send("Jembatan gantung di Desa Sukamaju putus sejak banjir kemarin")[
+        0
+    ].template in {"bot:ask_attachment", "bot:ask_location"}
