@@ -234,8 +234,10 @@ def list_requests(
         query = query.where(Report.tracking_code.in_(codes or {""}))
     else:
         tz = runtime.clock.calendar.tz
-        end = _instant(end_date, "end_date", tz) or datetime.now(UTC)
-        start = _instant(start_date, "start_date", tz) or end - DEFAULT_WINDOW
+        start = _instant(start_date, "start_date", tz)
+        end = _instant(end_date, "end_date", tz)
+        end = end or (start + DEFAULT_WINDOW if start else datetime.now(UTC))
+        start = start or end - DEFAULT_WINDOW
         if start > end:
             raise Problem(400, "bad-date-range", "Bad date range", "start_date is after end_date")
         query = query.where(Report.created_at >= start, Report.created_at < end)

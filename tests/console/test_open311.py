@@ -1,0 +1,221 @@
+"""Open311 GeoReport v2 through the real app (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalation.deadlines import SlaClock
+from reports.enums import Channel, Privacy, Status
+from reports.models import CitizenIdentity, Report, StaffUser
+from tests.console.api_support import Scenario, build_scenario, make_tokens, quick_staff
+from webhooks.app import create_app
+from webhooks.runtime import Runtime
+
+PROBLEM = "application/problem+json"
+IDENTITY_FIELDS = {"email", "first_name", "last_name", "phone", "device_id", "account_id"}
+
+
+@pytest.fixture
+def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
+    return quick_staff(sessions)
+
+
+@pytest.fixture
+def scenario(
+    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
+) -> Scenario:
+    return build_scenario(sessions, clock, staff_users)
+
+
+@pytest.fixture
+def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -> dict[str, str]:
+    return make_tokens(sessions, staff_users)
+
+
+def test_services_are_agency_by_type(client: TestClient) -> None:
+    services = client.get("/open311/v2/services.json").json()
+    codes = {s["service_code"] for s in services}
+    assert {"pupr.complaint", "pupr.aspiration", "pupr.information_request"} <= codes
+    assert not any(c.startswith("lainnya.") for c in codes)
+    pupr = next(s for s in services if s["service_code"] == "pupr.complaint")
+    assert pupr["service_name"].endswith(": pengaduan") and pupr["metadata"] is True
+    english = client.get("/open311/v2/services.json", params={"lang": "en"}).json()
+    assert next(s for s in english if s["service_code"] == "pupr.complaint")[
+        "service_name"
+    ].endswith(": complaint")
+    definition = client.get("/open311/v2/services/pupr.complaint.json").json()
+    assert [a["code"] for a in definition["attributes"]] == ["privacy"]
+    missing = client.get("/open311/v2/services/nope.json")
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+
+
+def test_list_shows_verified_non_confidential_reports_without_identity(
+    client: TestClient, scenario: Scenario
+) -> None:
+    response = client.get("/open311/v2/requests.json")
+    assert response.status_code == 200
+    listed = {r["service_request_id"]: r for r in response.json()}
+    c = scenario.codes
+    assert set(listed) == {
+        c["pupr_public"],
+        c["pupr_anonymous"],
+        c["other_public"],
+        c["other_anonymous"],
+    }
+    for name, ids in scenario.identities.items():
+        assert not any(s in response.text for s in ids), name
+    doc = listed[c["pupr_anonymous"]]
+    assert not IDENTITY_FIELDS & doc.keys()
+    assert doc["status"] == "open" and doc["status_notes"] == "Sedang ditindaklanjuti instansi"
+    assert doc["agency_responsible"] == "Dinas Pekerjaan Umum dan Penataan Ruang"
+    assert doc["service_code"] == "pupr.complaint" and doc["lat"] == -6.2
+    assert doc["expected_datetime"].endswith("T23:59:59+07:00")
+    assert doc["requested_datetime"].endswith("+07:00")
+
+
+def test_confidential_and_unverified(client: TestClient, scenario: Scenario) -> None:
+    for name in ("pupr_confidential", "new_confidential"):
+        code = scenario.codes[name]
+        one = client.get(f"/open311/v2/requests/{code}.json")
+        assert one.status_code == 404 and one.headers["content-type"] == PROBLEM
+        assert (
+            client.get("/open311/v2/requests.json", params={"service_request_id": code}).json()
+            == []
+        )
+    unknown = client.get("/open311/v2/requests/SW-0000-0000.json").json()
+    hidden = client.get(f"/open311/v2/requests/{scenario.codes['pupr_confidential']}.json").json()
+    assert unknown["detail"] == hidden["detail"]
+    # Unverified: retrievable by its code (the citizen checks status), but without content.
+    doc = client.get(f"/open311/v2/requests/{scenario.codes['new_anonymous']}.json").json()[0]
+    assert doc["status_notes"] == "Menunggu verifikasi"
+    assert doc["description"] is None and doc["lat"] is None and doc["agency_responsible"] is None
+    assert doc["expected_datetime"] is not None
+    english = client.get(
+        f"/open311/v2/requests/{scenario.codes['new_anonymous']}.json", params={"lang": "en"}
+    )
+    assert english.json()[0]["status_notes"] == "Waiting for verification"
+
+
+def test_filters(client: TestClient, scenario: Scenario) -> None:
+    def ids(**params: str) -> set[str]:
+        response = client.get("/open311/v2/requests.json", params=params)
+        assert response.status_code == 200, response.text
+        return {r["service_request_id"] for r in response.json()}
+
+    c = scenario.codes
+    assert ids(service_code="lingkungan.complaint") == {c["other_public"], c["other_anonymous"]}
+    assert ids(service_code="pupr.aspiration") == set()
+    assert ids(status="closed") == set()
+    assert len(ids(status="open")) == 4
+    assert ids(service_request_id=f"{c['pupr_public']},{c['new_public']}") == {c["pupr_public"]}
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    assert ids(start_date=tomorrow) == set()
+    assert len(ids(end_date=tomorrow)) == 4
+    for params in ({"start_date": "yesterday"}, {"status": "pending"}, {"service_code": "x.y"}):
+        response = client.get("/open311/v2/requests.json", params=params)
+        assert response.status_code == 400, params
+        assert response.headers["content-type"] == PROBLEM
+
+
+def test_post_creates_a_report_for_the_verifier(
+    client: TestClient, sessions: sessionmaker[Session], tokens: dict[str, str]
+) -> None:
+    form = {
+        "api_key": tokens["manager"],
+        "service_code": "pupr.complaint",
+        "description": "Trotoar rusak di depan kantor kecamatan <b>parah</b>",
+        "lat": "-6.21",
+        "long": "106.85",
+        "email": "Warga@Example.ID",
+        "first_name": "Siti",
+        "phone": "+628123456789",
+    }
+    response = client.post("/open311/v2/requests.json", data=form)
+    assert response.status_code == 201, response.text
+    code = response.json()[0]["service_request_id"]
+    with sessions() as db:
+        report = db.scalar(select(Report).where(Report.tracking_code == code))
+        assert report is not None
+        assert report.status is Status.SUBMITTED and report.channel is Channel.WEB
+        assert report.privacy is Privacy.ANONYMOUS and report.agency_id is None
+        assert report.nlu_agency_code == "pupr" and report.nlu_type == "complaint"
+        assert report.latitude == -6.21 and report.title.startswith("Trotoar rusak")
+        identity = db.scalar(
+            select(CitizenIdentity).where(CitizenIdentity.citizen_id == report.citizen_id)
+        )
+        assert identity is not None and identity.external_id == "open311:email:warga@example.id"
+    # The same person again: same citizen; explicit privacy attribute honoured.
+    again = client.post(
+        "/open311/v2/requests.json",
+        data={**form, "email": "warga@example.id", "attribute[privacy]": "confidential"},
+    )
+    assert again.status_code == 201
+    with sessions() as db:
+        second = db.scalar(
+            select(Report).where(Report.tracking_code == again.json()[0]["service_request_id"])
+        )
+        assert second is not None and second.privacy is Privacy.CONFIDENTIAL
+        assert second.citizen_id == report.citizen_id
+    # Not listed (unverified), and never with the submitter's identity.
+    listing = client.get("/open311/v2/requests.json")
+    assert code not in listing.text and "warga@example.id" not in listing.text.lower()
+    one = client.get(f"/open311/v2/requests/{code}.json")
+    assert one.status_code == 200 and "Siti" not in one.text and "example" not in one.text
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"api_key": "sw_not-a-token"}, 403),
+        ({"api_key": ""}, 422),
+        ({"service_code": "lainnya.complaint"}, 400),
+        ({"lat": None, "long": None}, 400),
+        ({"long": None}, 400),
+        ({"lat": "91"}, 422),
+        ({"email": None}, 400),
+        ({"email": "not-an-email"}, 422),
+        ({"description": ""}, 422),
+        ({"attribute[privacy]": "secret"}, 422),
+    ],
+)
+def test_post_refusals(
+    client: TestClient, tokens: dict[str, str], change: dict[str, str | None], status: int
+) -> None:
+    form: dict[str, str | None] = {
+        "api_key": tokens["verifier"],
+        "service_code": "pupr.complaint",
+        "description": "Lampu jalan mati",
+        "lat": "-6.2",
+        "long": "106.8",
+        "email": "a@b.id",
+    }
+    form.update(change)
+    data = {k: v for k, v in form.items() if v is not None}
+    response = client.post("/open311/v2/requests.json", data=data)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert tokens["verifier"] not in response.text  # the key is never echoed
+
+
+def test_configured_open311_key(runtime: Runtime) -> None:
+    settings = runtime.settings.model_copy(
+        update={"open311_api_keys": SecretStr("partner-one, partner-two")}
+    )
+    app = create_app(runtime=Runtime(settings, runtime.engine, runtime.sessions, runtime.clock))
+    form = {
+        "service_code": "lingkungan.aspiration",
+        "description": "Mohon tambah tempat sampah di taman kota",
+        "address_string": "Taman Kota, Jl. Merdeka",
+        "device_id": "device-42",
+    }
+    with TestClient(app) as client:
+        ok = client.post("/open311/v2/requests.json", data={**form, "api_key": "partner-two"})
+        assert ok.status_code == 201, ok.text
+        bad = client.post("/open311/v2/requests.json", data={**form, "api_key": "partner"})
+        assert bad.status_code == 403
