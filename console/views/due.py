@@ -21,7 +21,7 @@ class DueState:
 
     @property
     def message_key(self) -> str:
-        return f"due_{self.kind}"
+        return self.kind if self.kind.startswith("due_") else f"due_{self.kind}"
 
 
 def due_state(calendar: WorkingCalendar, report: Report, now: datetime) -> DueState:
