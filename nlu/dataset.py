@@ -78,10 +78,7 @@ def read_csv(path: Path, text_col: str = "text", label_col: str = "label") -> li
         for col in (text_col, label_col):
             if col not in fields:
                 raise ValueError(f"{path}: no column {col!r} (columns: {', '.join(fields)})")
-        rows = [
-            Example(text=row[text_col].strip(), label=row[label_col].strip())
-            for row in reader
-        ]
+        rows = [Example(text=row[text_col].strip(), label=row[label_col].strip()) for row in reader]
     return [row for row in rows if row.text and row.label]
 
 

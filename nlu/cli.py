@@ -1,0 +1,225 @@
+"""``suarawarga nlu ...``: train, evaluate and try the embedded classifier.
+
+Mounted by the main CLI (``webhooks/cli.py``). Every command reads the same ``SUARAWARGA_*``
+settings as the server, so ``nlu train`` writes where the running service looks for models.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from tqdm import tqdm
+
+from nlu.dataset import REPORT_TYPE_LABELS, Example, read_csv
+from nlu.train import TASKS, Task, agency_codes, examples_from_verified, train_and_save
+
+app = typer.Typer(
+    help="Embedded NLU: report type and agency routing.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _settings() -> Any:
+    from config.settings import get_settings
+
+    return get_settings()
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command("train")
+def train(
+    routing_csv: Annotated[
+        Path | None, typer.Option(help="Extra routing examples (CSV with a header).")
+    ] = None,
+    text_col: Annotated[str, typer.Option(help="Text column of --routing-csv.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Agency-code column of --routing-csv.")] = "label",
+    from_db: Annotated[
+        bool, typer.Option("--from-db", help="Add reports whose type/agency a verifier confirmed.")
+    ] = False,
+) -> None:
+    """Train both models on the shipped data (plus extras) and write them under models_dir.
+
+    The models shipped in the package are never modified; the service picks up the new files
+    within seconds, without a restart.
+    """
+    settings = _settings()
+    codes = agency_codes(settings.agencies_file)
+    extra: dict[Task, list[Example]] = {"report_type": [], "routing": []}
+    if routing_csv is not None:
+        try:
+            rows = read_csv(routing_csv, text_col, label_col)
+        except (OSError, ValueError) as exc:
+            _fail(str(exc))
+        unknown = sorted({r.label for r in rows} - set(codes))
+        if unknown:
+            _fail(f"{routing_csv}: unknown agency codes {', '.join(unknown)}")
+        extra["routing"].extend(rows)
+        typer.echo(f"routing: +{len(rows)} examples from {routing_csv}")
+    if from_db:
+        from nlu.train import verified_rows_from_db
+
+        try:
+            rows_db = list(tqdm(verified_rows_from_db(settings), desc="verified reports"))
+        except RuntimeError as exc:
+            _fail(str(exc))
+        verified = examples_from_verified(rows_db, known_agencies=codes)
+        for task in TASKS:
+            extra[task].extend(verified[task])
+            typer.echo(f"{task}: +{len(verified[task])} verified examples from the database")
+    out_dir = settings.models_dir
+    with tqdm(total=len(TASKS) * 3, desc="training", unit="step") as bar:
+
+        def step(message: str) -> None:
+            bar.set_postfix_str(message[:60])
+            bar.update(1)
+
+        for task in TASKS:
+            labels = REPORT_TYPE_LABELS if task == "report_type" else codes
+            path = train_and_save(task, out_dir, extra=extra[task], labels=labels, progress=step)
+            tqdm.write(f"{task}: wrote {path}")
+
+
+def _load_for_eval(task: Task) -> Any:
+    from nlu.service import EmbeddedNLU
+
+    nlu = EmbeddedNLU(_settings())
+    return nlu.classify_type if task == "report_type" else nlu.route_agency
+
+
+def evaluate(
+    predict: Any, examples: list[Example], *, show_progress: bool = False
+) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class P/R/F1, confusion matrix and per-message latency."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    from sklearn.metrics import precision_recall_fscore_support as prfs
+
+    gold = [e.label for e in examples]
+    pred: list[str] = []
+    latencies: list[float] = []
+    for example in tqdm(examples, desc="classifying", disable=not show_progress):
+        started = time.perf_counter()
+        pred.append(predict(example.text).label)
+        latencies.append((time.perf_counter() - started) * 1000.0)
+    labels = sorted(set(gold) | set(pred))
+    p, r, f, s = prfs(gold, pred, labels=labels, zero_division=0)
+    return {
+        "n": len(examples),
+        "accuracy": float(accuracy_score(gold, pred)),
+        "macro_f1": float(f1_score(gold, pred, labels=sorted(set(gold)), average="macro")),
+        "per_class": {
+            label: {
+                "precision": float(p[i]),
+                "recall": float(r[i]),
+                "f1": float(f[i]),
+                "support": int(s[i]),
+            }
+            for i, label in enumerate(labels)
+        },
+        "labels": labels,
+        "confusion_matrix": confusion_matrix(gold, pred, labels=labels).tolist(),
+        "latency_ms_p50": float(np.percentile(latencies, 50)) if latencies else 0.0,
+        "latency_ms_p99": float(np.percentile(latencies, 99)) if latencies else 0.0,
+    }
+
+
+def _print_report(result: dict[str, Any]) -> None:
+    typer.echo(
+        f"n={result['n']}  accuracy={result['accuracy']:.3f}  macro-F1={result['macro_f1']:.3f}"
+    )
+    width = max(len(label) for label in result["labels"]) + 2
+    typer.echo(f"{'class':<{width}}{'prec':>7}{'recall':>8}{'f1':>7}{'n':>6}")
+    for label, row in result["per_class"].items():
+        typer.echo(
+            f"{label:<{width}}{row['precision']:>7.3f}{row['recall']:>8.3f}{row['f1']:>7.3f}"
+            f"{row['support']:>6}"
+        )
+    typer.echo("confusion matrix (rows: true, columns: predicted)")
+    short = [label[:6] for label in result["labels"]]
+    typer.echo(" " * width + "".join(f"{s:>8}" for s in short))
+    for label, row in zip(result["labels"], result["confusion_matrix"], strict=True):
+        typer.echo(f"{label:<{width}}" + "".join(f"{v:>8}" for v in row))
+    typer.echo(
+        f"latency per message: p50={result['latency_ms_p50']:.3f} ms  "
+        f"p99={result['latency_ms_p99']:.3f} ms"
+    )
+
+
+@app.command("eval")
+def eval_command(
+    csv_file: Annotated[Path, typer.Option("--csv", help="Labelled CSV with a header.")],
+    task: Annotated[str, typer.Option(help="report_type or routing.")] = "report_type",
+    text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Label column.")] = "label",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Evaluate the serving model (newest in models_dir, else shipped) on a labelled CSV."""
+    if task not in TASKS:
+        _fail(f"--task must be one of {', '.join(TASKS)}")
+    try:
+        examples = read_csv(csv_file, text_col, label_col)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    if not examples:
+        _fail(f"{csv_file}: no labelled rows")
+    predict = _load_for_eval(task)  # type: ignore[arg-type]
+    predict(examples[0].text)  # load the model outside the latency measurement
+    result = evaluate(predict, examples, show_progress=not as_json and len(examples) > 500)
+    result["task"] = task
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        _print_report(result)
+
+
+@app.command("classify")
+def classify(
+    text: Annotated[str, typer.Argument(help="A citizen message.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Show report type, agency and language for one message."""
+    from nlu.service import get_nlu
+
+    nlu = get_nlu(_settings())
+    kind, agency = nlu.classify_type(text), nlu.route_agency(text)
+    language = nlu.detect_language(text)
+    if as_json:
+        payload = {
+            "type": {
+                "label": kind.label,
+                "confidence": kind.confidence,
+                "confident": kind.confident,
+                "ranking": kind.ranking,
+            },
+            "agency": {
+                "label": agency.label,
+                "confidence": agency.confidence,
+                "confident": agency.confident,
+                "ranking": agency.ranking,
+            },
+            "language": language,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    for name, pred in (("type", kind), ("agency", agency)):
+        flag = "" if pred.confident else "  (not confident)"
+        ranking = ", ".join(f"{label} {p:.2f}" for label, p in pred.ranking[:3])
+        typer.echo(f"{name:<10}{pred.label}  {pred.confidence:.2f}{flag}   [{ranking}]")
+    typer.echo(f"{'language':<10}{language}")
+
+
+@app.command("info")
+def info() -> None:
+    """Which model files are serving, with training metadata."""
+    from nlu.service import EmbeddedNLU
+
+    typer.echo(json.dumps(EmbeddedNLU(_settings()).model_info(), indent=2, default=str))

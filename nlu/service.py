@@ -1,0 +1,470 @@
+"""Public NLU API used by the bot and the console: report type, agency routing, language.
+
+Why this shape: callers only see :class:`Prediction` and the :class:`NLU` protocol, so the
+embedded model and the Rasa backend are interchangeable, and every decision carries a calibrated
+confidence plus a ``confident`` flag (the bot asks the citizen or leaves the choice to the
+verifier when it is False, instead of guessing).
+
+Models are loaded lazily on first use. The newest ``<task>-*.joblib`` under
+``settings.models_dir`` wins over the model shipped in the package; the directory is re-checked at
+most every few seconds, so ``suarawarga nlu train`` takes effect in a running server without a
+restart. A model file that fails to load is logged and skipped (the previous model keeps serving).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from nlu.dataset import REPORT_TYPE_LABELS
+from nlu.model import ArtifactError, TextClassifier, load_artifact
+from nlu.normalize import normalize
+from nlu.train import UNDECIDED_AGENCY, Task, shipped_model_path
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+__all__ = [
+    "NLU",
+    "EmbeddedNLU",
+    "ModelSlot",
+    "Prediction",
+    "detect_language",
+    "get_nlu",
+]
+
+logger = logging.getLogger(__name__)
+
+RELOAD_CHECK_SECONDS = 3.0
+RANKING_SIZE = 5
+# Weight of the agencies.yml keyword evidence mixed into the routing model's probabilities.
+# Small on purpose: keywords fix clear-cut cases the model has not seen ("pdam" -> air_minum)
+# without overriding the model on messages that mention several topics.
+KEYWORD_WEIGHT = 0.25
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str  # best label
+    confidence: float  # calibrated probability of label
+    ranking: list[tuple[str, float]]  # top labels with probabilities, best first
+    confident: bool  # confidence >= the configured threshold
+
+
+class NLU(Protocol):
+    def classify_type(
+        self, text: str
+    ) -> Prediction: ...  # complaint | aspiration | information_request
+
+    def route_agency(self, text: str) -> Prediction: ...  # agency code
+
+    def detect_language(self, text: str) -> str: ...  # "id" | "en"
+
+
+# ---------------------------------------------------------------------------------------------
+# Language detection
+
+_ID_WORDS = frozenset(
+    [
+        "yang",
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "tidak",
+        "sudah",
+        "belum",
+        "ini",
+        "itu",
+        "dengan",
+        "untuk",
+        "karena",
+        "saya",
+        "kami",
+        "mohon",
+        "tolong",
+        "jalan",
+        "ada",
+        "akan",
+        "bisa",
+        "apa",
+        "bagaimana",
+        "kapan",
+        "sangat",
+        "sekali",
+        "juga",
+        "atau",
+        "pada",
+        "oleh",
+        "dalam",
+        "tapi",
+        "kenapa",
+        "mengapa",
+        "berapa",
+        "dimana",
+        "apakah",
+        "terima",
+        "kasih",
+        "bapak",
+        "ibu",
+        "warga",
+        "rumah",
+        "kantor",
+        "sampai",
+        "lagi",
+        "masih",
+        "harus",
+        "kalau",
+        "sudah",
+        "banget",
+        "pak",
+        "bu",
+        "min",
+        "halo",
+        "selamat",
+        "pagi",
+        "siang",
+        "sore",
+        "malam",
+        "minta",
+        "kok",
+        "dong",
+        "ya",
+        "nya",
+        "aja",
+        "saja",
+        "mau",
+        "ingin",
+        "tanya",
+    ]
+)
+_EN_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "is",
+        "are",
+        "was",
+        "were",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "with",
+        "my",
+        "our",
+        "your",
+        "this",
+        "that",
+        "it",
+        "not",
+        "no",
+        "have",
+        "has",
+        "been",
+        "please",
+        "thank",
+        "thanks",
+        "you",
+        "we",
+        "i",
+        "he",
+        "she",
+        "they",
+        "from",
+        "at",
+        "by",
+        "what",
+        "how",
+        "when",
+        "where",
+        "why",
+        "which",
+        "who",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "do",
+        "does",
+        "did",
+        "there",
+        "their",
+        "road",
+        "water",
+        "street",
+        "garbage",
+        "office",
+        "hello",
+        "hi",
+        "good",
+        "morning",
+        "evening",
+        "help",
+        "report",
+        "status",
+        "cancel",
+        "yes",
+    ]
+)
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+def detect_language(text: str) -> str:
+    """``"en"`` when English function words clearly dominate, else ``"id"`` (the default).
+
+    Why so simple: the bot only needs to pick the reply language, citizens mix languages, and
+    Indonesian is the safe default for an Indonesian service. Counting frequent function words is
+    robust for messages of two words or more and costs microseconds.
+    """
+    words = _WORD_RE.findall(text.lower())
+    if not words:
+        return "id"
+    en = sum(w in _EN_WORDS for w in words)
+    idn = sum(w in _ID_WORDS for w in words)
+    if en >= 1 and en > idn * 1.5:
+        return "en"
+    return "id"
+
+
+# ---------------------------------------------------------------------------------------------
+# Model files and hot reload
+
+
+class ModelSlot:
+    """The current model of one task: newest file in ``models_dir``, else the shipped one.
+
+    Thread-safe; a reload happens in the calling thread at most every ``check_seconds``.
+    ``clock`` is injectable so tests can move time instead of sleeping.
+    """
+
+    def __init__(
+        self,
+        task: Task,
+        models_dir: Path | None,
+        *,
+        shipped: Path | None = None,
+        check_seconds: float = RELOAD_CHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.task = task
+        self.models_dir = models_dir
+        self.shipped = shipped if shipped is not None else shipped_model_path(task)
+        self.check_seconds = check_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._model: TextClassifier | None = None
+        self._source: tuple[Path, int] | None = None  # (path, mtime_ns) of the loaded file
+        self._next_check = float("-inf")
+        self._bad: set[tuple[Path, int]] = set()
+
+    def _candidates(self) -> list[tuple[int, Path]]:
+        found: list[tuple[int, Path]] = []
+        if self.models_dir is not None and self.models_dir.is_dir():
+            for path in self.models_dir.glob(f"{self.task}-*.joblib"):
+                try:
+                    found.append((path.stat().st_mtime_ns, path))
+                except FileNotFoundError:  # removed between glob and stat
+                    continue
+        found.sort(key=lambda item: (item[0], item[1].name), reverse=True)
+        if self.shipped.exists():
+            found.append((self.shipped.stat().st_mtime_ns, self.shipped))
+        return found
+
+    def _refresh(self) -> None:
+        for mtime, path in self._candidates():
+            key = (path, mtime)
+            if key == self._source:
+                return  # the newest usable file is already loaded
+            if key in self._bad:
+                continue
+            try:
+                model = load_artifact(path, task=self.task)
+            except (ArtifactError, OSError) as exc:
+                logger.error("NLU %s model %s unusable, skipping: %s", self.task, path, exc)
+                self._bad.add(key)
+                continue
+            self._model, self._source = model, key
+            logger.info("NLU %s model loaded from %s", self.task, path)
+            return
+
+    def get(self) -> TextClassifier | None:
+        now = self._clock()
+        if now >= self._next_check:
+            with self._lock:
+                if now >= self._next_check:
+                    self._refresh()
+                    self._next_check = now + self.check_seconds
+        return self._model
+
+    @property
+    def source(self) -> Path | None:
+        return self._source[0] if self._source else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The embedded backend
+
+
+class _Keywords:
+    """Agency keywords from ``agencies.yml``, matched as whole normalised phrases."""
+
+    def __init__(self, agencies_file: Path) -> None:
+        from config.domain_files import load_agencies
+
+        self.phrases: list[tuple[str, tuple[str, ...]]] = []
+        for spec in load_agencies(agencies_file):
+            if spec.code == UNDECIDED_AGENCY:
+                continue
+            phrases = tuple(sorted({f" {normalize(k)} " for k in spec.keywords if normalize(k)}))
+            self.phrases.append((spec.code, phrases))
+
+    def scores(self, text: str) -> dict[str, float]:
+        padded = f" {normalize(text)} "
+        hits = {code: sum(p in padded for p in phrases) for code, phrases in self.phrases}
+        total = sum(hits.values())
+        return {code: n / total for code, n in hits.items() if n} if total else {}
+
+    @property
+    def codes(self) -> list[str]:
+        return [code for code, _ in self.phrases]
+
+
+def _prediction(ranking: list[tuple[str, float]], threshold: float) -> Prediction:
+    label, confidence = ranking[0]
+    return Prediction(
+        label=label,
+        confidence=confidence,
+        ranking=ranking[:RANKING_SIZE],
+        confident=confidence >= threshold,
+    )
+
+
+class EmbeddedNLU:
+    """The :class:`NLU` protocol answered in-process by the scikit-learn models."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        check_seconds: float = RELOAD_CHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        models_dir = settings.models_dir
+        self.type_slot = ModelSlot(
+            "report_type", models_dir, check_seconds=check_seconds, clock=clock
+        )
+        self.routing_slot = ModelSlot(
+            "routing", models_dir, check_seconds=check_seconds, clock=clock
+        )
+        self._keywords: _Keywords | None = None
+        self._keywords_lock = threading.Lock()
+
+    def _agency_keywords(self) -> _Keywords:
+        if self._keywords is None:
+            with self._keywords_lock:
+                if self._keywords is None:
+                    self._keywords = _Keywords(self.settings.agencies_file)
+        return self._keywords
+
+    def classify_type(self, text: str) -> Prediction:
+        model = self.type_slot.get()
+        if model is None:
+            raise RuntimeError("no report-type model: run `suarawarga nlu train`")
+        if not text.strip():
+            uniform = 1.0 / len(REPORT_TYPE_LABELS)
+            ranking = [(label, uniform) for label in REPORT_TYPE_LABELS]
+            return Prediction(REPORT_TYPE_LABELS[0], uniform, ranking, False)
+        return _prediction(model.rank(text), self.settings.nlu_type_threshold)
+
+    def route_agency(self, text: str) -> Prediction:
+        """Routing model probabilities, mixed with keyword evidence from ``agencies.yml``.
+
+        Only agencies present in the configured file are returned (a model trained before an
+        agency was removed must not route to it). Without any routing model, keywords alone
+        decide, and never confidently: the verifier confirms.
+        """
+        keywords = self._agency_keywords()
+        allowed = set(keywords.codes)
+        model = self.routing_slot.get()
+        kw = keywords.scores(text) if text.strip() else {}
+        probs: dict[str, float] = {}
+        if model is not None and text.strip():
+            for label, p in model.rank(text):
+                if label in allowed:
+                    probs[label] = p
+        if probs:
+            total = sum(probs.values())
+            weight = KEYWORD_WEIGHT if kw else 0.0
+            mixed = {
+                code: (1.0 - weight) * probs.get(code, 0.0) / total + weight * kw.get(code, 0.0)
+                for code in set(probs) | set(kw)
+            }
+            ranking = sorted(mixed.items(), key=lambda item: (-item[1], item[0]))
+            return _prediction(ranking, self.settings.nlu_agency_threshold)
+        if kw:
+            ranking = sorted(kw.items(), key=lambda item: (-item[1], item[0]))
+            label, p = ranking[0]
+            return Prediction(label, p, ranking[:RANKING_SIZE], False)
+        return Prediction(UNDECIDED_AGENCY, 0.0, [], False)
+
+    def detect_language(self, text: str) -> str:
+        return detect_language(text)
+
+    def model_info(self) -> dict[str, Any]:
+        """Which model files are serving, with their metadata (for the console and the CLI)."""
+        info: dict[str, Any] = {}
+        for slot in (self.type_slot, self.routing_slot):
+            model = slot.get()
+            info[slot.task] = {"path": str(slot.source), **(model.meta if model else {})}
+        return info
+
+
+# ---------------------------------------------------------------------------------------------
+# Factory
+
+_INSTANCES: dict[tuple[Any, ...], NLU] = {}
+_INSTANCES_LOCK = threading.Lock()
+
+
+def _cache_key(settings: Settings) -> tuple[Any, ...]:
+    return (
+        settings.nlu_backend,
+        str(Path(settings.data_dir).resolve()),
+        str(settings.agencies_file),
+        settings.rasa_url,
+        settings.nlu_type_threshold,
+        settings.nlu_agency_threshold,
+    )
+
+
+def get_nlu(settings: Settings) -> NLU:
+    """The NLU for these settings, built once and cached (models themselves load lazily)."""
+    key = _cache_key(settings)
+    with _INSTANCES_LOCK:
+        nlu = _INSTANCES.get(key)
+        if nlu is not None:
+            return nlu
+        embedded = EmbeddedNLU(settings)
+        if settings.nlu_backend == "rasa":
+            try:
+                from nlu.rasa_backend import RasaNLU
+            except ImportError as exc:
+                raise RuntimeError(
+                    "SUARAWARGA_NLU_BACKEND=rasa but the Rasa backend (nlu.rasa_backend) cannot "
+                    f"be imported: {exc}. Use the embedded backend or install the Rasa client."
+                ) from exc
+            nlu = RasaNLU(settings, fallback=embedded)
+        else:
+            nlu = embedded
+        _INSTANCES[key] = nlu
+        return nlu

@@ -1,0 +1,212 @@
+"""Training the two embedded models (report type, agency routing) and writing their artifacts.
+
+Why two places for models: the package ships a model trained on ``nlu/data/*.yml`` (so a fresh
+install classifies out of the box and tests are reproducible), and ``suarawarga nlu train`` writes
+new models under ``settings.models_dir`` (the shipped ones are never touched). The service always
+uses the newest file in ``models_dir`` and falls back to the shipped one.
+
+Retraining from verified reports: verifiers confirm or correct each report's type and agency, so
+those reports are the best labelled data the deployment will ever have.
+:func:`examples_from_verified` turns ``(text, type, agency)`` rows into examples; the database
+query lives in a thin adapter (:func:`verified_rows_from_db`), so the logic is testable without a
+database.
+
+Regenerate the shipped models with ``python -m nlu.train`` after editing the YAML data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from nlu.dataset import DATA_DIR, REPORT_TYPE_LABELS, Example, data_hash, read_rasa_yaml
+from nlu.model import DEFAULT_METHOD, TextClassifier, save_artifact
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+__all__ = [
+    "SHIPPED_MODELS_DIR",
+    "TASKS",
+    "Task",
+    "agency_codes",
+    "base_examples",
+    "examples_from_verified",
+    "model_filename",
+    "shipped_model_path",
+    "train_and_save",
+    "train_model",
+    "verified_rows_from_db",
+]
+
+logger = logging.getLogger(__name__)
+
+Task = Literal["report_type", "routing"]
+TASKS: tuple[Task, ...] = ("report_type", "routing")
+SHIPPED_MODELS_DIR = Path(__file__).resolve().parent / "models"
+DATA_FILES: dict[Task, Path] = {
+    "report_type": DATA_DIR / "report_type.yml",
+    "routing": DATA_DIR / "routing.yml",
+}
+# Agency code the verifier decides; never a training label (it means "unknown", not a topic).
+UNDECIDED_AGENCY = "lainnya"
+
+
+def shipped_model_path(task: Task) -> Path:
+    return SHIPPED_MODELS_DIR / f"{task}.joblib"
+
+
+def model_filename(task: Task, now: datetime) -> str:
+    """``report_type-20261123T101500123456Z.joblib``: sortable, and one file per training run."""
+    return f"{task}-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.joblib"
+
+
+def agency_codes(agencies_file: Path) -> list[str]:
+    """Routable agency codes from ``agencies.yml`` (``lainnya`` excluded)."""
+    from config.domain_files import load_agencies
+
+    return [a.code for a in load_agencies(agencies_file) if a.code != UNDECIDED_AGENCY]
+
+
+def base_examples(task: Task, *, data_file: Path | None = None) -> list[Example]:
+    """The shipped training examples of ``task`` (report types restricted to the three labels)."""
+    path = data_file or DATA_FILES[task]
+    if not path.exists():
+        raise FileNotFoundError(f"training data for {task} not found: {path}")
+    intents = REPORT_TYPE_LABELS if task == "report_type" else None
+    return read_rasa_yaml(path, intents=intents)
+
+
+def examples_from_verified(
+    rows: Iterable[tuple[str, str | None, str | None]],
+    *,
+    known_agencies: Iterable[str] | None = None,
+) -> dict[Task, list[Example]]:
+    """Split verified ``(text, type, agency_code)`` rows into examples per task.
+
+    A row contributes to a task only when that label is usable: a report type of the three known
+    ones, an agency code that is routable (not ``lainnya``; in ``known_agencies`` when given).
+    """
+    agencies = set(known_agencies) if known_agencies is not None else None
+    out: dict[Task, list[Example]] = {"report_type": [], "routing": []}
+    for text, report_type, agency in rows:
+        text = (text or "").strip()
+        if not text:
+            continue
+        if report_type in REPORT_TYPE_LABELS:
+            out["report_type"].append(Example(text=text, label=str(report_type)))
+        if agency and agency != UNDECIDED_AGENCY and (agencies is None or agency in agencies):
+            out["routing"].append(Example(text=text, label=agency))
+    return out
+
+
+def verified_rows_from_db(settings: Settings) -> Iterator[tuple[str, str | None, str | None]]:
+    """``(title. body, type, agency code)`` of every report a verifier has confirmed.
+
+    Raises ``RuntimeError("... not available yet")`` when the domain tables are not importable.
+    """
+    try:
+        from sqlalchemy import select
+        from sqlalchemy.orm import joinedload
+
+        from reports.db import engine_from_settings, session_factory
+        from reports.models import Report
+    except ImportError as exc:
+        raise RuntimeError(f"training from the database is not available yet ({exc})") from exc
+    if not hasattr(Report, "verified_at"):
+        raise RuntimeError("training from the database is not available yet (no verified marker)")
+    engine = engine_from_settings(settings)
+    try:
+        with session_factory(engine)() as session:
+            query = (
+                select(Report)
+                .where(Report.verified_at.is_not(None))
+                .options(joinedload(Report.agency))
+                .order_by(Report.id)
+                .execution_options(yield_per=500)
+            )
+            for report in session.scalars(query):
+                title = (report.title or "").strip()
+                body = (report.body or "").strip()
+                text = f"{title}. {body}" if title and not body.startswith(title) else body
+                agency = report.agency.code if report.agency is not None else None
+                yield text, str(report.type), agency
+    finally:
+        engine.dispose()
+
+
+def _dedupe(examples: Iterable[Example]) -> list[Example]:
+    """Drop exact duplicate texts, keeping the LAST label: a verifier's later correction wins."""
+    by_text: dict[str, Example] = {}
+    for example in examples:
+        key = " ".join(example.text.lower().split())
+        by_text.pop(key, None)
+        by_text[key] = example
+    return list(by_text.values())
+
+
+def train_model(
+    task: Task,
+    examples: Sequence[Example],
+    *,
+    method: str = DEFAULT_METHOD,
+    labels: Iterable[str] | None = None,
+) -> TextClassifier:
+    """Fit a classifier on ``examples`` (optionally restricted to ``labels``), deterministically."""
+    allowed = set(labels) if labels is not None else None
+    data = _dedupe(e for e in examples if allowed is None or e.label in allowed)
+    counts = Counter(e.label for e in data)
+    if len(counts) < 2:
+        raise ValueError(f"{task}: need examples of at least two labels, got {dict(counts)}")
+    meta = {
+        "data_sha256": data_hash(data),
+        "label_counts": dict(sorted(counts.items())),
+    }
+    return TextClassifier.fit(
+        [e.text for e in data], [e.label for e in data], method=method, meta=meta
+    )
+
+
+def train_and_save(
+    task: Task,
+    out_dir: Path,
+    *,
+    extra: Sequence[Example] = (),
+    labels: Iterable[str] | None = None,
+    now: datetime | None = None,
+    method: str = DEFAULT_METHOD,
+    filename: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Train ``task`` on the shipped data plus ``extra`` and write a new artifact in ``out_dir``."""
+    say = progress or (lambda _msg: None)
+    say(f"{task}: reading training data")
+    examples = [*base_examples(task), *extra]
+    say(f"{task}: fitting on {len(examples)} examples")
+    model = train_model(task, examples, method=method, labels=labels)
+    path = out_dir / (filename or model_filename(task, now or datetime.now(UTC)))
+    say(f"{task}: writing {path}")
+    save_artifact(model, path, task=task)
+    logger.info("trained %s model %s on %s examples", task, path.name, len(examples))
+    return path
+
+
+def main() -> None:
+    """Rebuild the models shipped in the package from ``nlu/data`` (run after editing the data)."""
+    from config.settings import CONFIG_DIR
+
+    codes = agency_codes(CONFIG_DIR / "agencies.yml")
+    for task in TASKS:
+        labels = REPORT_TYPE_LABELS if task == "report_type" else codes
+        path = train_and_save(
+            task, SHIPPED_MODELS_DIR, labels=labels, filename=shipped_model_path(task).name
+        )
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
