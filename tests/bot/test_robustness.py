@@ -1,0 +1,180 @@
+"""Bad and unusual input, duplicates, concurrency, limits and restarts: never an error, never
+twice, always a polite answer."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.inbound import InboundKind
+from bot.pipeline import PipelineResult, process_inbound
+from reports.db import make_engine
+from reports.enums import Channel
+from reports.models import (
+    Citizen,
+    CitizenIdentity,
+    Conversation,
+    InboundReceipt,
+    OutboxMessage,
+    Report,
+)
+from tests.bot.conftest import Chat, complete, make_runtime, sqlite_only, templates
+from webhooks.runtime import Runtime
+
+STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
+postgres_only = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+
+def count(runtime: Runtime, model: type) -> int:
+    with runtime.sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_redelivered_message_has_one_effect(chat: Chat) -> None:
+    chat.send(STORY)
+    chat.send("lewati")
+    chat.send("1")
+    confirm = chat.message(InboundKind.TEXT, text="ya", external_message_id="update-777")
+    assert templates(chat.deliver(confirm)) == ["report_received"]
+    assert chat.deliver(confirm) == []  # the provider retried: nothing new
+    assert chat.results[-1] == PipelineResult(duplicate=True, replies=0)
+    assert len(chat.reports()) == 1
+    with chat.runtime.sessions() as db:
+        receipts = db.scalar(
+            select(func.count()).where(InboundReceipt.external_message_id == "update-777")
+        )
+    assert receipts == 1
+
+
+def test_replies_are_outbox_rows_with_idempotency_keys(chat: Chat) -> None:
+    chat.send("halo", external_message_id="m-1")
+    with chat.runtime.sessions() as db:
+        row = db.scalar(select(OutboxMessage))
+        assert row is not None
+        assert row.idempotency_key == "in:web:m-1:0"
+        assert row.payload["reply_to"] == "m-1"
+        assert row.payload["buttons"][0] == {"label": "Buat laporan", "data": "m:report"}
+        assert row.status.value == "pending" and row.citizen_id is not None
+        identity = db.scalar(select(CitizenIdentity))
+        assert identity is not None and identity.last_inbound_at == chat.now - timedelta(
+            seconds=5
+        )
+
+
+def test_nul_bytes_huge_emoji_and_right_to_left_text(chat: Chat) -> None:
+    out = chat.send("halo\x00\x00 min\x07")
+    assert templates(out) == ["bot:welcome"]
+    huge = ("Jalan di depan rumah saya rusak parah. " * 3000)[:100_000]
+    out = chat.send(huge)
+    assert out[0].template == "bot:truncated" and "4000" in out[0].body
+    assert len(out) == 2  # and the conversation goes on
+    chat.send("batal")
+    out = chat.send("🚧🚧 Jalan rusak parah di depan sekolah 🏫 sejak minggu lalu مرحبا بكم שלום")
+    assert out and out[0].template.startswith("bot:ask_")
+    complete(chat, out)
+    [report] = chat.reports()
+    assert "🏫" in report.body and "مرحبا" in report.body and "שלום" in report.body
+    assert templates(chat.send("👍")) == ["bot:not_understood"]
+    assert templates(chat.send("   ")) == ["bot:not_understood"]
+
+
+@sqlite_only
+def test_stickers_voice_edits_and_unknown_kinds_are_answered_and_keep_the_draft(
+    chat: Chat,
+) -> None:
+    chat.send(STORY)
+    for kind, template in (
+        (InboundKind.STICKER, "bot:sticker"),
+        (InboundKind.VOICE, "bot:voice"),
+        (InboundKind.EDITED, "bot:edited"),
+        (InboundKind.UNSUPPORTED, "bot:unsupported"),
+        (InboundKind.LOCATION, "bot:unsupported"),  # a location without coordinates
+    ):
+        assert templates(chat.deliver(chat.message(kind))) == [template]
+    assert chat.send("lewati")[0].template == "bot:ask_privacy"  # the draft survived
+
+
+@sqlite_only
+def test_unknown_buttons_and_forged_payloads(chat: Chat) -> None:
+    assert chat.press("no-such-button")[0].template == "bot:not_understood"
+    assert chat.press("x" * 500)[0].template == "bot:not_understood"
+    assert chat.press("rate:SW-0000-0000:9")[0].template == "bot:not_understood"
+    chat.send(STORY)
+    # A stale button from an earlier question repeats the current one.
+    assert chat.press("type:complaint")[0].template == "bot:ask_attachment"
+
+
+@sqlite_only
+def test_message_flood_is_explained_once(engine: Engine, bot_data_dir: Path) -> None:
+    chat = Chat(make_runtime(engine, bot_data_dir, bot_max_messages_per_minute=5))
+    start = chat.now
+    for i in range(5):
+        assert chat.send("halo", now=start + timedelta(seconds=i))
+    flood = chat.send("halo", now=start + timedelta(seconds=6))
+    assert templates(flood) == ["bot:flood"]
+    assert chat.send("halo", now=start + timedelta(seconds=7)) == []  # quiet, not repeated
+    assert templates(chat.send("halo", now=start + timedelta(minutes=2))) == ["bot:welcome"]
+
+
+@sqlite_only
+def test_reports_per_day_limit(engine: Engine, bot_data_dir: Path) -> None:
+    chat = Chat(make_runtime(engine, bot_data_dir, bot_max_reports_per_day=1))
+    complete(chat, chat.send(STORY))
+    out = chat.send("Lampu jalan di Jl. Kenanga mati total sejak seminggu, gelap sekali.")
+    assert templates(out) == ["bot:daily_limit"] and "1 laporan" in out[0].body
+    assert len(chat.reports()) == 1
+    chat.now += timedelta(days=1)
+    assert chat.send("Lampu jalan di Jl. Kenanga mati total sejak seminggu.")[0].template == (
+        "bot:ask_attachment"
+    )
+
+
+def test_state_survives_a_restart(chat: Chat, engine: Engine, bot_data_dir: Path) -> None:
+    chat.send(STORY)
+    # A new process: new runtime, new engine, nothing shared in memory.
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        restarted = Chat(make_runtime(other, bot_data_dir), user=chat.user)
+        restarted.now = chat.now
+        restarted.last_id = chat.last_id
+        assert restarted.send("lewati")[0].template == "bot:ask_privacy"
+    finally:
+        other.dispose()
+
+
+@postgres_only
+def test_concurrent_duplicates_and_first_messages_on_postgresql(runtime: Runtime) -> None:
+    """Two workers get the same update, and a new contact's two first messages, at once."""
+    barrier = threading.Barrier(4)
+    results: list[PipelineResult] = []
+    errors: list[BaseException] = []
+    now = Chat(runtime).now
+
+    def deliver(message_id: str) -> None:
+        try:
+            barrier.wait()
+            chat = Chat(runtime, user="tg-555", channel=Channel.TELEGRAM)
+            message = chat.message(InboundKind.TEXT, text="halo", external_message_id=message_id)
+            with runtime.sessions() as db, db.begin():
+                results.append(process_inbound(db, runtime=runtime, message=message, now=now))
+        except BaseException as exc:  # collected and re-raised in the test thread
+            errors.append(exc)
+
+    ids = ["dup", "dup", uuid.uuid4().hex, uuid.uuid4().hex]
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    assert sorted(r.duplicate for r in results) == [False, False, False, True]
+    assert count(runtime, Citizen) == 1
+    assert count(runtime, Conversation) == 1
+    assert count(runtime, InboundReceipt) == 3
+    assert count(runtime, OutboxMessage) == 3
+    assert count(runtime, Report) == 0

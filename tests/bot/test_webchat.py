@@ -1,0 +1,211 @@
+"""The web chat through its real HTTP endpoints (FastAPI TestClient, the real app factory)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from config.domain_files import load_agencies
+from config.settings import Settings
+from reports import service
+from reports.enums import OutboxStatus, Role, Status
+from reports.migrate import upgrade
+from reports.models import OutboxMessage
+from reports.staff import sync_agencies
+from tests import factories
+from webhooks.app import create_app
+from webhooks.runtime import Runtime
+
+STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    data_dir: Path = tmp_path_factory.mktemp("webchat")
+    settings = Settings(
+        environment="test",
+        data_dir=data_dir,
+        run_scheduler_in_process=False,
+        run_worker_in_process=False,
+    )
+    upgrade(settings.sqlalchemy_url)
+    rt = Runtime.from_settings(settings)
+    with rt.sessions() as db, db.begin():
+        sync_agencies(db, load_agencies(settings.agencies_file))
+    yield rt
+    rt.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def app(runtime: Runtime) -> Any:
+    return create_app(runtime=runtime)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    """A fresh browser (its own cookie jar, hence its own chat session)."""
+    with TestClient(app) as c:
+        c.get("/chat")
+        yield c
+
+
+class Browser:
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.last = 0
+        self.n = 0
+
+    def post(self, **body: Any) -> dict[str, Any]:
+        self.n += 1
+        body.setdefault("client_id", f"c{self.n}")
+        response = self.client.post("/chat/api/messages", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def fetch(self) -> list[dict[str, Any]]:
+        response = self.client.get("/chat/api/messages", params={"after": self.last})
+        assert response.status_code == 200
+        messages: list[dict[str, Any]] = response.json()["messages"]
+        if messages:
+            self.last = messages[-1]["id"]
+        return messages
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        self.post(text=text)
+        return self.fetch()
+
+    def press(self, data: str) -> list[dict[str, Any]]:
+        self.post(data=data)
+        return self.fetch()
+
+
+def test_page_is_self_contained_sets_an_httponly_cookie_and_escapes(app: Any) -> None:
+    with TestClient(app) as c:
+        response = c.get("/chat")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith("sw_chat=") and "HttpOnly" in cookie
+        assert "samesite=lax" in cookie.lower()
+        page = response.text
+        assert not re.search(r"<(script|link)[^>]+(src|href)=", page)  # no CDN, all inline
+        assert "textContent" in page and "innerHTML" not in page
+        # The same browser keeps its session.
+        assert "set-cookie" not in c.get("/chat").headers
+        assert "<a href=/chat>" in c.get("/").text
+
+
+def test_report_end_to_end_over_http(client: TestClient) -> None:
+    b = Browser(client)
+    assert b.post(text="halo") == {"duplicate": False, "replies": 1}
+    [welcome] = b.fetch()
+    assert "SuaraWarga" in welcome["text"]
+    assert welcome["buttons"][0] == {"label": "Buat laporan", "data": "m:report"}
+    assert b.press("m:report")[0]["text"].startswith("Silakan ceritakan")
+    asked = b.say(STORY)
+    assert asked[0]["buttons"] == [{"label": "Lewati", "data": "skip"}]
+    assert [x["label"] for x in b.press("skip")[0]["buttons"]] == ["Biasa", "Anonim", "Rahasia"]
+    summary = b.press("priv:confidential")[0]
+    assert "Kerahasiaan: rahasia" in summary["text"]
+    receipt = b.press("confirm:send")
+    assert len(receipt) == 1 and "Kamis" in receipt[0]["text"]
+    code = re.search(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt[0]["text"])
+    assert code is not None
+    assert b.fetch() == []  # nothing twice
+    status = b.say("status")
+    assert code.group(0) in status[0]["text"]
+    # Delivered rows are marked sent (the outbox sender skips channel web).
+    with client.app.state.runtime.sessions() as db:  # type: ignore[attr-defined]
+        statuses = {r.status for r in db.query(OutboxMessage).filter_by(channel="web")}
+    assert statuses == {OutboxStatus.SENT}
+
+
+def test_agency_answer_shows_buttons_and_accepting_works(client: TestClient) -> None:
+    b = Browser(client)
+    b.say(STORY)
+    b.press("skip")
+    b.press("priv:public")
+    receipt = b.press("confirm:send")
+    code = re.search(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt[0]["text"])
+    assert code is not None
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    with runtime.sessions() as db, db.begin():
+        report = service.get_report(db, code.group(0))
+        verifier = factories.staff(db, Role.VERIFIER, now)
+        officer = factories.staff(db, Role.OFFICER, now, agency="pupr")
+        service.verify_and_forward(
+            db, clock=runtime.clock, report=report, actor=service.Actor.staff(verifier),
+            agency_code="pupr", now=now,
+        )  # fmt: skip
+        service.answer(
+            db, clock=runtime.clock, report=report, actor=service.Actor.staff(officer),
+            text="Sudah diperbaiki <b>kemarin</b>.", now=now,
+        )  # fmt: skip
+    forwarded, answered = b.fetch()
+    assert "diteruskan ke Dinas Pekerjaan Umum" in forwarded["text"]
+    assert "<b>kemarin</b>" in answered["text"]  # plain text; the page inserts it as text
+    assert [x["data"] for x in answered["buttons"]] == [
+        f"acc:{code.group(0)}",
+        f"rsp:{code.group(0)}",
+    ]
+    finished = b.press(f"acc:{code.group(0)}")
+    assert [x["data"] for x in finished[-1]["buttons"]] == [
+        f"rate:{code.group(0)}:{n}" for n in range(1, 5)
+    ]
+    with runtime.sessions() as db:
+        assert service.get_report(db, code.group(0)).status is Status.FINISHED
+    assert "ketepatan waktu" in b.press(f"rate:{code.group(0)}:4")[0]["text"]
+
+
+def test_duplicate_posts_have_one_effect(client: TestClient) -> None:
+    b = Browser(client)
+    first = b.post(text="halo", client_id="same-id")
+    again = b.post(text="halo", client_id="same-id")
+    assert first == {"duplicate": False, "replies": 1}
+    assert again == {"duplicate": True, "replies": 0}
+    assert len(b.fetch()) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[]",
+        b"{}",
+        b'{"text": "   "}',
+        b'{"text": 42}',
+        b'{"data": "' + b"x" * 65 + b'"}',
+        b'{"text": "halo", "client_id": "bad id with spaces"}',
+        b'{"text": "' + b"a" * 200_001 + b'"}',
+    ],
+)
+def test_bad_input_is_a_clear_4xx(client: TestClient, body: bytes) -> None:
+    response = client.post(
+        "/chat/api/messages", content=body, headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+
+
+def test_big_hostile_text_is_accepted_politely(client: TestClient) -> None:
+    b = Browser(client)
+    b.post(text="<script>alert(1)</script>\x00 " + "🚧 " * 30_000)
+    replies = b.fetch()
+    assert replies[0]["text"].startswith("Pesan Anda sangat panjang")
+
+
+def test_without_cookie_nothing_leaks_and_a_session_is_issued(app: Any) -> None:
+    with TestClient(app) as c:
+        assert c.get("/chat/api/messages").json() == {"messages": []}
+        assert c.get("/chat/api/messages", params={"after": -1}).status_code == 422
+        c.cookies.set("sw_chat", "../../etc/passwd")
+        assert c.get("/chat/api/messages").json() == {"messages": []}
+        response = c.post("/chat/api/messages", json={"text": "halo"})
+        assert response.status_code == 200
+        assert "sw_chat=" in response.headers["set-cookie"]
