@@ -39,7 +39,7 @@ from console.open311.schemas import (
 from console.problems import Problem
 from console.public import content_public, language, stage_label
 from reports import access, service, tracking
-from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Status
+from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Role, Status
 from reports.lifecycle import DomainError
 from reports.messages import en as en_messages
 from reports.messages import id as id_messages
@@ -57,6 +57,7 @@ PRIVACY_NAMES: Final = {
 }
 #: Open311 clients rarely ask their users about privacy; default to protecting the reporter.
 DEFAULT_PRIVACY: Final = Privacy.ANONYMOUS
+INTAKE_ROLES: Final = frozenset({Role.ADMIN, Role.VERIFIER})
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -288,9 +289,14 @@ def get_request(
 
 
 def _authorised(db: Session, runtime: Runtime, api_key: str) -> bool:
-    """A staff member's active API token, or one of the configured Open311 keys."""
-    if tokens.user_for_token(db, api_key, now=datetime.now(UTC)) is not None:
-        return True
+    """An active API token of the intake office (admin, verifier), or a configured Open311 key.
+
+    Submitting on a citizen's behalf is intake work: managers are read-only and agency staff
+    receive reports only through verification, so their tokens are refused here.
+    """
+    user = tokens.user_for_token(db, api_key, now=datetime.now(UTC))
+    if user is not None:
+        return user.role in INTAKE_ROLES
     configured = runtime.settings.open311_api_keys
     keys = [k.strip() for k in (configured.get_secret_value() if configured else "").split(",")]
     presented = api_key.encode()
@@ -318,7 +324,9 @@ Text = Annotated[str | None, Form(max_length=200)]
 def create_request(
     request: Request,
     db: SessionDep,
-    api_key: Annotated[str, Form(max_length=200, description="a staff API token or Open311 key")],
+    api_key: Annotated[
+        str, Form(max_length=200, description="an admin/verifier API token or an Open311 key")
+    ],
     service_code: Annotated[str, Form(max_length=100)],
     description: Annotated[str, Form(min_length=1, max_length=4000)],
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,

@@ -127,7 +127,7 @@ def test_post_creates_a_report_for_the_verifier(
     client: TestClient, sessions: sessionmaker[Session], tokens: dict[str, str]
 ) -> None:
     form = {
-        "api_key": tokens["manager"],
+        "api_key": tokens["verifier"],
         "service_code": "pupr.complaint",
         "description": "Trotoar rusak di depan kantor kecamatan <b>parah</b>",
         "lat": "-6.21",
@@ -173,6 +173,8 @@ def test_post_creates_a_report_for_the_verifier(
     ("change", "status"),
     [
         ({"api_key": "sw_not-a-token"}, 403),
+        ({"api_key": "manager"}, 403),  # read-only role
+        ({"api_key": "officer"}, 403),  # agencies receive reports through verification
         ({"api_key": ""}, 422),
         ({"service_code": "lainnya.complaint"}, 400),
         ({"lat": None, "long": None}, 400),
@@ -196,6 +198,8 @@ def test_post_refusals(
         "email": "a@b.id",
     }
     form.update(change)
+    if form["api_key"] in tokens:
+        form["api_key"] = tokens[form["api_key"]]
     data = {k: v for k, v in form.items() if v is not None}
     response = client.post("/open311/v2/requests.json", data=data)
     assert response.status_code == status, response.text
