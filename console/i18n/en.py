@@ -72,6 +72,7 @@ MESSAGES: dict[str, str] = {
     "due_today": "Due today",
     "due_overdue": "Overdue by {days} working days",
     "due_paused": "Paused (waiting for the reporter), {days} working days left",
+    "due_citizen_window": "Reporter's window to respond, {days} working days left",
     "due_none": "No deadline",
     "inbox_title": "Inbox of {agency}",
     "inbox_to_answer": "To follow up ({n})",

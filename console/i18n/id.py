@@ -72,6 +72,7 @@ MESSAGES: dict[str, str] = {
     "due_today": "Jatuh tempo hari ini",
     "due_overdue": "Terlambat {days} hari kerja",
     "due_paused": "Jeda (menunggu pelapor), sisa {days} hari kerja",
+    "due_citizen_window": "Masa tanggapan pelapor, sisa {days} hari kerja",
     "due_none": "Tanpa batas waktu",
     "inbox_title": "Kotak masuk {agency}",
     "inbox_to_answer": "Perlu ditindaklanjuti ({n})",

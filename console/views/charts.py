@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 BAR_HEIGHT = 22
 GAP = 6
-LABEL_WIDTH = 190
+LABEL_WIDTH = 200
 BAR_AREA = 300
 VALUE_WIDTH = 60
 
@@ -53,5 +53,5 @@ def bar_chart(
     return Markup("".join(parts))
 
 
-def _shorten(label: str, limit: int = 28) -> str:
+def _shorten(label: str, limit: int = 26) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"

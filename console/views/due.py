@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from escalation.calendar import WorkingCalendar
+from reports.enums import Stage
 from reports.models import Report
 
 
 @dataclass(frozen=True, slots=True)
 class DueState:
-    kind: str  # on_time | due_today | overdue | paused | none
+    kind: str  # on_time | due_today | overdue | paused | citizen_window | none
     days: int = 0
     due_at: datetime | None = None
 
@@ -30,6 +31,9 @@ def due_state(calendar: WorkingCalendar, report: Report, now: datetime) -> DueSt
     due = report.current_due_at
     if due is None:
         return DueState("none")
+    if report.stage is Stage.FEEDBACK:
+        # The citizen's window to respond, not a staff deadline: never shown as "overdue".
+        return DueState("citizen_window", max(calendar.working_days_between(now, due), 0), due)
     if now > due:
         # Due at 23:59:59 of day D and now on the next working day: overdue by 1.
         return DueState("overdue", max(calendar.working_days_between(due, now), 1), due)
