@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,11 +112,16 @@ def evaluate(
         pred.append(predict(example.text).label)
         latencies.append((time.perf_counter() - started) * 1000.0)
     labels = sorted(set(gold) | set(pred))
-    p, r, f, s = prfs(gold, pred, labels=labels, zero_division=0)
+    with warnings.catch_warnings():
+        # sklearn warns about degenerate inputs (a single label); the numbers are still right.
+        warnings.simplefilter("ignore", UserWarning)
+        p, r, f, s = prfs(gold, pred, labels=labels, zero_division=0)
+        macro = f1_score(gold, pred, labels=sorted(set(gold)), average="macro", zero_division=0)
+        matrix = confusion_matrix(gold, pred, labels=labels).tolist()
     return {
         "n": len(examples),
         "accuracy": float(accuracy_score(gold, pred)),
-        "macro_f1": float(f1_score(gold, pred, labels=sorted(set(gold)), average="macro")),
+        "macro_f1": float(macro),
         "per_class": {
             label: {
                 "precision": float(p[i]),
@@ -126,7 +132,7 @@ def evaluate(
             for i, label in enumerate(labels)
         },
         "labels": labels,
-        "confusion_matrix": confusion_matrix(gold, pred, labels=labels).tolist(),
+        "confusion_matrix": matrix,
         "latency_ms_p50": float(np.percentile(latencies, 50)) if latencies else 0.0,
         "latency_ms_p99": float(np.percentile(latencies, 99)) if latencies else 0.0,
     }

@@ -1,0 +1,29 @@
+"""Shared helpers for the NLU tests (plain functions, no mocks of our own code)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from config.settings import Settings
+from nlu.dataset import read_rasa_yaml
+from nlu.model import TextClassifier
+from nlu.train import base_examples, train_model
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
+DEV_CSV = REPO.parent / "shared" / "data" / "report_type_dev.csv"
+
+
+def settings_for(tmp_path: Path, **overrides: object) -> Settings:
+    return Settings(environment="test", data_dir=tmp_path, **overrides)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def report_type_model() -> TextClassifier:
+    """One report-type model trained on the shipped data, shared by read-only tests."""
+    return train_model("report_type", base_examples("report_type"))
+
+
+def small_routing_model() -> TextClassifier:
+    return train_model("routing", read_rasa_yaml(FIXTURES / "routing_small.yml"))

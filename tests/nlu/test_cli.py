@@ -1,0 +1,94 @@
+"""``suarawarga nlu``: train, eval, classify through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from config.settings import get_settings
+from nlu.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the CLI's settings (read from the environment) at a temporary data dir."""
+    monkeypatch.setenv("SUARAWARGA_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def _csv(path: Path, rows: list[tuple[str, str]]) -> Path:
+    lines = ["text,label"] + [f'"{t}",{label}' for t, label in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_json_reports_metrics_and_latency(data_dir: Path) -> None:
+    csv = _csv(
+        data_dir / "mini.csv",
+        [
+            ("Jalan rusak parah di depan sekolah, sudah 3 bulan tidak diperbaiki", "complaint"),
+            ("Bagaimana cara mengurus akta kelahiran? Apa syaratnya?", "information_request"),
+            ("Mohon dibangun taman bermain anak di kelurahan kami", "aspiration"),
+        ],
+    )
+    result = runner.invoke(app, ["eval", "--task", "report_type", "--csv", str(csv), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["n"] == 3
+    assert payload["accuracy"] == pytest.approx(1.0)
+    assert payload["macro_f1"] == pytest.approx(1.0)
+    assert set(payload["per_class"]) == {"complaint", "aspiration", "information_request"}
+    assert payload["latency_ms_p50"] > 0 and payload["latency_ms_p99"] >= payload["latency_ms_p50"]
+    assert payload["confusion_matrix"] == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+
+
+def test_eval_text_output_and_routing_task(data_dir: Path) -> None:
+    csv = _csv(data_dir / "r.csv", [("air pdam mati tiga hari", "air_minum")])
+    result = runner.invoke(app, ["eval", "--task", "routing", "--csv", str(csv)])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.stdout and "confusion matrix" in result.stdout
+    assert "p99=" in result.stdout
+
+
+def test_eval_rejects_missing_columns(data_dir: Path) -> None:
+    csv = data_dir / "bad.csv"
+    csv.write_text("kalimat,kelas\njalan rusak,complaint\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--csv", str(csv)])
+    assert result.exit_code == 1
+    assert "no column 'text'" in result.output
+
+
+def test_classify_prints_type_agency_and_language(data_dir: Path) -> None:
+    result = runner.invoke(app, ["classify", "Lampu PJU di gang kami mati sebulan", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["type"]["label"] == "complaint"
+    assert payload["language"] == "id"
+    text = runner.invoke(app, ["classify", "How do I renew my KTP?"])
+    assert text.exit_code == 0 and "information_request" in text.stdout and "en" in text.stdout
+
+
+def test_train_writes_models_under_models_dir_and_they_serve(data_dir: Path) -> None:
+    extra = _csv(data_dir / "extra.csv", [("genangan di underpass tiap hujan", "pupr")])
+    result = runner.invoke(app, ["train", "--routing-csv", str(extra)])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name.split("-")[0] for p in (data_dir / "models").glob("*.joblib"))
+    assert written == ["report_type", "routing"]
+    info = runner.invoke(app, ["info"])
+    assert info.exit_code == 0
+    assert str(data_dir / "models") in info.stdout
+
+
+def test_train_rejects_unknown_agency_codes(data_dir: Path) -> None:
+    extra = _csv(data_dir / "extra.csv", [("jalan rusak", "dinas_ngawur")])
+    result = runner.invoke(app, ["train", "--routing-csv", str(extra)])
+    assert result.exit_code == 1
+    assert "dinas_ngawur" in result.output

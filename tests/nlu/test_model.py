@@ -1,0 +1,159 @@
+"""The classifier: determinism, calibrated probabilities, the fast path, the artifact format."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+import sklearn
+
+from nlu.dataset import Example, data_hash, read_rasa_yaml
+from nlu.model import (
+    ARTIFACT_VERSION,
+    ArtifactError,
+    TextClassifier,
+    char_ngram_buckets,
+    load_artifact,
+    save_artifact,
+)
+from nlu.train import base_examples, train_model
+from tests.nlu.helpers import report_type_model
+
+SAMPLES = [
+    "Jalan depan rumah berlubang besar sudah 3 bulan tidak diperbaiki, sudah ada yang jatuh",
+    "Bagaimana cara mengurus akta kelahiran anak yang lahir di rumah? Apa syaratnya?",
+    "Mohon dibangun taman bermain anak di lahan kosong dekat kantor kelurahan",
+    "air pdam mati udh 4 hr, tlg dong",
+    "Is it true that the PBB tax is waived this year?",
+    "",
+    "?",
+]
+
+
+def test_training_twice_gives_identical_models() -> None:
+    examples = base_examples("report_type")
+    first = train_model("report_type", examples)
+    second = train_model("report_type", examples)
+    assert first.labels == second.labels
+    np.testing.assert_array_equal(first.estimator.coef_, second.estimator.coef_)
+    for text in SAMPLES:
+        assert first.rank(text) == second.rank(text)
+
+
+def test_probabilities_sum_to_one_and_rank_is_sorted() -> None:
+    model = report_type_model()
+    assert set(model.labels) == {"complaint", "aspiration", "information_request"}
+    for text in SAMPLES:
+        ranking = model.rank(text)
+        probs = [p for _, p in ranking]
+        assert sum(probs) == pytest.approx(1.0, abs=1e-9)
+        assert probs == sorted(probs, reverse=True)
+        assert all(0.0 <= p <= 1.0 for p in probs)
+
+
+def test_fast_path_matches_sklearn_predict_proba() -> None:
+    model = report_type_model()
+    matrix = model.featurizer.transform(SAMPLES)
+    expected = model.estimator.predict_proba(matrix)
+    got = np.vstack([model.proba(t) for t in SAMPLES])
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_clear_cases_are_classified_by_type() -> None:
+    model = report_type_model()
+    assert model.rank(SAMPLES[0])[0][0] == "complaint"
+    assert model.rank(SAMPLES[1])[0][0] == "information_request"
+    assert model.rank(SAMPLES[2])[0][0] == "aspiration"
+
+
+def test_calibration_on_held_out_training_folds() -> None:
+    """Mean confidence tracks accuracy on data the model did not see (reliability sanity)."""
+    examples = base_examples("report_type")
+    held_out = examples[::5]
+    kept = [e for i, e in enumerate(examples) if i % 5]
+    model = train_model("report_type", kept)
+    probs = model.predict_proba_many([e.text for e in held_out])
+    predicted = [model.labels[i] for i in probs.argmax(axis=1)]
+    accuracy = np.mean([p == e.label for p, e in zip(predicted, held_out, strict=True)])
+    confidence = probs.max(axis=1).mean()
+    assert abs(accuracy - confidence) < 0.1
+
+
+def test_char_hashing_is_stable_across_processes() -> None:
+    """Python's str hash is salted per process; our n-gram hashing must not be."""
+    text = "Jalan rusak parah, mohon diperbaiki!"
+    here = char_ngram_buckets(text, 20)[0].tolist()
+    code = (
+        "from nlu.model import char_ngram_buckets;"
+        f"print(char_ngram_buckets({text!r}, 20)[0].tolist())"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=repo,
+        env={"PYTHONHASHSEED": "12345", "PATH": ""},
+    )
+    assert out.stdout.strip() == str(here)
+
+
+def test_artifact_round_trip_keeps_predictions_and_header(tmp_path: Path) -> None:
+    model = report_type_model()
+    path = save_artifact(model, tmp_path / "report_type-x.joblib", task="report_type")
+    loaded = load_artifact(path, task="report_type")
+    assert loaded.labels == model.labels
+    for text in SAMPLES:
+        assert loaded.rank(text) == model.rank(text)
+    payload = joblib.load(path)
+    assert payload["format_version"] == ARTIFACT_VERSION
+    assert payload["versions"]["sklearn"] == sklearn.__version__
+    assert payload["meta"]["data_sha256"] == model.meta["data_sha256"]
+    assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed away
+
+
+def test_artifact_of_other_task_or_version_is_refused(tmp_path: Path) -> None:
+    model = report_type_model()
+    path = save_artifact(model, tmp_path / "m.joblib", task="report_type")
+    with pytest.raises(ArtifactError, match="task"):
+        load_artifact(path, task="routing")
+    payload = joblib.load(path)
+    payload["format_version"] = ARTIFACT_VERSION + 1
+    joblib.dump(payload, path)
+    with pytest.raises(ArtifactError, match="format"):
+        load_artifact(path)
+    (tmp_path / "junk.joblib").write_bytes(b"not a model")
+    with pytest.raises(ArtifactError):
+        load_artifact(tmp_path / "junk.joblib")
+
+
+def test_data_hash_depends_on_texts_and_labels() -> None:
+    a = [Example("jalan rusak", "complaint")]
+    assert data_hash(a) == data_hash(list(a))
+    assert data_hash(a) != data_hash([Example("jalan rusak", "aspiration")])
+
+
+def test_shipped_training_data_is_large_and_balanced_enough() -> None:
+    examples = read_rasa_yaml(Path(__file__).resolve().parents[2] / "nlu/data/report_type.yml")
+    counts = {
+        label: sum(e.label == label for e in examples)
+        for label in ("complaint", "aspiration", "information_request")
+    }
+    assert min(counts.values()) >= 150, counts
+    assert len({e.text.lower() for e in examples}) == len(examples)  # no duplicates
+
+
+def test_two_label_model_uses_binary_fast_path() -> None:
+    texts = ["jalan rusak", "lampu mati", "jalan berlubang", "cara bikin ktp?", "syarat kk?"]
+    model = TextClassifier.fit(texts, ["c", "c", "c", "q", "q"])
+    probs = model.proba("jalan rusak parah")
+    assert probs.shape == (2,)
+    assert probs.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(
+        probs, model.estimator.predict_proba(model.featurizer.transform(["jalan rusak parah"]))[0]
+    )

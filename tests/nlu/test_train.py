@@ -1,0 +1,90 @@
+"""Training data readers and the training entry points (files, verified reports)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from config.settings import CONFIG_DIR
+from nlu.dataset import Example, read_csv, read_rasa_yaml
+from nlu.model import load_artifact
+from nlu.train import (
+    agency_codes,
+    examples_from_verified,
+    model_filename,
+    shipped_model_path,
+    train_and_save,
+    train_model,
+)
+from tests.nlu.helpers import FIXTURES
+
+
+def test_read_rasa_yaml_strips_entity_annotations_and_filters_intents() -> None:
+    examples = read_rasa_yaml(FIXTURES / "routing_small.yml")
+    assert Example("akta kelahiran anak belum selesai", "kependudukan") in examples
+    only = read_rasa_yaml(FIXTURES / "routing_small.yml", intents=["pupr"])
+    assert {e.label for e in only} == {"pupr"} and len(only) == 6
+
+
+def test_read_rasa_yaml_rejects_malformed_blocks(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text('version: "3.1"\nnlu:\n- intent: x\n  examples: |\n    jalan rusak\n')
+    with pytest.raises(ValueError, match="must start with"):
+        read_rasa_yaml(bad)
+
+
+def test_read_csv_checks_columns(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text('teks,agency\n"jalan rusak, parah",pupr\n,pupr\n', encoding="utf-8")
+    assert read_csv(path, "teks", "agency") == [Example("jalan rusak, parah", "pupr")]
+    with pytest.raises(ValueError, match="no column 'text'"):
+        read_csv(path)
+
+
+def test_examples_from_verified_splits_by_task_and_skips_unusable_labels() -> None:
+    rows = [
+        ("Jalan rusak. Sudah 3 bulan", "complaint", "pupr"),
+        ("Usul taman", "aspiration", "lainnya"),
+        ("Cara bikin KTP?", "information_request", "kependudukan"),
+        ("   ", "complaint", "pupr"),
+        ("Tidak jelas", "spam", "unknown_agency"),
+    ]
+    out = examples_from_verified(rows, known_agencies=["pupr", "kependudukan"])
+    assert [e.label for e in out["report_type"]] == [
+        "complaint",
+        "aspiration",
+        "information_request",
+    ]
+    assert [e.label for e in out["routing"]] == ["pupr", "kependudukan"]
+
+
+def test_later_label_for_the_same_text_wins() -> None:
+    examples = [
+        Example("jalan rusak parah", "a"),
+        Example("lampu mati", "b"),
+        Example("Jalan  rusak parah", "b"),
+        Example("air mati", "a"),
+    ]
+    model = train_model("routing", examples)
+    assert model.meta["label_counts"] == {"a": 1, "b": 2}
+
+
+def test_train_and_save_writes_a_new_timestamped_model(tmp_path: Path) -> None:
+    shipped = shipped_model_path("routing")
+    shipped_before = shipped.stat().st_mtime_ns
+    now = datetime(2026, 11, 23, 3, 4, 5, 6, tzinfo=UTC)
+    extra = [Example("pipa air pdam pecah di gang", "air_minum")]
+    path = train_and_save(
+        "routing", tmp_path, extra=extra, labels=agency_codes(CONFIG_DIR / "agencies.yml"), now=now
+    )
+    assert path.name == model_filename("routing", now) == "routing-20261123T030405000006Z.joblib"
+    model = load_artifact(path, task="routing")
+    assert "lainnya" not in model.labels
+    assert shipped.stat().st_mtime_ns == shipped_before
+
+
+def test_routable_agency_codes_exclude_lainnya() -> None:
+    codes = agency_codes(CONFIG_DIR / "agencies.yml")
+    assert "lainnya" not in codes and "pupr" in codes
