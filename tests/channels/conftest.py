@@ -7,6 +7,7 @@ both SQLite and PostgreSQL through the shared ``engine`` fixture.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Iterator
 from copy import deepcopy
@@ -31,8 +32,14 @@ from webhooks.runtime import Runtime
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PUBLIC_BASE = "https://suarawarga.example.go.id"
-TEMPLATE_NAMES = ("agency_answer", "info_requested", "report_finished", "rating_request",
-                  "feedback_reminder", "default")  # fmt: skip
+TEMPLATE_NAMES = (
+    "agency_answer",
+    "info_requested",
+    "report_finished",
+    "rating_request",
+    "feedback_reminder",
+    "default",
+)
 
 
 def telegram_fixture(name: str, **changes: Any) -> dict[str, Any]:
@@ -63,8 +70,9 @@ def twilio_fixture(name: str, **values: str) -> dict[str, str]:
 class Channels:
     """Everything a channel test drives: the app client, the fakes and the signing helpers."""
 
-    def __init__(self, runtime: Runtime, client: TestClient, telegram: FakeTelegram,
-                 twilio: FakeTwilio) -> None:  # fmt: skip
+    def __init__(
+        self, runtime: Runtime, client: TestClient, telegram: FakeTelegram, twilio: FakeTwilio
+    ) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.client = client
@@ -72,9 +80,10 @@ class Channels:
         self.twilio = twilio
         self.secret = runtime.settings.telegram_webhook_secret.get_secret_value()  # type: ignore[union-attr]
 
-    def post_telegram(self, update: dict[str, Any] | bytes | str, *,
-                      secret: str | None = "default") -> Any:  # fmt: skip
-        headers = {"Content-Type": "application/json"}
+    def post_telegram(
+        self, update: dict[str, Any] | bytes | str, *, secret: str | bytes | None = "default"
+    ) -> Any:
+        headers: dict[str, str | bytes] = {"Content-Type": "application/json"}
         if secret == "default":
             secret = self.secret
         if secret is not None:
@@ -86,8 +95,14 @@ class Channels:
         token = self.settings.twilio_auth_token.get_secret_value()  # type: ignore[union-attr]
         return RequestValidator(token).compute_signature(PUBLIC_BASE + path, params)
 
-    def post_twilio(self, path: str, params: dict[str, str], *, signature: str | None = "sign",
-                    body: bytes | None = None) -> Any:  # fmt: skip
+    def post_twilio(
+        self,
+        path: str,
+        params: dict[str, str],
+        *,
+        signature: str | None = "sign",
+        body: bytes | None = None,
+    ) -> Any:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if signature == "sign":
             signature = self.sign(path, params)
@@ -100,8 +115,9 @@ class Channels:
         return self.post_twilio("/webhooks/twilio/whatsapp", params, **kw)
 
 
-def make_settings(base: Settings, db_url: str, telegram_url: str, twilio_url: str,
-                  **extra: Any) -> Settings:  # fmt: skip
+def make_settings(
+    base: Settings, db_url: str, telegram_url: str, twilio_url: str, **extra: Any
+) -> Settings:
     account = "AC" + secrets.token_hex(16)
     values: dict[str, Any] = {
         "database_url": db_url,
@@ -129,23 +145,52 @@ def make_settings(base: Settings, db_url: str, telegram_url: str, twilio_url: st
 
 
 @pytest.fixture
-def fakes(settings: Settings) -> Iterator[tuple[FakeTelegram, FakeTwilio, str, str]]:
-    token_holder = FakeTelegram("")
+def db_url(request: pytest.FixtureRequest) -> str:
+    """SQLite unless a test opts in with ``@BOTH_BACKENDS``: most channel behaviour does not
+    depend on the backend, and the suite must stay fast (the sender, scenarios, NUL bytes and
+    concurrency run on both)."""
+    backend = getattr(request, "param", "sqlite")
+    return str(request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url"))
+
+
+BOTH_BACKENDS = pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@pytest.fixture(scope="session")
+def fake_servers() -> Iterator[tuple[FakeTelegram, FakeTwilio, str, str]]:
+    telegram = FakeTelegram("")
     twilio = FakeTwilio("", "")
-    with ThreadedServer(token_holder.app) as tg_server, ThreadedServer(twilio.app) as tw_server:
-        yield token_holder, twilio, tg_server.url, tw_server.url
+    with ThreadedServer(telegram.app) as tg_server, ThreadedServer(twilio.app) as tw_server:
+        yield telegram, twilio, tg_server.url, tw_server.url
+
+
+@pytest.fixture
+def fakes(
+    fake_servers: tuple[FakeTelegram, FakeTwilio, str, str],
+) -> tuple[FakeTelegram, FakeTwilio, str, str]:
+    """The session's fake servers, emptied for this test."""
+    fake_servers[0].reset()
+    fake_servers[1].reset()
+    return fake_servers
 
 
 @pytest.fixture
 def channels(
-    settings: Settings, db_url: str, engine: Engine, clock: SlaClock,
+    settings: Settings,
+    db_url: str,
+    engine: Engine,
+    clock: SlaClock,
     fakes: tuple[FakeTelegram, FakeTwilio, str, str],
-) -> Iterator[Channels]:  # fmt: skip
+) -> Iterator[Channels]:
     telegram, twilio, tg_url, tw_url = fakes
     cfg = make_settings(settings, db_url, tg_url, tw_url)
     telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
     twilio.account_sid = cfg.twilio_account_sid or ""
     twilio.auth_token = cfg.twilio_auth_token.get_secret_value()  # type: ignore[union-attr]
     runtime = Runtime(cfg, engine, session_factory(engine), clock)
-    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(runtime=runtime), raise_server_exceptions=bool(os.environ.get("CHANNELS_RAISE"))
+    ) as client:
         yield Channels(runtime, client, telegram, twilio)

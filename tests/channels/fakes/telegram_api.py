@@ -24,6 +24,15 @@ class FakeTelegram:
     def __init__(self, token: str) -> None:
         self.token = token
         self.lock = threading.Lock()
+        self.reset()
+        self.app = Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self.api, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self.file, methods=["GET"]),
+            ]
+        )
+
+    def reset(self) -> None:
         self.sent: list[dict[str, Any]] = []
         self.callbacks: list[str] = []
         self.webhook: dict[str, Any] | None = None
@@ -34,10 +43,6 @@ class FakeTelegram:
         self.failed_calls = 0
         self.calls: Counter[str] = Counter()
         self.next_message_id = 1000
-        self.app = Starlette(routes=[
-            Route("/bot{token}/{method}", self.api, methods=["GET", "POST"]),
-            Route("/file/bot{token}/{path:path}", self.file, methods=["GET"]),
-        ])  # fmt: skip
 
     # -- test controls ----------------------------------------------------------------------
     def fail_next(self, count: int, mode: str, retry_after: float = 1) -> None:
@@ -72,14 +77,21 @@ class FakeTelegram:
 
     async def api(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
-            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"},
-                                status_code=401)  # fmt: skip
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
+            )
         method = request.path_params["method"]
         params = await self._params(request)
         self.calls[method] += 1
         if method == "getMe":
-            return self.ok({"id": 42, "is_bot": True, "first_name": "SuaraWarga",
-                            "username": "suarawarga_test_bot"})  # fmt: skip
+            return self.ok(
+                {
+                    "id": 42,
+                    "is_bot": True,
+                    "first_name": "SuaraWarga",
+                    "username": "suarawarga_test_bot",
+                }
+            )
         if method == "sendMessage":
             return self._send_message(params)
         if method == "answerCallbackQuery":
@@ -92,8 +104,14 @@ class FakeTelegram:
                 error = {"ok": False, "error_code": 400, "description": "Bad Request: bad file_id"}
                 return JSONResponse(error, 400)
             data, path = self.files[file_id]
-            return self.ok({"file_id": file_id, "file_unique_id": "u" + file_id,
-                            "file_size": len(data), "file_path": path})  # fmt: skip
+            return self.ok(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": "u" + file_id,
+                    "file_size": len(data),
+                    "file_path": path,
+                }
+            )
         if method == "setWebhook":
             self.webhook = params
             return self.ok(True)
@@ -110,22 +128,35 @@ class FakeTelegram:
                 mode, retry_after = self.failures.pop(0)
                 self.failed_calls += 1
                 if mode == "429":
-                    return JSONResponse({
-                        "ok": False, "error_code": 429,
-                        "description": f"Too Many Requests: retry after {int(retry_after)}",
-                        "parameters": {"retry_after": int(retry_after)},
-                    }, status_code=429)  # fmt: skip
+                    return JSONResponse(
+                        {
+                            "ok": False,
+                            "error_code": 429,
+                            "description": f"Too Many Requests: retry after {int(retry_after)}",
+                            "parameters": {"retry_after": int(retry_after)},
+                        },
+                        status_code=429,
+                    )
                 return Response("<html>502 Bad Gateway</html>", status_code=502)
             self.next_message_id += 1
             text = str(params.get("text", ""))
             markup = params.get("reply_markup")
-            self.sent.append({"chat_id": str(params.get("chat_id")), "text": text,
-                              "reply_markup": markup, "at": time.monotonic()})  # fmt: skip
-            return self.ok({
-                "message_id": self.next_message_id, "date": int(time.time()),
-                "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
-                "text": text,
-            })  # fmt: skip
+            self.sent.append(
+                {
+                    "chat_id": str(params.get("chat_id")),
+                    "text": text,
+                    "reply_markup": markup,
+                    "at": time.monotonic(),
+                }
+            )
+            return self.ok(
+                {
+                    "message_id": self.next_message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                    "text": text,
+                }
+            )
 
     async def _get_updates(self, params: dict[str, Any]) -> Response:
         offset = int(params.get("offset") or 0)

@@ -25,18 +25,23 @@ class FakeTwilio:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.lock = threading.Lock()
+        self.reset()
+        base = "/2010-04-01/Accounts/{sid}"
+        self.app = Starlette(
+            routes=[
+                Route(base + "/Messages.json", self.create_message, methods=["POST"]),
+                Route(base + "/Messages/{mid}/Media/{media_id}", self.media_meta, methods=["GET"]),
+                Route("/media-bytes/{media_id}", self.media_bytes, methods=["GET"]),
+            ]
+        )
+
+    def reset(self) -> None:
         self.messages: list[dict[str, str]] = []
         self.media: dict[str, tuple[bytes, str]] = {}
         self.failures: list[tuple[str, float]] = []
         self.failed_calls = 0
         self.media_fetches = 0
         self._ids = itertools.count(1)
-        base = "/2010-04-01/Accounts/{sid}"
-        self.app = Starlette(routes=[
-            Route(base + "/Messages.json", self.create_message, methods=["POST"]),
-            Route(base + "/Messages/{mid}/Media/{media_id}", self.media_meta, methods=["GET"]),
-            Route("/media-bytes/{media_id}", self.media_bytes, methods=["GET"]),
-        ])  # fmt: skip
 
     def fail_next(self, count: int, mode: str, retry_after: float = 1) -> None:
         with self.lock:
@@ -64,21 +69,34 @@ class FakeTwilio:
                 if mode == "429":
                     return JSONResponse(
                         {"code": 20429, "message": "Too Many Requests", "status": 429},
-                        status_code=429, headers={"Retry-After": str(int(retry_after))},
-                    )  # fmt: skip
+                        status_code=429,
+                        headers={"Retry-After": str(int(retry_after))},
+                    )
                 return Response("Bad Gateway", status_code=502)
             if not form.get("To", "").startswith("whatsapp:+"):
-                return JSONResponse({"code": 21211, "message": "Invalid 'To' Phone Number",
-                                     "status": 400}, status_code=400)  # fmt: skip
+                return JSONResponse(
+                    {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400},
+                    status_code=400,
+                )
             sid = f"SM{next(self._ids):032x}"
             self.messages.append({**form, "sid": sid})
-        return JSONResponse({
-            "sid": sid, "account_sid": self.account_sid, "status": "queued",
-            "to": form.get("To"), "from": form.get("From"), "body": form.get("Body", ""),
-            "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
-            "date_created": formatdate(usegmt=True), "date_updated": formatdate(usegmt=True),
-            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
-        }, status_code=201)  # fmt: skip
+        return JSONResponse(
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "status": "queued",
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body", ""),
+                "num_segments": "1",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "date_created": formatdate(usegmt=True),
+                "date_updated": formatdate(usegmt=True),
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+            },
+            status_code=201,
+        )
 
     async def media_meta(self, request: Request) -> Response:
         if not self._authorised(request):
