@@ -229,3 +229,15 @@ def info() -> None:
     from nlu.service import EmbeddedNLU
 
     typer.echo(json.dumps(EmbeddedNLU(_settings()).model_info(), indent=2, default=str))
+
+
+@app.command("export-rasa")
+def export_rasa(
+    directory: Annotated[Path, typer.Argument(help="Where to write the Rasa project.")],
+    epochs: Annotated[int, typer.Option(help="DIETClassifier epochs (Rasa's default: 100).")] = 100,
+) -> None:
+    """Write a Rasa 3.6 project of our data (prefixed intents) for `rasa train nlu`."""
+    from nlu.rasa_export import export_rasa_project
+
+    project = export_rasa_project(directory, epochs=epochs)
+    typer.echo(f"wrote {directory}: {len(project.intents)} intents; train with `rasa train nlu`")
