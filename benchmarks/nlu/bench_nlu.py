@@ -28,7 +28,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -216,7 +215,9 @@ def bench_ours(task: BenchTask, workdir: Path) -> Run:
     return run
 
 
-def bench_rasa(task: BenchTask, workdir: Path, *, epochs: int, rasa: Path) -> Run:
+def bench_rasa(
+    task: BenchTask, workdir: Path, *, epochs: int, rasa: Path, reuse: bool = False
+) -> Run:
     project = RasaProject(epochs=epochs)
     examples: dict[str, list[str]] = {}
     for example in task.train:
@@ -224,18 +225,23 @@ def bench_rasa(task: BenchTask, workdir: Path, *, epochs: int, rasa: Path) -> Ru
     project.add(task.prefix, examples)
     log = workdir / f"rasa-train-{task.name}.log"
     print(f"  rasa train nlu ({task.name}, {epochs} epochs; log {log}) ...", flush=True)
-    model = train_nlu(project, rasa=rasa, use_cache=False, log_file=log)
+    model = train_nlu(project, rasa=rasa, use_cache=reuse, log_file=log)
     texts = [e.text for e in task.test]
     gold = [e.label for e in task.test]
     with RasaServer(model.path, rasa=rasa, log_file=workdir / f"rasa-run-{task.name}.log") as srv:
         predicted, http = time_http(srv.url, texts, task.prefix, HTTP_PASSES)
         startup = srv.startup_seconds
     macro_f1, accuracy = score(gold, predicted)
+    empty = sum(1 for label in predicted if not label)
     run = Run(
         "rasa_diet", task.name, macro_f1, accuracy, model.seconds, len(task.train), len(texts)
     )
     run.latency_ms["http"] = http
     run.notes.append(f"DIET epochs={epochs}; server start-up {startup:.1f} s")
+    if empty:
+        run.notes.append(f"{empty} answers had no {task.prefix}* intent (counted as wrong)")
+    if model.cached:
+        run.notes.append("model reused from the cache; train time is the one recorded then")
     return run
 
 
@@ -362,6 +368,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rasa-epochs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--skip-rasa", action="store_true", help="only the embedded model")
+    parser.add_argument(
+        "--reuse-rasa-models",
+        action="store_true",
+        help="use cached Rasa models of identical data/config (and their recorded train time)",
+    )
     args = parser.parse_args(argv)
     began = time.perf_counter()
     machine_at_start = machine()
@@ -384,49 +395,57 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     runs: list[Run] = []
     task_rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="suarawarga-bench-nlu-") as tmp:
-        workdir = Path(tmp)
-        for task in load_tasks(seed=args.seed):
-            print(f"[{task.name}] embedded ...", flush=True)
-            ours = bench_ours(task, workdir)
-            runs.append(ours)
+
+    def snapshot() -> dict[str, Any]:
+        """Results so far: written after every task, so a run cut short still leaves numbers."""
+        return {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": "make bench-nlu  # python -m benchmarks.nlu.bench_nlu "
+            + " ".join(argv if argv is not None else sys.argv[1:]),
+            "machine": machine_at_start,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "versions": versions,
+            "rasa_epochs": args.rasa_epochs if rasa is not None else None,
+            "rasa_skipped": None if rasa is not None else skip_reason,
+            "total_seconds": round(time.perf_counter() - began, 1),
+            "tasks": task_rows,
+            "runs": [asdict(r) for r in runs],
+        }
+
+    # Logs and model files stay after the run (var/ is not versioned) for post-mortems.
+    workdir = REPO / "var" / "bench-nlu"
+    workdir.mkdir(parents=True, exist_ok=True)
+    for task in load_tasks(seed=args.seed):
+        print(f"[{task.name}] embedded ...", flush=True)
+        ours = bench_ours(task, workdir)
+        runs.append(ours)
+        print(
+            f"  embedded macro-F1 {ours.macro_f1:.3f} train {ours.train_seconds:.2f} s",
+            flush=True,
+        )
+        rasa_run: Run | None = None
+        if rasa is not None:
+            print(f"[{task.name}] rasa ...", flush=True)
+            rasa_run = bench_rasa(
+                task, workdir, epochs=args.rasa_epochs, rasa=rasa, reuse=args.reuse_rasa_models
+            )
+            runs.append(rasa_run)
             print(
-                f"  embedded macro-F1 {ours.macro_f1:.3f} train {ours.train_seconds:.2f} s",
+                f"  rasa macro-F1 {rasa_run.macro_f1:.3f} train {rasa_run.train_seconds:.0f} s",
                 flush=True,
             )
-            rasa_run: Run | None = None
-            if rasa is not None:
-                print(f"[{task.name}] rasa ...", flush=True)
-                rasa_run = bench_rasa(task, workdir, epochs=args.rasa_epochs, rasa=rasa)
-                runs.append(rasa_run)
-                print(
-                    f"  rasa macro-F1 {rasa_run.macro_f1:.3f} train {rasa_run.train_seconds:.0f} s",
-                    flush=True,
-                )
-            task_rows.append(
-                {
-                    "name": task.name,
-                    "n_train": len(task.train),
-                    "n_test": len(task.test),
-                    "test_source": task.test_source,
-                    "checks": checks(ours, rasa_run),
-                }
-            )
+        task_rows.append(
+            {
+                "name": task.name,
+                "n_train": len(task.train),
+                "n_test": len(task.test),
+                "test_source": task.test_source,
+                "checks": checks(ours, rasa_run),
+            }
+        )
+        write_results(snapshot())
 
-    result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "make bench-nlu  # python -m benchmarks.nlu.bench_nlu "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine_at_start,
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "versions": versions,
-        "rasa_epochs": args.rasa_epochs if rasa is not None else None,
-        "rasa_skipped": None if rasa is not None else skip_reason,
-        "total_seconds": round(time.perf_counter() - began, 1),
-        "tasks": task_rows,
-        "runs": [asdict(r) for r in runs],
-    }
-    write_results(result)
+    write_results(snapshot())
     print((OUT_DIR / "results.md").read_text(encoding="utf-8"))
     return 0
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -138,8 +139,14 @@ def train_nlu(
     cache_dir = rasa_home() / "models"
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / f"nlu-{key}.tar.gz"
+    sidecar = target.with_suffix("").with_suffix(".json")
     if use_cache and target.exists():
-        return TrainedModel(path=target, seconds=0.0, cached=True, key=key)
+        # ``seconds`` of a cached model is what training it originally cost (0 if unknown).
+        try:
+            seconds = float(json.loads(sidecar.read_text(encoding="utf-8"))["train_seconds"])
+        except (OSError, ValueError, KeyError):
+            seconds = 0.0
+        return TrainedModel(path=target, seconds=seconds, cached=True, key=key)
     with tempfile.TemporaryDirectory(prefix="suarawarga-rasa-") as tmp:
         workdir = write_project(project, Path(tmp) / "project")
         command = [
@@ -180,6 +187,7 @@ def train_nlu(
         partial = target.with_suffix(".partial")
         shutil.copyfile(produced, partial)
         partial.replace(target)  # atomic: a concurrent reader never sees half a model
+        sidecar.write_text(json.dumps({"train_seconds": round(seconds, 1)}), encoding="utf-8")
     return TrainedModel(path=target, seconds=seconds, cached=False, key=key)
 
 
