@@ -1,0 +1,1 @@
+"""Benchmarks (run through ``make bench``; see benchmarks/README.md)."""
