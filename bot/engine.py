@@ -10,6 +10,8 @@ Dispatch order for a text, chosen so the citizen is never misunderstood in the c
 
 from __future__ import annotations
 
+import copy
+
 from sqlalchemy import select
 
 from bot import intents, limits
@@ -147,6 +149,8 @@ def _text(turn: Turn) -> None:
     if command is not None:
         _command(turn, command)
         return
+    if _in_flow(turn) and _answers_domain_prompt(turn):
+        return
     if turn.state.startswith("report_"):
         report.on_text(turn)
         return
@@ -155,6 +159,28 @@ def _text(turn: Turn) -> None:
     if turn.state == "rating" and rating.on_text(turn):
         return
     _idle_text(turn)
+
+
+def _answers_domain_prompt(turn: Turn) -> bool:
+    """Is this text the reply to an agency answer or information request we just delivered?
+
+    When the last message to the citizen was such a request, their reply is for it even in the
+    middle of another flow; a report draft in progress is kept and its question asked again.
+    """
+    last = _last_outbound(turn)
+    expects = (last.payload or {}).get("expects") if last is not None else None
+    if expects not in ("answer_feedback", "info_reply"):
+        return False
+    saved_state, saved_data = turn.state, copy.deepcopy(turn.data)
+    turn.reset()
+    if not pending.try_answer(turn, turn.text):
+        turn.state, turn.data = saved_state, saved_data
+        return False
+    if turn.state == "idle" and saved_state.startswith("report_"):
+        turn.state = saved_state
+        turn.data = {**saved_data, **{k: v for k, v in turn.data.items() if k != "draft"}}
+        report.reprompt(turn)
+    return True
 
 
 def _command(turn: Turn, command: Intent) -> None:

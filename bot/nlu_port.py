@@ -30,9 +30,18 @@ class Guess:
     confident: bool
 
 
+class PredictionLike(Protocol):
+    @property
+    def label(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def ranking(self) -> list[tuple[str, float]]: ...
+
+
 class Classifier(Protocol):
-    def classify_type(self, text: str) -> Guess: ...
-    def route_agency(self, text: str) -> Guess: ...
+    def classify_type(self, text: str) -> PredictionLike: ...
+    def route_agency(self, text: str) -> PredictionLike: ...
     def detect_language(self, text: str) -> str: ...
 
 
@@ -89,10 +98,49 @@ class KeywordFallback:
         return guess_language(text)
 
 
+class Guarded:
+    """The deployment's NLU, answering from the keyword fallback when it fails.
+
+    The NLU has its own fallbacks (Rasa -> embedded model); this is the last line: a broken model
+    file or a bug in a classifier must cost the citizen a question about the type, not a reply.
+    """
+
+    def __init__(self, primary: Classifier, settings: Settings) -> None:
+        self._primary = primary
+        self._settings = settings
+
+    def _fallback(self, what: str) -> KeywordFallback:
+        log.exception("NLU %s failed; using the keyword fallback", what)
+        return KeywordFallback(self._settings)
+
+    def classify_type(self, text: str) -> PredictionLike:
+        try:
+            return self._primary.classify_type(text)
+        except Exception:
+            return self._fallback("classify_type").classify_type(text)
+
+    def route_agency(self, text: str) -> PredictionLike:
+        try:
+            return self._primary.route_agency(text)
+        except Exception:
+            return self._fallback("route_agency").route_agency(text)
+
+    def detect_language(self, text: str) -> str:
+        try:
+            return self._primary.detect_language(text)
+        except Exception:
+            return self._fallback("detect_language").detect_language(text)
+
+
 def classifier(settings: Settings) -> Classifier:
     """The deployment's NLU (cached by ``nlu.service``), or the keyword fallback."""
     try:
         from nlu.service import get_nlu
     except ImportError:
         return KeywordFallback(settings)
-    return get_nlu(settings)  # type: ignore[no-any-return]
+    try:
+        primary = get_nlu(settings)
+    except Exception:
+        log.exception("NLU unavailable; using the keyword fallback")
+        return KeywordFallback(settings)
+    return Guarded(primary, settings)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import engine
@@ -144,6 +144,30 @@ def _queue_replies(
         )
 
 
+def _run_engine(db: Session, turn: Turn) -> None:
+    """Run the engine in a savepoint; a bug costs this message an apology, not the channel.
+
+    A failure that is not the database's (which would fail the whole transaction and be retried
+    by the provider) undoes the engine's partial writes, keeps the receipt so the same message
+    does not fail again on every retry, and tells the citizen to try again.
+    """
+    before = (turn.state, dict(turn.data), turn.language, list(turn.replies))
+    try:
+        with db.begin_nested():
+            engine.handle(turn)
+    except OperationalError:
+        raise
+    except Exception:
+        log.exception(
+            "conversation engine failed on a %s message in state %s",
+            turn.message.channel.value,
+            before[0],
+        )
+        turn.state, turn.data, turn.language, turn.replies = before
+        turn.reset()  # the state itself may be what broke: start clean
+        turn.say("internal_error")
+
+
 def process_inbound(
     db: Session, *, runtime: Runtime, message: InboundMessage, now: datetime
 ) -> PipelineResult:
@@ -169,7 +193,7 @@ def process_inbound(
     )
     if truncated:
         turn.say("truncated", limit=runtime.settings.bot_max_text_chars)
-    engine.handle(turn)
+    _run_engine(db, turn)
     # Assign new objects: SQLAlchemy's JSON type does not notice in-place changes.
     conversation.state = turn.state
     conversation.data = dict(turn.data)

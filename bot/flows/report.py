@@ -390,7 +390,7 @@ def reprompt(turn: Turn) -> None:
         )
 
 
-def _summary_values(turn: Turn, d: dict[str, Any]) -> dict[str, object]:
+def _summary_values(turn: Turn, d: dict[str, Any]) -> dict[str, Any]:
     body = d["body"]
     if len(body) > SUMMARY_CHARS:
         body = body[:SUMMARY_CHARS].rstrip() + "…"

@@ -41,6 +41,7 @@ MESSAGES: dict[str, str] = {
         "You have sent {limit} reports in the last 24 hours, our daily limit. Please send the "
         "next one tomorrow, or type \"status\" to follow your reports."
     ),
+    "internal_error": "Sorry, something went wrong with your message. Please send it again shortly.",
     "media_rejected": (
         "Sorry, we cannot accept the file \"{filename}\". Send a photo (JPEG/PNG), a PDF document "
         "or a short MP4 video, at most 10 MB."

@@ -45,6 +45,9 @@ MESSAGES: dict[str, str] = {
         "Anda sudah mengirim {limit} laporan dalam 24 jam terakhir, batas harian kami. "
         "Silakan kirim laporan berikutnya besok, atau ketik \"status\" untuk memantau laporan Anda."
     ),
+    "internal_error": (
+        "Maaf, terjadi gangguan saat memproses pesan Anda. Silakan kirim ulang sebentar lagi."
+    ),
     "media_rejected": (
         "Maaf, file \"{filename}\" tidak dapat kami terima. Kirim foto (JPEG/PNG), dokumen PDF, "
         "atau video MP4 pendek, maksimal 10 MB."

@@ -43,8 +43,10 @@ def forward(chat: Chat, code: str, *, agency: str = "pupr", days: int = 1) -> No
     chat.now = at
 
 
-def answer(chat: Chat, code: str, text: str = "Jalan sudah kami tambal pada 25 November.") -> None:
-    at = chat.now + timedelta(days=1)
+def answer(
+    chat: Chat, code: str, text: str = "Jalan sudah kami tambal.", *, hours: int = 24
+) -> None:
+    at = chat.now + timedelta(hours=hours)
     with chat.runtime.sessions() as db, db.begin():
         report = service.get_report(db, code)
         officer = factories.staff(db, Role.OFFICER, at, agency="pupr")
@@ -220,3 +222,16 @@ def test_buttons_for_someone_elses_report_change_nothing(chat: Chat) -> None:
     assert templates(out) == ["bot:status_unknown"]
     assert report_of(chat, code).status is Status.ANSWERED
     assert intruder.send(f"cek {code}")[0].body == out[0].body
+
+
+@sqlite_only
+def test_answer_arriving_during_a_new_draft_is_answered_and_the_draft_kept(chat: Chat) -> None:
+    code = file_report(chat)
+    forward(chat, code)
+    chat.send("Lampu jalan di Jl. Kenanga mati total sejak seminggu, gelap sekali malam hari.")
+    answer(chat, code, hours=2)
+    assert templates(chat.inbox()) == ["agency_answer"]
+    out = chat.send("1")  # for the answer that just arrived, not for the draft's question
+    assert templates(out) == ["report_finished", "rating_request", "bot:ask_attachment"]
+    assert report_of(chat, code).status is Status.FINISHED
+    assert chat.send("lewati")[0].template == "bot:ask_privacy"  # the draft goes on

@@ -178,3 +178,31 @@ def test_concurrent_duplicates_and_first_messages_on_postgresql(runtime: Runtime
     assert count(runtime, InboundReceipt) == 3
     assert count(runtime, OutboxMessage) == 3
     assert count(runtime, Report) == 0
+
+
+@sqlite_only
+def test_a_broken_stored_state_gets_an_apology_and_a_clean_start(chat: Chat) -> None:
+    """E.g. a draft written by an older version: the bot apologises instead of failing."""
+    chat.send("halo")
+    with chat.runtime.sessions() as db, db.begin():
+        conversation = db.scalar(select(Conversation))
+        assert conversation is not None
+        conversation.state = "report_confirm"
+        conversation.data = {"draft": {"started_at": chat.now.isoformat(), "body": "x"}}
+    out = chat.press("confirm:send")
+    assert templates(out) == ["bot:internal_error"]
+    assert chat.results[-1].duplicate is False
+    assert chat.reports() == []
+    with chat.runtime.sessions() as db:
+        conversation = db.scalar(select(Conversation))
+        assert conversation is not None and conversation.state == "idle"
+    assert templates(chat.send("halo")) == ["bot:welcome"]
+
+
+@sqlite_only
+def test_an_old_draft_expires(chat: Chat) -> None:
+    chat.send(STORY)
+    chat.now += timedelta(hours=25)
+    out = chat.send("lewati")
+    assert templates(out)[0] == "bot:draft_expired"
+    assert chat.send("lewati")[0].template == "bot:not_understood"
