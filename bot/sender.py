@@ -192,7 +192,7 @@ class OutboxWorker:
         for i, claim in enumerate(claims):
             if not await self._deliver(claim, stats):
                 for later in claims[i + 1 :]:  # keep the recipient's order: wait behind it
-                    await self._retry(later, "waiting for an earlier message", 1.0, stats,
+                    await self._retry(later, "waiting for an earlier message", 0.0, stats,
                                       charge=False)  # fmt: skip
                 return
 

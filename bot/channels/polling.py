@@ -12,14 +12,20 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.channels.ingest import already_received, ingest
-from bot.channels.telegram import TelegramSender, build_bot, download, parse_update
+from bot.channels.telegram import (
+    TelegramSender,
+    build_bot,
+    download,
+    parse_update,
+    retry_after_seconds,
+)
 from reports.models import Heartbeat
 from webhooks.runtime import Runtime
 
@@ -98,10 +104,7 @@ async def poll(
                     offset=offset, timeout=long_poll_seconds, allowed_updates=Update.ALL_TYPES
                 )
             except RetryAfter as exc:
-                wait = exc.retry_after
-                await asyncio.sleep(
-                    wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                )
+                await asyncio.sleep(retry_after_seconds(exc))
                 continue
             except NetworkError as exc:
                 log.warning("getUpdates failed: %s; retrying", type(exc).__name__)

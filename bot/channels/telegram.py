@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +26,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import (
     Outgoing,
@@ -58,6 +61,9 @@ def build_bot(settings: Settings, *, pool_size: int = 16) -> Bot:
     """A PTB ``Bot`` pointed at the configured Bot API server (never built at import time)."""
     if settings.telegram_bot_token is None:
         raise RuntimeError("SUARAWARGA_TELEGRAM_BOT_TOKEN is not set")
+    # Opt in to PTB's future time periods (timedelta): v22 otherwise warns inside RetryAfter's
+    # own constructor, and we read both forms anyway (retry_after_seconds).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     base = settings.telegram_api_base_url.rstrip("/")
     request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=10.0, write_timeout=10.0)
     return Bot(
@@ -207,7 +213,12 @@ async def download(bot: Bot, ref: FileRef) -> Download:
     return Download(ref.kind, ref.content_type, ref.filename, data)
 
 
-def _seconds(value: Any) -> float:
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """``retry_after`` in seconds, whether PTB gives an int (v22) or a timedelta (later)."""
+    with warnings.catch_warnings():
+        # v22 warns that the type will change; we handle both types, so the warning is moot.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -242,7 +253,7 @@ class TelegramSender:
             )
         except RetryAfter as exc:
             raise TransientError(
-                "telegram flood control", retry_after=_seconds(exc.retry_after)
+                "telegram flood control", retry_after=retry_after_seconds(exc)
             ) from None
         except (Forbidden, ChatMigrated) as exc:
             raise PermanentError(f"telegram refused the chat: {exc}") from None

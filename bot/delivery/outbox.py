@@ -5,6 +5,8 @@ Exactly-once, as far as providers without idempotency keys allow:
 1. ``claim`` marks due rows ``sending`` with a lease (``locked_until``) and increments ``attempts``
    in its own committed transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises
    writers), so two workers never hold the same row.
+   A row also waits while an older row to the same address is undelivered, so a recipient's
+   messages never arrive shuffled by a retry.
 2. The worker sends, then ``record_*`` commits the outcome at once, guarded by the claim token
    (``id``, ``status='sending'``, ``attempts``): a worker whose lease expired cannot overwrite a row
    that somebody else has since claimed.
@@ -27,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.channels import Button, Outgoing, split_text
 from bot.delivery.texts import text
@@ -188,10 +190,26 @@ def claim(
         and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.locked_until < now),
     )
+    # A recipient's messages go out in order: a row waits while an older row to the same address
+    # is still undelivered and not due (retrying later, or held by another worker's live lease).
+    older = aliased(OutboxMessage)
+    blocked = (
+        select(older.id)
+        .where(
+            older.channel == OutboxMessage.channel,
+            older.address == OutboxMessage.address,
+            older.id < OutboxMessage.id,
+            or_(
+                and_(older.status == OutboxStatus.PENDING, older.next_attempt_at > now),
+                and_(older.status == OutboxStatus.SENDING, older.locked_until >= now),
+            ),
+        )
+        .exists()
+    )
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.channel.in_(list(channels)), due)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .where(OutboxMessage.channel.in_(list(channels)), due, ~blocked)
+        .order_by(OutboxMessage.id)
         .limit(limit)
     )
     if db.get_bind().dialect.name == "postgresql":
@@ -238,6 +256,10 @@ def record_sent(db: Session, claim_: Claim, *, now: datetime, provider_status: s
     if row is None:
         return False
     row.status = OutboxStatus.SENT
+    row.payload = {
+        **row.payload,
+        "delivery": {"parts_sent": claim_.parts_sent, "provider_ids": claim_.provider_ids},
+    }
     row.sent_at = now
     row.locked_until = None
     row.last_error = None
