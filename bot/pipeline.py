@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,14 @@ from bot.inbound import InboundMessage
 from bot.turn import Reply, Turn
 from reports import notify, service
 from reports.enums import RecipientKind
-from reports.models import Citizen, CitizenIdentity, Conversation, InboundReceipt, Report
+from reports.models import (
+    Attachment,
+    Citizen,
+    CitizenIdentity,
+    Conversation,
+    InboundReceipt,
+    Report,
+)
 
 if TYPE_CHECKING:
     from webhooks.runtime import Runtime
@@ -118,7 +125,26 @@ def _contact(
     if message.display_name and not citizen.display_name:
         citizen.display_name = message.display_name[:200]
     conversation.citizen_id = citizen.id
+    _claim_media(db, message, citizen)
     return citizen
+
+
+def _claim_media(db: Session, message: InboundMessage, citizen: Citizen) -> None:
+    """Files a first-time contact sent were stored before the citizen existed: make them theirs.
+
+    Only unowned, unlinked attachments are claimed, so an id can never take someone else's file.
+    """
+    ids = [m.attachment_id for m in message.media if m.attachment_id is not None]
+    if ids:
+        db.execute(
+            update(Attachment)
+            .where(
+                Attachment.id.in_(ids),
+                Attachment.citizen_id.is_(None),
+                Attachment.report_id.is_(None),
+            )
+            .values(citizen_id=citizen.id)
+        )
 
 
 def _queue_replies(

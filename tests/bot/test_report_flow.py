@@ -196,3 +196,33 @@ def test_too_short_and_unknown_words_get_guidance(sure_chat: Chat) -> None:
     assert chat.send("Jembatan gantung di Desa Sukamaju putus sejak banjir kemarin")[
         0
     ].template in {"bot:ask_attachment", "bot:ask_location"}
+
+
+@sqlite_only
+def test_first_message_a_photo_stored_before_the_citizen_existed(
+    sure_chat: Chat, tmp_path: Path
+) -> None:
+    """Adapters store files before the pipeline creates the citizen: the report still gets them."""
+    chat = sure_chat
+    with chat.runtime.sessions() as db, db.begin():
+        mine = attachments.store(
+            db, root=tmp_path / "a", data=b"\x89PNG mine", content_type="image/png",
+            filename="a.png", citizen_id=None, now=chat.now,
+        )  # fmt: skip
+        theirs = attachments.store(
+            db, root=tmp_path / "a", data=b"\x89PNG theirs", content_type="image/png",
+            filename="b.png", citizen_id=None, now=chat.now,
+        )  # fmt: skip
+        mine_id, theirs_id = mine.id, theirs.id
+    other = Chat(chat.runtime, user="other-person")
+    other.photo(theirs_id)
+    out = chat.photo(mine_id, caption=STORY)
+    assert templates(out) == ["bot:ask_privacy"]
+    assert templates(chat.photo(theirs_id)) == ["bot:ask_privacy"]  # forged: another's file id
+    chat.press("priv:public")
+    chat.press("confirm:send")
+    # Someone else's file id sent by this contact is not taken over.
+    [report] = chat.reports()
+    with chat.runtime.sessions() as db:
+        assert db.get(Attachment, mine_id).report_id == report.id  # type: ignore[union-attr]
+        assert db.get(Attachment, theirs_id).report_id is None  # type: ignore[union-attr]
