@@ -21,7 +21,7 @@ from bot.turn import Button, Turn
 from reports import service
 from reports.enums import Privacy, ReportType
 from reports.lifecycle import DomainError
-from reports.models import Agency
+from reports.models import Agency, Attachment
 
 TYPES = [t.value for t in ReportType]
 PRIVACIES = [p.value for p in Privacy]
@@ -182,8 +182,16 @@ def on_media(turn: Turn) -> None:
         turn.reset()
     d = draft(turn)
     added = 0
+    ids = [m.attachment_id for m in turn.message.media if m.attachment_id is not None]
+    owned = set(
+        turn.db.scalars(
+            select(Attachment.id).where(
+                Attachment.id.in_(ids), Attachment.citizen_id == turn.citizen.id
+            )
+        )
+    )
     for media in turn.message.media:
-        if media.attachment_id is None:
+        if media.attachment_id not in owned:
             turn.say("media_rejected", filename=media.filename or media.kind)
             continue
         if media.attachment_id not in d["attachments"]:

@@ -218,7 +218,8 @@ def test_first_message_a_photo_stored_before_the_citizen_existed(
     other.photo(theirs_id)
     out = chat.photo(mine_id, caption=STORY)
     assert templates(out) == ["bot:ask_privacy"]
-    assert templates(chat.photo(theirs_id)) == ["bot:ask_privacy"]  # forged: another's file id
+    forged = chat.photo(theirs_id)  # another contact's file id: refused like a bad file
+    assert templates(forged) == ["bot:media_rejected", "bot:ask_privacy"]
     chat.press("priv:public")
     chat.press("confirm:send")
     # Someone else's file id sent by this contact is not taken over.
