@@ -34,6 +34,45 @@ TYPE_PREFIX: Final = "urn:suarawarga:problem:"
 
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]
 
+#: JSON schema of our problem documents, for the OpenAPI ``responses`` of API routes.
+PROBLEM_SCHEMA: Final[dict[str, Any]] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "examples": ["urn:suarawarga:problem:illegal-transition"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "examples": ["/api/v1/reports/SW-7KQ4-M2XD/answer"]},
+        "errors": {
+            "type": "array",
+            "description": "validation errors (422 only)",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+
+def documented(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries saying these statuses come as problem+json."""
+    return {
+        status: {
+            "description": descriptions.get(f"s{status}", HTTPStatus(status).phrase),
+            "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }
+
 
 class ProblemResponse(JSONResponse):
     media_type = MEDIA_TYPE

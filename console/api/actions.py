@@ -27,7 +27,6 @@ from console.api.schemas import (
     RerouteIn,
     VerifyForwardIn,
 )
-from console.api.schemas import Problem as ProblemDoc
 from console.deps import (
     CsrfProtected,
     CurrentStaff,
@@ -36,7 +35,7 @@ from console.deps import (
     get_runtime,
     require_roles,
 )
-from console.problems import domain_errors
+from console.problems import documented, domain_errors
 from reports import service
 from reports.enums import Role
 from reports.models import Report, StaffUser
@@ -50,11 +49,19 @@ router = APIRouter(
     dependencies=[CsrfProtected, Depends(require_roles(*ACTING_ROLES))],
     responses={
         **PROBLEMS,
-        403: {"model": ProblemDoc, "description": "your role or agency may not do this"},
-        404: {"model": ProblemDoc, "description": "unknown, or not visible to you"},
-        409: {"model": ProblemDoc, "description": "not possible in the report's current stage"},
+        **documented(
+            400,
+            403,
+            404,
+            409,
+            s400="the body is not valid JSON",
+            s403="your role or agency may not do this",
+            s404="unknown, or not visible to you",
+            s409="not possible in the report's current stage",
+        ),
     },
 )
+
 
 UseCase = Callable[..., Report]
 

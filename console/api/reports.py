@@ -20,19 +20,17 @@ from sqlalchemy.orm import Session
 
 from console.api.present import agency_codes, detail, summary
 from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
-from console.api.schemas import Problem as ProblemDoc
 from console.deps import CurrentStaff, SessionDep, actor_of
-from console.problems import Problem
+from console.problems import Problem, documented
 from reports import access, tracking
 from reports.enums import Privacy, ReportType, Status
 from reports.models import Agency, Report
 from reports.service import Actor
 from reports.types import UTCDateTime
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ProblemDoc, "description": "not signed in (bearer token or session)"},
-    422: {"model": ProblemDoc, "description": "invalid parameters"},
-}
+PROBLEMS = documented(
+    401, 422, s401="not signed in (bearer token or session)", s422="invalid parameters"
+)
 router = APIRouter(tags=["reports"], responses=PROBLEMS)
 
 #: The deadline of the stage that is running (null when paused or closed), as SQL.
@@ -180,7 +178,7 @@ def visible_report(db: Session, actor: Actor, code: str, *, for_update: bool = F
     "/reports/{code}",
     response_model=ReportDetail,
     summary="One report with its events and thread",
-    responses={404: {"model": ProblemDoc, "description": "unknown, or not visible to you"}},
+    responses=documented(404, s404="unknown, or not visible to you"),
 )
 def get_report(code: str, db: SessionDep, staff: CurrentStaff) -> ReportDetail:
     """The report, its deadlines, event log, message thread and attachments.

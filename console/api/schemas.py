@@ -26,17 +26,6 @@ from reports.enums import (
 CODE_EXAMPLE = "SW-7KQ4-M2XD"
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details (``application/problem+json``)."""
-
-    model_config = ConfigDict(extra="allow")
-    type: str = Field(examples=["urn:suarawarga:problem:illegal-transition"])
-    title: str = Field(examples=["Not possible in the report's current stage"])
-    status: int = Field(examples=[409])
-    detail: str = Field(examples=["cannot answer a report that is submitted; allowed from ..."])
-    instance: str = Field(examples=["/api/v1/reports/SW-7KQ4-M2XD/answer"])
-
-
 class ReportSummary(BaseModel):
     code: str = Field(examples=[CODE_EXAMPLE])
     type: ReportType

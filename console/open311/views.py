@@ -36,7 +36,7 @@ from console.open311.schemas import (
     ServiceDefinition,
     ServiceRequest,
 )
-from console.problems import Problem
+from console.problems import Problem, documented
 from console.public import content_public, language, stage_label
 from reports import access, service, tracking
 from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Role, Status
@@ -59,7 +59,9 @@ PRIVACY_NAMES: Final = {
 DEFAULT_PRIVACY: Final = Privacy.ANONYMOUS
 INTAKE_ROLES: Final = frozenset({Role.ADMIN, Role.VERIFIER})
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+router = APIRouter(
+    prefix="/open311/v2", tags=["open311"], responses=documented(422, s422="invalid parameters")
+)
 
 Lang = Annotated[str | None, Query(description="id (default) or en", pattern="^(id|en)$")]
 Jurisdiction = Annotated[
@@ -163,7 +165,7 @@ def services(
     "/services/{service_code}.json",
     response_model=ServiceDefinition,
     summary="Service definition (attributes)",
-    responses={404: {"description": "unknown service code"}},
+    responses=documented(404, s404="unknown service code"),
 )
 def service_definition(
     db: SessionDep,
@@ -198,6 +200,7 @@ def service_definition(
     "/requests.json",
     response_model=list[ServiceRequest],
     summary="Query service requests",
+    responses=documented(400, s400="bad filter value"),
 )
 def list_requests(
     request: Request,
@@ -269,7 +272,7 @@ def list_requests(
     "/requests/{service_request_id}.json",
     response_model=list[ServiceRequest],
     summary="One service request",
-    responses={404: {"description": "unknown id (or a confidential report: indistinguishable)"}},
+    responses=documented(404, s404="unknown id (or a confidential report: indistinguishable)"),
 )
 def get_request(
     request: Request,
@@ -316,10 +319,12 @@ Text = Annotated[str | None, Form(max_length=200)]
     response_model=list[CreatedRequest],
     status_code=201,
     summary="Create a service request",
-    responses={
-        400: {"description": "missing location or reporter contact, unknown service"},
-        403: {"description": "missing or invalid api_key"},
-    },
+    responses=documented(
+        400,
+        403,
+        s400="missing location or reporter contact, unknown service",
+        s403="missing or invalid api_key",
+    ),
 )
 def create_request(
     request: Request,

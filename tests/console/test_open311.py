@@ -22,6 +22,12 @@ IDENTITY_FIELDS = {"email", "first_name", "last_name", "phone", "device_id", "ac
 
 
 @pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """Plain filters on indexed columns; the API tests run the same SQL shapes on PostgreSQL."""
+    return sqlite_url
+
+
+@pytest.fixture
 def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
     return quick_staff(sessions)
 

@@ -1,0 +1,88 @@
+"""Schemathesis against our own OpenAPI schema: ``/api/v1`` and ``/open311/v2`` operations.
+
+Generated requests (valid and invalid) go through the real ASGI app, authenticated as a verifier
+and as an officer, over a database holding the usual scenario. Every response must: not be a
+5xx, have a documented status code and content type, and match the documented schema (the
+problem+json documents of 4xx answers included). Bounded and derandomized so the run is fast
+and repeatable: ``MAX_EXAMPLES`` per operation and role.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+from escalation.deadlines import SlaClock
+from reports.models import StaffUser
+from tests.console.api_support import bearer, build_scenario, make_tokens, quick_staff
+from webhooks.app import create_app
+from webhooks.runtime import Runtime
+
+MAX_EXAMPLES = 20
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+@pytest.fixture
+def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
+    return quick_staff(sessions)
+
+
+@pytest.fixture
+def tokens(
+    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
+) -> dict[str, str]:
+    build_scenario(sessions, clock, staff_users)
+    return make_tokens(sessions, staff_users)
+
+
+#: The app whose schema is loaded at collection (schemathesis parametrizes per operation then);
+#: each test hands it that test's runtime (database) before any request is made.
+APP = create_app(Settings(environment="test", run_scheduler_in_process=False))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP).include(
+    path_regex=r"^/(api/v1|open311/v2)/"
+)
+# Explicit examples and bounded fuzzing; the coverage phase enumerates every boundary case of every
+# parameter (hundreds per operation), too slow for the suite's time budget.
+schema.config.phases.update(phases=["examples", "fuzzing"])
+
+
+@pytest.fixture(autouse=True)
+def _wire_app(runtime: Runtime) -> None:
+    # Calls go straight to the ASGI app without its lifespan: give it the runtime it would build.
+    APP.state.runtime = runtime
+
+
+SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@schema.parametrize()
+@SETTINGS
+def test_api_conforms_to_its_schema(case: schemathesis.Case, tokens: dict[str, str]) -> None:
+    """Each generated request is sent as a verifier and as an officer (one setup for both)."""
+    for role in ("verifier", "officer"):
+        case.call_and_validate(headers=bearer(tokens[role]), checks=CHECKS)
