@@ -50,6 +50,6 @@ rasa: install
 	$(BIN)/python -m nlu.rasa.runtime serve --epochs $(RASA_EPOCHS) --port 5005
 
 # Embedded model vs Rasa DIET, side by side; writes benchmarks/nlu/results.{md,json}.
-BENCH_RASA_EPOCHS ?= 40
+BENCH_RASA_EPOCHS ?= 20
 bench-nlu: install
 	$(BIN)/python -m benchmarks.nlu.bench_nlu --rasa-epochs $(BENCH_RASA_EPOCHS)
