@@ -46,6 +46,13 @@ def webhook_bot(request: Request) -> Bot:
     return bot
 
 
+def request_now(request: Request) -> datetime:
+    """When this request happened. ``app.state.webhook_clock`` (a callable) pins it in tests that
+    play out a report over days; the domain takes ``now`` as a parameter, never reads the clock."""
+    clock = getattr(request.app.state, "webhook_clock", None)
+    return clock() if clock is not None else datetime.now(UTC)
+
+
 def _error(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"ok": False, "detail": detail}, status_code=status)
 
@@ -98,5 +105,5 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     if update is None:
         return _error(400, "not a Telegram update")
     parsed = parse_update(update)
-    body = await handle_update(runtime, bot, parsed, datetime.now(UTC))
+    body = await handle_update(runtime, bot, parsed, request_now(request))
     return JSONResponse(body)

@@ -8,7 +8,6 @@ delivered by the sender with retries, pacing and the 24-hour template rule.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 import httpx
@@ -29,6 +28,7 @@ from bot.delivery.outbox import record_provider_status
 from reports.enums import Channel
 from webhooks.limits import read_body
 from webhooks.runtime import Runtime
+from webhooks.telegram import request_now
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ async def whatsapp_webhook(request: Request) -> Response:
     except BadPayload as exc:
         return _error(400, str(exc))
     message = parsed.message
-    now = datetime.now(UTC)
+    now = request_now(request)
     downloads = []
     if parsed.media and not await run_in_threadpool(
         already_received, runtime, Channel.WHATSAPP, message.external_message_id
