@@ -173,7 +173,7 @@ def _answers_domain_prompt(turn: Turn) -> bool:
         return False
     saved_state, saved_data = turn.state, copy.deepcopy(turn.data)
     turn.reset()
-    if not pending.try_answer(turn, turn.text):
+    if not pending.try_answer(turn, turn.text, direct=True):
         turn.state, turn.data = saved_state, saved_data
         return False
     if turn.state == "idle" and saved_state.startswith("report_"):
@@ -232,7 +232,7 @@ def _idle_text(turn: Turn) -> None:
         if target is not None:
             rating.start(turn, target, number)
             return
-    if pending.try_answer(turn, text):
+    if pending.try_answer(turn, text, direct=expects in ("answer_feedback", "info_reply")):
         return
     if number is not None:
         target = rating.unrated(turn)

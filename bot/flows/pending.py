@@ -48,8 +48,14 @@ def _agency_name(turn: Turn, report: Report) -> str:
     return agency.name if agency else "-"
 
 
-def try_answer(turn: Turn, text: str) -> bool:
-    """Treat free text as the answer the database says we wait for; False if we wait for none."""
+def try_answer(turn: Turn, text: str, *, direct: bool) -> bool:
+    """Treat free text as the answer the database says we wait for; False if we wait for none.
+
+    ``direct``: the last message to the citizen was the request itself, so a reply is for it.
+    Otherwise the conversation moved on since, and the text may as well be a new report: we ask
+    (this report, that report, or a new one) instead of sending a new complaint to an agency as
+    a response to an old answer.
+    """
     pending = waiting(turn)
     if not pending:
         return False
@@ -63,7 +69,7 @@ def try_answer(turn: Turn, text: str) -> bool:
                 buttons=[Button(r.tracking_code, f"acc:{r.tracking_code}") for r in answered],
             )
         return True
-    if len(pending) == 1:
+    if direct and len(pending) == 1:
         apply(turn, pending[0], text)
         return True
     turn.state = "pending_choose"

@@ -140,7 +140,8 @@ MESSAGES: dict[str, str] = {
     "stage_archived": "Closed without follow-up: {reason}",
     # pending expectations
     "which_report": (
-        "Several of your reports are waiting for your reply. Which report was your message about?"
+        "Some of your reports are waiting for your reply. Which report was your message about, "
+        "or is it a new report?"
     ),
     "info_sent": (
         "Thank you. Your information for report {code} was passed to the officer. "

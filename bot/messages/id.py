@@ -155,7 +155,8 @@ MESSAGES: dict[str, str] = {
     "stage_archived": "Ditutup tanpa tindak lanjut: {reason}",
     # pending expectations
     "which_report": (
-        "Anda punya beberapa laporan yang menunggu jawaban Anda. Pesan tadi untuk laporan yang mana?"
+        "Ada laporan Anda yang menunggu jawaban Anda. Pesan tadi untuk laporan yang mana, "
+        "atau ini laporan baru?"
     ),
     "info_sent": (
         "Terima kasih. Informasi Anda untuk laporan {code} sudah kami teruskan ke petugas. "

@@ -116,7 +116,13 @@ def test_response_to_an_answer_goes_back_to_the_agency(chat: Chat) -> None:
     chat.inbox()
     assert chat.send("terima kasih")[0].template == "bot:thanks_reply"  # thanks is not a reply
     assert report_of(chat, code).status is Status.ANSWERED
-    out = chat.send("Baru ditambal sebagian, sisi utara masih berlubang dalam.")
+    # The chat moved on since the answer: free text might be a new report, so the bot asks.
+    story = "Baru ditambal sebagian, sisi utara masih berlubang dalam."
+    out = chat.send(story)
+    assert templates(out) == ["bot:which_report"]
+    assert out[0].data == [f"pick:{code}", "pick:new"]
+    assert report_of(chat, code).status is Status.ANSWERED
+    out = chat.press(f"pick:{code}")
     assert templates(out) == ["bot:response_sent"]
     report = report_of(chat, code)
     assert report.status is Status.FORWARDED
@@ -235,3 +241,21 @@ def test_answer_arriving_during_a_new_draft_is_answered_and_the_draft_kept(chat:
     assert templates(out) == ["report_finished", "rating_request", "bot:ask_attachment"]
     assert report_of(chat, code).status is Status.FINISHED
     assert chat.send("lewati")[0].template == "bot:ask_privacy"  # the draft goes on
+
+
+@sqlite_only
+def test_direct_reply_responds_but_a_later_new_story_can_be_a_new_report(chat: Chat) -> None:
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    chat.inbox()
+    out = chat.send("Belum selesai, lubang di sisi utara masih ada.")  # right after the answer
+    assert templates(out) == ["bot:response_sent"]
+    answer(chat, code, "Sisi utara sudah kami tambal juga.")
+    chat.inbox()
+    assert chat.send("status")[0].template == "bot:status_header"  # the chat moves on
+    out = chat.send("Lampu jalan di Jl. Kenanga mati total sejak seminggu, gelap sekali.")
+    assert templates(out) == ["bot:which_report"]
+    out = chat.press("pick:new")
+    assert out[0].template in {"bot:ask_attachment", "bot:ask_type"}
+    assert report_of(chat, code).status is Status.ANSWERED
