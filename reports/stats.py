@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Float, and_, case, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from reports import satisfaction
@@ -223,7 +224,9 @@ def breaches(db: Session, *, filters: StatsFilter) -> list[BreachRow]:
 
 def _seconds_between(db: Session, later: Any, earlier: Any) -> Any:
     if db.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
+        # date_part gives double precision; EXTRACT gives numeric since PostgreSQL 14, which is
+        # several times slower to sort for the percentiles.
+        return func.date_part("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
@@ -247,19 +250,20 @@ def _duration_by_agency(
     seconds = _seconds_between(db, later, earlier)
     where = [later.is_not(None), earlier.is_not(None), *conditions]
     if db.get_bind().dialect.name == "postgresql":
+        # One ordered-set aggregate with an array of fractions: one sort per agency, not two.
+        fractions = postgresql.array([0.5, 0.9], type_=Float)
         query = (
             select(
                 Report.agency_id,
                 func.count(),
-                func.percentile_cont(0.5).within_group(seconds),
-                func.percentile_cont(0.9).within_group(seconds),
+                func.percentile_cont(fractions).within_group(seconds),
             )
             .where(*where)
             .group_by(Report.agency_id)
         )
         return {
-            agency_id: DurationStats(int(n), _hours(p50), _hours(p90))
-            for agency_id, n, p50, p90 in db.execute(query)
+            agency_id: DurationStats(int(n), _hours(p[0]), _hours(p[1]))
+            for agency_id, n, p in db.execute(query)
         }
     values: dict[int | None, list[float]] = defaultdict(list)
     rows = db.execute(select(Report.agency_id, seconds).where(*where).order_by(seconds))
