@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
