@@ -69,20 +69,45 @@ def select_due(db: Session, now: datetime, limit: int, exclude: set[int]) -> lis
     return list(db.scalars(query))
 
 
-def _audience(db: Session, clock: SlaClock, report: Report, who: Audience) -> list[StaffUser]:
-    if who is Audience.VERIFIERS:
-        return notify.staff_with_role(db, Role.VERIFIER)
-    if who is Audience.MANAGERS:
-        return notify.staff_with_role(db, Role.MANAGER)
-    if who is Audience.AGENCY_OFFICERS and report.agency_id:
-        return notify.staff_with_role(db, Role.OFFICER, report.agency_id)
-    if who is Audience.AGENCY_HEAD and report.agency_id:
-        return notify.staff_with_role(db, Role.AGENCY_HEAD, report.agency_id)
-    return []
+class StaffDirectory:
+    """Who holds each role, looked up once per sweep batch instead of once per report.
+
+    A sweep after a long outage can escalate thousands of reports to the same few people; caching
+    the (role, agency) lists with their addresses removes most of the per-report queries.
+    """
+
+    def __init__(self, db: Session) -> None:
+        self._db = db
+        self._cache: dict[tuple[Role, int | None], list[StaffUser]] = {}
+
+    def with_role(self, role: Role, agency_id: int | None = None) -> list[StaffUser]:
+        key = (role, agency_id)
+        if key not in self._cache:
+            people = notify.staff_with_role(self._db, role, agency_id)
+            for person in people:
+                _ = person.addresses  # load now, while we are here
+            self._cache[key] = people
+        return self._cache[key]
+
+    def audience(self, report: Report, who: Audience) -> list[StaffUser]:
+        if who is Audience.VERIFIERS:
+            return self.with_role(Role.VERIFIER)
+        if who is Audience.MANAGERS:
+            return self.with_role(Role.MANAGER)
+        if who is Audience.AGENCY_OFFICERS and report.agency_id:
+            return self.with_role(Role.OFFICER, report.agency_id)
+        if who is Audience.AGENCY_HEAD and report.agency_id:
+            return self.with_role(Role.AGENCY_HEAD, report.agency_id)
+        return []
 
 
 def _notify(
-    db: Session, clock: SlaClock, report: Report, action: ScheduledAction, now: datetime
+    db: Session,
+    clock: SlaClock,
+    report: Report,
+    action: ScheduledAction,
+    now: datetime,
+    staff: StaffDirectory,
 ) -> int:
     key = f"sla:{report.id}:{':'.join(map(str, action.key))}"
     due = clock.due_of(report, action.stage)
@@ -127,7 +152,7 @@ def _notify(
             sent += len(
                 notify.notify_staff(
                     db,
-                    staff=_audience(db, clock, report, who),
+                    staff=staff.audience(report, who),
                     report=report,
                     template=template,
                     key=key,
@@ -140,9 +165,14 @@ def _notify(
 
 
 def process_report(
-    db: Session, clock: SlaClock, report: Report, now: datetime
+    db: Session,
+    clock: SlaClock,
+    report: Report,
+    now: datetime,
+    staff: StaffDirectory | None = None,
 ) -> list[SweepAction]:
     """Carry out every action of ``report`` that is due at ``now`` and not done yet."""
+    staff = staff or StaffDirectory(db)
     performed: list[SweepAction] = []
     done = performed_sla_keys(db, report)
     stage_due = clock.due_of(report, report.stage) if report.stage else None
@@ -153,7 +183,7 @@ def process_report(
         if action.kind is SlaActionKind.REMINDER and stage_due is not None and now > stage_due:
             outcome = "skipped"  # the deadline already passed: the escalation speaks instead
         elif action.kind is SlaActionKind.REMINDER:
-            notified = _notify(db, clock, report, action, now)
+            notified = _notify(db, clock, report, action, now, staff)
         elif action.kind is SlaActionKind.ESCALATION:
             report.escalation_level = max(report.escalation_level, action.level)
             report.updated_at = now
@@ -173,7 +203,7 @@ def process_report(
                     created_at=now,
                 )
             )
-            notified = _notify(db, clock, report, action, now)
+            notified = _notify(db, clock, report, action, now, staff)
         db.add(
             SlaAction(
                 report_id=report.id,
@@ -231,10 +261,11 @@ def run_sweep(
         batch: list[SweepAction] = []
         with factory() as db, db.begin():
             reports = select_due(db, now, batch_size, failed)
+            staff = StaffDirectory(db)
             for report in reports:
                 try:
                     with db.begin_nested():
-                        batch.extend(process_report(db, clock, report, now))
+                        batch.extend(process_report(db, clock, report, now, staff))
                 except IntegrityError:
                     # Another sweep recorded the same action first: it is done, and so are we.
                     log.info("sweep: report %s already handled concurrently", report.id)
