@@ -203,5 +203,6 @@ MESSAGES: dict[str, str] = {
     "verifier_stage": "(verifier)",
     "no_agency": "(no agency yet)",
     "period": "Period {since} to {until}",
+    "figures_as_of": "Figures as of {at}",
     "chart_label": "Chart: {title}",
 }

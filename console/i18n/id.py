@@ -203,5 +203,6 @@ MESSAGES: dict[str, str] = {
     "verifier_stage": "(verifikator)",
     "no_agency": "(belum ada instansi)",
     "period": "Periode {since} s.d. {until}",
+    "figures_as_of": "Angka per {at}",
     "chart_label": "Grafik: {title}",
 }

@@ -7,8 +7,11 @@ XLSX export, so what a manager downloads is what they saw.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,10 +95,53 @@ def parse_filters(request: Request, now: datetime, tz: ZoneInfo) -> FilterForm:
     return FilterForm(since, until, agency_id, report_type)
 
 
+class BoardCache:
+    """The last dashboards computed, per filter, for ``dashboard_cache_seconds``.
+
+    Managers reload the dashboard all day and export what they see; figures a few seconds old are
+    fine for them, and a burst of reloads then costs one set of aggregate queries, not one per
+    click. The page shows the instant its figures were computed. ``0`` seconds disables it.
+    """
+
+    MAX_ENTRIES = 256
+
+    def __init__(self, ttl_seconds: int) -> None:
+        self.ttl = ttl_seconds
+        self._items: dict[tuple[Any, ...], tuple[float, stats.Dashboard]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], stats.Dashboard]) -> stats.Dashboard:
+        if self.ttl <= 0:
+            return compute()
+        now = monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        board = compute()
+        with self._lock:
+            if len(self._items) >= self.MAX_ENTRIES:
+                self._items.clear()
+            self._items[key] = (now + self.ttl, board)
+        return board
+
+
+def _cache(request: Request) -> BoardCache:
+    state = request.app.state
+    cache = getattr(state, "console_board_cache", None)
+    if cache is None:
+        cache = state.console_board_cache = BoardCache(state.settings.dashboard_cache_seconds)
+    return cache
+
+
 def _board(request: Request, db: Any, now: datetime) -> tuple[FilterForm, stats.Dashboard]:
     tz: ZoneInfo = request.app.state.settings.tz
     form = parse_filters(request, now, tz)
-    return form, stats.dashboard(db, filters=form.stats_filter(tz), now=now, tz=tz)
+    key = (form.since, form.until, form.agency_id, form.report_type)
+    board = _cache(request).get(
+        key, lambda: stats.dashboard(db, filters=form.stats_filter(tz), now=now, tz=tz)
+    )
+    return form, board
 
 
 def _charts(board: stats.Dashboard, lang: str) -> dict[str, Any]:

@@ -50,6 +50,7 @@ def console_settings(tmp_path: Path) -> Settings:
         data_dir=tmp_path / "var",
         run_scheduler_in_process=False,
         run_worker_in_process=False,
+        dashboard_cache_seconds=0,  # live figures: tests travel in time
         session_secret="test-session-secret-" + "x" * 32,  # type: ignore[arg-type]
     )
 

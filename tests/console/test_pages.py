@@ -394,3 +394,27 @@ def test_language_switch_to_english(
     with sessions() as db:
         user = db.get(StaffUser, staff_users["verifier"].id)
         assert user is not None and user.language == "en"
+
+
+def test_dashboard_figures_are_cached_per_filter_for_the_configured_time(
+    app: FastAPI,
+    client: TestClient,
+    staff_users: dict[str, StaffUser],
+    sessions: sessionmaker[Session],
+    clock: SlaClock,
+) -> None:
+    from console.views.dashboard import BoardCache
+
+    app.state.console_board_cache = BoardCache(ttl_seconds=3600)
+    sign_in(client, "manager")
+
+    def submitted(url: str = "/console/dashboard") -> str:
+        page = client.get(url).text
+        return page.split('data-status="submitted">', 1)[1].split("<", 1)[0]
+
+    assert submitted() == "0"
+    _submit(sessions, clock)
+    assert submitted() == "0"  # the same filter within the cache time: the same figures
+    assert submitted("/console/dashboard?type=complaint") == "1"  # another filter: computed now
+    app.state.console_board_cache = BoardCache(ttl_seconds=0)
+    assert submitted() == "1"
