@@ -53,3 +53,8 @@ rasa: install
 BENCH_RASA_EPOCHS ?= 20
 bench-nlu: install
 	$(BIN)/python -m benchmarks.nlu.bench_nlu --rasa-epochs $(BENCH_RASA_EPOCHS)
+
+# Dashboard and agency inbox over 1M reports in a throwaway PostgreSQL database, through uvicorn;
+# writes benchmarks/console/results.{md,json}. SW_BENCH_REPORTS / SW_BENCH_REQUESTS to resize.
+bench-console: install
+	$(BIN)/python -m benchmarks.console.bench_console
