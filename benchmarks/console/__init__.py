@@ -1,0 +1,1 @@
+"""Console benchmark (``make bench-console``)."""
