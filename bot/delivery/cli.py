@@ -107,3 +107,7 @@ def poll_command(
     count = asyncio.run(poll(rt, stop=_stop_on_signals(), long_poll_seconds=long_poll,
                              max_rounds=rounds))  # fmt: skip
     typer.echo(f"telegram: {count} updates processed")
+
+
+if __name__ == "__main__":  # `python -m bot.delivery.cli`: the worker, without NLU imports
+    typer.run(worker)

@@ -1,0 +1,122 @@
+"""``suarawarga worker`` as a real process on PostgreSQL: SIGKILLed mid-outage, it resumes.
+
+The kill lands while the fake Bot API answers 502 (rows are ``sending`` or waiting for a retry),
+so nothing is in flight at the provider: after a restart every message arrives exactly once.
+The lease is short here so the restarted worker may reclaim the dead worker's rows quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from escalation.deadlines import SlaClock
+from reports.db import session_factory
+from reports.enums import OutboxStatus
+from tests.channels.conftest import make_settings
+from tests.channels.fakes.telegram_api import FakeTelegram
+from tests.channels.fakes.twilio_api import FakeTwilio
+from tests.channels.helpers import outbox_rows
+from tests.channels.test_sender import queue_row
+from webhooks.runtime import Runtime
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def db_url(pg_url: str) -> str:
+    return pg_url
+
+
+def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.delivery.cli"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_worker_killed_mid_outage_resumes_and_delivers_exactly_once(
+    settings: object,
+    db_url: str,
+    engine: Engine,
+    clock: SlaClock,
+    fakes: tuple[FakeTelegram, FakeTwilio, str, str],
+    tmp_path: Path,
+) -> None:
+    telegram, _, tg_url, tw_url = fakes
+    cfg = make_settings(settings, db_url, tg_url, tw_url)  # type: ignore[arg-type]
+    telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
+    runtime = Runtime(cfg, engine, session_factory(engine), clock)
+    texts = [f"Pemberitahuan {i} untuk warga {i % 4}" for i in range(40)]
+    now = datetime.now(UTC)
+    for i, text in enumerate(texts):
+        queue_row(runtime, address=str(3000 + i % 4), body=text, now=now)
+
+    env = {
+        **os.environ,
+        "SUARAWARGA_ENVIRONMENT": "test",
+        "SUARAWARGA_DATA_DIR": str(tmp_path / "var"),
+        "SUARAWARGA_DATABASE_URL": db_url,
+        "SUARAWARGA_TELEGRAM_BOT_TOKEN": telegram.token,
+        "SUARAWARGA_TELEGRAM_API_BASE_URL": tg_url,
+        "SUARAWARGA_TELEGRAM_CHAT_INTERVAL_SECONDS": "0.1",
+        "SUARAWARGA_OUTBOX_BATCH_SIZE": "8",
+        "SUARAWARGA_OUTBOX_LEASE_SECONDS": "2",
+        "SUARAWARGA_OUTBOX_POLL_SECONDS": "0.1",
+        "SUARAWARGA_OUTBOX_BACKOFF_BASE_SECONDS": "0.2",
+        "SUARAWARGA_OUTBOX_BACKOFF_MAX_SECONDS": "1",
+    }
+    first = _worker(env)
+    try:
+        _wait(lambda: len(telegram.sent) >= 8, 60, "the first deliveries")
+        telegram.fail_next(10_000, "502")
+        _wait(lambda: telegram.failed_calls >= 3, 30, "the outage to be hit")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    delivered_before_kill = len(telegram.sent)
+    assert delivered_before_kill < len(texts)  # killed mid-way
+    with telegram.lock:
+        telegram.failures.clear()  # the provider recovers
+
+    second = _worker(env)
+    try:
+        _wait(lambda: len(telegram.sent) >= len(texts), 90, "all deliveries after the restart")
+        _wait(
+            lambda: all(r.status is OutboxStatus.SENT for r in outbox_rows(runtime)),
+            30,
+            "every row recorded as sent",
+        )
+        second.send_signal(signal.SIGTERM)  # a graceful stop
+        assert second.wait(20) == 0
+    finally:
+        if second.poll() is None:
+            second.kill()
+    assert telegram.texts() == {t: 1 for t in texts}
+    for chat in range(4):  # each citizen's messages in the order queued, across the crash
+        got = [m["text"] for m in telegram.sent if m["chat_id"] == str(3000 + chat)]
+        assert got == [t for t in texts if t.endswith(f"warga {chat}")]
