@@ -107,21 +107,23 @@ def _conversation(db: Session, message: InboundMessage, now: datetime) -> Conver
 def _contact(
     db: Session, message: InboundMessage, conversation: Conversation, now: datetime
 ) -> Citizen:
-    citizen = service.get_or_create_citizen(
-        db,
-        channel=message.channel,
-        external_id=message.external_user_id,
-        now=now,
-        language=conversation.language,
+    query = select(CitizenIdentity).where(
+        CitizenIdentity.channel == message.channel,
+        CitizenIdentity.external_id == message.external_user_id,
     )
-    identity = db.scalar(
-        select(CitizenIdentity).where(
-            CitizenIdentity.channel == message.channel,
-            CitizenIdentity.external_id == message.external_user_id,
+    identity = db.scalar(query)
+    if identity is None:
+        service.get_or_create_citizen(
+            db,
+            channel=message.channel,
+            external_id=message.external_user_id,
+            now=now,
+            language=conversation.language,
         )
-    )
-    if identity is not None:
-        identity.last_inbound_at = now  # the WhatsApp 24-hour window counts from here
+        identity = db.scalar(query)
+        assert identity is not None
+    citizen = identity.citizen
+    identity.last_inbound_at = now  # the WhatsApp 24-hour window counts from here
     if message.display_name and not citizen.display_name:
         citizen.display_name = message.display_name[:200]
     conversation.citizen_id = citizen.id

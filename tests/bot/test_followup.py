@@ -259,3 +259,25 @@ def test_direct_reply_responds_but_a_later_new_story_can_be_a_new_report(chat: C
     out = chat.press("pick:new")
     assert out[0].template in {"bot:ask_attachment", "bot:ask_type"}
     assert report_of(chat, code).status is Status.ANSWERED
+
+
+@sqlite_only
+def test_english_citizen_gets_the_answer_accepts_and_rates_in_english(chat: Chat) -> None:
+    chat.send("english")
+    out = chat.send("The bridge on Jl. Sudirman has a big hole, it is dangerous for motorbikes")
+    assert out[0].body.startswith("Do you have a photo")
+    chat.send("skip")
+    chat.send("1")
+    receipt = chat.send("yes")
+    assert "It will be verified by Thursday, 26 November 2026" in receipt[0].body
+    code = chat.reports()[-1].tracking_code
+    forward(chat, code)
+    answer(chat, code, "We repaired the bridge deck yesterday.")
+    notices = chat.inbox()
+    assert "Reply 1 if you are satisfied" in notices[-1].body
+    out = chat.send("satisfied")
+    assert templates(out) == ["report_finished", "rating_request"]
+    assert "Rate from 1 (poor) to 4 (very good)" in out[1].body
+    assert chat.send("4")[0].body.startswith("How timely was the completion")
+    assert chat.send("skip")[0].body == f"Thank you for rating report {code}!"
+    assert ratings(chat, code) == {"complaint_handling": 4}
