@@ -229,7 +229,12 @@ _COMMANDS: dict[str, Intent] = {
     "/indonesia": Intent.LANG_ID,
 }
 
-_STATUS_WORDS = re.compile(r"^(cek|check|status|lacak|track|gimana|bagaimana)\b", re.IGNORECASE)
+#: A message quoting a tracking code is a status question if it is short or says so.
+_STATUS_WORDS = re.compile(
+    r"\b(cek|check|status|lacak|track|gimana|bagaimana|sampai mana|perkembangan|progress)\b",
+    re.IGNORECASE,
+)
+STATUS_MAX_WORDS = 4
 
 
 def normalize(text: str) -> str:
@@ -251,9 +256,13 @@ def command(text: str) -> Intent | None:
     if stripped.startswith("/"):
         head = stripped.split()[0].split("@")[0].lower()
         return _COMMANDS.get(head)
-    if tracking.normalize(stripped) and _STATUS_WORDS.search(stripped):
-        return Intent.STATUS
     norm = normalize(stripped)
+    if _reopen(norm):
+        return Intent.REOPEN
+    if tracking.normalize(stripped) and (
+        _STATUS_WORDS.search(stripped) or len(norm.split()) <= STATUS_MAX_WORDS
+    ):
+        return Intent.STATUS
     for intent in (
         Intent.CANCEL,
         Intent.HELP,

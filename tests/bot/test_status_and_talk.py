@@ -69,3 +69,18 @@ def test_catalogues_have_the_same_keys_and_placeholders() -> None:
         ours = {f for _, f, _, _ in fields.parse(text) if f}
         theirs = {f for _, f, _, _ in fields.parse(en.MESSAGES[key]) if f}
         assert ours == theirs, key
+
+
+@sqlite_only
+def test_a_quoted_code_is_a_status_question_not_a_report(chat: Chat) -> None:
+    complete(chat, chat.send(STORY))
+    [mine] = chat.reports()
+    for text in (
+        f"tolong cek {mine.tracking_code} ya min",
+        f"laporan {mine.tracking_code} sudah sampai mana?",
+        mine.tracking_code.lower(),
+    ):
+        out = chat.send(text)
+        assert templates(out) == ["bot:status_header"], text
+        assert mine.tracking_code in out[0].body
+    assert len(chat.reports()) == 1
