@@ -50,7 +50,7 @@ rasa: install
 	$(BIN)/python -m nlu.rasa.runtime serve --epochs $(RASA_EPOCHS) --port 5005
 
 # Embedded model vs Rasa DIET, side by side; writes benchmarks/nlu/results.{md,json}.
-BENCH_RASA_EPOCHS ?= 20
+BENCH_RASA_EPOCHS ?= 10
 bench-nlu: install
 	$(BIN)/python -m benchmarks.nlu.bench_nlu --rasa-epochs $(BENCH_RASA_EPOCHS)
 
@@ -58,3 +58,10 @@ bench-nlu: install
 # writes benchmarks/console/results.{md,json}. SW_BENCH_REPORTS / SW_BENCH_REQUESTS to resize.
 bench-console: install
 	$(BIN)/python -m benchmarks.console.bench_console
+
+# Inbound Telegram webhook on PostgreSQL: full pipeline vs a one-insert ceiling app vs Rasa's REST
+# channel (when `make rasa` has cached a model), same wrk load; writes benchmarks/webhook/results.*
+# Needs wrk (apt-get install -y wrk). BENCH_WEBHOOK_ARGS="--seconds 30 --connections 32" to resize.
+bench-webhook: install
+	@command -v wrk >/dev/null || { echo "bench-webhook needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python -m benchmarks.webhook.run $(BENCH_WEBHOOK_ARGS)
