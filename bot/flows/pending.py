@@ -69,6 +69,12 @@ def try_answer(turn: Turn, text: str, *, direct: bool) -> bool:
                 buttons=[Button(r.tracking_code, f"acc:{r.tracking_code}") for r in answered],
             )
         return True
+    if direct and len(answered) == 1 and text.strip() == "2":
+        # "2" is the second choice (respond) where buttons are a numbered list: ask for the text.
+        turn.state = "pending_respond"
+        turn.data["target"] = answered[0].tracking_code
+        reprompt(turn)
+        return True
     if direct and len(pending) == 1:
         apply(turn, pending[0], text)
         return True

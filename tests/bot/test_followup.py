@@ -281,3 +281,19 @@ def test_english_citizen_gets_the_answer_accepts_and_rates_in_english(chat: Chat
     assert chat.send("4")[0].body.startswith("How timely was the completion")
     assert chat.send("skip")[0].body == f"Thank you for rating report {code}!"
     assert ratings(chat, code) == {"complaint_handling": 4}
+
+
+@sqlite_only
+def test_whatsapp_numbered_answer_choices(chat: Chat) -> None:
+    """On WhatsApp the accept / respond choices are a numbered list: "2" asks for the text."""
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    chat.inbox()
+    assert chat.send("2")[0].template == "bot:ask_response"
+    assert report_of(chat, code).status is Status.ANSWERED
+    assert chat.send("Masih berlubang di sisi utara.")[0].template == "bot:response_sent"
+    with chat.runtime.sessions() as db:
+        report = service.get_report(db, code)
+        bodies = [m.body for m in report.messages if m.kind is MessageKind.CITIZEN_RESPONSE]
+    assert bodies == ["Masih berlubang di sisi utara."]
