@@ -64,6 +64,8 @@ def build_bot(settings: Settings, *, pool_size: int = 16) -> Bot:
     # Opt in to PTB's future time periods (timedelta): v22 otherwise warns inside RetryAfter's
     # own constructor, and we read both forms anyway (retry_after_seconds).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
     base = settings.telegram_api_base_url.rstrip("/")
     request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=10.0, write_timeout=10.0)
     return Bot(

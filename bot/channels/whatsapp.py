@@ -224,6 +224,8 @@ def build_client(settings: Settings) -> tuple[Client, _RoutedHttpClient]:
     token = settings.twilio_auth_token
     if not settings.twilio_account_sid or token is None:
         raise RuntimeError("SUARAWARGA_TWILIO_ACCOUNT_SID and _AUTH_TOKEN are not set")
+    # twilio logs every request (URL with the account SID, headers) at INFO: noise in our logs.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     http = _RoutedHttpClient(settings.twilio_api_base_url, timeout=15.0)
     return Client(settings.twilio_account_sid, token.get_secret_value(), http_client=http), http
 

@@ -1,0 +1,441 @@
+"""``make bench-webhook``: inbound Telegram webhook throughput and latency on PostgreSQL.
+
+In one run, on one fresh database, with the same load generator (``wrk`` + ``telegram.lua``) on
+loopback: (1) the real app, full pipeline; (2) the ceiling app, one durable insert per request;
+(3) Rasa's REST channel with our trained model, when a Rasa env and a cached model exist.
+Writes ``results.json`` and ``results.md`` next to this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+PG_ADMIN = os.environ.get(
+    "SUARAWARGA_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def fresh_database() -> Iterator[str]:
+    name = f"sw_bench_webhook_{secrets.token_hex(3)}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        from config.domain_files import load_agencies
+        from config.settings import CONFIG_DIR
+        from reports.db import make_engine, session_factory
+        from reports.migrate import upgrade
+        from reports.staff import sync_agencies
+
+        upgrade(url)
+        engine = make_engine(url)
+        with session_factory(engine)() as db, db.begin():
+            sync_agencies(db, load_agencies(CONFIG_DIR / "agencies.yml"))
+            db.execute(
+                text(
+                    "CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, body text, "
+                    "received_at timestamptz)"
+                )
+            )
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def uvicorn_app(factory: str, env: dict[str, str], workers: int) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            factory,
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{factory} exited with {process.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/docs", timeout=2).status_code < 500:
+                    break
+            time.sleep(0.5)
+        else:
+            raise TimeoutError(f"{factory} did not start")
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def wrk(
+    url: str, path: str, *, kind: str, secret: str, seconds: int, connections: int, threads: int = 2
+) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_SECRET": secret, "BENCH_PATH": path, "BENCH_KIND": kind}
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(HERE / "telegram.lua"),
+            url + path,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"WRKJSON (\{.*\})", out)
+    if not match:
+        raise RuntimeError(f"no result from wrk:\n{out}")
+    return json.loads(match.group(1))
+
+
+def prime(url: str, path: str, *, kind: str, secret: str, workers: int) -> float:
+    """Load every worker's lazy parts (NLU model, PTB, pools) before wrk measures anything.
+
+    Rounds of concurrent requests until one round answers quickly; returns the seconds spent.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.monotonic()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    counter = iter(range(10**9, 2 * 10**9))
+
+    def one(_: int) -> float:
+        n = next(counter)
+        if kind == "rasa":
+            body: dict[str, Any] = {"sender": f"prime{n}", "message": "Jalan rusak di Jl. Melati"}
+        else:
+            body = {
+                "update_id": n,
+                "message": {
+                    "message_id": 1,
+                    "date": 1795410000,
+                    "chat": {"id": n, "type": "private"},
+                    "text": "Jalan rusak di Jl. Melati",
+                    "from": {"id": n, "is_bot": False, "first_name": "Warga"},
+                },
+            }
+        t = time.monotonic()
+        httpx.post(url + path, json=body, headers=headers, timeout=300).raise_for_status()
+        return time.monotonic() - t
+
+    with ThreadPoolExecutor(max_workers=4 * workers) as pool:
+        for _ in range(10):
+            if max(pool.map(one, range(4 * workers))) < 2.0:
+                break
+    return time.monotonic() - started
+
+
+def measure(
+    url: str, path: str, *, kind: str, secret: str, args: argparse.Namespace, label: str
+) -> dict[str, Any]:
+    primed = prime(url, path, kind=kind, secret=secret, workers=args.workers)
+    print(f"[{label}] primed in {primed:.0f}s; warm-up {args.warmup}s ...", flush=True)
+    wrk(url, path, kind=kind, secret=secret, seconds=args.warmup, connections=args.connections)
+    print(
+        f"[{label}] measuring {args.seconds}s with {args.connections} connections ...", flush=True
+    )
+    result = wrk(
+        url, path, kind=kind, secret=secret, seconds=args.seconds, connections=args.connections
+    )
+    print(f"[{label}] {result}", flush=True)
+    return result
+
+
+def db_counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = {
+            table: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
+            for table in ("inbound_receipts", "outbox", "conversations", "reports", "bench_ceiling")
+        }
+    engine.dispose()
+    return counts
+
+
+def rasa_model() -> tuple[Path | None, Path | None, str]:
+    """The Rasa executable and a cached trained model, or the reason there are none."""
+    try:
+        from nlu.rasa.runtime import find_rasa_env, rasa_home
+    except ImportError as exc:
+        return None, None, f"nlu.rasa.runtime not importable ({exc})"
+    rasa = find_rasa_env()
+    if rasa is None:
+        return None, None, "no Rasa 3.6 environment (run `make rasa` once)"
+    models = sorted((rasa_home() / "models").glob("nlu-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        return rasa, None, "no trained Rasa model cached (run `make rasa` once)"
+    return rasa, models[-1], ""
+
+
+@contextlib.contextmanager
+def rasa_rest(rasa: Path, model: Path, workdir: Path) -> Iterator[str]:
+    from nlu.rasa.runtime import rasa_subprocess_env
+
+    (workdir / "credentials.yml").write_text("rest:\n")
+    (workdir / "endpoints.yml").write_text("")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(rasa),
+            "run",
+            "-m",
+            str(model),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            "endpoints.yml",
+        ],
+        cwd=workdir,
+        env=rasa_subprocess_env(),
+        stdout=(workdir / "rasa.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"rasa run exited with {process.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                r = httpx.post(
+                    url + "/webhooks/rest/webhook",
+                    json={"sender": "warmup", "message": "halo"},
+                    timeout=10,
+                )
+                if r.status_code == 200:
+                    break
+            time.sleep(1)
+        else:
+            raise TimeoutError("Rasa did not answer on /webhooks/rest/webhook")
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def write_results(results: dict[str, Any]) -> None:
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    ours, ceiling, rasa = results["suarawarga"], results["ceiling"], results.get("rasa")
+    ratio = ours["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0
+    lines = [
+        "# Inbound Telegram webhook benchmark",
+        "",
+        f"- date: {results['date']}",
+        f"- command: `{results['command']}`",
+        f"- machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"Python {results['machine']['python']}; load average at start "
+        f"{', '.join(f'{x:.1f}' for x in results['machine']['load_average_at_start'])} "
+        "(the machine is shared: other work was running)",
+        f"- load: wrk, {results['connections']} connections, {results['seconds']} s measured after "
+        f"{results['warmup']} s warm-up, loopback; app: uvicorn, {results['workers']} workers, "
+        "PostgreSQL (local), fresh database",
+        "- every request is a distinct update (unique update_id, 20,000 citizens, ten realistic "
+        "texts in Indonesian and English), with the secret header",
+        "",
+        "| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, r in (
+        ("SuaraWarga full pipeline", ours),
+        ("ceiling: one durable insert", ceiling),
+        ("Rasa REST channel", rasa),
+    ):
+        if r:
+            lines.append(
+                f"| {label} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
+                f"{r['p99_ms']:.1f} | {r['non2xx']} | {r['socket_errors'] + r['timeouts']} |"
+            )
+    lines += ["", f"- SuaraWarga / ceiling throughput: **{ratio:.2f}** (target >= 0.5)"]
+    if rasa:
+        lines.append(
+            f"- SuaraWarga / Rasa throughput: **{ours['rps'] / rasa['rps']:.1f}x** (target >= 10x)"
+        )
+        lines.append(
+            f"- Rasa model: `{results['rasa_model']}` (NLU-only model: the REST channel "
+            "parses and runs no dialogue policy, Rasa's cheapest path)"
+        )
+    else:
+        lines.append(f"- Rasa comparison not run: {results['rasa_skipped']}")
+    lines += [
+        f"- rows written by the full pipeline: {results['db_after_suarawarga']}",
+        "",
+        "What the full pipeline does per request: secret check, body read, JSON + PTB "
+        "`Update.de_json`, mapping, one transaction with the inbound receipt (dedupe), "
+        "conversation row lock, citizen/identity, NLU (embedded model), domain writes when a "
+        "report is submitted, reply rows in the outbox; commit; 200.",
+    ]
+    (HERE / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.webhook.run")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-rasa", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is required: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    secret = secrets.token_urlsafe(24)
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "make bench-webhook  (python -m benchmarks.webhook.run "
+        + " ".join(sys.argv[1:])
+        + ")",
+        "machine": machine(),
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "connections": args.connections,
+        "workers": args.workers,
+    }
+    with fresh_database() as url, tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "SUARAWARGA_ENVIRONMENT": "test",
+            "SUARAWARGA_DATA_DIR": str(Path(tmp) / "var"),
+            "SUARAWARGA_DATABASE_URL": url,
+            "SUARAWARGA_TELEGRAM_BOT_TOKEN": f"1:{secrets.token_urlsafe(20)}",
+            "SUARAWARGA_TELEGRAM_WEBHOOK_SECRET": secret,
+            "SUARAWARGA_TELEGRAM_API_BASE_URL": "http://127.0.0.1:9",  # never called inbound
+            "SUARAWARGA_RUN_SCHEDULER_IN_PROCESS": "false",
+            "SUARAWARGA_RUN_WORKER_IN_PROCESS": "false",
+        }
+        with uvicorn_app("benchmarks.webhook.apps:suarawarga_app", env, args.workers) as app_url:
+            results["suarawarga"] = measure(
+                app_url,
+                "/webhooks/telegram",
+                kind="telegram",
+                secret=secret,
+                args=args,
+                label="suarawarga",
+            )
+        results["db_after_suarawarga"] = db_counts(url)
+        with uvicorn_app("benchmarks.webhook.apps:ceiling_app", env, args.workers) as app_url:
+            results["ceiling"] = measure(
+                app_url,
+                "/webhooks/telegram",
+                kind="telegram",
+                secret=secret,
+                args=args,
+                label="ceiling",
+            )
+        rasa, model, reason = (
+            (None, None, "skipped with --skip-rasa") if args.skip_rasa else rasa_model()
+        )
+        if rasa is not None and model is not None:
+            try:
+                with rasa_rest(rasa, model, Path(tmp)) as rasa_url:
+                    results["rasa"] = measure(
+                        rasa_url,
+                        "/webhooks/rest/webhook",
+                        kind="rasa",
+                        secret="",
+                        args=args,
+                        label="rasa",
+                    )
+                    results["rasa_model"] = model.name
+            except (RuntimeError, TimeoutError) as exc:
+                results["rasa_skipped"] = f"Rasa server failed: {exc}"
+        else:
+            results["rasa_skipped"] = reason
+    write_results(results)
+    print((HERE / "results.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+-- wrk script: realistic Telegram updates, unique update ids, many citizens, the secret header.
+-- Env: BENCH_SECRET (webhook secret), BENCH_PATH (route), BENCH_KIND (telegram | rasa | ceiling).
+local secret = os.getenv("BENCH_SECRET") or ""
+local path = os.getenv("BENCH_PATH") or "/webhooks/telegram"
+local kind = os.getenv("BENCH_KIND") or "telegram"
+local texts = {
+  "Jalan di depan pasar Kebayoran berlubang besar sudah dua minggu, motor sering jatuh",
+  "Lampu penerangan jalan di Jl. Melati RT 03 mati sejak seminggu, gelap dan rawan",
+  "Sampah menumpuk di pinggir kali dekat jembatan Cikini belum diangkut lima hari",
+  "Mohon dibangun taman bermain anak di lahan kosong dekat kelurahan Sukamaju",
+  "Bagaimana syarat membuat KTP elektronik untuk warga pindahan dari luar kota?",
+  "Pelayanan di puskesmas kecamatan sangat lambat, antrean sampai tiga jam",
+  "Saluran air di perumahan Griya Asri tersumbat, setiap hujan banjir sebetis",
+  "The street light on Jl. Kenanga has been broken for two weeks, please fix it",
+  "status",
+  "Halo, selamat pagi",
+}
+local counter = 0
+local threads = {}
+local tid = 0
+
+function setup(thread)
+  thread:set("tid", tid)
+  tid = tid + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  tid = tonumber(tid) or 0
+  math.randomseed(os.time() + tid * 7919)
+end
+
+local function escape(s)
+  return (s:gsub('"', '\\"'))
+end
+
+request = function()
+  counter = counter + 1
+  local id = (tid + 1) * 100000000 + counter + math.random(0, 99) * 1000000
+  local chat = 100000 + math.random(0, 19999)
+  local text = texts[(counter % #texts) + 1]
+  local body
+  if kind == "rasa" then
+    body = string.format('{"sender":"%d","message":"%s"}', chat, escape(text))
+  else
+    body = string.format(
+      '{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,' ..
+      '"first_name":"Warga","language_code":"id"},"chat":{"id":%d,"type":"private",' ..
+      '"first_name":"Warga"},"date":1795410000,"text":"%s"}}',
+      id, counter, chat, chat, escape(text))
+  end
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/json",
+    ["X-Telegram-Bot-Api-Secret-Token"] = secret,
+  }, body)
+end
+
+function done(summary, latency, requests)
+  local non2xx = summary.errors.status
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"rps":%.2f,"p50_ms":%.2f,"p90_ms":%.2f,' ..
+    '"p99_ms":%.2f,"max_ms":%.2f,"non2xx":%d,"socket_errors":%d,"timeouts":%d}\n',
+    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, non2xx,
+    summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout))
+end
