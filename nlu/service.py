@@ -320,22 +320,28 @@ class _Keywords:
     def __init__(self, agencies_file: Path) -> None:
         from config.domain_files import load_agencies
 
-        self.phrases: list[tuple[str, tuple[str, ...]]] = []
+        self.phrases: list[tuple[str, str]] = []  # (padded normalised phrase, agency code)
+        self._codes: list[str] = []
         for spec in load_agencies(agencies_file):
             if spec.code == UNDECIDED_AGENCY:
                 continue
-            phrases = tuple(sorted({f" {normalize(k)} " for k in spec.keywords if normalize(k)}))
-            self.phrases.append((spec.code, phrases))
+            self._codes.append(spec.code)
+            for keyword in sorted({normalize(k) for k in spec.keywords}):
+                if keyword:
+                    self.phrases.append((f" {keyword} ", spec.code))
 
     def scores(self, text: str) -> dict[str, float]:
         padded = f" {normalize(text)} "
-        hits = {code: sum(p in padded for p in phrases) for code, phrases in self.phrases}
+        hits: dict[str, int] = {}
+        for phrase, code in self.phrases:
+            if phrase in padded:
+                hits[code] = hits.get(code, 0) + 1
         total = sum(hits.values())
-        return {code: n / total for code, n in hits.items() if n} if total else {}
+        return {code: n / total for code, n in hits.items()} if total else {}
 
     @property
     def codes(self) -> list[str]:
-        return [code for code, _ in self.phrases]
+        return list(self._codes)
 
 
 def _prediction(ranking: list[tuple[str, float]], threshold: float) -> Prediction:

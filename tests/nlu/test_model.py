@@ -60,7 +60,7 @@ def test_fast_path_matches_sklearn_predict_proba() -> None:
     matrix = model.featurizer.transform(SAMPLES)
     expected = model.estimator.predict_proba(matrix)
     got = np.vstack([model.proba(t) for t in SAMPLES])
-    np.testing.assert_allclose(got, expected, atol=1e-9)
+    np.testing.assert_allclose(got, expected, atol=1e-6)  # float32 coefficients in the fast path
 
 
 def test_clear_cases_are_classified_by_type() -> None:
@@ -155,5 +155,7 @@ def test_two_label_model_uses_binary_fast_path() -> None:
     assert probs.shape == (2,)
     assert probs.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(
-        probs, model.estimator.predict_proba(model.featurizer.transform(["jalan rusak parah"]))[0]
+        probs,
+        model.estimator.predict_proba(model.featurizer.transform(["jalan rusak parah"]))[0],
+        atol=1e-6,
     )
