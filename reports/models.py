@@ -339,7 +339,11 @@ class OutboxMessage(Base):
     """Every message the system will send; delivered by the outbox sender, never in a request."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # A recipient's rows: the engine's last message to a contact, the sender's order check.
+        Index("ix_outbox_recipient", "channel", "address", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
