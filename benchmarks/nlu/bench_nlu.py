@@ -177,15 +177,22 @@ def bench_ours(task: BenchTask, workdir: Path) -> Run:
     predicted = [model.rank(t)[0][0] for t in texts]
     macro_f1, accuracy = score(gold, predicted)
 
+    # Wall time per call, plus this thread's CPU time per call: on a machine shared with other
+    # work the wall-time tail measures the OS scheduler, the CPU time measures the model.
     samples: list[float] = []
+    cpu_samples: list[float] = []
     began = time.perf_counter()
+    cpu_began = time.thread_time()
     while len(samples) < LATENCY_SAMPLES:
         for text in texts:
+            c0 = time.thread_time()
             t0 = time.perf_counter()
             model.rank(text)
             samples.append((time.perf_counter() - t0) * 1000.0)
+            cpu_samples.append((time.thread_time() - c0) * 1000.0)
     run = Run("embedded", task.name, macro_f1, accuracy, train_seconds, len(task.train), len(texts))
     run.latency_ms["in_process"] = percentiles(samples, time.perf_counter() - began)
+    run.latency_ms["in_process_cpu"] = percentiles(cpu_samples, time.thread_time() - cpu_began)
 
     artifact = save_artifact(model, workdir / f"{task.name}.joblib", task=task.name)
     port = free_port()
@@ -284,7 +291,8 @@ def rasa_versions(rasa: Path) -> dict[str, str]:
 
 
 def write_results(result: dict[str, Any]) -> None:
-    (OUT_DIR / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    name = result.get("results_name", "results")
+    (OUT_DIR / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     runs = [Run(**r) for r in result["runs"]]
     m = result["machine"]
     lines = [
@@ -314,18 +322,20 @@ def write_results(result: dict[str, Any]) -> None:
             f"## {task['name']} (train {task['n_train']}, test {task['n_test']}: "
             f"{task['test_source']})",
             "",
-            "| system | macro-F1 | accuracy | train s | in-process p50 / p99 ms | in-process msg/s "
-            "| HTTP p50 / p99 ms | HTTP msg/s |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| system | macro-F1 | accuracy | train s | in-process p50 / p99 ms "
+            "| in-process CPU p50 / p99 ms | in-process msg/s | HTTP p50 / p99 ms | HTTP msg/s |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for run in (r for r in runs if r.task == task["name"]):
             inproc = run.latency_ms.get("in_process")
+            cpu = run.latency_ms.get("in_process_cpu")
             http = run.latency_ms.get("http")
             lines.append(
                 f"| {run.system} | {run.macro_f1:.3f} | {run.accuracy:.3f} | "
                 f"{run.train_seconds:.2f} | "
-                + (f"{inproc['p50']:.3f} / {inproc['p99']:.3f} | {inproc['msgs_per_s']:.0f} | "
-                   if inproc else "n/a | n/a | ")
+                + (f"{inproc['p50']:.3f} / {inproc['p99']:.3f} | " if inproc else "n/a | ")
+                + (f"{cpu['p50']:.3f} / {cpu['p99']:.3f} | " if cpu else "n/a | ")
+                + (f"{inproc['msgs_per_s']:.0f} | " if inproc else "n/a | ")
                 + (f"{http['p50']:.2f} / {http['p99']:.2f} | {http['msgs_per_s']:.0f} |"
                    if http else "n/a | n/a |")
             )  # fmt: skip
@@ -336,7 +346,7 @@ def write_results(result: dict[str, Any]) -> None:
     notes = [f"- {r.system}/{r.task}: {note}" for r in runs for note in r.notes]
     if notes:
         lines += ["## Notes", "", *notes, ""]
-    (OUT_DIR / "results.md").write_text("\n".join(lines), encoding="utf-8")
+    (OUT_DIR / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def checks(ours: Run, rasa: Run | None) -> list[str]:
@@ -347,7 +357,10 @@ def checks(ours: Run, rasa: Run | None) -> list[str]:
         out.append(f"{'MET' if ok else 'MISSED'}: {text}")
 
     p99 = ours.latency_ms["in_process"]["p99"]
-    mark(p99 <= 2.0, f"embedded in-process p99 {p99:.3f} ms <= 2 ms")
+    mark(p99 <= 2.0, f"embedded in-process p99 {p99:.3f} ms <= 2 ms (wall time)")
+    cpu = ours.latency_ms.get("in_process_cpu")
+    if cpu is not None:
+        mark(cpu["p99"] <= 2.0, f"embedded in-process CPU-time p99 {cpu['p99']:.3f} ms <= 2 ms")
     if rasa is None:
         return out
     mark(
@@ -370,6 +383,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rasa-epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--skip-rasa", action="store_true", help="only the embedded model")
+    parser.add_argument(
+        "--results-name", default="results", help="file stem under benchmarks/nlu/ for md + json"
+    )
     parser.add_argument(
         "--reuse-rasa-models",
         action="store_true",
@@ -412,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "total_seconds": round(time.perf_counter() - began, 1),
             "tasks": task_rows,
             "runs": [asdict(r) for r in runs],
+            "results_name": args.results_name,
         }
 
     # Logs and model files stay after the run (var/ is not versioned) for post-mortems.
@@ -456,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_results(snapshot())
 
     write_results(snapshot())
-    print((OUT_DIR / "results.md").read_text(encoding="utf-8"))
+    print((OUT_DIR / f"{args.results_name}.md").read_text(encoding="utf-8"))
     return 0
 
 
