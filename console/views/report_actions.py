@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from escalation.deadlines import SlaClock
 from reports import service
 from reports.enums import AGENCY_ROLES, Privacy, ReportType, Role, Status
-from reports.lifecycle import STAFF_ROLES, Action, DomainError, NotPermitted, allowed_actions
+from reports.lifecycle import (
+    STAFF_ROLES,
+    Action,
+    DomainError,
+    IllegalTransition,
+    NotPermitted,
+    allowed_actions,
+)
 from reports.models import Report
 from reports.service import Actor
 
@@ -156,3 +163,21 @@ def perform(
     else:
         raise BadInput(f"unknown action {action!r}")
     return values
+
+
+def explain(exc: DomainError) -> tuple[str, dict[str, str]]:
+    """A refusal as a catalogue key and values, so it reads in the viewer's language.
+
+    The use cases' messages are English sentences for logs and the API; the common ones get a
+    translated text here, the rest are shown as they are.
+    """
+    message = str(exc)
+    if isinstance(exc, IllegalTransition):
+        return "err_illegal", {}
+    if isinstance(exc, NotPermitted):
+        return "forbidden", {}
+    if message.endswith(" is empty"):
+        return "err_empty", {}
+    if message.startswith("unknown agency code") or message.startswith("choose the responsible"):
+        return "err_agency", {}
+    return "action_refused", {"reason": message}

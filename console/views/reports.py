@@ -25,7 +25,7 @@ from console.views.common import (
     visible_report,
 )
 from console.views.due import due_state
-from console.views.report_actions import ActionForm, available_actions, perform
+from console.views.report_actions import ActionForm, available_actions, explain, perform
 from console.views.templating import SECURITY_HEADERS, flash, render
 from reports import access, tracking
 from reports.attachments import open_path
@@ -187,7 +187,7 @@ def report_action(
         db.expire_all()
         report = visible_report(db, staff, code)
         context = _page_context(db, request, staff, report, now)
-        context["error"] = str(exc)
+        context["error_key"], context["error_values"] = explain(exc)
         return render(request, "report.html", context, staff=staff, status_code=status)
     flash(request, f"done_{action}", **values)
     target = _safe_back(back)

@@ -162,7 +162,7 @@ def test_verifier_closing_actions_need_a_reason(
     sign_in(client, "verifier")
     refused = _post(client, code, action, text="   ")
     assert refused.status_code == 422  # type: ignore[attr-defined]
-    assert "Tindakan ditolak" in refused.text  # type: ignore[attr-defined]
+    assert "Isian wajib belum diisi" in refused.text  # type: ignore[attr-defined]
     assert _report(sessions, code).status is Status.SUBMITTED
     done = _post(client, code, action, text="Spam / mohon lengkapi lokasi")
     assert done.status_code == 303  # type: ignore[attr-defined]
@@ -184,11 +184,15 @@ def test_bad_form_values_are_4xx_not_500(
     )  # type: ignore[attr-defined]
     assert _post(client, code, "launch_rockets").status_code == 422  # type: ignore[attr-defined]
     assert _post(client, code, "answer", text="hai").status_code == 403  # type: ignore[attr-defined]
+    _forward(sessions, clock, code, staff_users["verifier"], "pupr")
+    stale = _post(client, code, "verify_forward", agency_code="pupr")  # a stale page: 409
+    assert stale.status_code == 409  # type: ignore[attr-defined]
+    assert "tidak berlaku untuk status laporan" in stale.text  # type: ignore[attr-defined]
     assert client.get("/console/reports/SW-0000-0000").status_code == 404
     assert client.get("/console/reports/%3Cscript%3E").status_code == 404
     assert client.get("/console/dashboard?since=yesterday").status_code == 400
     assert client.get("/console/dashboard?type=bogus").status_code == 400
-    assert _report(sessions, code).status is Status.SUBMITTED
+    assert _report(sessions, code).status is Status.FORWARDED
 
 
 # -- agency ----------------------------------------------------------------------------------------
