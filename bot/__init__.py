@@ -1,2 +1,11 @@
-"""Citizens' conversation: channel-neutral inbound messages, the conversation engine, the
-inbound pipeline (dedupe, state, engine, outbox) and the web and terminal chats."""
+"""Citizens' conversation, the same on every channel.
+
+- ``inbound``: the channel-neutral :class:`~bot.inbound.InboundMessage` adapters produce;
+- ``pipeline``: ``process_inbound`` = dedupe, contact, locked conversation state, engine, outbox
+  rows, all in the caller's transaction;
+- ``engine``: dispatch of one turn; ``flows/``: report, status, pending (information requests,
+  answers, reopening) and rating; ``intents``: short control turns; ``limits``: flood and daily
+  limits; ``nlu_port``: the NLU with a last-resort fallback; ``messages/``: the catalogues;
+- ``webchat`` (``/chat``) and ``terminal`` (``suarawarga chat``): channel ``web`` without any
+  provider, reading their replies from the outbox through ``outbox_view``.
+"""

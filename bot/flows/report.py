@@ -440,9 +440,8 @@ def submit(turn: Turn) -> None:
         turn.reset()
         return
     d = draft(turn)
-    agency_code = _confident_agency(turn, d)
-    if agency_code and not turn.db.scalar(select(Agency.id).where(Agency.code == agency_code)):
-        agency_code = None
+    # The agency is only suggested (nlu_agency_*): the verifier decides and forwards. Setting
+    # it here would show an unverified report to that agency's officers before verification.
     suggestion = service.NluSuggestion(
         type=d.get("nlu_type"),
         type_confidence=d.get("nlu_type_conf"),
@@ -464,7 +463,6 @@ def submit(turn: Turn) -> None:
             location_text=d.get("location"),
             latitude=d.get("lat"),
             longitude=d.get("lon"),
-            agency_code=agency_code,
             nlu=suggestion,
             attachment_ids=list(d["attachments"]),
         )

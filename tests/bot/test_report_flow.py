@@ -58,9 +58,11 @@ def test_whole_report_in_one_message_gets_a_tracking_code(sure_chat: Chat) -> No
     assert report.body == STORY
     assert report.title.startswith("Jalan di Jl. Melati")
     assert report.type.value == report.nlu_type
-    # The verifier sees the classifier's top suggestions.
+    # The verifier sees the classifier's top suggestions; the agency is theirs to decide, so no
+    # agency's officers see the report before it is verified and forwarded.
     assert report.nlu_suggestions and report.nlu_suggestions["type"]
-    assert "agency" in report.nlu_suggestions
+    assert report.nlu_suggestions["agency"][0][0] == report.nlu_agency_code
+    assert report.agency_id is None
     # A later message starts fresh: the draft is gone.
     assert chat.send("status")[0].template == "bot:status_header"
 
