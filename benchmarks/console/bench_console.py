@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -319,20 +319,30 @@ class Route:
     path: str
     user: str | None
     target: bool  # the 300 ms p95 applies
+    #: a different period on every request (``{since}`` in the path): defeats the dashboard's
+    #: short per-filter cache, i.e. what a manager changing filters waits for
+    vary: bool = False
+
+    def url(self, i: int) -> str:
+        if not self.vary:
+            return self.path
+        since = datetime.now(UTC).date() - timedelta(days=31 + i)
+        return self.path.format(since=since.isoformat())
 
 
 def measure(client: httpx.Client, route: Route, tokens: dict[str, str], n: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {tokens[route.user]}"} if route.user else {}
-    for _ in range(5):  # warm-up: connection, template compilation, PostgreSQL caches
-        client.get(route.path, headers=headers)
+    for i in range(5):  # warm-up: connection, template compilation, PostgreSQL caches
+        client.get(route.url(n + i), headers=headers)
     timings: list[float] = []
     sizes: set[int] = set()
-    for _ in range(n):
+    for i in range(n):
+        url = route.url(i)
         started = time.perf_counter()
-        response = client.get(route.path, headers=headers)
+        response = client.get(url, headers=headers)
         timings.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
-            raise RuntimeError(f"{route.path}: HTTP {response.status_code}: {response.text[:300]}")
+            raise RuntimeError(f"{url}: HTTP {response.status_code}: {response.text[:300]}")
         sizes.add(len(response.content))
     cuts = statistics.quantiles(timings, n=100, method="inclusive")
     result = {
@@ -400,14 +410,14 @@ def write_results(result: dict[str, Any]) -> None:
         f"{result['requests_per_route']} timed per route after 5 warm-up; bearer-token auth",
         f"- target: p95 < {TARGET_MS:.0f} ms for the dashboard and the agency inbox",
         "",
-        "| route | as | p50 ms | p95 ms | p99 ms | max ms | body bytes | target |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| route | path | as | p50 ms | p95 ms | p99 ms | max ms | body bytes | target |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in result["routes"]:
         verdict = "PASS" if r["pass"] else ("FAIL" if r["pass"] is False else "-")
         lines.append(
-            f"| `{r['path']}` | {r['as']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
-            f"{r['max_ms']} | {r['bytes']:,} | {verdict} |"
+            f"| {r['route']} | `{r['path']}` | {r['as']} | {r['p50_ms']} | {r['p95_ms']} | "
+            f"{r['p99_ms']} | {r['max_ms']} | {r['bytes']:,} | {verdict} |"
         )
     lines += ["", result.get("note", ""), ""]
     (HERE / "results.md").write_text("\n".join(lines))
@@ -444,11 +454,25 @@ def main() -> int:
             code = info["tracking_code"]
             routes = [
                 Route("dashboard", "/console/dashboard", "bench.manager", True),
+                Route(
+                    "dashboard, new period each",
+                    "/console/dashboard?since={since}",
+                    "bench.manager",
+                    True,
+                    vary=True,
+                ),
                 Route("agency inbox", "/console/inbox", "bench.officer", True),
                 Route("dashboard CSV export", "/console/dashboard.csv", "bench.manager", False),
                 Route("API list (officer)", "/api/v1/reports", "bench.officer", False),
                 Route("API list by due", "/api/v1/reports?order=due", "bench.officer", False),
                 Route("API statistics", "/api/v1/statistics", "bench.manager", False),
+                Route(
+                    "API statistics, new period",
+                    "/api/v1/statistics?since={since}T00:00:00%2B07:00",
+                    "bench.manager",
+                    False,
+                    vary=True,
+                ),
                 Route("API report", f"/api/v1/reports/{code}", "bench.verifier", False),
                 Route("Open311 requests.json", "/open311/v2/requests.json", None, False),
                 Route("tracking page", f"/t/{code}", None, False),

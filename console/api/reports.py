@@ -76,16 +76,39 @@ def _decode(cursor: str, order: str) -> dict[str, Any]:
         ) from None
 
 
-def _after(query: Select[tuple[Report]], order: str, cursor: dict[str, Any]) -> Select[Any]:
-    last_id = cursor["id"]
+#: Statuses whose stage has a deadline: the only rows ``current_due`` can be non-null for.
+DUE_STATUSES = (Status.SUBMITTED, Status.FORWARDED, Status.ANSWERED)
+HAS_DUE = and_(Report.status.in_(DUE_STATUSES), current_due.is_not(None))
+
+
+def _page_rows(
+    db: Session, query: Select[tuple[Report]], order: str, cursor: dict[str, Any] | None, n: int
+) -> list[Report]:
+    """Up to ``n`` rows after ``cursor``: newest first, or by deadline (nulls last) then id.
+
+    The deadline order runs in two phases so neither sorts the whole table: the reports with a
+    deadline (open ones, a few percent of a big table, found through the status indexes) sorted
+    by it, then the rest in id order (a primary-key range scan that stops at the limit).
+    """
     if order == "newest":
-        return query.where(Report.id < last_id)
-    due = cursor.get("due")
-    if due is None:
-        return query.where(current_due.is_(None), Report.id > last_id)
-    return query.where(
-        or_(current_due > due, and_(current_due == due, Report.id > last_id), current_due.is_(None))
-    )
+        if cursor is not None:
+            query = query.where(Report.id < cursor["id"])
+        return list(db.scalars(query.order_by(Report.id.desc()).limit(n)))
+    rows: list[Report] = []
+    if cursor is None or cursor.get("due") is not None:
+        first = query.where(HAS_DUE)
+        if cursor is not None:
+            due, last_id = cursor["due"], cursor["id"]
+            first = first.where(
+                or_(current_due > due, and_(current_due == due, Report.id > last_id))
+            )
+        rows = list(db.scalars(first.order_by(current_due.asc(), Report.id.asc()).limit(n)))
+    if len(rows) < n:
+        rest = query.where(~HAS_DUE)
+        if cursor is not None and cursor.get("due") is None:
+            rest = rest.where(Report.id > cursor["id"])
+        rows += db.scalars(rest.order_by(Report.id.asc()).limit(n - len(rows)))
+    return rows
 
 
 def _agency_id(db: Session, code: str) -> int:
@@ -138,13 +161,8 @@ def list_reports(
         query = query.where(current_due < due_to)
     if overdue is not None:
         query = query.where(_overdue(now) if overdue else ~_overdue(now))
-    if cursor:
-        query = _after(query, order, _decode(cursor, order))
-    if order == "newest":
-        query = query.order_by(Report.id.desc())
-    else:
-        query = query.order_by(current_due.asc().nulls_last(), Report.id.asc())
-    rows = db.scalars(query.limit(limit + 1)).all()
+    position = _decode(cursor, order) if cursor else None
+    rows = _page_rows(db, query, order, position, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     next_cursor = None
     if more:

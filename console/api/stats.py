@@ -16,11 +16,29 @@ from sqlalchemy import select
 from console.api.reports import PROBLEMS
 from console.deps import CurrentStaff, SessionDep, get_runtime
 from console.problems import Problem
+from console.views.dashboard import BoardCache
 from reports import stats
 from reports.enums import AGENCY_ROLES, ReportType, Stage, Status
 from reports.models import Agency
 
 DEFAULT_PERIOD = timedelta(days=30)
+
+
+def _cache(request: Request) -> BoardCache:
+    """This process's cache of computed statistics (the dashboard's policy and setting).
+
+    The aggregates cost about a second over a million reports; a client polling them, or many
+    clients asking the same, then costs one computation per ``dashboard_cache_seconds``.
+    """
+    state = request.app.state
+    cache: BoardCache | None = getattr(state, "api_statistics_cache", None)
+    if cache is None:
+        cache = state.api_statistics_cache = BoardCache(
+            get_runtime(request).settings.dashboard_cache_seconds
+        )
+    return cache
+
+
 MAX_PERIOD = timedelta(days=3 * 366)
 
 router = APIRouter(tags=["statistics"], responses=PROBLEMS)
@@ -79,6 +97,10 @@ class SatisfactionView(BaseModel):
 
 
 class Statistics(BaseModel):
+    computed_at: datetime = Field(
+        description="when these figures were computed (they may be reused for "
+        "dashboard_cache_seconds, like the dashboard's)"
+    )
     since: datetime
     until: datetime
     agency: str | None
@@ -105,7 +127,8 @@ def statistics(
     """Open reports by stage, deadlines due soon, breaches, time to verify and to answer,
     compliance, current escalations and satisfaction (IKM), for a period, agency and type."""
     now = datetime.now(UTC)
-    until = until or now
+    # Default "until" is the current minute, so repeated default calls share a cached result.
+    until = until or now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     since = since or until - DEFAULT_PERIOD
     if since >= until or until - since > MAX_PERIOD:
         raise Problem(
@@ -120,12 +143,17 @@ def statistics(
         if agency_id is None:
             raise Problem(422, "unknown-agency", "Unknown agency", f"no agency {agency!r}")
     filters = stats.StatsFilter(since=since, until=until, agency_id=agency_id, report_type=type)
-    board = stats.dashboard(db, filters=filters, now=now, tz=get_runtime(request).clock.calendar.tz)
+    tz = get_runtime(request).clock.calendar.tz
+    board = _cache(request).get(
+        (since, until, agency_id, type),
+        lambda: stats.dashboard(db, filters=filters, now=now, tz=tz),
+    )
 
     def code(agency_id: int | None) -> str | None:
         return codes.get(agency_id) if agency_id is not None else None
 
     return Statistics(
+        computed_at=board.now,
         since=since,
         until=until,
         agency=code(agency_id),
