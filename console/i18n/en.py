@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
     "err_empty": "A required field is empty.",
     "err_agency": "Choose the responsible agency.",
     "escalated_level": "Escalated, level {level}",
+    "choose_agency": "— choose the agency —",
     "back": "Back",
     "queue_title": "Verification queue",
     "queue_new": "New reports ({n})",

@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
     "err_empty": "Isian wajib belum diisi.",
     "err_agency": "Pilih instansi yang bertanggung jawab.",
     "escalated_level": "Eskalasi level {level}",
+    "choose_agency": "— pilih instansi —",
     "back": "Kembali",
     "queue_title": "Antrian verifikasi",
     "queue_new": "Laporan baru ({n})",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -51,8 +51,8 @@ def report_list(
     db: SessionDep,
     staff: CurrentStaff,
     now: NowDep,
-    status: str | None = None,
-    code: Annotated[str | None, "tracking code"] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    code: Annotated[str | None, Query(max_length=40, description="tracking code")] = None,
 ) -> Any:
     query = select(Report).where(access.visible_filter(actor_of(staff)))
     chosen = status if status in {s.value for s in Status} else None
