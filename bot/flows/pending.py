@@ -20,6 +20,7 @@ from reports.lifecycle import DomainError
 from reports.models import Agency, Report
 
 WAITING = (Status.INFO_REQUESTED, Status.ANSWERED)
+INDIRECT_MIN_WORDS = 3
 
 
 def waiting(turn: Turn) -> list[Report]:
@@ -69,6 +70,8 @@ def try_answer(turn: Turn, text: str, *, direct: bool) -> bool:
                 buttons=[Button(r.tracking_code, f"acc:{r.tracking_code}") for r in answered],
             )
         return True
+    if not direct and intents.word_count(text) < INDIRECT_MIN_WORDS:
+        return False  # "ok", "2"... long after the request: not an answer to it
     if direct and len(answered) == 1 and text.strip() == "2":
         # "2" is the second choice (respond) where buttons are a numbered list: ask for the text.
         turn.state = "pending_respond"
