@@ -49,6 +49,7 @@ from webhooks.runtime import Runtime
 
 DEFAULT_WINDOW: Final = timedelta(days=90)  # the specification's default query window
 MAX_RESULTS: Final = 1000  # and its maximum result count
+DEFAULT_PAGE_SIZE: Final = 100  # the common page/page_size extension; 1000 documents cost ~0.3 s
 CATCH_ALL_AGENCY: Final = "lainnya"
 TYPE_NAMES: Final = {"id": id_messages.TYPE_NAMES, "en": en_messages.TYPE_NAMES}
 PRIVACY_NAMES: Final = {
@@ -248,10 +249,17 @@ def list_requests(
     status: Annotated[
         str | None, Query(max_length=20, description="open, closed or open,closed")
     ] = None,
+    page: Annotated[int, Query(ge=1, le=100, description="extension: page number")] = 1,
+    page_size: Annotated[
+        int, Query(ge=1, le=MAX_RESULTS, description="extension: results per page")
+    ] = DEFAULT_PAGE_SIZE,
     lang: Lang = None,
     jurisdiction_id: Jurisdiction = None,
 ) -> JSONResponse:
-    """Verified, non-confidential requests, newest first; 90 days and 1000 results at most.
+    """Verified, non-confidential requests, newest first, from the last 90 days by default.
+
+    Pages of ``page_size`` (default 100, at most 1000, the specification's maximum); ask for
+    ``page=2`` and so on for more.
 
     With ``service_request_id`` the other filters are ignored, as the specification says.
     """
@@ -291,7 +299,8 @@ def list_requests(
         elif states == {"closed"}:
             query = query.where(Report.status.not_in(OPEN_STATUSES))
     # Newest first by primary key: an index scan that stops at the limit, even over millions.
-    rows = db.execute(query.order_by(Report.id.desc()).limit(MAX_RESULTS)).all()
+    offset = (page - 1) * page_size
+    rows = db.execute(query.order_by(Report.id.desc()).offset(offset).limit(page_size)).all()
     agencies = _agencies(db)
     tz = runtime.clock.calendar.tz
     # Built as plain JSON (the model documents it): validating 1,000 models again costs more

@@ -120,12 +120,20 @@ def test_filters(client: TestClient, scenario: Scenario) -> None:
     assert ids(status="closed") == set()
     assert len(ids(status="open")) == 4
     assert ids(service_request_id=f"{c['pupr_public']},{c['new_public']}") == {c["pupr_public"]}
+    first, second = ids(page_size="3"), ids(page_size="3", page="2")
+    assert len(first) == 3 and len(second) == 1 and first | second == ids()
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     assert ids(start_date=tomorrow) == set()
     assert len(ids(end_date=tomorrow)) == 4
-    for params in ({"start_date": "yesterday"}, {"status": "pending"}, {"service_code": "x.y"}):
+    for params, status in (
+        ({"start_date": "yesterday"}, 400),
+        ({"status": "pending"}, 400),
+        ({"service_code": "x.y"}, 400),
+        ({"page_size": "1001"}, 422),
+        ({"page": "0"}, 422),
+    ):
         response = client.get("/open311/v2/requests.json", params=params)
-        assert response.status_code == 400, params
+        assert response.status_code == status, params
         assert response.headers["content-type"] == PROBLEM
 
 
