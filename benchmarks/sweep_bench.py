@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, bindparam, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.domain_files import load_agencies
@@ -240,6 +240,22 @@ FROM (
 ) AS s
 """
 
+#: History: the receipt every report's citizen got at submission (already sent), so the outbox
+#: has the size and statistics of a deployment that has been running, not of an empty table.
+OUTBOX_HISTORY_SQL = f"""
+INSERT INTO outbox (
+    idempotency_key, recipient_kind, citizen_id, staff_id, report_id, channel, address, template,
+    body, payload, status, attempts, next_attempt_at, locked_until, last_error,
+    provider_message_id, provider_status, created_at, sent_at
+)
+SELECT
+    'event:' || i || ':' || 'citizen', 'citizen', :citizen_id, NULL, i, 'telegram', 'bench-citizen',
+    'report_received', 'Laporan Anda sudah kami terima. Kode pelacakan: SW-' || i, '{{}}',
+    'sent', 1, {_BASE_CREATED.format(i="i")}, NULL, NULL, 'tg-' || i, 'delivered',
+    {_BASE_CREATED.format(i="i")}, {_BASE_CREATED.format(i="i")}
+FROM generate_series(1, CAST(:n AS integer)) AS i
+"""
+
 #: The due set: every ``step``-th id, ``count`` of them; even ones in the reminder window, odd
 #: ones one working day late with the reminder already recorded.
 _DUE_WHERE = "id % CAST(:step AS integer) = 0 AND id <= CAST(:last AS integer)"
@@ -259,6 +275,7 @@ WHERE {_DUE_WHERE}
 
 MAKE_DUE_SQL = f"""
 UPDATE reports SET
+    stage_cycle = stage_cycle + 1,
     verify_due_at = CASE WHEN {_IS_REMINDER} THEN :tonight ELSE :yesterday END,
     next_sla_at = CASE WHEN {_IS_REMINDER} THEN :tonight - interval '24 hours'
                        ELSE :yesterday + interval '1 second' END
@@ -267,7 +284,7 @@ WHERE {_DUE_WHERE}
 
 DONE_REMINDERS_SQL = f"""
 INSERT INTO sla_actions (report_id, stage, cycle, kind, level, scheduled_at, performed_at, outcome)
-SELECT id, 'verify', 1, 'reminder', 1, :yesterday - interval '24 hours',
+SELECT id, 'verify', stage_cycle, 'reminder', 1, :yesterday - interval '24 hours',
        :yesterday - interval '24 hours', 'done'
 FROM reports WHERE {_DUE_WHERE} AND NOT {_IS_REMINDER}
 """
@@ -383,6 +400,31 @@ def backend_cpu_s(engine: Engine) -> dict[int, float]:
     return out
 
 
+SCANNED_TABLES = ("reports", "outbox", "sla_actions", "staff_users", "staff_addresses")
+
+
+def table_scans(engine: Engine) -> dict[str, dict[str, int]]:
+    """Sequential and index scans per table so far (pg_stat_user_tables).
+
+    The pool is closed first: a backend's statistics reach the shared counters when it exits
+    (or up to seconds later while it lives).
+    """
+    engine.dispose()
+    time.sleep(0.5)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan "
+                "FROM pg_stat_user_tables WHERE relname IN :tables"
+            ).bindparams(bindparam("tables", expanding=True)),
+            {"tables": list(SCANNED_TABLES)},
+        ).all()
+    return {
+        name: {"seq_scan": seq, "seq_tup_read": tup, "idx_scan": idx}
+        for name, seq, tup, idx in rows
+    }
+
+
 def client_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -429,10 +471,8 @@ def set_due(
             conn.execute(
                 text(RESET_SQL), {**params, "step": previous[0], "last": previous[0] * previous[1]}
             )
-        # Leave no trace of earlier sweeps (report_events is append-only: lift the trigger).
-        conn.execute(text("ALTER TABLE report_events DISABLE TRIGGER USER"))
-        conn.execute(text("TRUNCATE sla_actions, outbox, report_events, heartbeats"))
-        conn.execute(text("ALTER TABLE report_events ENABLE TRIGGER USER"))
+        # Earlier sweeps' rows stay (history, like production); the due reports start a new
+        # stage cycle (as after a resumed clock), so their action keys are new.
         due_params = {**params, "step": step, "last": step * due}
         conn.execute(text(MAKE_DUE_SQL), due_params)
         conn.execute(text(DONE_REMINDERS_SQL), due_params)
@@ -533,6 +573,14 @@ def _execution_ms(plan: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
+def _written_rows(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("outbox", "report_events", "sla_actions")
+        }
+
+
 def measure_sweep(
     engine: Engine,
     factory: sessionmaker[Session],
@@ -544,6 +592,8 @@ def measure_sweep(
     statements_before = counter.count
     kinds_before = counter.snapshot()
     load_before = os.getloadavg()[0]
+    scans_before = table_scans(engine)
+    rows_before = _written_rows(engine)
     server_before = backend_cpu_s(engine)
     client_before = client_cpu_s()
     started = time.perf_counter()
@@ -558,14 +608,18 @@ def measure_sweep(
     )
     statements = counter.count - statements_before
     by_statement = counter.since(kinds_before)
+    scans_after = table_scans(engine)
+    written = _written_rows(engine)
+    scans = {
+        table: {k: after[k] - scans_before.get(table, {}).get(k, 0) for k in after}
+        for table, after in scans_after.items()
+    }
     reports_touched = len({a.report for a in actions})
     kinds: dict[str, int] = {}
     for action in actions:
         key = f"{action.kind}:{action.outcome}" + (f":L{action.level}" if action.level else "")
         kinds[key] = kinds.get(key, 0) + 1
     with engine.connect() as conn:
-        outbox = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
-        events = conn.execute(text("SELECT count(*) FROM report_events")).scalar_one()
         still_due = conn.execute(
             text("SELECT count(*) FROM reports WHERE next_sla_at <= :now"), {"now": dl.now}
         ).scalar_one()
@@ -590,8 +644,9 @@ def measure_sweep(
         "sql_statements": statements,
         "sql_per_report": round(statements / reports_touched, 1) if reports_touched else None,
         "actions_by_kind": kinds,
-        "outbox_rows": outbox,
-        "events": events,
+        "outbox_rows": written["outbox"] - rows_before["outbox"],
+        "events": written["report_events"] - rows_before["report_events"],
+        "sla_actions_rows": written["sla_actions"] - rows_before["sla_actions"],
         "still_due_after": still_due,
         "failed_reports": failed,
         "cpu_client_s": round(client_cpu, 2),
@@ -602,6 +657,7 @@ def measure_sweep(
         "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "sql_time_ms": round(sum(r["total_ms"] for r in by_statement), 1),
         "statements_by_kind": by_statement,
+        "table_scans": scans,
     }
 
 
@@ -626,7 +682,7 @@ def load(bench: Bench, dl: Deadlines) -> None:
     started = time.perf_counter()
     bulk_load(engine, dl, n, citizen_id)
     result.load_s = round(time.perf_counter() - started, 2)
-    result.vacuum_s = round(vacuum_analyze(engine, "reports"), 2)
+    result.vacuum_s = round(vacuum_analyze(engine, "reports", "outbox"), 2)
     result.db_size_mb_loaded = _db_mb(engine)
     result.reports_table_mb = round(scalar(engine, "SELECT pg_table_size('reports')") / 2**20, 1)
     result.next_sla_index_mb = round(
@@ -638,53 +694,75 @@ def load(bench: Bench, dl: Deadlines) -> None:
     )
 
 
+BULK_TABLES = ("reports", "outbox")
+
+
 def _index_definitions(conn: Any) -> list[str]:
     return sorted(
-        conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = 'reports'")).scalars()
+        conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE tablename IN :tables").bindparams(
+                bindparam("tables", expanding=True)
+            ),
+            {"tables": list(BULK_TABLES)},
+        ).scalars()
     )
 
 
 def bulk_load(engine: Engine, dl: Deadlines, n: int, citizen_id: int) -> None:
-    """The classic bulk load: one INSERT ... SELECT with the secondary indexes built afterwards.
+    """The classic bulk load: INSERT ... SELECT with the secondary indexes built afterwards.
 
-    The unique constraint and indexes of ``reports`` (all but the primary key) are dropped, the
-    rows inserted with per-row foreign-key triggers off (``session_replication_role = replica``:
-    every row points at the one citizen created above), and the very same indexes rebuilt from
-    their own definitions; the definitions are compared before and after.
+    On ``reports`` and ``outbox`` the unique constraints and indexes (all but the primary keys)
+    are dropped, the rows inserted with per-row foreign-key triggers off
+    (``session_replication_role = replica``: every row points at the one citizen created above
+    and reports that exist, checked below), and the very same indexes rebuilt from their own
+    definitions; the definitions are compared before and after.
     """
     with engine.begin() as conn:
         before = _index_definitions(conn)
-        uniques = conn.execute(
-            text(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = 'reports'::regclass AND contype = 'u'"
-            )
-        ).all()
-        unique_names = {name for name, _ in uniques}
-        indexes = conn.execute(
-            text(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reports' "
-                "AND indexname NOT IN (SELECT conname FROM pg_constraint "
-                "WHERE conrelid = 'reports'::regclass AND contype IN ('p', 'u'))"
-            )
-        ).all()
-        for name in unique_names:
-            conn.exec_driver_sql(f'ALTER TABLE reports DROP CONSTRAINT "{name}"')
+        uniques: list[tuple[str, str, str]] = []
+        indexes: list[tuple[str, str]] = []
+        for table in BULK_TABLES:
+            uniques += [
+                (table, name, definition)
+                for name, definition in conn.execute(
+                    text(
+                        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                        "WHERE conrelid = CAST(:t AS regclass) AND contype = 'u'"
+                    ),
+                    {"t": table},
+                ).all()
+            ]
+            indexes += [
+                (name, definition)
+                for name, definition in conn.execute(
+                    text(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t "
+                        "AND indexname NOT IN (SELECT conname FROM pg_constraint "
+                        "WHERE conrelid = CAST(:t AS regclass) AND contype IN ('p', 'u'))"
+                    ),
+                    {"t": table},
+                ).all()
+            ]
+        for table, name, _ in uniques:
+            conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        params = {**dl.params(), "n": n, "citizen_id": citizen_id}
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        conn.execute(text(LOAD_SQL), {**dl.params(), "n": n, "citizen_id": citizen_id})
+        conn.execute(text(LOAD_SQL), params)
+        conn.execute(text(OUTBOX_HISTORY_SQL), params)
         conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
-        for name, definition in uniques:
-            conn.exec_driver_sql(f'ALTER TABLE reports ADD CONSTRAINT "{name}" {definition}')
+        for table, name, definition in uniques:
+            conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         for _, definition in indexes:
             conn.exec_driver_sql(definition)
         conn.execute(text("SELECT setval(pg_get_serial_sequence('reports', 'id'), :n)"), {"n": n})
         orphans = conn.execute(
             text(
-                "SELECT count(*) FROM reports r LEFT JOIN citizens c ON c.id = r.citizen_id "
-                "WHERE c.id IS NULL"
+                "SELECT (SELECT count(*) FROM reports r LEFT JOIN citizens c "
+                "ON c.id = r.citizen_id WHERE c.id IS NULL) + (SELECT count(*) FROM outbox o "
+                "LEFT JOIN reports r ON r.id = o.report_id WHERE r.id IS NULL)"
             )
         ).scalar_one()
         after = _index_definitions(conn)
@@ -962,6 +1040,22 @@ def write_markdown(path: Path, doc: dict[str, Any], results: list[SizeResult]) -
                 f"{s['outbox_rows']:,} | {s['events']:,} | {s['still_due_after']} | "
                 f"{s['failed_reports']} | {load[0]} / {load[1]} |"
             )
+    lines += [
+        "",
+        "### Table scans during the sweeps (pg_stat_user_tables deltas)",
+        "",
+        "| N | run | table | seq scans | rows read by seq scans | index scans |",
+        "|---:|---|---|---:|---:|---:|",
+    ]
+    for r in results:
+        runs = [(f"fixed #{i + 1}", s) for i, s in enumerate(r.sweeps_fixed)]
+        runs.append(("1% of N", r.sweep_1pct))
+        for label, s in runs:
+            for table, d in sorted(s["table_scans"].items()):
+                lines.append(
+                    f"| {r.n:,} | {label} | {table} | {d['seq_scan']:,} | "
+                    f"{d['seq_tup_read']:,} | {d['idx_scan']:,} |"
+                )
     for r in results:
         sweep = r.sweep_1pct
         lines += [
