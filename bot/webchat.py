@@ -1,9 +1,9 @@
 """The web chat at ``/chat``: the same engine as Telegram and WhatsApp, with no provider account.
 
-The browser gets a random session id in an HttpOnly cookie (it is the contact's external id on
-channel ``web``). POST runs the inbound pipeline; GET returns the contact's outbox rows and marks
-them sent (the outbox sender skips channel ``web``). Client message ids make a resent POST (double
-click, flaky network) take effect once.
+The browser gets a random session id in an HttpOnly cookie (``browser:<id>`` is the contact's
+external id on channel ``web``). POST runs the inbound pipeline; GET returns the contact's outbox
+rows and marks them sent (the outbox sender skips channel ``web``). Client message ids make a
+resent POST (double click, flaky network) take effect once.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bot.pipeline import process_inbound
 from reports.enums import Channel
 
 COOKIE = "sw_chat"
+WEB_PREFIX = "browser:"
 COOKIE_MAX_AGE = 180 * 24 * 3600
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_TEXT = 200_000  # the pipeline keeps the first settings.bot_max_text_chars of it
@@ -49,6 +50,15 @@ def _page() -> str:
 def _session(request: Request) -> str | None:
     value = request.cookies.get(COOKIE)
     return value if value and _SESSION.match(value) else None
+
+
+def contact_id(session: str) -> str:
+    """The contact's external id on channel ``web``.
+
+    Prefixed so that a browser can never speak as a contact created elsewhere on the same
+    channel (``suarawarga chat --as ...``, ``report create --citizen ...``) by forging its cookie.
+    """
+    return f"{WEB_PREFIX}{session}"
 
 
 def _set_cookie(response: Response, session: str, request: Request) -> None:
@@ -83,7 +93,7 @@ def post_message(body: ChatIn, request: Request, response: Response) -> dict[str
     client_id = body.client_id or uuid.uuid4().hex
     message = InboundMessage(
         channel=Channel.WEB,
-        external_user_id=session,
+        external_user_id=contact_id(session),
         external_message_id=f"{session}:{client_id}",
         kind=InboundKind.CALLBACK if body.data else InboundKind.TEXT,
         text=body.text or "",
@@ -106,6 +116,10 @@ def get_messages(
     runtime = request.app.state.runtime
     with runtime.sessions() as db, db.begin():
         messages = outbox_view.fetch(
-            db, channel=Channel.WEB, address=session, now=datetime.now(UTC), after=after
+            db,
+            channel=Channel.WEB,
+            address=contact_id(session),
+            now=datetime.now(UTC),
+            after=after,
         )
         return {"messages": [m.as_dict() for m in messages]}

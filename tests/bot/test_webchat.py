@@ -209,3 +209,22 @@ def test_without_cookie_nothing_leaks_and_a_session_is_issued(app: Any) -> None:
         response = c.post("/chat/api/messages", json={"text": "halo"})
         assert response.status_code == 200
         assert "sw_chat=" in response.headers["set-cookie"]
+
+
+def test_a_forged_cookie_cannot_read_a_terminal_contacts_chat(
+    app: Any, runtime: Runtime
+) -> None:
+    """``suarawarga chat --as <id>`` shares channel web; a browser must never become that id."""
+    from bot.inbound import InboundKind, InboundMessage
+    from bot.pipeline import process_inbound
+    from reports.enums import Channel
+
+    terminal_id = "terminal-contact-0001"
+    with runtime.sessions() as db, db.begin():
+        process_inbound(
+            db, runtime=runtime, now=datetime.now(UTC),
+            message=InboundMessage(Channel.WEB, terminal_id, "t-1", InboundKind.TEXT, text="halo"),
+        )  # fmt: skip
+    with TestClient(app) as c:
+        c.cookies.set("sw_chat", terminal_id, path="/chat")
+        assert c.get("/chat/api/messages").json() == {"messages": []}
