@@ -36,6 +36,10 @@ PG_ADMIN = os.environ.get(
 )
 
 
+RUNS = 0  # each wrk run gets its own update_id range
+PRIMED = 0  # requests sent by prime()
+
+
 def free_port() -> int:
     import socket
 
@@ -130,7 +134,15 @@ def uvicorn_app(factory: str, env: dict[str, str], workers: int) -> Iterator[str
 def wrk(
     url: str, path: str, *, kind: str, secret: str, seconds: int, connections: int, threads: int = 2
 ) -> dict[str, Any]:
-    env = {**os.environ, "BENCH_SECRET": secret, "BENCH_PATH": path, "BENCH_KIND": kind}
+    global RUNS
+    RUNS += 1
+    env = {
+        **os.environ,
+        "BENCH_SECRET": secret,
+        "BENCH_PATH": path,
+        "BENCH_KIND": kind,
+        "BENCH_RUN": str(RUNS),
+    }
     out = subprocess.run(
         [
             "wrk",
@@ -184,8 +196,10 @@ def prime(url: str, path: str, *, kind: str, secret: str, workers: int) -> float
         httpx.post(url + path, json=body, headers=headers, timeout=300).raise_for_status()
         return time.monotonic() - t
 
+    global PRIMED
     with ThreadPoolExecutor(max_workers=4 * workers) as pool:
         for _ in range(10):
+            PRIMED += 4 * workers
             if max(pool.map(one, range(4 * workers))) < 2.0:
                 break
     return time.monotonic() - started
@@ -196,7 +210,9 @@ def measure(
 ) -> dict[str, Any]:
     primed = prime(url, path, kind=kind, secret=secret, workers=args.workers)
     print(f"[{label}] primed in {primed:.0f}s; warm-up {args.warmup}s ...", flush=True)
-    wrk(url, path, kind=kind, secret=secret, seconds=args.warmup, connections=args.connections)
+    warm = wrk(
+        url, path, kind=kind, secret=secret, seconds=args.warmup, connections=args.connections
+    )
     print(
         f"[{label}] measuring {args.seconds}s with {args.connections} connections ...", flush=True
     )
@@ -204,6 +220,9 @@ def measure(
         url, path, kind=kind, secret=secret, seconds=args.seconds, connections=args.connections
     )
     print(f"[{label}] {result}", flush=True)
+    global PRIMED
+    result["sent_including_warmup"] = result["requests"] + warm["requests"] + PRIMED
+    PRIMED = 0
     return result
 
 

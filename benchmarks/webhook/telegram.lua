@@ -3,6 +3,7 @@
 local secret = os.getenv("BENCH_SECRET") or ""
 local path = os.getenv("BENCH_PATH") or "/webhooks/telegram"
 local kind = os.getenv("BENCH_KIND") or "telegram"
+local run = tonumber(os.getenv("BENCH_RUN") or "0")
 local texts = {
   "Jalan di depan pasar Kebayoran berlubang besar sudah dua minggu, motor sering jatuh",
   "Lampu penerangan jalan di Jl. Melati RT 03 mati sejak seminggu, gelap dan rawan",
@@ -17,16 +18,18 @@ local texts = {
 }
 local counter = 0
 local threads = {}
+local next_tid = 0
 local tid = 0
 
 function setup(thread)
-  thread:set("tid", tid)
-  tid = tid + 1
+  -- thread:set writes a GLOBAL in the thread's Lua state; init copies it into the local.
+  thread:set("thread_id", next_tid)
+  next_tid = next_tid + 1
   table.insert(threads, thread)
 end
 
 function init(args)
-  tid = tonumber(tid) or 0
+  tid = tonumber(rawget(_G, "thread_id")) or 0
   math.randomseed(os.time() + tid * 7919)
 end
 
@@ -36,7 +39,8 @@ end
 
 request = function()
   counter = counter + 1
-  local id = (tid + 1) * 100000000 + counter + math.random(0, 99) * 1000000
+  -- Unique across runs (BENCH_RUN) and threads: every request is a new update.
+  local id = run * 1000000000 + (tid + 1) * 100000000 + counter
   local chat = 100000 + math.random(0, 19999)
   local text = texts[(counter % #texts) + 1]
   local body
