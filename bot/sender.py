@@ -235,7 +235,11 @@ def start_in_thread(runtime: Runtime) -> tuple[threading.Thread, threading.Event
     stop = threading.Event()
 
     def _main() -> None:
-        senders = build_senders(runtime)
+        try:
+            senders = build_senders(runtime)
+        except (RuntimeError, ValueError):  # a misconfigured provider must not stop `serve`
+            log.exception("outbox worker not started: provider configuration is incomplete")
+            return
         asyncio.run(OutboxWorker(runtime, senders).run(stop))
 
     thread = threading.Thread(target=_main, name="outbox-worker", daemon=True)
