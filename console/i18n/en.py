@@ -53,6 +53,7 @@ MESSAGES: dict[str, str] = {
     "err_agency": "Choose the responsible agency.",
     "escalated_level": "Escalated, level {level}",
     "choose_agency": "— choose the agency —",
+    "inbox_help_keys": "Shortcuts: j/k move between rows, o or Enter open the report.",
     "back": "Back",
     "queue_title": "Verification queue",
     "queue_new": "New reports ({n})",

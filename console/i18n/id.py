@@ -53,6 +53,7 @@ MESSAGES: dict[str, str] = {
     "err_agency": "Pilih instansi yang bertanggung jawab.",
     "escalated_level": "Eskalasi level {level}",
     "choose_agency": "— pilih instansi —",
+    "inbox_help_keys": "Pintasan: j/k pindah baris, o atau Enter buka laporan.",
     "back": "Kembali",
     "queue_title": "Antrian verifikasi",
     "queue_new": "Laporan baru ({n})",
