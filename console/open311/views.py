@@ -23,12 +23,13 @@ from typing import Annotated, Any, Final, cast
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from console import tokens
 from console.deps import SessionDep, get_runtime
+from console.open311.formats import XML_CONTENT, Format, render
 from console.open311.schemas import (
     Attribute,
     AttributeValue,
@@ -65,6 +66,7 @@ router = APIRouter(
     prefix="/open311/v2", tags=["open311"], responses=documented(422, s422="invalid parameters")
 )
 
+FormatPath = Annotated[Format, Path(description="json or xml")]
 Lang = Annotated[str | None, Query(description="id (default) or en", pattern="^(id|en)$")]
 Jurisdiction = Annotated[
     str | None, Query(max_length=100, description="accepted and ignored: one jurisdiction")
@@ -171,13 +173,18 @@ def _csv(value: str | None, limit: int = 100) -> list[str]:
 # -- services ------------------------------------------------------------------------------------
 
 
-@router.get("/services.json", response_model=list[Service], summary="List services")
+@router.get(
+    "/services.{fmt}",
+    response_model=list[Service],
+    summary="List services",
+    responses={200: {"content": XML_CONTENT}},
+)
 def services(
-    db: SessionDep, lang: Lang = None, jurisdiction_id: Jurisdiction = None
-) -> list[Service]:
+    db: SessionDep, fmt: FormatPath, lang: Lang = None, jurisdiction_id: Jurisdiction = None
+) -> Response:
     """Every agency x report type a request can be filed under (``<agency>.<type>``)."""
     lang = language(lang)
-    return [
+    docs = [
         Service(
             service_code=code,
             service_name=f"{agency.name}: {TYPE_NAMES[lang][rtype.value]}",
@@ -185,26 +192,31 @@ def services(
             metadata=True,
             keywords=", ".join(str(k) for k in (agency.keywords or [])[:20]),
             group=agency.name,
-        )
+        ).model_dump()
         for code, (agency, rtype) in _services(db).items()
     ]
+    return render(fmt, "services", docs)
 
 
 @router.get(
-    "/services/{service_code}.json",
+    "/services/{service_code}.{fmt}",
     response_model=ServiceDefinition,
     summary="Service definition (attributes)",
-    responses=documented(404, s404="unknown service code"),
+    responses={
+        200: {"content": XML_CONTENT},
+        **documented(404, s404="unknown service code"),
+    },
 )
 def service_definition(
     db: SessionDep,
     service_code: Annotated[str, Path(max_length=100)],
+    fmt: FormatPath,
     jurisdiction_id: Jurisdiction = None,
-) -> ServiceDefinition:
+) -> Response:
     """One optional attribute, ``privacy``: send it as ``attribute[privacy]`` when posting."""
     if service_code not in _services(db):
         raise Problem(404, "unknown-service", "Unknown service", "no such service_code")
-    return ServiceDefinition(
+    definition = ServiceDefinition(
         service_code=service_code,
         attributes=[
             Attribute(
@@ -220,20 +232,22 @@ def service_definition(
             )
         ],
     )
+    return render(fmt, "service_definition", definition.model_dump())
 
 
 # -- requests ------------------------------------------------------------------------------------
 
 
 @router.get(
-    "/requests.json",
+    "/requests.{fmt}",
     response_model=list[ServiceRequest],
     summary="Query service requests",
-    responses=documented(400, s400="bad filter value"),
+    responses={200: {"content": XML_CONTENT}, **documented(400, s400="bad filter value")},
 )
 def list_requests(
     request: Request,
     db: SessionDep,
+    fmt: FormatPath,
     service_request_id: Annotated[
         str | None, Query(max_length=2000, description="comma-separated tracking codes")
     ] = None,
@@ -255,7 +269,7 @@ def list_requests(
     ] = DEFAULT_PAGE_SIZE,
     lang: Lang = None,
     jurisdiction_id: Jurisdiction = None,
-) -> JSONResponse:
+) -> Response:
     """Verified, non-confidential requests, newest first, from the last 90 days by default.
 
     Pages of ``page_size`` (default 100, at most 1000, the specification's maximum); ask for
@@ -305,28 +319,31 @@ def list_requests(
     tz = runtime.clock.calendar.tz
     # Built as plain JSON (the model documents it): validating 1,000 models again costs more
     # than the query.
-    return JSONResponse(
-        [
-            _request_doc(r, agencies, tz, lang)
-            for r in rows
-            if access.publicly_listed(cast(Report, r))  # already in the WHERE; never rely on one
-        ]
-    )
+    docs = [
+        _request_doc(r, agencies, tz, lang)
+        for r in rows
+        if access.publicly_listed(cast(Report, r))  # already in the WHERE; never rely on one
+    ]
+    return render(fmt, "service_requests", docs)
 
 
 @router.get(
-    "/requests/{service_request_id}.json",
+    "/requests/{service_request_id}.{fmt}",
     response_model=list[ServiceRequest],
     summary="One service request",
-    responses=documented(404, s404="unknown id (or a confidential report: indistinguishable)"),
+    responses={
+        200: {"content": XML_CONTENT},
+        **documented(404, s404="unknown id (or a confidential report: indistinguishable)"),
+    },
 )
 def get_request(
     request: Request,
     db: SessionDep,
     service_request_id: Annotated[str, Path(max_length=40, description="the tracking code")],
+    fmt: FormatPath,
     lang: Lang = None,
     jurisdiction_id: Jurisdiction = None,
-) -> JSONResponse:
+) -> Response:
     """A one-element list, as the specification has it. Unverified reports come without content."""
     code = tracking.normalize(service_request_id)
     row = (
@@ -337,7 +354,7 @@ def get_request(
     if row is None or not access.publicly_listed(cast(Report, row)):
         raise Problem(404, "not-found", "Not found", "no such service request")
     tz = get_runtime(request).clock.calendar.tz
-    return JSONResponse([_request_doc(row, _agencies(db), tz, language(lang))])
+    return render(fmt, "service_requests", [_request_doc(row, _agencies(db), tz, language(lang))])
 
 
 def _authorised(db: Session, runtime: Runtime, api_key: str) -> bool:
@@ -364,11 +381,12 @@ Text = Annotated[str | None, Form(max_length=200)]
 
 
 @router.post(
-    "/requests.json",
+    "/requests.{fmt}",
     response_model=list[CreatedRequest],
     status_code=201,
     summary="Create a service request",
-    responses=documented(
+    responses={201: {"content": XML_CONTENT}}
+    | documented(
         400,
         403,
         s400="missing location or reporter contact, unknown service",
@@ -378,6 +396,7 @@ Text = Annotated[str | None, Form(max_length=200)]
 def create_request(
     request: Request,
     db: SessionDep,
+    fmt: FormatPath,
     api_key: Annotated[
         str, Form(max_length=200, description="an admin/verifier API token or an Open311 key")
     ],
@@ -397,7 +416,7 @@ def create_request(
     privacy: Annotated[
         Privacy | None, Form(alias="attribute[privacy]", description="see the service definition")
     ] = None,
-) -> list[CreatedRequest]:
+) -> Response:
     """File a report for a citizen through a partner app (e.g. a city's own mobile app).
 
     The citizen is identified by ``email`` or else ``device_id`` (one is required) so later
@@ -461,4 +480,5 @@ def create_request(
         if lang == "id"
         else "Report received; it is waiting for verification."
     )
-    return [CreatedRequest(service_request_id=report.tracking_code, service_notice=notice)]
+    created = CreatedRequest(service_request_id=report.tracking_code, service_notice=notice)
+    return render(fmt, "service_requests", [created.model_dump()], status_code=201)

@@ -379,4 +379,4 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
         "overdue",
         "cursor",
     }
-    assert "/open311/v2/requests.json" in paths
+    assert "/open311/v2/requests.{fmt}" in paths

@@ -303,12 +303,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/statistics"): _get("/api/v1/statistics", API_STAFF_OK),
     **{("POST", f"/api/v1/reports/{{code}}/{a}"): _api_action(a) for a in API_ACTIONS},
     # Open311: public reads (confidential never), intake-only writes
-    ("GET", "/open311/v2/services.json"): _get("/open311/v2/services.json", PUBLIC_OK),
-    ("GET", "/open311/v2/services/{service_code}.json"): _get(
+    ("GET", "/open311/v2/services.{fmt}"): _get("/open311/v2/services.json", PUBLIC_OK),
+    ("GET", "/open311/v2/services/{service_code}.{fmt}"): _get(
         "/open311/v2/services/pupr.complaint.json", PUBLIC_OK
     ),
-    ("GET", "/open311/v2/requests.json"): lambda w: [
+    ("GET", "/open311/v2/requests.{fmt}"): lambda w: [
         Probe("GET", "/open311/v2/requests.json", PUBLIC_OK),
+        Probe("GET", "/open311/v2/requests.xml", PUBLIC_OK),
         Probe(
             "GET",
             "/open311/v2/requests.json",
@@ -316,10 +317,10 @@ RULES: dict[tuple[str, str], Rule] = {
             {"params": {"service_request_id": ",".join(w.scenario.codes.values())}},
         ),
     ],
-    ("GET", "/open311/v2/requests/{service_request_id}.json"): _reads(
+    ("GET", "/open311/v2/requests/{service_request_id}.{fmt}"): _reads(
         "/open311/v2/requests", PUBLIC_OK, PUBLIC_OK, ".json"
     ),
-    ("POST", "/open311/v2/requests.json"): lambda w: [
+    ("POST", "/open311/v2/requests.{fmt}"): lambda w: [
         Probe(
             "POST",
             "/open311/v2/requests.json",
@@ -344,11 +345,12 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 # The confidential and unverified reports are 404 on Open311 for everyone: fix those expectations.
-_open311_one = RULES[("GET", "/open311/v2/requests/{service_request_id}.json")]
+_open311_one = RULES[("GET", "/open311/v2/requests/{service_request_id}.{fmt}")]
 
 
 def _open311_reads(w: World) -> list[Probe]:
     probes = _open311_one(w)
+    probes += [Probe("GET", p.url.replace(".json", ".xml"), p.expected) for p in probes]
     hidden = {w.code("pupr_confidential"), "SW-0000-0000"}
     for probe in probes:
         if any(code in probe.url for code in hidden):
@@ -356,7 +358,7 @@ def _open311_reads(w: World) -> list[Probe]:
     return probes
 
 
-RULES[("GET", "/open311/v2/requests/{service_request_id}.json")] = _open311_reads
+RULES[("GET", "/open311/v2/requests/{service_request_id}.{fmt}")] = _open311_reads
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:

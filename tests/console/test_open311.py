@@ -108,6 +108,36 @@ def test_confidential_and_unverified(client: TestClient, scenario: Scenario) -> 
     assert english.json()[0]["status_notes"] == "Waiting for verification"
 
 
+def test_xml_variants_say_the_same(client: TestClient, scenario: Scenario) -> None:
+    from xml.etree import ElementTree
+
+    as_json = client.get("/open311/v2/requests.json").json()
+    response = client.get("/open311/v2/requests.xml")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/xml")
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == "service_requests"
+    requests = root.findall("request")
+    assert [r.findtext("service_request_id") for r in requests] == [
+        d["service_request_id"] for d in as_json
+    ]
+    assert requests[0].findtext("status_notes") == as_json[0]["status_notes"]
+    for name, ids in scenario.identities.items():
+        assert not any(s in response.text for s in ids), name
+    hidden = client.get(f"/open311/v2/requests/{scenario.codes['pupr_confidential']}.xml")
+    assert hidden.status_code == 404
+    services = ElementTree.fromstring(client.get("/open311/v2/services.xml").content)
+    assert services.find("service/service_code") is not None
+    definition = ElementTree.fromstring(
+        client.get("/open311/v2/services/pupr.complaint.xml").content
+    )
+    assert [v.findtext("key") for v in definition.findall("attributes/attribute/values/value")] == [
+        "public",
+        "anonymous",
+        "confidential",
+    ]
+    assert client.get("/open311/v2/requests.html").status_code == 422
+
+
 def test_filters(client: TestClient, scenario: Scenario) -> None:
     def ids(**params: str) -> set[str]:
         response = client.get("/open311/v2/requests.json", params=params)
@@ -233,7 +263,8 @@ def test_configured_open311_key(runtime: Runtime) -> None:
         "device_id": "device-42",
     }
     with TestClient(app) as client:
-        ok = client.post("/open311/v2/requests.json", data={**form, "api_key": "partner-two"})
+        ok = client.post("/open311/v2/requests.xml", data={**form, "api_key": "partner-two"})
         assert ok.status_code == 201, ok.text
+        assert b"<service_requests><request><service_request_id>SW-" in ok.content
         bad = client.post("/open311/v2/requests.json", data={**form, "api_key": "partner"})
         assert bad.status_code == 403
