@@ -82,7 +82,7 @@ HAS_DUE = and_(Report.status.in_(DUE_STATUSES), current_due.is_not(None))
 
 
 def _page_rows(
-    db: Session, query: Select[tuple[Report]], order: str, cursor: dict[str, Any] | None, n: int
+    db: Session, query: Select[Report], order: str, cursor: dict[str, Any] | None, n: int
 ) -> list[Report]:
     """Up to ``n`` rows after ``cursor``: newest first, or by deadline (nulls last) then id.
 

@@ -385,13 +385,15 @@ Text = Annotated[str | None, Form(max_length=200)]
     response_model=list[CreatedRequest],
     status_code=201,
     summary="Create a service request",
-    responses={201: {"content": XML_CONTENT}}
-    | documented(
-        400,
-        403,
-        s400="missing location or reporter contact, unknown service",
-        s403="missing or invalid api_key",
-    ),
+    responses={
+        201: {"content": XML_CONTENT},
+        **documented(
+            400,
+            403,
+            s400="missing location or reporter contact, unknown service",
+            s403="missing or invalid api_key",
+        ),
+    },
 )
 def create_request(
     request: Request,
