@@ -62,7 +62,7 @@ ARTIFACT_VERSION = 1
 DEFAULT_METHOD = "tfidf_lr"
 METHODS: tuple[str, ...] = ("tfidf_lr", "tfidf_svc_calibrated", "tfidf_cnb_calibrated", "word_lr")
 SEED = 13
-LR_C = 300.0
+LR_C = 1000.0
 
 
 class ArtifactError(RuntimeError):
@@ -233,8 +233,8 @@ def build_estimator(method: str = DEFAULT_METHOD, *, seed: int = SEED) -> BaseEs
     """
     if method in ("tfidf_lr", "word_lr"):
         # C chosen by 5-fold cross-validated log loss on the training data (not on the dev set):
-        # weaker regularisation made the probabilities *better* calibrated (ECE 0.11 at C=20,
-        # 0.03 at C=300), because TF-IDF rows are l2-normalised and scores stay small.
+        # weaker regularisation made the probabilities *better* calibrated (CV ECE 0.07 at C=20,
+        # 0.016 at C=1000), because TF-IDF rows are l2-normalised and scores stay small.
         return LogisticRegression(C=LR_C, class_weight="balanced", max_iter=5000)
     if method == "tfidf_svc_calibrated":
         svc = LinearSVC(C=0.5, class_weight="balanced", random_state=seed)
