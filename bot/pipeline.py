@@ -12,11 +12,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot import engine
 from bot.inbound import InboundMessage
@@ -57,20 +59,39 @@ def clean_text(text: str, limit: int) -> tuple[str, bool]:
     return cleaned, False
 
 
+def _insert_if_absent(db: Session, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted.
+
+    One statement instead of savepoint + insert + release: this runs for every inbound message.
+    On PostgreSQL a concurrent insert of the same key waits for the other transaction and then
+    does nothing, which is exactly the dedupe we want.
+    """
+    dialect = db.get_bind().dialect.name
+    if dialect not in _UPSERT:
+        try:
+            with db.begin_nested():
+                db.execute(table.insert().values(**values))
+        except IntegrityError:
+            return False
+        return True
+    statement = _UPSERT[dialect](table).values(**values).on_conflict_do_nothing()
+    return db.execute(statement.returning(table.c.id)).first() is not None
+
+
+_UPSERT: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
 def _first_delivery(db: Session, message: InboundMessage, now: datetime) -> bool:
     """Record the receipt; False when this (channel, message id) was processed before."""
-    try:
-        with db.begin_nested():
-            db.add(
-                InboundReceipt(
-                    channel=message.channel,
-                    external_message_id=message.external_message_id[:ID_MAX],
-                    received_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    return _insert_if_absent(
+        db,
+        InboundReceipt.__table__,  # type: ignore[arg-type]
+        {
+            "channel": message.channel,
+            "external_message_id": message.external_message_id[:ID_MAX],
+            "received_at": now,
+        },
+    )
 
 
 def _conversation(db: Session, message: InboundMessage, now: datetime) -> Conversation:
@@ -86,30 +107,34 @@ def _conversation(db: Session, message: InboundMessage, now: datetime) -> Conver
     row = db.scalar(query)
     if row is not None:
         return row
-    try:
-        with db.begin_nested():
-            row = Conversation(
-                channel=message.channel,
-                external_id=message.external_user_id,
-                state="idle",
-                data={},
-                language="id",
-                updated_at=now,
-            )
-            db.add(row)
-    except IntegrityError:
-        # Another process created it first (and has committed): lock theirs.
-        row = db.scalar(query)
-        assert row is not None
+    # A first message: create the row (unless a concurrent first message just did), then lock it.
+    _insert_if_absent(
+        db,
+        Conversation.__table__,  # type: ignore[arg-type]
+        {
+            "channel": message.channel,
+            "external_id": message.external_user_id,
+            "state": "idle",
+            "data": {},
+            "language": "id",
+            "updated_at": now,
+        },
+    )
+    row = db.scalar(query)
+    assert row is not None
     return row
 
 
 def _contact(
     db: Session, message: InboundMessage, conversation: Conversation, now: datetime
 ) -> Citizen:
-    query = select(CitizenIdentity).where(
-        CitizenIdentity.channel == message.channel,
-        CitizenIdentity.external_id == message.external_user_id,
+    query = (
+        select(CitizenIdentity)
+        .where(
+            CitizenIdentity.channel == message.channel,
+            CitizenIdentity.external_id == message.external_user_id,
+        )
+        .options(joinedload(CitizenIdentity.citizen))
     )
     identity = db.scalar(query)
     if identity is None:
