@@ -589,25 +589,26 @@ def measure_sweep(
     dl: Deadlines,
     due: int,
 ) -> dict[str, Any]:
-    statements_before = counter.count
-    kinds_before = counter.snapshot()
     load_before = os.getloadavg()[0]
     scans_before = table_scans(engine)
     rows_before = _written_rows(engine)
     server_before = backend_cpu_s(engine)
+    # Only the sweep's own statements are counted (not the bookkeeping queries around it).
+    statements_before = counter.count
+    kinds_before = counter.snapshot()
     client_before = client_cpu_s()
     started = time.perf_counter()
     actions = run_sweep(factory, clock=clock, now=dl.now)
     wall = time.perf_counter() - started
     client_cpu = client_cpu_s() - client_before
+    statements = counter.count - statements_before
+    by_statement = counter.since(kinds_before)
     server_after = backend_cpu_s(engine)
     server_cpu = (
         sum(cpu - server_before.get(pid, 0.0) for pid, cpu in server_after.items())
         if server_after
         else None
     )
-    statements = counter.count - statements_before
-    by_statement = counter.since(kinds_before)
     scans_after = table_scans(engine)
     written = _written_rows(engine)
     scans = {
