@@ -29,7 +29,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt = runtime or Runtime.from_settings(settings)
+        # A runtime handed in (argument, or installed on app.state before start-up by its owner)
+        # is used as is and left open; only one built here is ours to dispose.
+        given = runtime or getattr(app.state, "runtime", None)
+        rt = given or Runtime.from_settings(settings)
         app.state.runtime = rt
         scheduler = None
         if settings.run_scheduler_in_process:
@@ -47,8 +50,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
-            if runtime is None:
+            if given is None:
                 rt.engine.dispose()
+                del app.state.runtime
 
     app = FastAPI(
         title="SuaraWarga",
