@@ -996,7 +996,9 @@ def write_markdown(path: Path, doc: dict[str, Any], results: list[SizeResult]) -
         f"## Selection: `select_due(db, now, limit={SELECT_LIMIT}, exclude=set())`, 1% of N due",
         "",
         "Each call in its own transaction (`FOR UPDATE SKIP LOCKED` takes row locks), timed "
-        "around the call (SQL + building 500 ORM objects). The first call (statement compilation) "
+        "around the call (SQL + fetching the 500 locked ids; each report is loaded by primary "
+        "key when the sweep reaches it, a cost included in the sweep figures below). The first "
+        "call (statement compilation) "
         "is reported apart and not in the percentiles. *Driver only* runs the very same SQL and "
         "parameters through the bare psycopg cursor (fetching the rows, no ORM); *EXPLAIN* is the "
         "server's execution time from `EXPLAIN (ANALYZE, BUFFERS)`.",
