@@ -16,6 +16,7 @@ from nlu.model import (
     ARTIFACT_VERSION,
     ArtifactError,
     TextClassifier,
+    build_estimator,
     char_ngram_buckets,
     load_artifact,
     save_artifact,
@@ -61,6 +62,29 @@ def test_fast_path_matches_sklearn_predict_proba() -> None:
     expected = model.estimator.predict_proba(matrix)
     got = np.vstack([model.proba(t) for t in SAMPLES])
     np.testing.assert_allclose(got, expected, atol=1e-6)  # float32 coefficients in the fast path
+
+
+def test_row_space_fit_equals_direct_sklearn_fit() -> None:
+    """The fast training path solves sklearn's own problem: same coefficients, same answers.
+
+    Real routing data (20 classes, every third example, to keep the direct fit short) plus
+    rows that are identical after normalisation, so the rank-deficient (pivoted) case is covered.
+    """
+    routing = read_rasa_yaml(Path(__file__).resolve().parents[2] / "nlu/data/routing.yml")
+    examples = routing[::3]
+    texts = [e.text for e in examples] + ["Jalan rusak!!", "jalan rusak", "JALAN... rusak"]
+    labels = [e.label for e in examples] + [examples[0].label] * 3
+    model = TextClassifier.fit(texts, labels)
+    matrix = model.featurizer.transform(texts)
+    direct = build_estimator().fit(matrix, np.asarray(labels))
+    assert model.estimator.coef_.shape == direct.coef_.shape
+    scale = np.abs(direct.coef_).max()
+    np.testing.assert_allclose(model.estimator.coef_, direct.coef_, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(model.estimator.intercept_, direct.intercept_, rtol=0, atol=1e-9)
+    held_out = model.featurizer.transform([e.text for e in routing[1::3]])
+    np.testing.assert_allclose(
+        model.estimator.predict_proba(held_out), direct.predict_proba(held_out), rtol=0, atol=1e-9
+    )
 
 
 def test_clear_cases_are_classified_by_type() -> None:
