@@ -8,6 +8,7 @@ from here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -257,6 +258,58 @@ def notice_values(db: Session, report: Report, **extra: Any) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message a transition sends: to the reporter, or to ``staff`` when given."""
+
+    template: str
+    staff: Sequence[StaffUser] | None = None
+    payload: dict[str, Any] | None = None
+    key_suffix: str = ""
+
+
+def _announce(
+    db: Session,
+    clock: SlaClock,
+    report: Report,
+    event: ReportEvent,
+    now: datetime,
+    *notices: Notice,
+    **values: Any,
+) -> None:
+    """Queue every notice of one transition, keyed by its event.
+
+    The key makes a transition re-run after a crash notify nobody twice, and rendering the values
+    once means the citizen and the officers read the same code, agency and due dates.
+    """
+    rendered = notice_values(db, report, **values)
+    tz = clock.calendar.tz
+    for notice in notices:
+        key = f"event:{event.id}{notice.key_suffix}"
+        if notice.staff is None:
+            notify.notify_citizen(
+                db,
+                report=report,
+                template=notice.template,
+                key=key,
+                tz=tz,
+                now=now,
+                values=rendered,
+                payload=notice.payload,
+            )
+        else:
+            notify.notify_staff(
+                db,
+                staff=notice.staff,
+                report=report,
+                template=notice.template,
+                key=key,
+                tz=tz,
+                now=now,
+                values=rendered,
+            )
+
+
 # -- citizen side --------------------------------------------------------------------------------
 
 
@@ -337,15 +390,7 @@ def submit_report(
         from_status=None,
         data={"channel": channel.value, "privacy": privacy.value, "type": report_type.value},
     )
-    notify.notify_citizen(
-        db,
-        report=report,
-        template="report_received",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=notice_values(db, report),
-    )
+    _announce(db, clock, report, event, now, Notice("report_received"))
     return report
 
 
@@ -365,16 +410,7 @@ def provide_info(
         if stage is Stage.RESPOND
         else notify.staff_with_role(db, Role.VERIFIER)
     )
-    notify.notify_staff(
-        db,
-        staff=staff,
-        report=report,
-        template="staff_info_provided",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=notice_values(db, report),
-    )
+    _announce(db, clock, report, event, now, Notice("staff_info_provided", staff=staff))
     return report
 
 
@@ -389,15 +425,16 @@ def citizen_respond(
     clock.refresh(report)
     _thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.CITIZEN_RESPONSE, text, now)
     event = _event(db, report, Action.CITIZEN_RESPOND, actor, now, from_status=before)
-    notify.notify_staff(
+    _announce(
         db,
-        staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id),
-        report=report,
-        template="staff_citizen_response",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=notice_values(db, report),
+        clock,
+        report,
+        event,
+        now,
+        Notice(
+            "staff_citizen_response",
+            staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id),
+        ),
     )
     return report
 
@@ -429,15 +466,13 @@ def reopen(
         _open_assignment(db, report, agency, now)
     _thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.CITIZEN_RESPONSE, text, now)
     event = _event(db, report, Action.REOPEN, actor, now, from_status=before)
-    notify.notify_staff(
+    _announce(
         db,
-        staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id),
-        report=report,
-        template="staff_reopened",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=notice_values(db, report),
+        clock,
+        report,
+        event,
+        now,
+        Notice("staff_reopened", staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id)),
     )
     return report
 
@@ -482,25 +517,14 @@ def verify_and_forward(
     clock.refresh(report)
     _open_assignment(db, report, agency, now)
     event = _event(db, report, Action.VERIFY_FORWARD, actor, now, from_status=before, data=changes)
-    values = notice_values(db, report)
-    notify.notify_citizen(
+    _announce(
         db,
-        report=report,
-        template="report_forwarded",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=values,
-    )
-    notify.notify_staff(
-        db,
-        staff=notify.staff_with_role(db, Role.OFFICER, agency.id),
-        report=report,
-        template="staff_new_report",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=values,
+        clock,
+        report,
+        event,
+        now,
+        Notice("report_forwarded"),
+        Notice("staff_new_report", staff=notify.staff_with_role(db, Role.OFFICER, agency.id)),
     )
     return report
 
@@ -535,15 +559,14 @@ def request_info(
         from_status=before,
         data={"paused_stage": stage.value, "days_left": report.paused_days_left},
     )
-    notify.notify_citizen(
+    _announce(
         db,
-        report=report,
-        template="info_requested",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=notice_values(db, report, question=question),
-        payload={"expects": "info_reply"},
+        clock,
+        report,
+        event,
+        now,
+        Notice("info_requested", payload={"expects": "info_reply"}),
+        question=question,
     )
     return report
 
@@ -564,15 +587,7 @@ def _close(
     report.paused_stage = report.paused_at = report.paused_days_left = None
     _release_assignment(db, clock, report, now, action.value)
     event = _event(db, report, action, actor, now, from_status=before, reason=reason)
-    notify.notify_citizen(
-        db,
-        report=report,
-        template="report_archived",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=notice_values(db, report, reason=reason),
-    )
+    _announce(db, clock, report, event, now, Notice("report_archived"), reason=reason)
     return report
 
 
@@ -618,15 +633,15 @@ def return_to_verifier(
         reason=reason,
         data={"agency_id": previous_agency},
     )
-    notify.notify_staff(
+    _announce(
         db,
-        staff=notify.staff_with_role(db, Role.VERIFIER),
-        report=report,
-        template="staff_returned",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=notice_values(db, report, reason=reason, agency=agency_name),
+        clock,
+        report,
+        event,
+        now,
+        Notice("staff_returned", staff=notify.staff_with_role(db, Role.VERIFIER)),
+        reason=reason,
+        agency=agency_name,
     )
     return report
 
@@ -664,25 +679,14 @@ def reroute(
         reason=reason,
         data={"from_agency_id": previous, "to_agency": agency.code},
     )
-    values = notice_values(db, report)
-    notify.notify_citizen(
+    _announce(
         db,
-        report=report,
-        template="report_rerouted",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=values,
-    )
-    notify.notify_staff(
-        db,
-        staff=notify.staff_with_role(db, Role.OFFICER, agency.id),
-        report=report,
-        template="staff_new_report",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=values,
+        clock,
+        report,
+        event,
+        now,
+        Notice("report_rerouted"),
+        Notice("staff_new_report", staff=notify.staff_with_role(db, Role.OFFICER, agency.id)),
     )
     return report
 
@@ -699,15 +703,17 @@ def answer(
     clock.refresh(report)
     _thread(db, report, MessageDirection.AGENCY_TO_CITIZEN, MessageKind.ANSWER, text, now, actor)
     event = _event(db, report, Action.ANSWER, actor, now, from_status=before)
-    notify.notify_citizen(
+    _announce(
         db,
-        report=report,
-        template="agency_answer",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=notice_values(db, report, answer=text),
-        payload={"expects": "answer_feedback", "choices": ["accept", "respond"]},
+        clock,
+        report,
+        event,
+        now,
+        Notice(
+            "agency_answer",
+            payload={"expects": "answer_feedback", "choices": ["accept", "respond"]},
+        ),
+        answer=text,
     )
     return report
 
@@ -754,15 +760,7 @@ def extend_deadline(
         },
     )
     if stage is Stage.RESPOND:
-        notify.notify_citizen(
-            db,
-            report=report,
-            template="deadline_extended",
-            key=f"event:{event.id}",
-            tz=clock.calendar.tz,
-            now=now,
-            values=notice_values(db, report, reason=reason),
-        )
+        _announce(db, clock, report, event, now, Notice("deadline_extended"), reason=reason)
     return report
 
 
@@ -797,25 +795,18 @@ def _finish(
     report.next_sla_at = None
     _release_assignment(db, clock, report, now, action.value)
     event = _event(db, report, action, actor, now, from_status=before, reason=reason)
-    values = notice_values(db, report)
-    notify.notify_citizen(
+    _announce(
         db,
-        report=report,
-        template="report_finished",
-        key=f"event:{event.id}",
-        tz=clock.calendar.tz,
-        now=now,
-        values=values,
-    )
-    notify.notify_citizen(
-        db,
-        report=report,
-        template="rating_request",
-        key=f"event:{event.id}:rating",
-        tz=clock.calendar.tz,
-        now=now,
-        values=values,
-        payload={"expects": "rating", "choices": ["1", "2", "3", "4"]},
+        clock,
+        report,
+        event,
+        now,
+        Notice("report_finished"),
+        Notice(
+            "rating_request",
+            payload={"expects": "rating", "choices": ["1", "2", "3", "4"]},
+            key_suffix=":rating",
+        ),
     )
     return report
 
