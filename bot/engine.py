@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import copy
 
-from sqlalchemy import select
-
 from bot import intents, limits
 from bot.flows import pending, rating, report, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
 from bot.nlu_port import classifier
 from bot.turn import Button, Turn
-from reports.models import OutboxMessage
 
 LANGUAGE_MIN_WORDS = 4
 
@@ -63,18 +60,6 @@ def menu_buttons(turn: Turn) -> list[Button]:
         turn.button("btn_help", "m:help"),
         turn.button(*other),
     ]
-
-
-def _last_outbound(turn: Turn) -> OutboxMessage | None:
-    return turn.db.scalar(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.channel == turn.message.channel,
-            OutboxMessage.address == turn.message.external_user_id,
-        )
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    )
 
 
 def _remember_choices(turn: Turn) -> None:
@@ -141,7 +126,7 @@ def _text(turn: Turn) -> None:
     choices = turn.data.get("choices") or []
     number = intents.digit(text, len(choices)) if choices else None
     if number is not None:
-        last = _last_outbound(turn)
+        last = turn.last_outbound()
         if last is None or last.template.startswith("bot:"):
             _choice(turn, choices[number - 1])
             return
@@ -167,9 +152,7 @@ def _answers_domain_prompt(turn: Turn) -> bool:
     When the last message to the citizen was such a request, their reply is for it even in the
     middle of another flow; a report draft in progress is kept and its question asked again.
     """
-    last = _last_outbound(turn)
-    expects = (last.payload or {}).get("expects") if last is not None else None
-    if expects not in ("answer_feedback", "info_reply"):
+    if turn.expects() not in pending.DIRECT:
         return False
     saved_state, saved_data = turn.state, copy.deepcopy(turn.data)
     turn.reset()
@@ -225,14 +208,13 @@ def _idle_text(turn: Turn) -> None:
         if detected in ("id", "en"):
             turn.language = detected
     number = intents.digit(text, 4)
-    last = _last_outbound(turn)
-    expects = (last.payload or {}).get("expects") if last is not None else None
-    if number is not None and expects == "rating":
+    # What our last message asked for is looked up only when the answer depends on it.
+    if number is not None and turn.expects() == "rating":
         target = rating.unrated(turn)
         if target is not None:
             rating.start(turn, target, number)
             return
-    if pending.try_answer(turn, text, direct=expects in ("answer_feedback", "info_reply")):
+    if pending.try_answer(turn, text):
         return
     if number is not None:
         target = rating.unrated(turn)

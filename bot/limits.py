@@ -36,6 +36,8 @@ def flooded(turn: Turn) -> bool:
 
 
 def reports_last_day(turn: Turn) -> int:
+    if not turn.has_reports():
+        return 0
     return int(
         turn.db.scalar(
             select(func.count(Report.id)).where(

@@ -4,34 +4,41 @@ It runs inside the caller's transaction (``with runtime.sessions() as db, db.beg
 receipt, the conversation state, any domain change and every reply commit together or not at all:
 a provider retry after a crash finds no receipt and is processed again; a retry after a commit
 finds the receipt and has no effect. Nothing is sent from here; replies are outbox rows.
+
+This runs for every inbound message, so the pipeline's own reads and writes are single SQL Core
+statements (INSERT ... ON CONFLICT ... RETURNING where the dialect allows) rather than ORM loads
+and unit-of-work flushes: a new contact costs seven statements and the commit, a returning one
+eight plus whatever the conversation engine reads. PostgreSQL and SQLite (the two backends of
+``reports.db.make_engine``) both support these statements.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Connection, Executable, Row, Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import engine
 from bot.inbound import InboundMessage
 from bot.turn import Reply, Turn
-from reports import notify, service
-from reports.enums import RecipientKind
+from reports import notify
+from reports.enums import OutboxStatus, RecipientKind
 from reports.models import (
     Attachment,
     Citizen,
     CitizenIdentity,
     Conversation,
     InboundReceipt,
-    Report,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +50,12 @@ log = logging.getLogger(__name__)
 #: are refused by PostgreSQL text columns.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ID_MAX = 120  # column width of external ids
+
+_RECEIPTS: Table = InboundReceipt.__table__  # type: ignore[assignment]
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+_CITIZENS: Table = Citizen.__table__  # type: ignore[assignment]
+_IDENTITIES: Table = CitizenIdentity.__table__  # type: ignore[assignment]
+_INSERTS: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 @dataclass(frozen=True)
@@ -59,100 +72,162 @@ def clean_text(text: str, limit: int) -> tuple[str, bool]:
     return cleaned, False
 
 
-def _insert_if_absent(db: Session, table: Table, values: dict[str, Any]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted.
+@dataclass(frozen=True)
+class _Statements:
+    """The pipeline's own statements for one dialect, built once per process.
 
-    One statement instead of savepoint + insert + release: this runs for every inbound message.
-    On PostgreSQL a concurrent insert of the same key waits for the other transaction and then
-    does nothing, which is exactly the dedupe we want.
+    Values come as execution parameters, so each statement object (and its compiled form) is
+    reused for every message: building and cache-keying a Core statement per message costs more
+    CPU than executing it.
     """
-    dialect = db.get_bind().dialect.name
-    if dialect not in _UPSERT:
-        try:
-            with db.begin_nested():
-                db.execute(table.insert().values(**values))
-        except IntegrityError:
-            return False
-        return True
-    statement = _UPSERT[dialect](table).values(**values).on_conflict_do_nothing()
-    return db.execute(statement.returning(table.c.id)).first() is not None
+
+    receipt: Executable
+    conversation: Executable
+    touch_identity: Executable
+    new_citizen: Executable
+    new_identity: Executable
+    citizen: Executable
+    save_conversation: Executable
+    save_citizen: Executable
 
 
-_UPSERT: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    if dialect not in _INSERTS:
+        raise NotImplementedError(f"the inbound pipeline needs PostgreSQL or SQLite, not {dialect}")
+    insert = _INSERTS[dialect]
+    conversation = insert(_CONVERSATIONS)
+    conversation = conversation.on_conflict_do_update(
+        index_elements=[_CONVERSATIONS.c.channel, _CONVERSATIONS.c.external_id],
+        set_={"updated_at": conversation.excluded.updated_at},
+    ).returning(
+        _CONVERSATIONS.c.id,
+        _CONVERSATIONS.c.citizen_id,
+        _CONVERSATIONS.c.state,
+        _CONVERSATIONS.c.data,
+        _CONVERSATIONS.c.language,
+    )
+    return _Statements(
+        receipt=insert(_RECEIPTS).on_conflict_do_nothing().returning(_RECEIPTS.c.id),
+        conversation=conversation,
+        touch_identity=update(_IDENTITIES)
+        .where(
+            _IDENTITIES.c.channel == bindparam("b_channel"),
+            _IDENTITIES.c.external_id == bindparam("b_external_id"),
+        )
+        .returning(_IDENTITIES.c.citizen_id),
+        new_citizen=_CITIZENS.insert().returning(_CITIZENS.c.id),
+        new_identity=_IDENTITIES.insert(),
+        citizen=select(
+            _CITIZENS.c.display_name, _CITIZENS.c.language, _CITIZENS.c.created_at
+        ).where(_CITIZENS.c.id == bindparam("b_id")),
+        save_conversation=update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("b_id")),
+        save_citizen=update(_CITIZENS).where(_CITIZENS.c.id == bindparam("b_id")),
+    )
+
+
+def _sql(db: Session) -> tuple[Connection, _Statements]:
+    """The transaction's connection (Core statements skip the ORM session) and the statements."""
+    connection = db.connection()
+    return connection, _statements(connection.dialect.name)
 
 
 def _first_delivery(db: Session, message: InboundMessage, now: datetime) -> bool:
-    """Record the receipt; False when this (channel, message id) was processed before."""
-    return _insert_if_absent(
-        db,
-        InboundReceipt.__table__,  # type: ignore[arg-type]
+    """Record the receipt; False when this (channel, message id) was processed before.
+
+    INSERT ... ON CONFLICT DO NOTHING: on PostgreSQL a concurrent insert of the same key waits
+    for the other transaction and then does nothing, which is exactly the dedupe we want.
+    """
+    connection, sql = _sql(db)
+    inserted = connection.execute(
+        sql.receipt,
         {
             "channel": message.channel,
             "external_message_id": message.external_message_id[:ID_MAX],
             "received_at": now,
         },
     )
+    return inserted.first() is not None
 
 
-def _conversation(db: Session, message: InboundMessage, now: datetime) -> Conversation:
-    """The contact's conversation row, locked so two processes never run one contact at once."""
-    query = (
-        select(Conversation)
-        .where(
-            Conversation.channel == message.channel,
-            Conversation.external_id == message.external_user_id,
-        )
-        .with_for_update()
-    )
-    row = db.scalar(query)
-    if row is not None:
-        return row
-    # A first message: create the row (unless a concurrent first message just did), then lock it.
-    _insert_if_absent(
-        db,
-        Conversation.__table__,  # type: ignore[arg-type]
-        {
-            "channel": message.channel,
-            "external_id": message.external_user_id,
-            "state": "idle",
-            "data": {},
-            "language": "id",
-            "updated_at": now,
-        },
-    )
-    row = db.scalar(query)
-    assert row is not None
-    return row
+def _lock_conversation(db: Session, message: InboundMessage, now: datetime) -> Row[Any]:
+    """The contact's conversation row, created if needed and locked, in one statement.
+
+    An upsert that always updates (``updated_at``) returns the row and, on PostgreSQL, holds its
+    row lock until the commit, exactly as SELECT ... FOR UPDATE would: two processes never run
+    one contact at once. A concurrent first message of the same contact waits on the unique key
+    and then updates (and locks) the row the other one created. SQLite serialises writers anyway
+    (``BEGIN IMMEDIATE``, see ``reports.db``).
+    """
+    connection, sql = _sql(db)
+    values = {
+        "channel": message.channel,
+        "external_id": message.external_user_id,
+        "state": "idle",
+        "data": {},
+        "language": "id",
+        "updated_at": now,
+    }
+    return connection.execute(sql.conversation, values).one()
 
 
 def _contact(
-    db: Session, message: InboundMessage, conversation: Conversation, now: datetime
-) -> Citizen:
-    query = (
-        select(CitizenIdentity)
-        .where(
-            CitizenIdentity.channel == message.channel,
-            CitizenIdentity.external_id == message.external_user_id,
-        )
-        .options(joinedload(CitizenIdentity.citizen))
+    db: Session, message: InboundMessage, language: str, now: datetime
+) -> tuple[Citizen, bool]:
+    """The sender as a citizen (created on first contact); True when created now.
+
+    Touching ``last_inbound_at`` (the WhatsApp 24-hour window counts from it) is also how we
+    find the identity: one UPDATE ... RETURNING. The contact's conversation row is locked, so no
+    concurrent message of the same contact can create the identity between our statements.
+    """
+    connection, sql = _sql(db)
+    citizen_id = connection.execute(
+        sql.touch_identity,
+        {
+            "b_channel": message.channel,
+            "b_external_id": message.external_user_id,
+            "last_inbound_at": now,
+        },
+    ).scalar()
+    name = message.display_name[:200] if message.display_name else None
+    if citizen_id is not None:
+        row = connection.execute(sql.citizen, {"b_id": citizen_id}).one()
+        display_name = row.display_name
+        if name and not display_name:
+            connection.execute(sql.save_citizen, {"b_id": citizen_id, "display_name": name})
+            display_name = name
+        return _persistent_citizen(
+            db, citizen_id, display_name, row.language, row.created_at
+        ), False
+    citizen_id = connection.execute(
+        sql.new_citizen, {"display_name": name, "language": language, "created_at": now}
+    ).scalar_one()
+    connection.execute(
+        sql.new_identity,
+        {
+            "citizen_id": citizen_id,
+            "channel": message.channel,
+            "external_id": message.external_user_id,
+            "last_inbound_at": now,
+            "created_at": now,
+        },
     )
-    identity = db.scalar(query)
-    if identity is None:
-        service.get_or_create_citizen(
-            db,
-            channel=message.channel,
-            external_id=message.external_user_id,
-            now=now,
-            language=conversation.language,
-        )
-        identity = db.scalar(query)
-        assert identity is not None
-    citizen = identity.citizen
-    identity.last_inbound_at = now  # the WhatsApp 24-hour window counts from here
-    if message.display_name and not citizen.display_name:
-        citizen.display_name = message.display_name[:200]
-    conversation.citizen_id = citizen.id
-    _claim_media(db, message, citizen)
+    return _persistent_citizen(db, citizen_id, name, language, now), True
+
+
+def _persistent_citizen(
+    db: Session, citizen_id: int, display_name: str | None, language: str, created_at: datetime
+) -> Citizen:
+    """The row we just read or wrote as an ORM object for the flows, without loading it again.
+
+    ``make_transient_to_detached`` gives it its identity and no pending changes, so adding it to
+    the session neither flushes nor re-reads anything.
+    """
+    citizen = Citizen(
+        id=citizen_id, display_name=display_name, language=language, created_at=created_at
+    )
+    make_transient_to_detached(citizen)
+    db.add(citizen)
     return citizen
 
 
@@ -177,37 +252,56 @@ def _claim_media(db: Session, message: InboundMessage, citizen: Citizen) -> None
 def _queue_replies(
     db: Session, message: InboundMessage, citizen: Citizen, replies: list[Reply], now: datetime
 ) -> None:
-    base = f"in:{message.channel.value}:{message.external_message_id[:ID_MAX]}"
+    """All replies of the turn as outbox rows, in one statement.
+
+    Their idempotency keys are unique by construction (message id + position) and the receipt
+    guarantees the message is processed once, so no per-row existence check is needed; the
+    insert still ignores a duplicate key rather than failing the turn.
+    """
+    if not replies:
+        return
+    reply_to = message.external_message_id[:ID_MAX]
+    base = f"in:{message.channel.value}:{reply_to}"
+    rows: list[dict[str, Any]] = []
     for index, reply in enumerate(replies):
-        payload: dict[str, object] = {"reply_to": message.external_message_id[:ID_MAX]}
+        payload: dict[str, object] = {"reply_to": reply_to}
         if reply.buttons:
             payload["buttons"] = [{"label": b.label, "data": b.data} for b in reply.buttons]
-        notify.queue(
-            db,
-            key=f"{base}:{index}",
-            recipient_kind=RecipientKind.CITIZEN,
-            channel=message.channel,
-            address=message.external_user_id,
-            template=f"bot:{reply.key}"[:80],
-            body=reply.text,
-            now=now,
-            citizen_id=citizen.id,
-            payload=payload,
-            report=db.get(Report, reply.report_id) if reply.report_id else None,
+        rows.append(
+            {
+                "idempotency_key": f"{base}:{index}",
+                "recipient_kind": RecipientKind.CITIZEN,
+                "citizen_id": citizen.id,
+                "staff_id": None,
+                "report_id": reply.report_id,
+                "channel": message.channel,
+                "address": message.external_user_id,
+                "template": f"bot:{reply.key}"[:80],
+                "body": reply.text,
+                "payload": payload,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
         )
+    notify.insert_rows(db, rows)
 
 
 def _run_engine(db: Session, turn: Turn) -> None:
-    """Run the engine in a savepoint; a bug costs this message an apology, not the channel.
+    """Run the engine; a bug costs this message an apology, not the channel.
 
-    A failure that is not the database's (which would fail the whole transaction and be retried
-    by the provider) undoes the engine's partial writes, keeps the receipt so the same message
-    does not fail again on every retry, and tells the citizen to try again.
+    Everything the engine does in the database goes through ``turn.db``, whose first use opens a
+    savepoint (see ``bot.turn``); a turn that needs no database pays for none. A failure that is
+    not the database's (which would fail the whole transaction and be retried by the provider)
+    rolls that savepoint back, undoing the engine's partial writes, keeps the receipt so the same
+    message does not fail again on every retry, and tells the citizen to try again.
     """
     before = (turn.state, dict(turn.data), turn.language, list(turn.replies))
     try:
-        with db.begin_nested():
-            engine.handle(turn)
+        engine.handle(turn)
+        if turn.savepoint is not None:
+            turn.savepoint.commit()  # RELEASE, after flushing the engine's last changes
     except OperationalError:
         raise
     except Exception:
@@ -216,9 +310,37 @@ def _run_engine(db: Session, turn: Turn) -> None:
             turn.message.channel.value,
             before[0],
         )
+        if turn.savepoint is not None and turn.savepoint.is_active:
+            turn.savepoint.rollback()
+        db.expire_all()  # and whatever it changed in memory only
         turn.state, turn.data, turn.language, turn.replies = before
         turn.reset()  # the state itself may be what broke: start clean
         turn.say("internal_error")
+    finally:
+        turn.savepoint = None
+
+
+def _save_state(
+    db: Session, conversation_id: int, turn: Turn, citizen: Citizen, *, link_citizen: bool
+) -> None:
+    """Write the turn's outcome: one UPDATE of the conversation, and the language if it changed.
+
+    ``updated_at`` was already set by the locking upsert. New dicts are written: SQLAlchemy's JSON
+    type does not notice in-place changes.
+    """
+    connection, sql = _sql(db)
+    values: dict[str, Any] = {
+        "b_id": conversation_id,
+        "state": turn.state,
+        "data": dict(turn.data),
+        "language": turn.language,
+    }
+    if link_citizen:
+        values["citizen_id"] = citizen.id
+    connection.execute(sql.save_conversation, values)
+    if citizen.language != turn.language:
+        connection.execute(sql.save_citizen, {"b_id": citizen.id, "language": turn.language})
+        set_committed_value(citizen, "language", turn.language)
 
 
 def process_inbound(
@@ -230,11 +352,13 @@ def process_inbound(
     if not _first_delivery(db, message, now):
         log.info("duplicate inbound %s message ignored", message.channel.value)
         return PipelineResult(duplicate=True, replies=0)
-    conversation = _conversation(db, message, now)
-    citizen = _contact(db, message, conversation, now)
+    conversation = _lock_conversation(db, message, now)
+    language = conversation.language or "id"
+    citizen, created = _contact(db, message, language, now)
+    _claim_media(db, message, citizen)
     text, truncated = clean_text(message.text, runtime.settings.bot_max_text_chars)
     turn = Turn(
-        db=db,
+        session=db,
         runtime=runtime,
         citizen=citizen,
         message=message,
@@ -242,17 +366,14 @@ def process_inbound(
         now=now,
         state=conversation.state or "idle",
         data=dict(conversation.data or {}),
-        language=conversation.language or "id",
+        language=language,
+        new_citizen=created,
     )
     if truncated:
         turn.say("truncated", limit=runtime.settings.bot_max_text_chars)
     _run_engine(db, turn)
-    # Assign new objects: SQLAlchemy's JSON type does not notice in-place changes.
-    conversation.state = turn.state
-    conversation.data = dict(turn.data)
-    conversation.language = turn.language
-    conversation.updated_at = now
-    citizen.language = turn.language
+    _save_state(
+        db, conversation.id, turn, citizen, link_citizen=conversation.citizen_id != citizen.id
+    )
     _queue_replies(db, message, citizen, turn.replies, now)
-    db.flush()
     return PipelineResult(duplicate=False, replies=len(turn.replies))

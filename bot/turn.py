@@ -3,6 +3,11 @@
 A :class:`Turn` is built by the pipeline inside the caller's transaction; flows read and change
 ``state`` and ``data`` and append :class:`Reply` objects. Nothing here sends anything: the pipeline
 turns replies into outbox rows after the flows ran.
+
+Flows reach the database only through :attr:`Turn.db`. Its first use opens a savepoint, so that
+everything the engine read or wrote can be undone if the engine fails (the pipeline then keeps
+the receipt and apologises), while the common turn that needs no database at all (a new contact
+describing a problem) pays for no savepoint.
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from bot.inbound import InboundMessage
 from bot.messages import t
 from reports.messages import format_date
-from reports.models import Citizen
+from reports.models import Citizen, OutboxMessage
 
 if TYPE_CHECKING:
     from webhooks.runtime import Runtime
@@ -38,9 +44,17 @@ class Reply:
     report_id: int | None = None
 
 
+@dataclass(frozen=True)
+class LastOutbound:
+    """Our latest outbox row to this contact: what it was and what answer it expects, if any."""
+
+    template: str
+    expects: str | None
+
+
 @dataclass
 class Turn:
-    db: Session
+    session: Session  # the pipeline's transaction; flows use ``db``
     runtime: Runtime
     citizen: Citizen
     message: InboundMessage
@@ -49,7 +63,53 @@ class Turn:
     state: str
     data: dict[str, Any]
     language: str
+    #: The citizen was created by this very message, so they have no reports and no domain
+    #: notices yet: flows skip the queries that could only find nothing.
+    new_citizen: bool = False
     replies: list[Reply] = field(default_factory=list)
+    savepoint: SessionTransaction | None = field(default=None, repr=False)
+    _last_outbound: LastOutbound | None = field(default=None, repr=False)
+    _last_outbound_read: bool = field(default=False, repr=False)
+
+    @property
+    def db(self) -> Session:
+        """The session, inside the engine's savepoint (opened on first use, see module doc)."""
+        if self.savepoint is None:
+            self.savepoint = self.session.begin_nested()
+        return self.session
+
+    def has_reports(self) -> bool:
+        """False when the citizen certainly has no report (so a query would find nothing)."""
+        return not self.new_citizen
+
+    def last_outbound(self) -> LastOutbound | None:
+        """Our last message to this contact (read once per turn, and only when a flow asks).
+
+        This turn's own replies are not in the outbox yet, so the answer cannot change during
+        the turn.
+        """
+        if not self._last_outbound_read:
+            row = self.db.execute(
+                select(OutboxMessage.template, OutboxMessage.payload)
+                .where(
+                    OutboxMessage.channel == self.message.channel,
+                    OutboxMessage.address == self.message.external_user_id,
+                )
+                .order_by(OutboxMessage.id.desc())
+                .limit(1)
+            ).first()
+            if row is not None:
+                expects = (row.payload or {}).get("expects")
+                self._last_outbound = LastOutbound(
+                    row.template, expects if isinstance(expects, str) else None
+                )
+            self._last_outbound_read = True
+        return self._last_outbound
+
+    def expects(self) -> str | None:
+        """The answer our last message asked for ("info_reply", "rating"...), if any."""
+        last = self.last_outbound()
+        return last.expects if last is not None else None
 
     def say(
         self,

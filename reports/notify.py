@@ -6,12 +6,15 @@ failed send never rolls back a transition and a rolled-back transition never sen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role
@@ -32,6 +35,19 @@ def render_notice(template: str, language: str, tz: ZoneInfo, values: Mapping[st
     return render(template, language, **shown)
 
 
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+
+
+_INSERTS: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+def _insert(dialect: str, target: Any) -> Any:
+    """INSERT INTO ``target`` for ``dialect``: both backends have ON CONFLICT ... DO NOTHING."""
+    if dialect not in _INSERTS:
+        raise NotImplementedError(f"the outbox needs PostgreSQL or SQLite, not {dialect}")
+    return _INSERTS[dialect](target)
+
+
 def queue(
     db: Session,
     *,
@@ -47,27 +63,55 @@ def queue(
     staff_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> OutboxMessage | None:
-    """Add one outbox row unless one with the same idempotency key already exists."""
-    if db.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
-        return None
-    row = OutboxMessage(
-        idempotency_key=key,
-        recipient_kind=recipient_kind,
-        citizen_id=citizen_id,
-        staff_id=staff_id,
-        report_id=report.id if report is not None else None,
-        channel=channel,
-        address=address,
-        template=template,
-        body=body,
-        payload=payload or {},
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
+    """Add one outbox row unless one with the same idempotency key already exists.
+
+    One INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING: no existence check
+    first, and two transactions queueing the same key (two schedulers) never fail on the unique
+    key: the second waits for the first and then inserts nothing. Returns the new row (a
+    persistent object), or None when the key existed.
+    """
+    if report is not None and report.id is None:
+        db.flush()  # a report added in this transaction gets its id
+    values = {
+        "idempotency_key": key,
+        "recipient_kind": recipient_kind,
+        "citizen_id": citizen_id,
+        "staff_id": staff_id,
+        "report_id": report.id if report is not None else None,
+        "channel": channel,
+        "address": address,
+        "template": template,
+        "body": body,
+        "payload": payload or {},
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    statement = (
+        _insert(db.get_bind().dialect.name, OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxMessage)
     )
-    db.add(row)
-    return row
+    return db.scalars(statement).first()
+
+
+def insert_rows(db: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many outbox rows (complete column values) in one statement; duplicate keys are skipped.
+
+    For callers that need no ORM objects back: the bot's replies, several per message.
+    """
+    if rows:
+        connection = db.connection()
+        connection.execute(_insert_rows_statement(connection.dialect.name), list(rows))
+
+
+@functools.cache
+def _insert_rows_statement(dialect: str) -> Any:
+    """Built once per dialect: a statement object reused per call skips rebuilding and
+    cache-keying it (this runs for every inbound message)."""
+    return _insert(dialect, _OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 def citizen_identity(db: Session, report: Report) -> CitizenIdentity | None:

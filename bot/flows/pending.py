@@ -21,9 +21,13 @@ from reports.models import Agency, Report
 
 WAITING = (Status.INFO_REQUESTED, Status.ANSWERED)
 INDIRECT_MIN_WORDS = 3
+#: What our last message expects when a reply to it is directly its answer.
+DIRECT = ("answer_feedback", "info_reply")
 
 
 def waiting(turn: Turn) -> list[Report]:
+    if not turn.has_reports():
+        return []
     return list(
         turn.db.scalars(
             select(Report)
@@ -35,7 +39,7 @@ def waiting(turn: Turn) -> list[Report]:
 
 def own_report(turn: Turn, code: str) -> Report | None:
     canonical = tracking.normalize(code)
-    if canonical is None:
+    if canonical is None or not turn.has_reports():
         return None
     return turn.db.scalar(
         select(Report).where(
@@ -49,17 +53,20 @@ def _agency_name(turn: Turn, report: Report) -> str:
     return agency.name if agency else "-"
 
 
-def try_answer(turn: Turn, text: str, *, direct: bool) -> bool:
+def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
     """Treat free text as the answer the database says we wait for; False if we wait for none.
 
     ``direct``: the last message to the citizen was the request itself, so a reply is for it.
     Otherwise the conversation moved on since, and the text may as well be a new report: we ask
     (this report, that report, or a new one) instead of sending a new complaint to an agency as
-    a response to an old answer.
+    a response to an old answer. None: decided from our last message, which is looked up only
+    when something is pending (most messages wait for nothing).
     """
     pending = waiting(turn)
     if not pending:
         return False
+    if direct is None:
+        direct = turn.expects() in DIRECT
     answered = [r for r in pending if r.status is Status.ANSWERED]
     if answered and (intents.is_(text, Intent.ACCEPT) or text.strip() == "1"):
         if len(answered) == 1:
@@ -145,6 +152,8 @@ def accept(turn: Turn, report: Report) -> None:
 
 
 def reopenable(turn: Turn) -> list[Report]:
+    if not turn.has_reports():
+        return []
     return [
         r
         for r in turn.db.scalars(

@@ -26,6 +26,8 @@ RATE_WITHIN = timedelta(days=30)
 
 def unrated(turn: Turn) -> Report | None:
     """The citizen's most recently finished report without any rating, if finished recently."""
+    if not turn.has_reports():
+        return None
     rated = select(SatisfactionRating.report_id)
     return turn.db.scalar(
         select(Report)

@@ -470,4 +470,5 @@ def submit(turn: Turn) -> None:
         turn.reset()
         turn.say("too_short")
         return
+    turn.new_citizen = False  # they have a report now
     turn.reset()

@@ -41,18 +41,19 @@ def _line(turn: Turn, report: Report) -> str:
 
 def show(turn: Turn, text: str) -> None:
     code = tracking.normalize(text)
+    if code and not turn.has_reports():
+        turn.say("status_unknown", code=code)
+        return
     if code:
         report = turn.db.scalar(
-            select(Report).where(
-                Report.tracking_code == code, Report.citizen_id == turn.citizen.id
-            )
+            select(Report).where(Report.tracking_code == code, Report.citizen_id == turn.citizen.id)
         )
         if report is None:
             turn.say("status_unknown", code=code)
         else:
             turn.say("status_header", extra=_line(turn, report), report_id=report.id)
         return
-    total = turn.db.scalar(
+    total = turn.has_reports() and turn.db.scalar(
         select(func.count(Report.id)).where(Report.citizen_id == turn.citizen.id)
     )
     if not total:
