@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import sklearn
 
-from nlu.dataset import Example, data_hash, read_rasa_yaml
+from nlu.dataset import Example, data_hash, read_csv, read_rasa_yaml
 from nlu.model import (
     ARTIFACT_VERSION,
     ArtifactError,
@@ -57,11 +57,25 @@ def test_probabilities_sum_to_one_and_rank_is_sorted() -> None:
 
 
 def test_fast_path_matches_sklearn_predict_proba() -> None:
-    model = report_type_model()
-    matrix = model.featurizer.transform(SAMPLES)
-    expected = model.estimator.predict_proba(matrix)
-    got = np.vstack([model.proba(t) for t in SAMPLES])
-    np.testing.assert_allclose(got, expected, atol=1e-6)  # float32 coefficients in the fast path
+    """The per-message fast path computes sklearn's probabilities, not an approximation.
+
+    On the samples, all training texts of both tasks and the real dev messages (when present),
+    for the report-type model trained here and the shipped routing model.
+    """
+    from nlu.train import shipped_model_path
+    from tests.nlu.helpers import DEV_CSV
+
+    texts = list(SAMPLES)
+    texts += [e.text for task in ("report_type", "routing") for e in base_examples(task)]
+    if DEV_CSV.exists():
+        texts += [e.text for e in read_csv(DEV_CSV)]
+    for model in (report_type_model(), load_artifact(shipped_model_path("routing"))):
+        expected = model.estimator.predict_proba(model.featurizer.transform(texts))
+        got = np.vstack([model.proba(t) for t in texts])
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+        assert [model.rank(t)[0][0] for t in texts] == [
+            model.labels[i] for i in expected.argmax(axis=1)
+        ]
 
 
 def test_row_space_fit_equals_direct_sklearn_fit() -> None:
@@ -181,5 +195,6 @@ def test_two_label_model_uses_binary_fast_path() -> None:
     np.testing.assert_allclose(
         probs,
         model.estimator.predict_proba(model.featurizer.transform(["jalan rusak parah"]))[0],
-        atol=1e-6,
+        rtol=0,
+        atol=1e-12,
     )
