@@ -42,7 +42,7 @@ import sklearn
 from sklearn.metrics import accuracy_score, f1_score
 
 from nlu.dataset import Example, read_csv, read_rasa_yaml
-from nlu.model import TextClassifier, save_artifact
+from nlu.model import TextClassifier, clear_text_caches, save_artifact
 from nlu.rasa.runtime import (
     RasaEnvMissing,
     RasaServer,
@@ -179,20 +179,30 @@ def bench_ours(task: BenchTask, workdir: Path) -> Run:
 
     # Wall time per call, plus this thread's CPU time per call: on a machine shared with other
     # work the wall-time tail measures the OS scheduler, the CPU time measures the model.
+    # The per-text caches (normalised text, n-grams) are cleared before every call, outside the
+    # timed region: the test set is smaller than the caches, so without this every pass after
+    # the first would time cache hits, while the bot pays the full cost for each new message
+    # (the routing call after the type call on the same message does hit them: this is the
+    # pessimistic figure for routing).
     samples: list[float] = []
     cpu_samples: list[float] = []
-    began = time.perf_counter()
-    cpu_began = time.thread_time()
+    elapsed = 0.0
+    cpu_elapsed = 0.0
     while len(samples) < LATENCY_SAMPLES:
         for text in texts:
+            clear_text_caches()
             c0 = time.thread_time()
             t0 = time.perf_counter()
             model.rank(text)
-            samples.append((time.perf_counter() - t0) * 1000.0)
-            cpu_samples.append((time.thread_time() - c0) * 1000.0)
+            wall = time.perf_counter() - t0
+            cpu = time.thread_time() - c0
+            elapsed += wall
+            cpu_elapsed += cpu
+            samples.append(wall * 1000.0)
+            cpu_samples.append(cpu * 1000.0)
     run = Run("embedded", task.name, macro_f1, accuracy, train_seconds, len(task.train), len(texts))
-    run.latency_ms["in_process"] = percentiles(samples, time.perf_counter() - began)
-    run.latency_ms["in_process_cpu"] = percentiles(cpu_samples, time.thread_time() - cpu_began)
+    run.latency_ms["in_process"] = percentiles(samples, elapsed)
+    run.latency_ms["in_process_cpu"] = percentiles(cpu_samples, cpu_elapsed)
 
     artifact = save_artifact(model, workdir / f"{task.name}.joblib", task=task.name)
     port = free_port()
