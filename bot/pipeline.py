@@ -297,7 +297,7 @@ def _run_engine(db: Session, turn: Turn) -> None:
     rolls that savepoint back, undoing the engine's partial writes, keeps the receipt so the same
     message does not fail again on every retry, and tells the citizen to try again.
     """
-    before = (turn.state, dict(turn.data), turn.language, list(turn.replies))
+    before = (turn.state, turn.language, list(turn.replies))
     try:
         engine.handle(turn)
         if turn.savepoint is not None:
@@ -310,11 +310,12 @@ def _run_engine(db: Session, turn: Turn) -> None:
             turn.message.channel.value,
             before[0],
         )
-        if turn.savepoint is not None and turn.savepoint.is_active:
-            turn.savepoint.rollback()
+        if turn.savepoint is not None:
+            turn.savepoint.rollback()  # also closes one a failed flush already deactivated
         db.expire_all()  # and whatever it changed in memory only
-        turn.state, turn.data, turn.language, turn.replies = before
-        turn.reset()  # the state itself may be what broke: start clean
+        # The stored state itself may be what broke (a draft or flood window written by an
+        # older version): start clean, without even the bookkeeping ``reset`` keeps.
+        turn.state, turn.data, turn.language, turn.replies = "idle", {}, before[1], before[2]
         turn.say("internal_error")
     finally:
         turn.savepoint = None

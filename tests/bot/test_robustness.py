@@ -4,6 +4,7 @@ twice, always a polite answer."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -12,9 +13,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.inbound import InboundKind
+from bot.messages import id as id_catalogue
 from bot.pipeline import PipelineResult, process_inbound
 from reports.db import make_engine
-from reports.enums import Channel
+from reports.enums import Channel, Status
 from reports.models import (
     Citizen,
     CitizenIdentity,
@@ -22,8 +24,10 @@ from reports.models import (
     InboundReceipt,
     OutboxMessage,
     Report,
+    ReportMessage,
 )
 from tests.bot.conftest import Chat, complete, make_runtime, sqlite_only, templates
+from tests.bot.test_followup import file_report, report_of, request_info
 from webhooks.runtime import Runtime
 
 STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
@@ -61,9 +65,7 @@ def test_replies_are_outbox_rows_with_idempotency_keys(chat: Chat) -> None:
         assert row.payload["buttons"][0] == {"label": "Buat laporan", "data": "m:report"}
         assert row.status.value == "pending" and row.citizen_id is not None
         identity = db.scalar(select(CitizenIdentity))
-        assert identity is not None and identity.last_inbound_at == chat.now - timedelta(
-            seconds=5
-        )
+        assert identity is not None and identity.last_inbound_at == chat.now - timedelta(seconds=5)
 
 
 def test_nul_bytes_huge_emoji_and_right_to_left_text(chat: Chat) -> None:
@@ -206,3 +208,98 @@ def test_an_old_draft_expires(chat: Chat) -> None:
     out = chat.send("lewati")
     assert templates(out)[0] == "bot:draft_expired"
     assert chat.send("lewati")[0].template == "bot:not_understood"
+
+
+def test_an_engine_failure_after_a_domain_write_undoes_it_and_keeps_the_receipt(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The citizen's answer is recorded by the domain, then the reply text fails to render (a
+    translator's typo in the catalogue): the answer is rolled back with the engine's savepoint,
+    the message is still received once, and the citizen is asked to try again."""
+    code = file_report(chat)
+    request_info(chat, code)
+    chat.inbox()
+    threads_before = count(chat.runtime, ReportMessage)
+    monkeypatch.setitem(id_catalogue.MESSAGES, "info_sent", "{a_placeholder_nobody_fills}")
+    answer = chat.message(
+        InboundKind.TEXT,
+        text="Di sisi kiri jalan, dekat tiang listrik nomor 12.",
+        external_message_id="update-broken",
+    )
+    assert templates(chat.deliver(answer)) == ["bot:internal_error"]
+    assert report_of(chat, code).status is Status.INFO_REQUESTED
+    assert count(chat.runtime, ReportMessage) == threads_before
+    assert chat.deliver(answer) == []  # a redelivery does not fail (or apologise) again
+    assert chat.results[-1].duplicate is True
+    monkeypatch.undo()
+    # Our last message is now the apology, so the bot asks what the text is for.
+    assert templates(chat.send("Di sisi kiri jalan, dekat tiang listrik nomor 12.")) == [
+        "bot:which_report"
+    ]
+    assert "bot:info_sent" in templates(chat.press(f"pick:{code}"))
+    assert report_of(chat, code).status is not Status.INFO_REQUESTED
+
+
+@sqlite_only
+def test_a_failure_before_any_database_work_still_gets_an_apology(chat: Chat) -> None:
+    """A flood window written by an older version breaks the engine before it reads anything:
+    no savepoint was needed, the bookkeeping is dropped, and the next message works."""
+    chat.send("halo")
+    with chat.runtime.sessions() as db, db.begin():
+        conversation = db.scalar(select(Conversation))
+        assert conversation is not None
+        conversation.data = {"recent": ["not a timestamp"]}
+    assert templates(chat.send("halo")) == ["bot:internal_error"]
+    assert chat.results[-1].duplicate is False
+    assert templates(chat.send("halo")) == ["bot:welcome"]
+
+
+@postgres_only
+@pytest.mark.parametrize("known", [True, False], ids=["returning-contact", "first-contact"])
+def test_one_contact_is_never_processed_twice_at_once(runtime: Runtime, known: bool) -> None:
+    """While one transaction processes a contact's message, the contact's next message waits
+    for its commit (the conversation upsert holds the row lock, or the unique key for a
+    contact's very first message) instead of running on the same state."""
+    chat = Chat(runtime, user="tg-77", channel=Channel.TELEGRAM)
+    if known:
+        chat.send("halo")
+    holding = threading.Event()
+    release = threading.Event()
+    finished: list[float] = []
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with runtime.sessions() as db, db.begin():
+                message = chat.message(InboundKind.TEXT, text="halo")
+                process_inbound(db, runtime=runtime, message=message, now=chat.now)
+                holding.set()
+                release.wait(10)
+        except BaseException as exc:  # re-raised in the test thread
+            errors.append(exc)
+            holding.set()
+
+    def second() -> None:
+        try:
+            holding.wait(10)
+            with runtime.sessions() as db, db.begin():
+                message = chat.message(InboundKind.TEXT, text="menu")
+                process_inbound(db, runtime=runtime, message=message, now=chat.now)
+            finished.append(time.monotonic())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    holding.wait(10)
+    time.sleep(0.5)
+    assert finished == []  # still waiting for the first transaction
+    released_at = time.monotonic()
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    assert finished and finished[0] >= released_at
+    assert count(runtime, Conversation) == 1
+    assert count(runtime, Citizen) == 1
