@@ -1,13 +1,14 @@
 """The web chat at ``/chat``: the same engine as Telegram and WhatsApp, with no provider account.
 
-The browser gets a random session id in an HttpOnly cookie (``browser:<id>`` is the contact's
-external id on channel ``web``). POST runs the inbound pipeline; GET returns the contact's outbox
-rows and marks them sent (the outbox sender skips channel ``web``). Client message ids make a
-resent POST (double click, flaky network) take effect once.
+The browser gets a random session id in an HttpOnly cookie; ``browser:<digest of it>`` is the
+contact's external id on channel ``web``. POST runs the inbound pipeline; GET returns the
+contact's outbox rows and marks them sent (the outbox sender skips channel ``web``). Client
+message ids make a resent POST (double click, flaky network) take effect once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import uuid
@@ -53,12 +54,15 @@ def _session(request: Request) -> str | None:
 
 
 def contact_id(session: str) -> str:
-    """The contact's external id on channel ``web``.
+    """The contact's external id on channel ``web``: a digest of the cookie, never the cookie.
 
-    Prefixed so that a browser can never speak as a contact created elsewhere on the same
-    channel (``suarawarga chat --as ...``, ``report create --citizen ...``) by forging its cookie.
+    The id is stored and shown to staff (report page, exports); the cookie is the browser's only
+    credential, so anyone who could read it there could open the citizen's chat and act as them.
+    The prefix keeps a browser from ever speaking as a contact created elsewhere on the same
+    channel (``suarawarga chat --as ...``, ``report create --citizen ...``).
     """
-    return f"{WEB_PREFIX}{session}"
+    digest = hashlib.sha256(session.encode("ascii")).hexdigest()[:32]
+    return f"{WEB_PREFIX}{digest}"
 
 
 def _set_cookie(response: Response, session: str, request: Request) -> None:

@@ -211,9 +211,7 @@ def test_without_cookie_nothing_leaks_and_a_session_is_issued(app: Any) -> None:
         assert "sw_chat=" in response.headers["set-cookie"]
 
 
-def test_a_forged_cookie_cannot_read_a_terminal_contacts_chat(
-    app: Any, runtime: Runtime
-) -> None:
+def test_a_forged_cookie_cannot_read_a_terminal_contacts_chat(app: Any, runtime: Runtime) -> None:
     """``suarawarga chat --as <id>`` shares channel web; a browser must never become that id."""
     from bot.inbound import InboundKind, InboundMessage
     from bot.pipeline import process_inbound
@@ -228,3 +226,26 @@ def test_a_forged_cookie_cannot_read_a_terminal_contacts_chat(
     with TestClient(app) as c:
         c.cookies.set("sw_chat", terminal_id, path="/chat")
         assert c.get("/chat/api/messages").json() == {"messages": []}
+
+
+def test_staff_never_see_the_chat_cookie(client: TestClient, runtime: Runtime) -> None:
+    """The contact id is stored and shown on the report page: it must not open the chat."""
+    from sqlalchemy import select
+
+    from bot.webchat import contact_id
+    from reports.enums import Channel
+    from reports.models import CitizenIdentity
+
+    Browser(client).say("halo")
+    cookie = client.cookies["sw_chat"]
+    with runtime.sessions() as db:
+        ids = db.scalars(
+            select(CitizenIdentity.external_id).where(CitizenIdentity.channel == Channel.WEB)
+        ).all()
+    mine = contact_id(cookie)
+    assert mine in ids
+    assert all(cookie not in external_id for external_id in ids)
+    # Knowing the stored id (as an officer would) gives no way into the citizen's chat.
+    with TestClient(client.app) as thief:
+        thief.cookies.set("sw_chat", mine.removeprefix("browser:"), path="/chat")
+        assert thief.get("/chat/api/messages").json() == {"messages": []}
