@@ -197,7 +197,7 @@ def _command(turn: Turn, command: Intent) -> None:
     elif _in_flow(turn):  # a greeting in the middle of a flow: repeat the question
         reprompt(turn)
     else:
-        name = turn.citizen.display_name
+        name = turn.citizen_name
         turn.say("welcome", name=f" {name}" if name else "", buttons=menu_buttons(turn))
 
 

@@ -41,7 +41,7 @@ def reports_last_day(turn: Turn) -> int:
     return int(
         turn.db.scalar(
             select(func.count(Report.id)).where(
-                Report.citizen_id == turn.citizen.id,
+                Report.citizen_id == turn.citizen_id,
                 Report.created_at > turn.now - timedelta(days=1),
             )
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from config.settings import Settings
 
 log = logging.getLogger(__name__)
+_CLASSIFIERS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,21 @@ class Guarded:
             return self._fallback("detect_language").detect_language(text)
 
 
+#: Guarded NLUs by ``id(settings)``, holding the settings object so its id cannot be reused.
+#: ``nlu.service.get_nlu`` caches too, but its cache key resolves paths on every call, which
+#: costs more than a report's classification; settings do not change once a process has them.
+_CLASSIFIERS: dict[int, tuple[Settings, Guarded]] = {}
+_CLASSIFIERS_KEPT = 8  # processes have one settings object; test runs make many
+
+
 def classifier(settings: Settings) -> Classifier:
-    """The deployment's NLU (cached by ``nlu.service``), or the keyword fallback."""
+    """The deployment's NLU (built once per settings object), or the keyword fallback.
+
+    The fallback is never kept: the next message tries the NLU again.
+    """
+    found = _CLASSIFIERS.get(id(settings))
+    if found is not None and found[0] is settings:
+        return found[1]
     try:
         from nlu.service import get_nlu
     except ImportError:
@@ -143,4 +158,9 @@ def classifier(settings: Settings) -> Classifier:
     except Exception:
         log.exception("NLU unavailable; using the keyword fallback")
         return KeywordFallback(settings)
-    return Guarded(primary, settings)
+    guarded = Guarded(primary, settings)
+    with _CLASSIFIERS_LOCK:
+        while len(_CLASSIFIERS) >= _CLASSIFIERS_KEPT:
+            del _CLASSIFIERS[next(iter(_CLASSIFIERS))]  # the oldest
+        _CLASSIFIERS[id(settings)] = (settings, guarded)
+    return guarded

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Executable, Row, Table, bindparam, select, update
+from sqlalchemy import Connection, Executable, Row, Table, bindparam, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from bot import engine
 from bot.inbound import InboundMessage
@@ -55,6 +54,7 @@ _RECEIPTS: Table = InboundReceipt.__table__  # type: ignore[assignment]
 _CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 _CITIZENS: Table = Citizen.__table__  # type: ignore[assignment]
 _IDENTITIES: Table = CitizenIdentity.__table__  # type: ignore[assignment]
+_ATTACHMENTS: Table = Attachment.__table__  # type: ignore[assignment]
 _INSERTS: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
@@ -86,9 +86,22 @@ class _Statements:
     touch_identity: Executable
     new_citizen: Executable
     new_identity: Executable
-    citizen: Executable
+    drop_citizen: Executable
     save_conversation: Executable
     save_citizen: Executable
+
+
+def _citizen_column(column: str) -> Any:
+    """``(SELECT citizens.<column> ...)`` for an identity row's citizen, for RETURNING clauses:
+    an identity and its citizen come back in the statement that touches the identity."""
+    # Spelled out: SQLAlchemy does not correlate to an INSERT's own table in RETURNING.
+    identity_citizen = literal_column(f"{_IDENTITIES.name}.citizen_id")
+    return (
+        select(_CITIZENS.c[column])
+        .where(_CITIZENS.c.id == identity_citizen)
+        .scalar_subquery()
+        .label(f"citizen_{column}")
+    )
 
 
 @functools.cache
@@ -107,6 +120,16 @@ def _statements(dialect: str) -> _Statements:
         _CONVERSATIONS.c.data,
         _CONVERSATIONS.c.language,
     )
+    contact = (
+        _IDENTITIES.c.citizen_id,
+        _citizen_column("display_name"),
+        _citizen_column("language"),
+    )
+    identity = insert(_IDENTITIES)
+    identity = identity.on_conflict_do_update(
+        index_elements=[_IDENTITIES.c.channel, _IDENTITIES.c.external_id],
+        set_={"last_inbound_at": identity.excluded.last_inbound_at},
+    ).returning(*contact)
     return _Statements(
         receipt=insert(_RECEIPTS).on_conflict_do_nothing().returning(_RECEIPTS.c.id),
         conversation=conversation,
@@ -115,30 +138,33 @@ def _statements(dialect: str) -> _Statements:
             _IDENTITIES.c.channel == bindparam("b_channel"),
             _IDENTITIES.c.external_id == bindparam("b_external_id"),
         )
-        .returning(_IDENTITIES.c.citizen_id),
+        .returning(*contact),
         new_citizen=_CITIZENS.insert().returning(_CITIZENS.c.id),
-        new_identity=_IDENTITIES.insert(),
-        citizen=select(
-            _CITIZENS.c.display_name, _CITIZENS.c.language, _CITIZENS.c.created_at
-        ).where(_CITIZENS.c.id == bindparam("b_id")),
+        new_identity=identity,
+        drop_citizen=_CITIZENS.delete().where(_CITIZENS.c.id == bindparam("b_id")),
         save_conversation=update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("b_id")),
         save_citizen=update(_CITIZENS).where(_CITIZENS.c.id == bindparam("b_id")),
     )
 
 
-def _sql(db: Session) -> tuple[Connection, _Statements]:
-    """The transaction's connection (Core statements skip the ORM session) and the statements."""
-    connection = db.connection()
-    return connection, _statements(connection.dialect.name)
+@dataclass
+class _Contact:
+    """Who sent the message, as far as the pipeline needs it."""
+
+    citizen_id: int
+    display_name: str | None
+    language: str
+    created: bool  # the citizen was created by this message
 
 
-def _first_delivery(db: Session, message: InboundMessage, now: datetime) -> bool:
+def _first_delivery(
+    connection: Connection, sql: _Statements, message: InboundMessage, now: datetime
+) -> bool:
     """Record the receipt; False when this (channel, message id) was processed before.
 
     INSERT ... ON CONFLICT DO NOTHING: on PostgreSQL a concurrent insert of the same key waits
     for the other transaction and then does nothing, which is exactly the dedupe we want.
     """
-    connection, sql = _sql(db)
     inserted = connection.execute(
         sql.receipt,
         {
@@ -150,7 +176,9 @@ def _first_delivery(db: Session, message: InboundMessage, now: datetime) -> bool
     return inserted.first() is not None
 
 
-def _lock_conversation(db: Session, message: InboundMessage, now: datetime) -> Row[Any]:
+def _lock_conversation(
+    connection: Connection, sql: _Statements, message: InboundMessage, now: datetime
+) -> Row[Any]:
     """The contact's conversation row, created if needed and locked, in one statement.
 
     An upsert that always updates (``updated_at``) returns the row and, on PostgreSQL, holds its
@@ -159,7 +187,6 @@ def _lock_conversation(db: Session, message: InboundMessage, now: datetime) -> R
     and then updates (and locks) the row the other one created. SQLite serialises writers anyway
     (``BEGIN IMMEDIATE``, see ``reports.db``).
     """
-    connection, sql = _sql(db)
     values = {
         "channel": message.channel,
         "external_id": message.external_user_id,
@@ -172,85 +199,80 @@ def _lock_conversation(db: Session, message: InboundMessage, now: datetime) -> R
 
 
 def _contact(
-    db: Session, message: InboundMessage, language: str, now: datetime
-) -> tuple[Citizen, bool]:
-    """The sender as a citizen (created on first contact); True when created now.
+    connection: Connection,
+    sql: _Statements,
+    message: InboundMessage,
+    conversation: Row[Any],
+    now: datetime,
+) -> _Contact:
+    """The sender as a citizen, created on first contact; ``last_inbound_at`` set to now.
 
-    Touching ``last_inbound_at`` (the WhatsApp 24-hour window counts from it) is also how we
-    find the identity: one UPDATE ... RETURNING. The contact's conversation row is locked, so no
-    concurrent message of the same contact can create the identity between our statements.
+    The WhatsApp 24-hour window counts from ``last_inbound_at``, so every message touches the
+    identity; that statement also returns the citizen's name and language. A conversation that
+    knows its citizen means a known identity (one UPDATE ... RETURNING); one that does not means
+    a first contact almost always, so the citizen is inserted straight away and the identity
+    upserted (two statements). In the rare case the identity existed after all (created by other
+    means), the citizen just inserted is dropped again. The contact's conversation row is
+    locked, so no concurrent message of the same contact races with these statements.
     """
-    connection, sql = _sql(db)
-    citizen_id = connection.execute(
-        sql.touch_identity,
-        {
-            "b_channel": message.channel,
-            "b_external_id": message.external_user_id,
-            "last_inbound_at": now,
-        },
-    ).scalar()
     name = message.display_name[:200] if message.display_name else None
-    if citizen_id is not None:
-        row = connection.execute(sql.citizen, {"b_id": citizen_id}).one()
-        display_name = row.display_name
-        if name and not display_name:
-            connection.execute(sql.save_citizen, {"b_id": citizen_id, "display_name": name})
-            display_name = name
-        return _persistent_citizen(
-            db, citizen_id, display_name, row.language, row.created_at
-        ), False
-    citizen_id = connection.execute(
-        sql.new_citizen, {"display_name": name, "language": language, "created_at": now}
-    ).scalar_one()
-    connection.execute(
-        sql.new_identity,
-        {
-            "citizen_id": citizen_id,
-            "channel": message.channel,
-            "external_id": message.external_user_id,
-            "last_inbound_at": now,
-            "created_at": now,
-        },
+    found = None
+    if conversation.citizen_id is not None:
+        found = connection.execute(
+            sql.touch_identity,
+            {
+                "b_channel": message.channel,
+                "b_external_id": message.external_user_id,
+                "last_inbound_at": now,
+            },
+        ).first()
+    if found is None:
+        language = conversation.language or "id"
+        created_id = connection.execute(
+            sql.new_citizen, {"display_name": name, "language": language, "created_at": now}
+        ).scalar_one()
+        found = connection.execute(
+            sql.new_identity,
+            {
+                "citizen_id": created_id,
+                "channel": message.channel,
+                "external_id": message.external_user_id,
+                "last_inbound_at": now,
+                "created_at": now,
+            },
+        ).one()
+        if found.citizen_id == created_id:
+            return _Contact(created_id, name, language, created=True)
+        connection.execute(sql.drop_citizen, {"b_id": created_id})
+    contact = _Contact(
+        found.citizen_id, found.citizen_display_name, found.citizen_language, created=False
     )
-    return _persistent_citizen(db, citizen_id, name, language, now), True
+    if name and not contact.display_name:
+        connection.execute(sql.save_citizen, {"b_id": contact.citizen_id, "display_name": name})
+        contact.display_name = name
+    return contact
 
 
-def _persistent_citizen(
-    db: Session, citizen_id: int, display_name: str | None, language: str, created_at: datetime
-) -> Citizen:
-    """The row we just read or wrote as an ORM object for the flows, without loading it again.
-
-    ``make_transient_to_detached`` gives it its identity and no pending changes, so adding it to
-    the session neither flushes nor re-reads anything.
-    """
-    citizen = Citizen(
-        id=citizen_id, display_name=display_name, language=language, created_at=created_at
-    )
-    make_transient_to_detached(citizen)
-    db.add(citizen)
-    return citizen
-
-
-def _claim_media(db: Session, message: InboundMessage, citizen: Citizen) -> None:
+def _claim_media(connection: Connection, message: InboundMessage, citizen_id: int) -> None:
     """Files a first-time contact sent were stored before the citizen existed: make them theirs.
 
     Only unowned, unlinked attachments are claimed, so an id can never take someone else's file.
     """
     ids = [m.attachment_id for m in message.media if m.attachment_id is not None]
     if ids:
-        db.execute(
-            update(Attachment)
+        connection.execute(
+            update(_ATTACHMENTS)
             .where(
-                Attachment.id.in_(ids),
-                Attachment.citizen_id.is_(None),
-                Attachment.report_id.is_(None),
+                _ATTACHMENTS.c.id.in_(ids),
+                _ATTACHMENTS.c.citizen_id.is_(None),
+                _ATTACHMENTS.c.report_id.is_(None),
             )
-            .values(citizen_id=citizen.id)
+            .values(citizen_id=citizen_id)
         )
 
 
 def _queue_replies(
-    db: Session, message: InboundMessage, citizen: Citizen, replies: list[Reply], now: datetime
+    db: Session, message: InboundMessage, citizen_id: int, replies: list[Reply], now: datetime
 ) -> None:
     """All replies of the turn as outbox rows, in one statement.
 
@@ -271,7 +293,7 @@ def _queue_replies(
             {
                 "idempotency_key": f"{base}:{index}",
                 "recipient_kind": RecipientKind.CITIZEN,
-                "citizen_id": citizen.id,
+                "citizen_id": citizen_id,
                 "staff_id": None,
                 "report_id": reply.report_id,
                 "channel": message.channel,
@@ -322,26 +344,30 @@ def _run_engine(db: Session, turn: Turn) -> None:
 
 
 def _save_state(
-    db: Session, conversation_id: int, turn: Turn, citizen: Citizen, *, link_citizen: bool
+    connection: Connection,
+    sql: _Statements,
+    conversation: Row[Any],
+    contact: _Contact,
+    turn: Turn,
 ) -> None:
     """Write the turn's outcome: one UPDATE of the conversation, and the language if it changed.
 
     ``updated_at`` was already set by the locking upsert. New dicts are written: SQLAlchemy's JSON
     type does not notice in-place changes.
     """
-    connection, sql = _sql(db)
     values: dict[str, Any] = {
-        "b_id": conversation_id,
+        "b_id": conversation.id,
         "state": turn.state,
         "data": dict(turn.data),
         "language": turn.language,
     }
-    if link_citizen:
-        values["citizen_id"] = citizen.id
+    if conversation.citizen_id != contact.citizen_id:
+        values["citizen_id"] = contact.citizen_id
     connection.execute(sql.save_conversation, values)
-    if citizen.language != turn.language:
-        connection.execute(sql.save_citizen, {"b_id": citizen.id, "language": turn.language})
-        set_committed_value(citizen, "language", turn.language)
+    if contact.language != turn.language:
+        connection.execute(
+            sql.save_citizen, {"b_id": contact.citizen_id, "language": turn.language}
+        )
 
 
 def process_inbound(
@@ -350,31 +376,32 @@ def process_inbound(
     """Process one inbound message exactly once; replies become outbox rows."""
     if not message.external_user_id or len(message.external_user_id) > ID_MAX:
         raise ValueError("external_user_id must be 1 to 120 characters")
-    if not _first_delivery(db, message, now):
+    # The transaction's connection, once: the pipeline's own statements skip the ORM session.
+    connection = db.connection()
+    sql = _statements(connection.dialect.name)
+    if not _first_delivery(connection, sql, message, now):
         log.info("duplicate inbound %s message ignored", message.channel.value)
         return PipelineResult(duplicate=True, replies=0)
-    conversation = _lock_conversation(db, message, now)
-    language = conversation.language or "id"
-    citizen, created = _contact(db, message, language, now)
-    _claim_media(db, message, citizen)
+    conversation = _lock_conversation(connection, sql, message, now)
+    contact = _contact(connection, sql, message, conversation, now)
+    _claim_media(connection, message, contact.citizen_id)
     text, truncated = clean_text(message.text, runtime.settings.bot_max_text_chars)
     turn = Turn(
         session=db,
         runtime=runtime,
-        citizen=citizen,
+        citizen_id=contact.citizen_id,
+        citizen_name=contact.display_name,
         message=message,
         text=text,
         now=now,
         state=conversation.state or "idle",
         data=dict(conversation.data or {}),
-        language=language,
-        new_citizen=created,
+        language=conversation.language or "id",
+        new_citizen=contact.created,
     )
     if truncated:
         turn.say("truncated", limit=runtime.settings.bot_max_text_chars)
     _run_engine(db, turn)
-    _save_state(
-        db, conversation.id, turn, citizen, link_citizen=conversation.citizen_id != citizen.id
-    )
-    _queue_replies(db, message, citizen, turn.replies, now)
+    _save_state(connection, sql, conversation, contact, turn)
+    _queue_replies(db, message, contact.citizen_id, turn.replies, now)
     return PipelineResult(duplicate=False, replies=len(turn.replies))

@@ -56,7 +56,8 @@ class LastOutbound:
 class Turn:
     session: Session  # the pipeline's transaction; flows use ``db``
     runtime: Runtime
-    citizen: Citizen
+    citizen_id: int
+    citizen_name: str | None  # display name, if the channel told us one
     message: InboundMessage
     text: str  # cleaned: no NUL bytes, length-capped
     now: datetime
@@ -77,6 +78,14 @@ class Turn:
         if self.savepoint is None:
             self.savepoint = self.session.begin_nested()
         return self.session
+
+    @property
+    def citizen(self) -> Citizen:
+        """The citizen as an ORM object, for the use cases that take one (loaded on demand: most
+        turns only need the id)."""
+        citizen = self.db.get(Citizen, self.citizen_id)
+        assert citizen is not None  # the pipeline found or created this row in this transaction
+        return citizen
 
     def has_reports(self) -> bool:
         """False when the citizen certainly has no report (so a query would find nothing)."""

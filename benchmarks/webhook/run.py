@@ -344,8 +344,9 @@ NOTES = """## Reading these numbers
 """
 
 
-def write_results(results: dict[str, Any]) -> None:
-    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     ours, ceiling, rasa = results["suarawarga"], results["ceiling"], results.get("rasa")
     ratio = ours["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0
     lines = [
@@ -399,7 +400,7 @@ def write_results(results: dict[str, Any]) -> None:
         "report is submitted, reply rows in the outbox; commit; 200.",
     ]
     lines += ["", NOTES]
-    (HERE / "results.md").write_text("\n".join(lines) + "\n")
+    (directory / "results.md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> int:
@@ -410,6 +411,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-rasa", action="store_true")
     parser.add_argument("--render-only", action="store_true", help="rewrite results.md from json")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=HERE,
+        help="where results.json and results.md go (a trial run keeps the recorded ones)",
+    )
     args = parser.parse_args()
     if args.render_only:
         write_results(json.loads((HERE / "results.json").read_text()))
@@ -479,8 +486,8 @@ def main() -> int:
                 results["rasa_skipped"] = f"Rasa server failed: {exc}"
         else:
             results["rasa_skipped"] = reason
-    write_results(results)
-    print((HERE / "results.md").read_text())
+    write_results(results, args.output)
+    print((args.output / "results.md").read_text())
     return 0
 
 

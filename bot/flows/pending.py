@@ -31,7 +31,7 @@ def waiting(turn: Turn) -> list[Report]:
     return list(
         turn.db.scalars(
             select(Report)
-            .where(Report.citizen_id == turn.citizen.id, Report.status.in_(WAITING))
+            .where(Report.citizen_id == turn.citizen_id, Report.status.in_(WAITING))
             .order_by(Report.updated_at.desc(), Report.id.desc())
         )
     )
@@ -43,7 +43,7 @@ def own_report(turn: Turn, code: str) -> Report | None:
         return None
     return turn.db.scalar(
         select(Report).where(
-            Report.tracking_code == canonical, Report.citizen_id == turn.citizen.id
+            Report.tracking_code == canonical, Report.citizen_id == turn.citizen_id
         )
     )
 
@@ -107,7 +107,7 @@ def reprompt(turn: Turn) -> None:
 
 def apply(turn: Turn, report: Report, text: str) -> None:
     """Free text as the answer to an information request, or as a response to an answer."""
-    actor = service.Actor.citizen(turn.citizen.id)
+    actor = service.Actor.citizen(turn.citizen_id)
     clock = turn.runtime.clock
     try:
         if report.status is Status.INFO_REQUESTED:
@@ -144,7 +144,7 @@ def accept(turn: Turn, report: Report) -> None:
             turn.db,
             clock=turn.runtime.clock,
             report=report,
-            actor=service.Actor.citizen(turn.citizen.id),
+            actor=service.Actor.citizen(turn.citizen_id),
             now=turn.now,
         )
     except DomainError:
@@ -158,7 +158,7 @@ def reopenable(turn: Turn) -> list[Report]:
         r
         for r in turn.db.scalars(
             select(Report).where(
-                Report.citizen_id == turn.citizen.id,
+                Report.citizen_id == turn.citizen_id,
                 Report.status == Status.FINISHED,
                 Report.close_reason == "citizen satisfied",
                 Report.feedback_due_at >= turn.now,
@@ -210,7 +210,7 @@ def reopen(turn: Turn, report: Report, reason: str) -> None:
             turn.db,
             clock=turn.runtime.clock,
             report=report,
-            actor=service.Actor.citizen(turn.citizen.id),
+            actor=service.Actor.citizen(turn.citizen_id),
             text=reason,
             now=turn.now,
         )

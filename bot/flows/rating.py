@@ -32,7 +32,7 @@ def unrated(turn: Turn) -> Report | None:
     return turn.db.scalar(
         select(Report)
         .where(
-            Report.citizen_id == turn.citizen.id,
+            Report.citizen_id == turn.citizen_id,
             Report.status == Status.FINISHED,
             Report.closed_at >= turn.now - RATE_WITHIN,
             Report.id.not_in(rated),
@@ -47,7 +47,7 @@ def _record(turn: Turn, report: Report, element: str, score: int) -> bool:
         satisfaction.record_rating(
             turn.db,
             report=report,
-            citizen_id=turn.citizen.id,
+            citizen_id=turn.citizen_id,
             element=element,
             score=score,
             now=turn.now,
@@ -88,7 +88,7 @@ def _current(turn: Turn) -> tuple[Report | None, list[str]]:
     report = (
         turn.db.scalar(
             select(Report).where(
-                Report.tracking_code == canonical, Report.citizen_id == turn.citizen.id
+                Report.tracking_code == canonical, Report.citizen_id == turn.citizen_id
             )
         )
         if canonical

@@ -186,7 +186,7 @@ def on_media(turn: Turn) -> None:
     owned = set(
         turn.db.scalars(
             select(Attachment.id).where(
-                Attachment.id.in_(ids), Attachment.citizen_id == turn.citizen.id
+                Attachment.id.in_(ids), Attachment.citizen_id == turn.citizen_id
             )
         )
     )

@@ -46,7 +46,7 @@ def show(turn: Turn, text: str) -> None:
         return
     if code:
         report = turn.db.scalar(
-            select(Report).where(Report.tracking_code == code, Report.citizen_id == turn.citizen.id)
+            select(Report).where(Report.tracking_code == code, Report.citizen_id == turn.citizen_id)
         )
         if report is None:
             turn.say("status_unknown", code=code)
@@ -54,14 +54,14 @@ def show(turn: Turn, text: str) -> None:
             turn.say("status_header", extra=_line(turn, report), report_id=report.id)
         return
     total = turn.has_reports() and turn.db.scalar(
-        select(func.count(Report.id)).where(Report.citizen_id == turn.citizen.id)
+        select(func.count(Report.id)).where(Report.citizen_id == turn.citizen_id)
     )
     if not total:
         turn.say("status_none")
         return
     reports = turn.db.scalars(
         select(Report)
-        .where(Report.citizen_id == turn.citizen.id)
+        .where(Report.citizen_id == turn.citizen_id)
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(SHOWN)
     ).all()

@@ -16,9 +16,9 @@ from sqlalchemy import event, func, select
 
 from bot.inbound import InboundKind
 from bot.pipeline import process_inbound
-from reports import notify
+from reports import notify, service
 from reports.enums import Channel, RecipientKind
-from reports.models import OutboxMessage
+from reports.models import Citizen, CitizenIdentity, Conversation, OutboxMessage
 from tests.bot.conftest import Chat, templates
 from webhooks.runtime import Runtime
 
@@ -50,12 +50,12 @@ def counted(chat: Chat, text: str) -> tuple[list[str], list[str]]:
     return seen, templates(chat.inbox())
 
 
-def test_a_new_contacts_report_costs_seven_statements(chat: Chat) -> None:
-    """Receipt, conversation (upsert + lock), identity lookup, citizen, identity, state, replies:
-    no savepoint and no engine query (a citizen created now has no reports to look up)."""
+def test_a_new_contacts_report_costs_six_statements(chat: Chat) -> None:
+    """Receipt, conversation (upsert + lock), citizen, identity, state, replies: no savepoint
+    and no engine query (a citizen created now has no reports to look up)."""
     seen, replies = counted(chat, STORY)
     assert replies == ["bot:ask_attachment"]
-    assert len(seen) == 7, "\n".join(seen)
+    assert len(seen) == 6, "\n".join(seen)
     assert not any("SAVEPOINT" in s for s in seen)
 
 
@@ -63,12 +63,32 @@ def test_a_returning_contact_costs_a_few_more(chat: Chat) -> None:
     chat.send("halo")
     seen, replies = counted(chat, "halo")
     assert replies == ["bot:welcome"]
-    # receipt, conversation, identity, citizen, state, replies: a greeting needs no query
-    assert len(seen) == 6, "\n".join(seen)
+    # receipt, conversation, identity (with the citizen), state, replies: a greeting needs no query
+    assert len(seen) == 5, "\n".join(seen)
     seen, replies = counted(chat, STORY)
     assert replies == ["bot:ask_attachment"]
     # + savepoint, waiting reports, reports today, release
-    assert len(seen) == 10, "\n".join(seen)
+    assert len(seen) == 9, "\n".join(seen)
+
+
+def test_an_identity_created_elsewhere_is_found_on_the_first_message(chat: Chat) -> None:
+    """A contact known before its first conversation (e.g. created by staff or another channel
+    adapter): the optimistic new citizen is dropped and the existing one keeps everything."""
+    with chat.runtime.sessions() as db, db.begin():
+        known = service.get_or_create_citizen(
+            db, channel=chat.channel, external_id=chat.user, now=chat.now, language="en"
+        )
+        known_id = known.id
+    message = chat.message(InboundKind.TEXT, text="halo", display_name="Siti")
+    with chat.runtime.sessions() as db, db.begin():
+        process_inbound(db, runtime=chat.runtime, message=message, now=chat.now)
+    assert chat.citizen().id == known_id and chat.citizen().display_name == "Siti"
+    with chat.runtime.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Citizen)) == 1
+        conversation = db.scalar(select(Conversation))
+        assert conversation is not None and conversation.citizen_id == known_id
+        identity = db.scalar(select(CitizenIdentity))
+        assert identity is not None and identity.last_inbound_at == chat.now
 
 
 def test_queue_inserts_once_per_key(chat: Chat) -> None:
