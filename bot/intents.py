@@ -190,6 +190,15 @@ _PHRASES: dict[Intent, frozenset[str]] = {
             "oke puas",
             "ok puas",
             "sangat puas",
+            "puas sekali",
+            "ya saya puas",
+            "saya sudah puas",
+            "yes satisfied",
+            "yes i am satisfied",
+            "yes i m satisfied",  # "I'm" without its apostrophe (see ``normalize``)
+            "i m satisfied",
+            "im satisfied",
+            "very satisfied",
         ]
     ),
     Intent.YES: frozenset(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from escalation.sweep import run_sweep
@@ -297,3 +298,18 @@ def test_whatsapp_numbered_answer_choices(chat: Chat) -> None:
         report = service.get_report(db, code)
         bodies = [m.body for m in report.messages if m.kind is MessageKind.CITIZEN_RESPONSE]
     assert bodies == ["Masih berlubang di sisi utara."]
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "text", ["ya puas", "Ya, puas!", "yes, satisfied", "Yes, I'm satisfied", "ya saya puas"]
+)
+def test_a_worded_yes_accepts_the_answer(chat: Chat, text: str) -> None:
+    """Taking "yes, satisfied" as a complaint about the answer would send the report back to the
+    agency: the costly direction."""
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    chat.inbox()
+    assert templates(chat.send(text)) == ["report_finished", "rating_request"]
+    assert report_of(chat, code).status is Status.FINISHED
