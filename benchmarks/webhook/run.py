@@ -326,21 +326,23 @@ def machine() -> dict[str, Any]:
 
 NOTES = """## Reading these numbers
 
-- The targets (>= half the ceiling, >= 10x Rasa) are **not met**. The ceiling does one INSERT and
-  one commit per request (a few ms of CPU); the full pipeline runs about 20 SQL statements a message
-  through the ORM (receipt in a savepoint, conversation row lock, citizen + identity, the engine's
-  reads, outbox rows each preceded by an idempotency SELECT). Profiled serially on this machine:
-  ~110 ms per message, of which ~55 ms Python CPU; the route, PTB parsing and the transaction
-  around the pipeline are ~20 ms of it (mostly the commit). With 2 shared cores that CPU is the
-  limit, and the machine's load average was above 10 during the run (other sessions' test suites).
+- The ceiling does one INSERT and one commit per request. The full pipeline, per message: BEGIN,
+  the receipt (INSERT ... ON CONFLICT DO NOTHING), the conversation upsert that also locks the row,
+  the citizen and identity (two inserts for a new contact, one UPDATE ... RETURNING with the
+  citizen's name and language for a returning one), the engine (NLU; a savepoint and its reads only
+  when the turn needs the database, which a new contact's report does not), one UPDATE of the
+  state, one INSERT of the replies, COMMIT: 6 statements for a new contact, 5 plus the engine's
+  reads for a returning one (about 19 before issue 4's work). All statements are built once per
+  process. Serially that is about 3 ms of Python CPU per message (pipeline, NLU and commit).
+- Both apps run two uvicorn workers on two cores shared with PostgreSQL, wrk and whatever else the
+  machine runs: the ratio is CPU per request, ours against the ceiling's (about 1.2 ms of worker
+  CPU per request for the ceiling; about 4 to 5 ms for the full pipeline under load, HTTP and PTB
+  parsing included). The load average at start says how shared the machine was.
 - Rasa here serves an NLU-only model through its REST channel: no tracker store writes, no
   policies, no database. It is not doing the same work; the comparison is as specified, not like
   for like.
-- Where the pipeline's time can come down (owners: conversation engine and domain core): insert the
-  receipt with ON CONFLICT DO NOTHING instead of a savepoint; skip the per-row idempotency SELECT in
-  `notify.queue` for reply rows (their keys are unique by construction); load conversation, citizen
-  and identity in one query; the `ix_outbox_recipient` index (migration 0004) already removed a
-  full outbox scan per message ("our last message to this contact").
+- Still per request and not the pipeline's to remove: the connection pool's pre-ping (one round
+  trip per checkout, ``reports.db.make_engine``) and psycopg's separate BEGIN.
 """
 
 
