@@ -7,8 +7,9 @@ finds the receipt and has no effect. Nothing is sent from here; replies are outb
 
 This runs for every inbound message, so the pipeline's own reads and writes are single SQL Core
 statements (INSERT ... ON CONFLICT ... RETURNING where the dialect allows) rather than ORM loads
-and unit-of-work flushes: a new contact costs seven statements and the commit, a returning one
-eight plus whatever the conversation engine reads. PostgreSQL and SQLite (the two backends of
+and unit-of-work flushes, each built once per process: a new contact costs six statements and
+the commit, a returning one five plus whatever the conversation engine reads (see
+``tests/bot/test_pipeline_sql.py``). PostgreSQL and SQLite (the two backends of
 ``reports.db.make_engine``) both support these statements.
 """
 

@@ -68,9 +68,9 @@ class Turn:
     #: notices yet: flows skip the queries that could only find nothing.
     new_citizen: bool = False
     replies: list[Reply] = field(default_factory=list)
-    savepoint: SessionTransaction | None = field(default=None, repr=False)
-    _last_outbound: LastOutbound | None = field(default=None, repr=False)
-    _last_outbound_read: bool = field(default=False, repr=False)
+    savepoint: SessionTransaction | None = field(default=None, init=False, repr=False)
+    _last_outbound: LastOutbound | None = field(default=None, init=False, repr=False)
+    _last_outbound_read: bool = field(default=False, init=False, repr=False)
 
     @property
     def db(self) -> Session:

@@ -336,7 +336,7 @@ NOTES = """## Reading these numbers
   process. Serially that is about 3 ms of Python CPU per message (pipeline, NLU and commit).
 - Both apps run two uvicorn workers on two cores shared with PostgreSQL, wrk and whatever else the
   machine runs: the ratio is CPU per request, ours against the ceiling's (about 1.2 ms of worker
-  CPU per request for the ceiling; about 4 to 5 ms for the full pipeline under load, HTTP and PTB
+  CPU per request for the ceiling; about 5 ms for the full pipeline under load, HTTP and PTB
   parsing included). The load average at start says how shared the machine was.
 - Rasa here serves an NLU-only model through its REST channel: no tracker store writes, no
   policies, no database. It is not doing the same work; the comparison is as specified, not like
