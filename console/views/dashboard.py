@@ -35,7 +35,12 @@ WatcherDep = Depends(require_roles(Role.MANAGER, Role.ADMIN, Role.VERIFIER))
 
 
 class BadFilter(ValueError):
-    pass
+    """A filter the dashboard refuses, as a catalogue key (the page is read in two languages)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,23 +80,23 @@ def parse_filters(request: Request, now: datetime, tz: ZoneInfo) -> FilterForm:
             else until - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
         )
     except ValueError:
-        raise BadFilter("dates are YYYY-MM-DD") from None
+        raise BadFilter("filter_bad_date") from None
     if since > until:
-        raise BadFilter("the period starts after it ends")
+        raise BadFilter("filter_reversed")
     if (until - since).days > MAX_PERIOD_DAYS:
-        raise BadFilter(f"the period is at most {MAX_PERIOD_DAYS} days")
+        raise BadFilter("filter_too_long", days=MAX_PERIOD_DAYS)
     agency_id: int | None = None
     if params.get("agency"):
         try:
             agency_id = int(params["agency"])
         except ValueError:
-            raise BadFilter("agency must be an agency id") from None
+            raise BadFilter("filter_bad_agency") from None
     report_type: ReportType | None = None
     if params.get("type"):
         try:
             report_type = ReportType(params["type"])
         except ValueError:
-            raise BadFilter(f"unknown report type {params['type']!r}") from None
+            raise BadFilter("filter_bad_type", value=params["type"]) from None
     return FilterForm(since, until, agency_id, report_type)
 
 
@@ -188,7 +193,7 @@ def dashboard(request: Request, db: SessionDep, now: NowDep, staff: StaffUser = 
         return render(
             request,
             "error.html",
-            {"message_key": "bad_request", "message_values": {"detail": str(exc)}},
+            {"message_key": exc.key, "message_values": exc.values},
             staff=staff,
             status_code=400,
         )
@@ -209,14 +214,15 @@ def dashboard(request: Request, db: SessionDep, now: NowDep, staff: StaffUser = 
 
 
 def _export(request: Request, db: Any, now: datetime, staff: StaffUser, kind: str) -> Response:
-    try:
-        form, board = _board(request, db, now)
-    except BadFilter as exc:
-        return Response(str(exc), status_code=400, media_type="text/plain")
     lang = language_of(request, staff)
 
     def _(key: str, **values: Any) -> str:
         return gettext(lang, key, **values)
+
+    try:
+        form, board = _board(request, db, now)
+    except BadFilter as exc:
+        return Response(_(exc.key, **exc.values), status_code=400, media_type="text/plain")
 
     sections = tables(board, _, request.app.state.settings.tz)
     name = f"suarawarga-dasbor-{form.since.isoformat()}-{form.until.isoformat()}.{kind}"

@@ -7,6 +7,7 @@ enforce. The use cases check again on every POST, so a hand-made request gets th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -165,19 +166,49 @@ def perform(
     return values
 
 
+#: The use cases' refusals a console user can meet, as catalogue keys: (pattern on the English
+#: message, key). Named groups become the message's values. Checked before the generic keys, so
+#: a specific "not permitted" reads as what it is, not as "your role does not allow this".
+REFUSALS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r" is empty$", "err_empty"),
+        (r"^unknown agency code|^choose the responsible", "err_agency"),
+        (r"^the report is already with this agency$", "err_same_agency"),
+        (r"^the agency now handles this report", "err_agency_handles"),
+        (r"^this report is not with your agency$", "err_not_your_agency"),
+        (r"^managers watch; they do not write on reports$", "err_manager_readonly"),
+        (r"^only the responsible agency extends", "err_extend_agency_only"),
+        (r"^the verification deadline is not the agency's to extend$", "err_extend_verify"),
+        (r"^the number of working days must be a whole number$", "err_days_number"),
+        (r"^an extension is at least 1 working day$", "err_extend_min"),
+        (
+            r"^the policy allows at most (?P<limit>\d+) working days of extension in total; "
+            r"(?P<used>\d+) already used$",
+            "err_extend_max",
+        ),
+        (r"^no \w+ deadline to extend$", "err_no_deadline"),
+        (r"^the window to reopen this report has ended$", "err_reopen_window"),
+        (r"^unknown (?P<what>[a-z ]+) (?P<value>'.*')$", "err_unknown_value"),
+    )
+)
+
+
 def explain(exc: DomainError) -> tuple[str, dict[str, str]]:
     """A refusal as a catalogue key and values, so it reads in the viewer's language.
 
-    The use cases' messages are English sentences for logs and the API; the common ones get a
-    translated text here, the rest are shown as they are.
+    The use cases' messages are English sentences for logs and the API (``reports`` is shared
+    with the bot and the CLI, which have their own catalogues); the console maps the ones a
+    staff member can meet to its catalogue (:data:`REFUSALS`). Anything else still shows, as
+    "refused: <English reason>", rather than hiding why.
     """
     message = str(exc)
     if isinstance(exc, IllegalTransition):
         return "err_illegal", {}
+    for pattern, key in REFUSALS:
+        match = pattern.search(message)
+        if match:
+            return key, {k: v for k, v in match.groupdict().items() if v is not None}
     if isinstance(exc, NotPermitted):
         return "forbidden", {}
-    if message.endswith(" is empty"):
-        return "err_empty", {}
-    if message.startswith("unknown agency code") or message.startswith("choose the responsible"):
-        return "err_agency", {}
     return "action_refused", {"reason": message}
