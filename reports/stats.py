@@ -621,12 +621,18 @@ def _metric_groups(
 
 
 def _in_snapshot(engine: Engine, snapshot: str, group: Callable[[Session], Any]) -> Any:
-    """Run ``group`` on its own connection, in the transaction snapshot ``snapshot``."""
+    """Run ``group`` on its own connection, in the transaction snapshot ``snapshot``.
+
+    PostgreSQL's own parallel workers are switched off for these transactions: the four groups
+    already keep the cores busy, and starting workers for each of their queries on top cost
+    more than it gave (measured at 1M reports on 2 cores: median 250 ms with, 205 ms without).
+    """
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin() as tx:
             conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
             with Session(bind=conn) as db:
                 result = group(db)
             tx.rollback()
