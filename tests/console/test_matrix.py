@@ -121,6 +121,7 @@ PUBLIC_OK = expect(200)
 API_STAFF_OK = expect(200, anonymous=401)
 PAGE_STAFF_OK = expect(200, anonymous=303)
 DASHBOARD = expect(200, anonymous=303, officer=403, head=403, other=403)
+ADMIN_ONLY = expect(403, anonymous=303, admin=200)
 # Reading a report forwarded to pupr: pupr and the full-view roles; others as if it did not exist.
 API_READ_PUPR = expect(200, anonymous=401, other=404)
 PAGE_READ_PUPR = expect(200, anonymous=303, other=404)
@@ -292,6 +293,41 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/console/dashboard"): _get("/console/dashboard", DASHBOARD),
     ("GET", "/console/dashboard.csv"): _get("/console/dashboard.csv", DASHBOARD),
     ("GET", "/console/dashboard.xlsx"): _get("/console/dashboard.xlsx", DASHBOARD),
+    # console: admin page (staff accounts, agencies). The POSTs carry values that pass the role
+    # check and then fail a rule (short password, no such account): 422/404 prove the admin got
+    # through, 403 that nobody else did, and no account changes either way.
+    ("GET", "/console/admin/staff"): _get("/console/admin/staff", ADMIN_ONLY),
+    ("POST", "/console/admin/staff"): lambda w: [
+        Probe(
+            "POST",
+            "/console/admin/staff",
+            expect(403, anonymous=303, admin=422),
+            {
+                "data": {
+                    "username": "matrix.new",
+                    "full_name": "M",
+                    "password": "short",
+                    "role": "verifier",
+                }
+            },
+        )
+    ],
+    ("POST", "/console/admin/staff/{user_id}/active"): lambda w: [
+        Probe(
+            "POST",
+            "/console/admin/staff/999999/active",
+            expect(403, anonymous=303, admin=404),
+            {"data": {"active": "0"}},
+        )
+    ],
+    ("POST", "/console/admin/staff/{user_id}/password"): lambda w: [
+        Probe(
+            "POST",
+            "/console/admin/staff/999999/password",
+            expect(403, anonymous=303, admin=404),
+            {"data": {"password": "a long enough password"}},
+        )
+    ],
     # REST API
     ("GET", "/api/v1/reports"): lambda w: [
         Probe("GET", "/api/v1/reports", API_STAFF_OK, {"params": {"limit": 100}}),

@@ -1,0 +1,99 @@
+"""Managing staff accounts from the console: the use cases behind the admin page.
+
+Only an admin may call any of these; the check is here, not only in the route, so every caller
+(a page, a future API endpoint, a script) gets the same rule. Accounts are never deleted: their
+name stays on every action they took in the audit log. Deactivating signs the person out at their
+next request (``console.deps.current_staff`` refuses inactive accounts, and so do API tokens).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reports.enums import Role
+from reports.lifecycle import DomainError, NotPermitted
+from reports.models import Agency, StaffUser
+from reports.service import Actor
+from reports.staff import MIN_PASSWORD_LENGTH, create_staff, hash_password
+
+
+class StaffNotFound(DomainError):
+    pass
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise NotPermitted("only an admin manages staff accounts")
+
+
+def list_staff(db: Session, *, actor: Actor) -> list[StaffUser]:
+    """Every account, active first, then by username."""
+    _require_admin(actor)
+    return list(db.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.username)))
+
+
+def list_agencies(db: Session, *, actor: Actor) -> list[Agency]:
+    _require_admin(actor)
+    return list(db.scalars(select(Agency).order_by(Agency.active.desc(), Agency.name)))
+
+
+def add_staff(
+    db: Session,
+    *,
+    actor: Actor,
+    username: str,
+    full_name: str,
+    password: str,
+    role: Role,
+    agency_code: str | None,
+    now: datetime,
+) -> StaffUser:
+    """Create an account (the same rules as the CLI: agency roles need an agency, others none)."""
+    _require_admin(actor)
+    return create_staff(
+        db,
+        username=username,
+        full_name=full_name,
+        password=password,
+        role=role,
+        agency_code=agency_code or None,
+        now=now,
+    )
+
+
+def _get(db: Session, user_id: int, *, for_update: bool = False) -> StaffUser:
+    query = select(StaffUser).where(StaffUser.id == user_id)
+    user = db.scalar(query.with_for_update() if for_update else query)
+    if user is None:
+        raise StaffNotFound("no such staff account")
+    return user
+
+
+def set_active(
+    db: Session, *, actor: Actor, user_id: int, active: bool, now: datetime
+) -> StaffUser:
+    """Deactivate or reactivate an account. An admin cannot deactivate themself (lock-out)."""
+    _require_admin(actor)
+    user = _get(db, user_id, for_update=True)
+    if not active and user.id == actor.id:
+        raise DomainError("you cannot deactivate your own account")
+    user.active = active
+    if active:
+        user.failed_logins, user.locked_until = 0, None
+    db.flush()
+    return user
+
+
+def reset_password(db: Session, *, actor: Actor, user_id: int, password: str) -> StaffUser:
+    """Set a new password (told to the person out of band) and lift a login lock."""
+    _require_admin(actor)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    user = _get(db, user_id, for_update=True)
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    db.flush()
+    return user

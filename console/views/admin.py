@@ -1,0 +1,153 @@
+"""The admin page: staff accounts (list, create, deactivate/reactivate, reset password) and the
+agencies. Every change is a CSRF-protected POST that redirects back (post/redirect/get); the
+admin-only rule is checked by the route and again by the use cases (``console.staff_admin``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from console import staff_admin
+from console.deps import CsrfProtected, SessionDep, actor_of, require_roles
+from console.views.common import NowDep
+from console.views.templating import flash, render
+from reports.enums import AGENCY_ROLES, Role
+from reports.lifecycle import DomainError, NotPermitted
+from reports.models import StaffUser
+from reports.staff import MIN_PASSWORD_LENGTH
+
+router = APIRouter()
+AdminDep = Depends(require_roles(Role.ADMIN))
+PAGE = "/console/admin/staff"
+
+
+def _page(
+    request: Request,
+    db: Any,
+    staff: StaffUser,
+    *,
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    actor = actor_of(staff)
+    return render(
+        request,
+        "admin.html",
+        {
+            "users": staff_admin.list_staff(db, actor=actor),
+            "agencies": staff_admin.list_agencies(db, actor=actor),
+            "roles": list(Role),
+            "agency_roles": [r.value for r in AGENCY_ROLES],
+            "min_password": MIN_PASSWORD_LENGTH,
+            "error_key": error,
+            "error_values": values or {},
+        },
+        staff=staff,
+        status_code=status_code,
+    )
+
+
+def _refused(request: Request, db: Any, staff: StaffUser, exc: DomainError) -> HTMLResponse:
+    """The page again with the reason, in the viewer's language (403 / 404 / 422)."""
+    message = str(exc)
+    if isinstance(exc, NotPermitted):
+        return _page(request, db, staff, error="forbidden", status_code=403)
+    if isinstance(exc, staff_admin.StaffNotFound):
+        return _page(request, db, staff, error="admin_no_user", status_code=404)
+    for prefix, key in (
+        ("username:", "admin_bad_username"),
+        ("password:", "admin_short_password"),
+        ("username ", "admin_username_taken"),
+        ("unknown agency code", "err_agency"),
+        ("you cannot deactivate", "admin_not_self"),
+    ):
+        if message.startswith(prefix):
+            return _page(
+                request, db, staff, error=key, values={"n": MIN_PASSWORD_LENGTH},
+                status_code=422,
+            )  # fmt: skip
+    if " belongs to an agency" in message:
+        return _page(request, db, staff, error="admin_needs_agency", status_code=422)
+    if " does not belong to an agency" in message:
+        return _page(request, db, staff, error="admin_no_agency_role", status_code=422)
+    return _page(
+        request, db, staff, error="action_refused", values={"reason": message}, status_code=422
+    )
+
+
+@router.get("/admin/staff", response_class=HTMLResponse, include_in_schema=False)
+def staff_page(request: Request, db: SessionDep, staff: StaffUser = AdminDep) -> Response:
+    return _page(request, db, staff)
+
+
+@router.post("/admin/staff", include_in_schema=False, dependencies=[CsrfProtected])
+def create_staff(
+    request: Request,
+    db: SessionDep,
+    now: NowDep,
+    username: Annotated[str, Form(max_length=80)],
+    full_name: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=200)],
+    role: Annotated[str, Form(max_length=20)],
+    agency_code: Annotated[str | None, Form(max_length=40)] = None,
+    staff: StaffUser = AdminDep,
+) -> Response:
+    try:
+        chosen = Role(role)
+    except ValueError:
+        return _page(request, db, staff, error="admin_bad_role", status_code=422)
+    try:
+        with db.begin_nested():
+            user = staff_admin.add_staff(
+                db, actor=actor_of(staff), username=username, full_name=full_name,
+                password=password, role=chosen, agency_code=agency_code, now=now,
+            )  # fmt: skip
+    except DomainError as exc:
+        return _refused(request, db, staff, exc)
+    flash(request, "admin_created", name=user.username)
+    return RedirectResponse(PAGE, status_code=303)
+
+
+@router.post("/admin/staff/{user_id}/active", include_in_schema=False, dependencies=[CsrfProtected])
+def set_active(
+    request: Request,
+    user_id: int,
+    db: SessionDep,
+    now: NowDep,
+    active: Annotated[str, Form(max_length=5)],
+    staff: StaffUser = AdminDep,
+) -> Response:
+    try:
+        with db.begin_nested():
+            user = staff_admin.set_active(
+                db, actor=actor_of(staff), user_id=user_id, active=active == "1", now=now
+            )
+    except DomainError as exc:
+        return _refused(request, db, staff, exc)
+    flash(request, "admin_activated" if user.active else "admin_deactivated", name=user.username)
+    return RedirectResponse(PAGE, status_code=303)
+
+
+@router.post(
+    "/admin/staff/{user_id}/password", include_in_schema=False, dependencies=[CsrfProtected]
+)
+def reset_password(
+    request: Request,
+    user_id: int,
+    db: SessionDep,
+    password: Annotated[str, Form(max_length=200)],
+    staff: StaffUser = AdminDep,
+) -> Response:
+    try:
+        with db.begin_nested():
+            user = staff_admin.reset_password(
+                db, actor=actor_of(staff), user_id=user_id, password=password
+            )
+    except DomainError as exc:
+        return _refused(request, db, staff, exc)
+    flash(request, "admin_password_set", name=user.username)
+    return RedirectResponse(PAGE, status_code=303)

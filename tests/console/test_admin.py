@@ -1,0 +1,197 @@
+"""The admin page and its use cases: create, deactivate/reactivate, reset password, agencies.
+
+Through the real app (SQLite, signed in with the real form, CSRF included) and, for the rule that
+only an admin may act, through the use cases directly: the route's role check is not the only
+one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from console import staff_admin
+from console.deps import actor_of
+from reports.enums import Role
+from reports.lifecycle import NotPermitted
+from reports.models import StaffUser
+from reports.staff import verify_password
+from tests.console.conftest import STAFF_PASSWORD, csrf_from, sign_in
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+def _token(client: TestClient) -> str:
+    return csrf_from(client.get("/console/admin/staff").text)
+
+
+def _user(sessions: sessionmaker[Session], username: str) -> StaffUser | None:
+    with sessions() as db:
+        return db.scalar(select(StaffUser).where(StaffUser.username == username))
+
+
+def test_admin_creates_an_officer_who_can_then_sign_in(
+    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
+) -> None:
+    sign_in(client, "admin")
+    page = client.get("/console/admin/staff")
+    assert page.status_code == 200
+    assert "Akun petugas" in page.text and "other.officer" in page.text
+    assert "pupr" in page.text  # the agencies table
+    created = client.post(
+        "/console/admin/staff",
+        data={"csrf_token": _token(client), "username": "Siti.Officer", "full_name": "Siti",
+              "password": NEW_PASSWORD, "role": "officer", "agency_code": "pupr"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert created.status_code == 303
+    assert "Akun siti.officer dibuat." in client.get("/console/admin/staff").text
+    user = _user(sessions, "siti.officer")
+    assert user is not None and user.role is Role.OFFICER and user.agency_id is not None
+    assert verify_password(user.password_hash, NEW_PASSWORD)
+    with TestClient(client.app) as other:
+        sign_in(other, "siti.officer", NEW_PASSWORD)
+        assert other.get("/console/inbox").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"password": "short"}, "paling sedikit 10 karakter"),
+        ({"username": "bad name!"}, "hanya boleh berisi huruf"),
+        ({"username": "verifier"}, "sudah dipakai"),
+        ({"role": "officer", "agency_code": ""}, "wajib memilih instansi"),
+        ({"role": "manager", "agency_code": "pupr"}, "kosongkan pilihan instansi"),
+        ({"role": "officer", "agency_code": "nope"}, "Pilih instansi"),
+        ({"role": "superuser"}, "Peran tidak dikenal"),
+    ],
+)
+def test_creation_refusals_are_422_in_indonesian(
+    client: TestClient,
+    staff_users: dict[str, StaffUser],
+    sessions: sessionmaker[Session],
+    fields: dict[str, str],
+    message: str,
+) -> None:
+    sign_in(client, "admin")
+    data = {"username": "new.one", "full_name": "New", "password": NEW_PASSWORD,
+            "role": "verifier", "agency_code": "", **fields}  # fmt: skip
+    refused = client.post("/console/admin/staff", data={"csrf_token": _token(client), **data})
+    assert refused.status_code == 422
+    assert message in refused.text
+    assert _user(sessions, "new.one") is None
+
+
+def test_deactivate_signs_out_and_reactivate_lets_back_in(
+    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
+) -> None:
+    with TestClient(client.app) as officer:
+        sign_in(officer, "officer")
+        assert officer.get("/console/inbox").status_code == 200
+        sign_in(client, "admin")
+        uid = staff_users["officer"].id
+        off = client.post(
+            f"/console/admin/staff/{uid}/active",
+            data={"csrf_token": _token(client), "active": "0"},
+            follow_redirects=False,
+        )
+        assert off.status_code == 303
+        # The next request of the deactivated officer is a trip to the sign-in page.
+        bounced = officer.get("/console/inbox", follow_redirects=False)
+        assert bounced.status_code == 303 and "/console/login" in bounced.headers["location"]
+        back = client.post(
+            f"/console/admin/staff/{uid}/active",
+            data={"csrf_token": _token(client), "active": "1"},
+            follow_redirects=False,
+        )
+        assert back.status_code == 303
+        sign_in(officer, "officer")
+        assert officer.get("/console/inbox").status_code == 200
+
+
+def test_admin_cannot_deactivate_themself(
+    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
+) -> None:
+    sign_in(client, "admin")
+    refused = client.post(
+        f"/console/admin/staff/{staff_users['admin'].id}/active",
+        data={"csrf_token": _token(client), "active": "0"},
+    )
+    assert refused.status_code == 422 and "akun Anda sendiri" in refused.text
+    user = _user(sessions, "admin")
+    assert user is not None and user.active
+
+
+def test_reset_password_replaces_the_old_one_and_lifts_a_lock(
+    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as db, db.begin():
+        locked = db.get(StaffUser, staff_users["verifier"].id)
+        assert locked is not None
+        locked.failed_logins, locked.locked_until = 9, datetime(2999, 1, 1, tzinfo=UTC)
+    sign_in(client, "admin")
+    short = client.post(
+        f"/console/admin/staff/{staff_users['verifier'].id}/password",
+        data={"csrf_token": _token(client), "password": "short"},
+    )
+    assert short.status_code == 422
+    done = client.post(
+        f"/console/admin/staff/{staff_users['verifier'].id}/password",
+        data={"csrf_token": _token(client), "password": NEW_PASSWORD},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    user = _user(sessions, "verifier")
+    assert user is not None and user.failed_logins == 0 and user.locked_until is None
+    assert verify_password(user.password_hash, NEW_PASSWORD)
+    assert not verify_password(user.password_hash, STAFF_PASSWORD)
+
+
+def test_changes_need_the_csrf_token(
+    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
+) -> None:
+    sign_in(client, "admin")
+    forged = client.post(
+        f"/console/admin/staff/{staff_users['officer'].id}/active", data={"active": "0"}
+    )
+    assert forged.status_code == 403
+    user = _user(sessions, "officer")
+    assert user is not None and user.active
+
+
+@pytest.mark.parametrize("role", ["verifier", "manager", "officer", "head"])
+def test_use_cases_refuse_everyone_but_an_admin(
+    sessions: sessionmaker[Session], staff_users: dict[str, StaffUser], role: str
+) -> None:
+    """Even called directly (no route in front), only an admin manages accounts."""
+    now = datetime.now(UTC)
+    with sessions() as db, db.begin():
+        actor = actor_of(staff_users[role])
+        target = staff_users["other.officer"].id
+        calls = [
+            lambda: staff_admin.list_staff(db, actor=actor),
+            lambda: staff_admin.list_agencies(db, actor=actor),
+            lambda: staff_admin.set_active(db, actor=actor, user_id=target, active=False, now=now),
+            lambda: staff_admin.reset_password(
+                db, actor=actor, user_id=target, password=NEW_PASSWORD
+            ),
+            lambda: staff_admin.add_staff(
+                db, actor=actor, username="sneaky", full_name="S", password=NEW_PASSWORD,
+                role=Role.ADMIN, agency_code=None, now=now,
+            ),
+        ]  # fmt: skip
+        for call in calls:
+            with pytest.raises(NotPermitted):
+                call()
+    assert _user(sessions, "sneaky") is None
+    other = _user(sessions, "other.officer")
+    assert other is not None and other.active
