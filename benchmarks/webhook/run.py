@@ -359,7 +359,11 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
         f"- machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
         f"Python {results['machine']['python']}; load average at start "
         f"{', '.join(f'{x:.1f}' for x in results['machine']['load_average_at_start'])} "
-        "(the machine is shared: other work was running)",
+        + (
+            "(the machine is shared: other work was running)"
+            if results["machine"]["load_average_at_start"][0] > 1.0
+            else "(quiet machine)"
+        ),
         f"- load: wrk, {results['connections']} connections, {results['seconds']} s measured after "
         f"{results['warmup']} s warm-up, loopback; app: uvicorn, {results['workers']} workers, "
         "PostgreSQL (local), fresh database",
