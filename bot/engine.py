@@ -39,7 +39,8 @@ def handle(turn: Turn) -> None:
     elif kind is InboundKind.CALLBACK:
         _choice(turn, (turn.message.callback_data or "")[:64])
     elif kind in (InboundKind.PHOTO, InboundKind.DOCUMENT):
-        report.on_media(turn)
+        if turn.state.startswith("report_") or not pending.try_media(turn):
+            report.on_media(turn)
     elif kind is InboundKind.LOCATION and turn.message.latitude is not None:
         report.on_location(turn)
     elif kind is InboundKind.TEXT:

@@ -41,6 +41,7 @@ from reports.lifecycle import (
 from reports.models import (
     Agency,
     AgencyAssignment,
+    Attachment,
     Citizen,
     CitizenIdentity,
     Report,
@@ -140,6 +141,30 @@ def _check_staff(actor: Actor, action: Action, report: Report) -> None:
         raise NotPermitted(f"a {actor.role} may not {action.value} a report")
     if actor.role in AGENCY_ROLES and report.agency_id != actor.agency_id:
         raise NotPermitted("this report is not with your agency")
+
+
+def _link_attachments(db: Session, report: Report, attachment_ids: Sequence[int]) -> list[str]:
+    """Give the reporter's own, not yet linked files to ``report``; returns their names.
+
+    Only files stored for this citizen and not already part of a report are taken, so an id
+    guessed or replayed from another conversation can never move someone else's file.
+    """
+    if not attachment_ids:
+        return []
+    files = list(
+        db.scalars(
+            select(Attachment)
+            .where(
+                Attachment.id.in_(list(attachment_ids)),
+                Attachment.citizen_id == report.citizen_id,
+                Attachment.report_id.is_(None),
+            )
+            .order_by(Attachment.id)
+        )
+    )
+    for attachment in files:
+        attachment.report_id = report.id
+    return [attachment.filename for attachment in files]
 
 
 def _check_citizen(actor: Actor, report: Report) -> None:
@@ -334,8 +359,6 @@ def submit_report(
     attachment_ids: list[int] | None = None,
 ) -> Report:
     """A citizen's new report: tracking code, verification clock, receipt to the citizen."""
-    from reports.models import Attachment
-
     body = _clean_text(body, BODY_MAX, "the report text")
     title = _clean_text(title or body, TITLE_MAX, "the title")
     target_status(None, Action.SUBMIT)
@@ -374,12 +397,7 @@ def submit_report(
     db.flush()
     clock.start(report, Stage.VERIFY, now)
     clock.refresh(report)
-    for attachment in db.scalars(
-        select(Attachment).where(
-            Attachment.id.in_(attachment_ids or []), Attachment.citizen_id == citizen.id
-        )
-    ):
-        attachment.report_id = report.id
+    _link_attachments(db, report, attachment_ids or ())
     _thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.REPORT, body, now)
     event = _event(
         db,
@@ -395,10 +413,25 @@ def submit_report(
 
 
 def provide_info(
-    db: Session, *, clock: SlaClock, report: Report, actor: Actor, text: str, now: datetime
+    db: Session,
+    *,
+    clock: SlaClock,
+    report: Report,
+    actor: Actor,
+    text: str,
+    now: datetime,
+    attachment_ids: Sequence[int] = (),
 ) -> Report:
-    """The citizen answers a request for information; the paused clock resumes."""
+    """The citizen answers a request for information; the paused clock resumes.
+
+    The answer may be files alone (the photo the officer asked for): they are linked to the
+    report and named in the thread, so the officer sees what arrived and when.
+    """
     _check_citizen(actor, report)
+    files = _link_attachments(db, report, attachment_ids)
+    if files:
+        listed = "[" + ", ".join(files) + "]"
+        text = f"{text.strip()}\n{listed}" if text.strip() else listed
     text = _clean_text(text, BODY_MAX, "the answer")
     before, _ = _transition(db, report, Action.PROVIDE_INFO, now)
     stage = clock.resume(report, now)

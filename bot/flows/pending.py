@@ -94,6 +94,38 @@ def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
     return True
 
 
+def try_media(turn: Turn) -> bool:
+    """Files sent while one report waits for information answer it; False to start a draft.
+
+    An officer asking "kirim foto lokasinya" gets the photo on the report, not a second report
+    holding the photo. With several reports waiting the file's target is unclear, and with none
+    it is the start of a new report: both go to the report flow as before.
+    """
+    info = [r for r in waiting(turn) if r.status is Status.INFO_REQUESTED]
+    if len(info) != 1:
+        return False
+    report = info[0]
+    ids = [m.attachment_id for m in turn.message.media if m.attachment_id is not None]
+    try:
+        service.provide_info(
+            turn.db,
+            clock=turn.runtime.clock,
+            report=report,
+            actor=service.Actor.citizen(turn.citizen_id),
+            text=turn.text,
+            now=turn.now,
+            attachment_ids=ids,
+        )
+    except DomainError:  # no usable file (rejected, too big) and no caption either
+        for media in turn.message.media:
+            turn.say("media_rejected", filename=media.filename or media.kind)
+        return True
+    turn.say(
+        "info_sent", code=report.tracking_code, stage=stage_text(turn, report), report_id=report.id
+    )
+    return True
+
+
 def reprompt(turn: Turn) -> None:
     if turn.state == "pending_choose":
         buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in waiting(turn)]

@@ -8,14 +8,15 @@ taken elsewhere is understood by the conversation.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from escalation.sweep import run_sweep
-from reports import satisfaction, service
+from reports import attachments, satisfaction, service
 from reports.enums import MessageKind, Role, Status
-from reports.models import Report, ReportEvent, ReportMessage, SatisfactionRating
+from reports.models import Attachment, Report, ReportEvent, ReportMessage, SatisfactionRating
 from tests import factories
 from tests.bot.conftest import Chat, sqlite_only, templates, texts
 from tests.conftest import wib
@@ -313,3 +314,38 @@ def test_a_worded_yes_accepts_the_answer(chat: Chat, text: str) -> None:
     chat.inbox()
     assert templates(chat.send(text)) == ["report_finished", "rating_request"]
     assert report_of(chat, code).status is Status.FINISHED
+
+
+def test_photo_sent_for_an_information_request_answers_it(chat: Chat, tmp_path: Path) -> None:
+    """The officer asked for a photo: it lands on that report, the clock resumes, no new draft."""
+    code = file_report(chat)
+    request_info(chat, code, "Mohon kirim foto lubangnya.")
+    assert templates(chat.inbox()) == ["info_requested"]
+    with chat.runtime.sessions() as db, db.begin():
+        mine = attachments.store(
+            db, root=tmp_path / "att", data=b"\xff\xd8\xff\xe0 jpeg", content_type="image/jpeg",
+            filename="lubang.jpg", citizen_id=chat.citizen().id, now=chat.now,
+        )  # fmt: skip
+        theirs = attachments.store(
+            db, root=tmp_path / "att", data=b"\xff\xd8\xff\xe0 other", content_type="image/jpeg",
+            filename="bukan.jpg", citizen_id=None, now=chat.now,
+        )  # fmt: skip
+        mine_id, theirs_id = mine.id, theirs.id
+    Chat(chat.runtime, user="other-person").photo(theirs_id)  # now another citizen's file
+    forged = chat.photo(theirs_id)  # someone else's file id answers nothing
+    assert templates(forged) == ["bot:media_rejected"]
+    assert report_of(chat, code).status is Status.INFO_REQUESTED
+    out = chat.photo(mine_id)
+    assert templates(out) == ["bot:info_sent"], texts(out)
+    report = report_of(chat, code)
+    assert report.status is Status.SUBMITTED and report.next_sla_at is not None
+    assert len(chat.reports()) == 1  # no second report, no draft holding the photo
+    with chat.runtime.sessions() as db:
+        linked = db.scalars(select(Attachment.id).where(Attachment.report_id == report.id)).all()
+        reply = db.scalars(
+            select(ReportMessage.body).where(
+                ReportMessage.report_id == report.id, ReportMessage.kind == MessageKind.INFO_REPLY
+            )
+        ).one()
+    assert linked == [mine_id]
+    assert "lubang.jpg" in reply
