@@ -255,3 +255,23 @@ def test_language_switch_and_keyboard_queue(new_page: Any) -> None:
     page.get_by_role("button", name="Bahasa Indonesia").click()
     page.wait_for_selector("h1")
     assert "Laporan SW-" in page.inner_text("h1")
+
+
+def test_web_chat_keeps_both_sides_across_a_reload(new_page: Any) -> None:
+    """The citizen's own lines are kept by the browser and put back in order after a reload."""
+    page = new_page
+    page.goto("/chat")
+    page.wait_for_selector(".msg.bot")  # the page greets on its own ("halo")
+    story = "Lampu jalan di Jl. Kenanga No. 4 mati sudah dua minggu, gelap dan rawan"
+    page.fill("#text", story)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 2")
+    before = page.locator("#log .msg").all_inner_texts()
+    page.reload()
+    page.wait_for_function(f"document.querySelectorAll('#log .msg').length >= {len(before)}")
+    after = page.locator("#log .msg").all_inner_texts()
+    assert after == before
+    mine = page.locator("#log .msg.me").all_inner_texts()
+    assert mine == ["halo", story]
+    assert after.index(story) == after.index(mine[0]) + 2  # greeting reply, then the story
+    _shot(page, "web-chat-after-reload")
