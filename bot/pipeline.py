@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -77,16 +78,15 @@ def clean_text(text: str, limit: int) -> tuple[str, bool]:
 class _Statements:
     """The pipeline's own statements for one dialect, built once per process.
 
-    Values come as execution parameters, so each statement object (and its compiled form) is
-    reused for every message: building and cache-keying a Core statement per message costs more
-    CPU than executing it.
+    Values come as execution parameters (a list of rows: one statement for the whole wave), so
+    each statement object (and its compiled form) is reused for every batch: building and
+    cache-keying a Core statement per message costs more CPU than executing it.
     """
 
     receipt: Executable
     conversation: Executable
-    touch_identity: Executable
     new_citizen: Executable
-    new_identity: Executable
+    identity: Executable
     drop_citizen: Executable
     save_conversation: Executable
     save_citizen: Executable
@@ -116,36 +116,44 @@ def _statements(dialect: str) -> _Statements:
         set_={"updated_at": conversation.excluded.updated_at},
     ).returning(
         _CONVERSATIONS.c.id,
+        _CONVERSATIONS.c.channel,
+        _CONVERSATIONS.c.external_id,
         _CONVERSATIONS.c.citizen_id,
         _CONVERSATIONS.c.state,
         _CONVERSATIONS.c.data,
         _CONVERSATIONS.c.language,
     )
-    contact = (
-        _IDENTITIES.c.citizen_id,
-        _citizen_column("display_name"),
-        _citizen_column("language"),
-    )
     identity = insert(_IDENTITIES)
     identity = identity.on_conflict_do_update(
         index_elements=[_IDENTITIES.c.channel, _IDENTITIES.c.external_id],
         set_={"last_inbound_at": identity.excluded.last_inbound_at},
-    ).returning(*contact)
+    ).returning(
+        _IDENTITIES.c.channel,
+        _IDENTITIES.c.external_id,
+        _IDENTITIES.c.citizen_id,
+        _citizen_column("display_name"),
+        _citizen_column("language"),
+    )
     return _Statements(
-        receipt=insert(_RECEIPTS).on_conflict_do_nothing().returning(_RECEIPTS.c.id),
+        receipt=insert(_RECEIPTS)
+        .on_conflict_do_nothing()
+        .returning(_RECEIPTS.c.channel, _RECEIPTS.c.external_message_id),
         conversation=conversation,
-        touch_identity=update(_IDENTITIES)
-        .where(
-            _IDENTITIES.c.channel == bindparam("b_channel"),
-            _IDENTITIES.c.external_id == bindparam("b_external_id"),
-        )
-        .returning(*contact),
-        new_citizen=_CITIZENS.insert().returning(_CITIZENS.c.id),
-        new_identity=identity,
+        # Ids come back in the order of the rows sent (SQLAlchemy's "insertmanyvalues").
+        new_citizen=_CITIZENS.insert().returning(_CITIZENS.c.id, sort_by_parameter_order=True),
+        identity=identity,
         drop_citizen=_CITIZENS.delete().where(_CITIZENS.c.id == bindparam("b_id")),
         save_conversation=update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("b_id")),
         save_citizen=update(_CITIZENS).where(_CITIZENS.c.id == bindparam("b_id")),
     )
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message to process and the instant it arrived (each keeps its own, in a batch)."""
+
+    message: InboundMessage
+    now: datetime
 
 
 @dataclass
@@ -158,100 +166,175 @@ class _Contact:
     created: bool  # the citizen was created by this message
 
 
-def _first_delivery(
-    connection: Connection, sql: _Statements, message: InboundMessage, now: datetime
-) -> bool:
-    """Record the receipt; False when this (channel, message id) was processed before.
+@dataclass
+class _Work:
+    """One first delivery going through a wave: its conversation row, then its sender."""
+
+    index: int  # position in the caller's batch
+    message: InboundMessage
+    now: datetime
+    conversation: Row[Any]
+    contact: _Contact | None = None
+    turn: Turn | None = None
+
+
+def _contact_key(message: InboundMessage) -> tuple[str, str]:
+    return (message.channel.value, message.external_user_id)
+
+
+def _receipt_key(message: InboundMessage) -> tuple[str, str]:
+    return (message.channel.value, message.external_message_id[:ID_MAX])
+
+
+def _waves(batch: Sequence[Inbound]) -> list[list[int]]:
+    """Split a batch so that no contact appears twice in one wave, keeping each contact's order.
+
+    A wave's statements are set-wise (one upsert for all its conversations), and an upsert may not
+    touch one row twice; a contact's second message also needs the state its first one left.
+    """
+    waves: list[list[int]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(batch):
+        key = _contact_key(item.message)
+        wave = seen.get(key, 0)
+        seen[key] = wave + 1
+        if wave == len(waves):
+            waves.append([])
+        waves[wave].append(index)
+    return waves
+
+
+def _first_deliveries(
+    connection: Connection, sql: _Statements, batch: Sequence[Inbound], wave: list[int]
+) -> list[int]:
+    """Record the wave's receipts; the indices of messages not processed before.
 
     INSERT ... ON CONFLICT DO NOTHING: on PostgreSQL a concurrent insert of the same key waits
-    for the other transaction and then does nothing, which is exactly the dedupe we want.
+    for the other transaction and then does nothing, which is exactly the dedupe we want. Rows go
+    in key order, so two batches holding the same keys cannot deadlock.
     """
-    inserted = connection.execute(
-        sql.receipt,
+    by_key: dict[tuple[str, str], int] = {}
+    for index in wave:
+        by_key.setdefault(_receipt_key(batch[index].message), index)
+    rows = [
         {
-            "channel": message.channel,
-            "external_message_id": message.external_message_id[:ID_MAX],
-            "received_at": now,
-        },
-    )
-    return inserted.first() is not None
+            "channel": batch[by_key[key]].message.channel,
+            "external_message_id": key[1],
+            "received_at": batch[by_key[key]].now,
+        }
+        for key in sorted(by_key)
+    ]
+    inserted = connection.execute(sql.receipt, rows).all()
+    fresh = {by_key[(_channel_value(row.channel), row.external_message_id)] for row in inserted}
+    return [index for index in wave if index in fresh]
 
 
-def _lock_conversation(
-    connection: Connection, sql: _Statements, message: InboundMessage, now: datetime
-) -> Row[Any]:
-    """The contact's conversation row, created if needed and locked, in one statement.
+def _channel_value(channel: Any) -> str:
+    return channel.value if hasattr(channel, "value") else str(channel)
+
+
+def _lock_conversations(
+    connection: Connection, sql: _Statements, batch: Sequence[Inbound], fresh: list[int]
+) -> list[_Work]:
+    """Each contact's conversation row, created if needed and locked, in one statement.
 
     An upsert that always updates (``updated_at``) returns the row and, on PostgreSQL, holds its
     row lock until the commit, exactly as SELECT ... FOR UPDATE would: two processes never run
     one contact at once. A concurrent first message of the same contact waits on the unique key
-    and then updates (and locks) the row the other one created. SQLite serialises writers anyway
-    (``BEGIN IMMEDIATE``, see ``reports.db``).
+    and then updates (and locks) the row the other one created. Rows go in key order, so two
+    batches lock shared contacts in the same order and cannot deadlock. SQLite serialises
+    writers anyway (``BEGIN IMMEDIATE``, see ``reports.db``).
     """
-    values = {
-        "channel": message.channel,
-        "external_id": message.external_user_id,
-        "state": "idle",
-        "data": {},
-        "language": "id",
-        "updated_at": now,
+    order = sorted(fresh, key=lambda index: _contact_key(batch[index].message))
+    rows = [
+        {
+            "channel": batch[index].message.channel,
+            "external_id": batch[index].message.external_user_id,
+            "state": "idle",
+            "data": {},
+            "language": "id",
+            "updated_at": batch[index].now,
+        }
+        for index in order
+    ]
+    found = {
+        (_channel_value(row.channel), row.external_id): row
+        for row in connection.execute(sql.conversation, rows)
     }
-    return connection.execute(sql.conversation, values).one()
+    return [
+        _Work(i, batch[i].message, batch[i].now, found[_contact_key(batch[i].message)])
+        for i in fresh
+    ]
 
 
-def _contact(
-    connection: Connection,
-    sql: _Statements,
-    message: InboundMessage,
-    conversation: Row[Any],
-    now: datetime,
-) -> _Contact:
-    """The sender as a citizen, created on first contact; ``last_inbound_at`` set to now.
+def _display_name(message: InboundMessage) -> str | None:
+    return message.display_name[:200] if message.display_name else None
 
-    The WhatsApp 24-hour window counts from ``last_inbound_at``, so every message touches the
-    identity; that statement also returns the citizen's name and language. A conversation that
-    knows its citizen means a known identity (one UPDATE ... RETURNING); one that does not means
-    a first contact almost always, so the citizen is inserted straight away and the identity
-    upserted (two statements). In the rare case the identity existed after all (created by other
-    means), the citizen just inserted is dropped again. The contact's conversation row is
-    locked, so no concurrent message of the same contact races with these statements.
+
+def _contacts(connection: Connection, sql: _Statements, works: list[_Work]) -> None:
+    """The senders as citizens, created on first contact; ``last_inbound_at`` set to now.
+
+    The WhatsApp 24-hour window counts from ``last_inbound_at``, so every message touches its
+    identity; that statement also returns each citizen's name and language. A conversation that
+    does not know its citizen means a first contact almost always, so those citizens are inserted
+    straight away (one statement for all), then every identity is upserted (one statement). In the
+    rare case an identity existed after all (created by other means), the citizen just inserted
+    is dropped again. The conversation rows are locked, so no concurrent message of the same
+    contacts races with these statements.
     """
-    name = message.display_name[:200] if message.display_name else None
-    found = None
-    if conversation.citizen_id is not None:
-        found = connection.execute(
-            sql.touch_identity,
-            {
-                "b_channel": message.channel,
-                "b_external_id": message.external_user_id,
-                "last_inbound_at": now,
-            },
-        ).first()
-    if found is None:
-        language = conversation.language or "id"
-        created_id = connection.execute(
-            sql.new_citizen, {"display_name": name, "language": language, "created_at": now}
-        ).scalar_one()
-        found = connection.execute(
-            sql.new_identity,
-            {
-                "citizen_id": created_id,
-                "channel": message.channel,
-                "external_id": message.external_user_id,
-                "last_inbound_at": now,
-                "created_at": now,
-            },
-        ).one()
-        if found.citizen_id == created_id:
-            return _Contact(created_id, name, language, created=True)
-        connection.execute(sql.drop_citizen, {"b_id": created_id})
-    contact = _Contact(
-        found.citizen_id, found.citizen_display_name, found.citizen_language, created=False
-    )
-    if name and not contact.display_name:
-        connection.execute(sql.save_citizen, {"b_id": contact.citizen_id, "display_name": name})
-        contact.display_name = name
-    return contact
+    new = [work for work in works if work.conversation.citizen_id is None]
+    created: dict[int, int] = {}  # work index -> citizen id inserted now
+    if new:
+        inserted = connection.execute(
+            sql.new_citizen,
+            [
+                {
+                    "display_name": _display_name(work.message),
+                    "language": work.conversation.language or "id",
+                    "created_at": work.now,
+                }
+                for work in new
+            ],
+        ).all()
+        created = {work.index: row.id for work, row in zip(new, inserted, strict=True)}
+    ordered = sorted(works, key=lambda work: _contact_key(work.message))
+    identities = {
+        (_channel_value(row.channel), row.external_id): row
+        for row in connection.execute(
+            sql.identity,
+            [
+                {
+                    "citizen_id": created.get(work.index, work.conversation.citizen_id),
+                    "channel": work.message.channel,
+                    "external_id": work.message.external_user_id,
+                    "last_inbound_at": work.now,
+                    "created_at": work.now,
+                }
+                for work in ordered
+            ],
+        )
+    }
+    dropped: list[dict[str, Any]] = []
+    named: list[dict[str, Any]] = []
+    for work in works:
+        found = identities[_contact_key(work.message)]
+        mine = created.get(work.index)
+        name = _display_name(work.message)
+        if mine is not None and found.citizen_id == mine:
+            work.contact = _Contact(mine, name, work.conversation.language or "id", created=True)
+            continue
+        if mine is not None:
+            dropped.append({"b_id": mine})
+        work.contact = _Contact(
+            found.citizen_id, found.citizen_display_name, found.citizen_language, created=False
+        )
+        if name and not work.contact.display_name:
+            named.append({"b_id": work.contact.citizen_id, "display_name": name})
+            work.contact.display_name = name
+    if dropped:
+        connection.execute(sql.drop_citizen, dropped)
+    if named:
+        connection.execute(sql.save_citizen, named)
 
 
 def _claim_media(connection: Connection, message: InboundMessage, citizen_id: int) -> None:
@@ -272,17 +355,15 @@ def _claim_media(connection: Connection, message: InboundMessage, citizen_id: in
         )
 
 
-def _queue_replies(
-    db: Session, message: InboundMessage, citizen_id: int, replies: list[Reply], now: datetime
-) -> None:
-    """All replies of the turn as outbox rows, in one statement.
+def _reply_rows(
+    message: InboundMessage, citizen_id: int, replies: list[Reply], now: datetime
+) -> list[dict[str, Any]]:
+    """The turn's replies as outbox rows (the whole batch's go in one statement).
 
     Their idempotency keys are unique by construction (message id + position) and the receipt
     guarantees the message is processed once, so no per-row existence check is needed; the
-    insert still ignores a duplicate key rather than failing the turn.
+    insert still ignores a duplicate key rather than failing the batch.
     """
-    if not replies:
-        return
     reply_to = message.external_message_id[:ID_MAX]
     base = f"in:{message.channel.value}:{reply_to}"
     rows: list[dict[str, Any]] = []
@@ -308,7 +389,7 @@ def _queue_replies(
                 "created_at": now,
             }
         )
-    notify.insert_rows(db, rows)
+    return rows
 
 
 def _run_engine(db: Session, turn: Turn) -> None:
@@ -344,65 +425,103 @@ def _run_engine(db: Session, turn: Turn) -> None:
         turn.savepoint = None
 
 
-def _save_state(
-    connection: Connection,
-    sql: _Statements,
-    conversation: Row[Any],
-    contact: _Contact,
-    turn: Turn,
-) -> None:
-    """Write the turn's outcome: one UPDATE of the conversation, and the language if it changed.
+def _save_states(connection: Connection, sql: _Statements, works: list[_Work]) -> None:
+    """Write the turns' outcomes: one UPDATE per conversation and per changed language, each
+    sent as one executemany (a single round trip with psycopg's pipeline mode).
 
     ``updated_at`` was already set by the locking upsert. New dicts are written: SQLAlchemy's JSON
     type does not notice in-place changes.
     """
-    values: dict[str, Any] = {
-        "b_id": conversation.id,
-        "state": turn.state,
-        "data": dict(turn.data),
-        "language": turn.language,
-    }
-    if conversation.citizen_id != contact.citizen_id:
-        values["citizen_id"] = contact.citizen_id
-    connection.execute(sql.save_conversation, values)
-    if contact.language != turn.language:
-        connection.execute(
-            sql.save_citizen, {"b_id": contact.citizen_id, "language": turn.language}
+    states: list[dict[str, Any]] = []
+    languages: list[dict[str, Any]] = []
+    for work in works:
+        turn, contact = work.turn, work.contact
+        assert turn is not None and contact is not None
+        states.append(
+            {
+                "b_id": work.conversation.id,
+                "state": turn.state,
+                "data": dict(turn.data),
+                "language": turn.language,
+                "citizen_id": contact.citizen_id,
+            }
         )
+        if contact.language != turn.language:
+            languages.append({"b_id": contact.citizen_id, "language": turn.language})
+    connection.execute(sql.save_conversation, states)
+    if languages:
+        connection.execute(sql.save_citizen, languages)
 
 
-def process_inbound(
-    db: Session, *, runtime: Runtime, message: InboundMessage, now: datetime
-) -> PipelineResult:
-    """Process one inbound message exactly once; replies become outbox rows."""
-    if not message.external_user_id or len(message.external_user_id) > ID_MAX:
-        raise ValueError("external_user_id must be 1 to 120 characters")
-    # The transaction's connection, once: the pipeline's own statements skip the ORM session.
-    connection = db.connection()
-    sql = _statements(connection.dialect.name)
-    if not _first_delivery(connection, sql, message, now):
-        log.info("duplicate inbound %s message ignored", message.channel.value)
-        return PipelineResult(duplicate=True, replies=0)
-    conversation = _lock_conversation(connection, sql, message, now)
-    contact = _contact(connection, sql, message, conversation, now)
-    _claim_media(connection, message, contact.citizen_id)
-    text, truncated = clean_text(message.text, runtime.settings.bot_max_text_chars)
+def _turn(db: Session, runtime: Runtime, work: _Work) -> Turn:
+    contact = work.contact
+    assert contact is not None
+    limit = runtime.settings.bot_max_text_chars
+    text, truncated = clean_text(work.message.text, limit)
+    conversation = work.conversation
     turn = Turn(
         session=db,
         runtime=runtime,
         citizen_id=contact.citizen_id,
         citizen_name=contact.display_name,
-        message=message,
+        message=work.message,
         text=text,
-        now=now,
+        now=work.now,
         state=conversation.state or "idle",
         data=dict(conversation.data or {}),
         language=conversation.language or "id",
         new_citizen=contact.created,
     )
     if truncated:
-        turn.say("truncated", limit=runtime.settings.bot_max_text_chars)
-    _run_engine(db, turn)
-    _save_state(connection, sql, conversation, contact, turn)
-    _queue_replies(db, message, contact.citizen_id, turn.replies, now)
-    return PipelineResult(duplicate=False, replies=len(turn.replies))
+        turn.say("truncated", limit=limit)
+    return turn
+
+
+def process_batch(
+    db: Session, *, runtime: Runtime, batch: Sequence[Inbound]
+) -> list[PipelineResult]:
+    """Process several messages exactly once each, in the caller's transaction.
+
+    Concurrent webhook requests are committed together (``webhooks.group_commit``): the
+    pipeline's statements then carry every message of a wave at once, so a batch of twenty costs
+    about the round trips of one. Each message still gets its own engine turn, in arrival order
+    per contact; results come back in the order of ``batch``.
+    """
+    for item in batch:
+        user = item.message.external_user_id
+        if not user or len(user) > ID_MAX:
+            raise ValueError("external_user_id must be 1 to 120 characters")
+    results: list[PipelineResult] = [PipelineResult(duplicate=True, replies=0)] * len(batch)
+    if not batch:
+        return results
+    # The transaction's connection, once: the pipeline's own statements skip the ORM session.
+    connection = db.connection()
+    sql = _statements(connection.dialect.name)
+    for wave in _waves(batch):
+        fresh = _first_deliveries(connection, sql, batch, wave)
+        if len(fresh) < len(wave):
+            log.info("%d duplicate inbound message(s) ignored", len(wave) - len(fresh))
+        if not fresh:
+            continue
+        works = _lock_conversations(connection, sql, batch, fresh)
+        _contacts(connection, sql, works)
+        replies: list[dict[str, Any]] = []
+        for work in works:
+            assert work.contact is not None
+            _claim_media(connection, work.message, work.contact.citizen_id)
+            work.turn = _turn(db, runtime, work)
+            _run_engine(db, work.turn)
+            replies += _reply_rows(
+                work.message, work.contact.citizen_id, work.turn.replies, work.now
+            )
+            results[work.index] = PipelineResult(duplicate=False, replies=len(work.turn.replies))
+        _save_states(connection, sql, works)
+        notify.insert_rows(db, replies)
+    return results
+
+
+def process_inbound(
+    db: Session, *, runtime: Runtime, message: InboundMessage, now: datetime
+) -> PipelineResult:
+    """Process one inbound message exactly once; replies become outbox rows."""
+    return process_batch(db, runtime=runtime, batch=[Inbound(message, now)])[0]

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     telegram_chat_interval_seconds: float = 1.0  # per chat
     twilio_rate_per_second: float = 10.0  # per sender number
     webhook_max_body_bytes: int = 1_000_000
+    # Group commit of webhook deliveries (``webhooks.group_commit``): concurrent transactions
+    # per process, and the most messages one transaction carries.
+    webhook_commit_lanes: int = Field(default=2, ge=1, le=64)
+    webhook_commit_batch: int = Field(default=32, ge=1, le=1000)
 
     # E-mail (staff notifications)
     smtp_host: str | None = None

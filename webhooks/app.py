@@ -19,6 +19,7 @@ from escalation.sweep import SWEEP_HEARTBEAT
 from reports.models import Heartbeat
 from webhooks import telegram as telegram_webhooks
 from webhooks import twilio as twilio_webhooks
+from webhooks.group_commit import close_for_app
 from webhooks.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             async with serve_channels(app, rt):  # outbox sender thread + webhook bot
                 yield
         finally:
+            await close_for_app(app)
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             if given is None:

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from telegram import Bot, Update
 
-from bot.channels.ingest import already_received, ingest
+from bot.channels.ingest import Delivery, already_received
 from bot.channels.telegram import (
     SECRET_HEADER,
     ParsedUpdate,
@@ -28,6 +28,7 @@ from bot.channels.telegram import (
     parse_update,
     secret_ok,
 )
+from webhooks.group_commit import GroupCommit, for_app
 from webhooks.limits import read_body
 from webhooks.runtime import Runtime
 
@@ -72,20 +73,19 @@ def decode_update(raw: bytes, bot: Bot) -> Update | None:
 
 
 async def handle_update(
-    runtime: Runtime, bot: Bot, parsed: ParsedUpdate, now: datetime
+    commits: GroupCommit, bot: Bot, parsed: ParsedUpdate, now: datetime
 ) -> dict[str, Any]:
-    """Download files (unless this is a redelivery), run the pipeline, then answer the button."""
+    """Download files (unless this is a redelivery), run the pipeline (committed with whatever
+    other updates arrived meanwhile), then answer the button."""
     message = parsed.message
     if message is None:
         return {"ok": True, "ignored": True}
     downloads = []
     if parsed.files and not await run_in_threadpool(
-        already_received, runtime, message.channel, message.external_message_id
+        already_received, commits.runtime, message.channel, message.external_message_id
     ):
         downloads = [await download(bot, ref) for ref in parsed.files]
-    result = await run_in_threadpool(
-        lambda: ingest(runtime, message, downloads=downloads, now=now)
-    )
+    result = await commits.submit(Delivery(message, now, tuple(downloads)))
     if parsed.callback_query_id:
         await TelegramSender(bot).answer_callback(parsed.callback_query_id)
     return {"ok": True, "duplicate": result.duplicate}
@@ -105,5 +105,5 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     if update is None:
         return _error(400, "not a Telegram update")
     parsed = parse_update(update)
-    body = await handle_update(runtime, bot, parsed, request_now(request))
+    body = await handle_update(for_app(request.app), bot, parsed, request_now(request))
     return JSONResponse(body)

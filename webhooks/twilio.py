@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from bot.channels.ingest import already_received, ingest
+from bot.channels.ingest import Delivery, already_received
 from bot.channels.whatsapp import (
     SIGNATURE_HEADER,
     BadPayload,
@@ -26,6 +26,7 @@ from bot.channels.whatsapp import (
 )
 from bot.delivery.outbox import record_provider_status
 from reports.enums import Channel
+from webhooks.group_commit import for_app
 from webhooks.limits import read_body
 from webhooks.runtime import Runtime
 from webhooks.telegram import request_now
@@ -85,7 +86,7 @@ async def whatsapp_webhook(request: Request) -> Response:
     ):
         async with httpx.AsyncClient(timeout=20.0) as client:
             downloads = [await download(runtime.settings, client, ref) for ref in parsed.media]
-    await run_in_threadpool(lambda: ingest(runtime, message, downloads=downloads, now=now))
+    await for_app(request.app).submit(Delivery(message, now, tuple(downloads)))
     return _twiml()
 
 

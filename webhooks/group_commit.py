@@ -1,0 +1,119 @@
+"""Group commit for webhook deliveries: concurrent requests share one transaction.
+
+Each webhook request must commit its message before it answers 200 (the provider redelivers
+anything unacknowledged). Committing each request alone makes a busy channel pay a transaction,
+a commit (a WAL flush) and the pipeline's statements per message, and the thread hand-offs and
+database round trips, not the conversation engine, are what bound throughput.
+
+So requests hand their delivery to a queue and wait. A few lanes (worker threads) each take
+whatever has queued up, up to ``max_batch``, and run it through ``ingest_many``: one transaction
+whose statements carry the whole batch. Under light load a batch is a single message and nothing
+waits; under heavy load batches grow by themselves, with no timer and no added delay. Every
+request still answers only after its own message is committed; a failed batch is retried message
+by message, so one bad message fails only its own request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+from anyio import to_thread
+from fastapi import FastAPI
+
+from bot.channels.ingest import Delivery, ingest_many
+from bot.pipeline import PipelineResult
+from webhooks.runtime import Runtime
+
+_Waiting = tuple[Delivery, "asyncio.Future[PipelineResult]"]
+
+
+class GroupCommit:
+    """Per process and event loop; see :func:`for_app`."""
+
+    def __init__(self, runtime: Runtime, *, lanes: int, max_batch: int) -> None:
+        if lanes < 1 or max_batch < 1:
+            raise ValueError("lanes and max_batch must be at least 1")
+        self.runtime = runtime
+        self.lanes = lanes
+        self.max_batch = max_batch
+        self.loop = asyncio.get_running_loop()  # queue and lanes live on this loop
+        self._queue: asyncio.Queue[_Waiting] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.batches = 0  # batches committed (or failed) so far, for logs and tests
+        self.largest = 0
+
+    async def submit(self, delivery: Delivery) -> PipelineResult:
+        """Process one delivery with whatever else is queued; returns after its commit.
+
+        A request that is cancelled while waiting (the client went away) does not take its
+        message out of the queue: it was accepted, so it is still processed and committed, and
+        the provider's redelivery then finds the receipt.
+        """
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._tasks = [asyncio.create_task(self._lane()) for _ in range(self.lanes)]
+        future: asyncio.Future[PipelineResult] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((delivery, future))
+        return await future
+
+    async def _lane(self) -> None:
+        queue = self._queue
+        assert queue is not None
+        while True:
+            waiting = [await queue.get()]
+            while len(waiting) < self.max_batch and not queue.empty():
+                waiting.append(queue.get_nowait())
+            deliveries = [delivery for delivery, _ in waiting]
+            try:
+                outcomes: Sequence[PipelineResult | Exception] = await to_thread.run_sync(
+                    ingest_many, self.runtime, deliveries
+                )
+            except Exception as exc:  # ingest_many reports per delivery; this is a safety net
+                outcomes = [exc] * len(waiting)
+            self.batches += 1
+            self.largest = max(self.largest, len(waiting))
+            for (_, future), outcome in zip(waiting, outcomes, strict=True):
+                if future.done():  # its request was cancelled
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def close(self) -> None:
+        """Stop the lanes (at shutdown, after the server has finished its requests)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        self._queue = None
+
+
+def for_app(app: FastAPI) -> GroupCommit:
+    """The app's group commit, built on the first webhook request in the serving event loop
+    (rebuilt if the runtime or the loop changed, as between test clients)."""
+    runtime: Runtime = app.state.runtime
+    current: GroupCommit | None = getattr(app.state, "group_commit", None)
+    if (
+        current is None
+        or current.runtime is not runtime
+        or current.loop is not asyncio.get_running_loop()
+    ):
+        settings = runtime.settings
+        current = GroupCommit(
+            runtime, lanes=settings.webhook_commit_lanes, max_batch=settings.webhook_commit_batch
+        )
+        app.state.group_commit = current
+    return current
+
+
+async def close_for_app(app: FastAPI) -> None:
+    current: GroupCommit | None = getattr(app.state, "group_commit", None)
+    if current is not None:
+        del app.state.group_commit
+        if current.loop is asyncio.get_running_loop():
+            await current.close()
