@@ -39,7 +39,7 @@ def reports_last_day(turn: Turn) -> int:
     if not turn.has_reports():
         return 0
     return int(
-        turn.db.scalar(
+        turn.reads.scalar(
             select(func.count(Report.id)).where(
                 Report.citizen_id == turn.citizen_id,
                 Report.created_at > turn.now - timedelta(days=1),

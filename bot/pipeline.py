@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Executable, Row, Table, bindparam, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import engine
@@ -395,11 +395,13 @@ def _reply_rows(
 def _run_engine(db: Session, turn: Turn) -> None:
     """Run the engine; a bug costs this message an apology, not the channel.
 
-    Everything the engine does in the database goes through ``turn.db``, whose first use opens a
-    savepoint (see ``bot.turn``); a turn that needs no database pays for none. A failure that is
-    not the database's (which would fail the whole transaction and be retried by the provider)
-    rolls that savepoint back, undoing the engine's partial writes, keeps the receipt so the same
-    message does not fail again on every retry, and tells the citizen to try again.
+    Everything the engine changes in the database goes through ``turn.db``, whose first use opens
+    a savepoint (see ``bot.turn``); a turn that only reads, or needs no database, pays for none.
+    A failure that is not the database's (which would fail the whole transaction and be retried
+    by the provider) rolls that savepoint back, undoing the engine's partial writes, keeps the
+    receipt so the same message does not fail again on every retry, and tells the citizen to try
+    again. A statement that failed outside any savepoint leaves nothing to roll back to (and a
+    PostgreSQL transaction that refuses further statements), so it fails the transaction.
     """
     before = (turn.state, turn.language, list(turn.replies))
     try:
@@ -408,21 +410,30 @@ def _run_engine(db: Session, turn: Turn) -> None:
             turn.savepoint.commit()  # RELEASE, after flushing the engine's last changes
     except OperationalError:
         raise
+    except DBAPIError:
+        if turn.savepoint is None:
+            raise
+        _apologise(db, turn, before)
     except Exception:
-        log.exception(
-            "conversation engine failed on a %s message in state %s",
-            turn.message.channel.value,
-            before[0],
-        )
-        if turn.savepoint is not None:
-            turn.savepoint.rollback()  # also closes one a failed flush already deactivated
-        db.expire_all()  # and whatever it changed in memory only
-        # The stored state itself may be what broke (a draft or flood window written by an
-        # older version): start clean, without even the bookkeeping ``reset`` keeps.
-        turn.state, turn.data, turn.language, turn.replies = "idle", {}, before[1], before[2]
-        turn.say("internal_error")
+        _apologise(db, turn, before)
     finally:
         turn.savepoint = None
+
+
+def _apologise(db: Session, turn: Turn, before: tuple[str, str, list[Reply]]) -> None:
+    """Undo the failed turn (its savepoint, its in-memory changes) and say sorry."""
+    log.exception(
+        "conversation engine failed on a %s message in state %s",
+        turn.message.channel.value,
+        before[0],
+    )
+    if turn.savepoint is not None:
+        turn.savepoint.rollback()  # also closes one a failed flush already deactivated
+    db.expire_all()  # and whatever it changed in memory only
+    # The stored state itself may be what broke (a draft or flood window written by an
+    # older version): start clean, without even the bookkeeping ``reset`` keeps.
+    turn.state, turn.data, turn.language, turn.replies = "idle", {}, before[1], before[2]
+    turn.say("internal_error")
 
 
 def _save_states(connection: Connection, sql: _Statements, works: list[_Work]) -> None:

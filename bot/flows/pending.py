@@ -29,7 +29,7 @@ def waiting(turn: Turn) -> list[Report]:
     if not turn.has_reports():
         return []
     return list(
-        turn.db.scalars(
+        turn.reads.scalars(
             select(Report)
             .where(Report.citizen_id == turn.citizen_id, Report.status.in_(WAITING))
             .order_by(Report.updated_at.desc(), Report.id.desc())
@@ -41,7 +41,7 @@ def own_report(turn: Turn, code: str) -> Report | None:
     canonical = tracking.normalize(code)
     if canonical is None or not turn.has_reports():
         return None
-    return turn.db.scalar(
+    return turn.reads.scalar(
         select(Report).where(
             Report.tracking_code == canonical, Report.citizen_id == turn.citizen_id
         )
@@ -49,7 +49,7 @@ def own_report(turn: Turn, code: str) -> Report | None:
 
 
 def _agency_name(turn: Turn, report: Report) -> str:
-    agency = turn.db.get(Agency, report.agency_id) if report.agency_id else None
+    agency = turn.reads.get(Agency, report.agency_id) if report.agency_id else None
     return agency.name if agency else "-"
 
 
@@ -188,7 +188,7 @@ def reopenable(turn: Turn) -> list[Report]:
         return []
     return [
         r
-        for r in turn.db.scalars(
+        for r in turn.reads.scalars(
             select(Report).where(
                 Report.citizen_id == turn.citizen_id,
                 Report.status == Status.FINISHED,

@@ -29,7 +29,7 @@ def unrated(turn: Turn) -> Report | None:
     if not turn.has_reports():
         return None
     rated = select(SatisfactionRating.report_id)
-    return turn.db.scalar(
+    return turn.reads.scalar(
         select(Report)
         .where(
             Report.citizen_id == turn.citizen_id,
@@ -86,7 +86,7 @@ def _current(turn: Turn) -> tuple[Report | None, list[str]]:
     code = rating.get("code", "")
     canonical = tracking.normalize(code)
     report = (
-        turn.db.scalar(
+        turn.reads.scalar(
             select(Report).where(
                 Report.tracking_code == canonical, Report.citizen_id == turn.citizen_id
             )

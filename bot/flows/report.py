@@ -184,7 +184,7 @@ def on_media(turn: Turn) -> None:
     added = 0
     ids = [m.attachment_id for m in turn.message.media if m.attachment_id is not None]
     owned = set(
-        turn.db.scalars(
+        turn.reads.scalars(
             select(Attachment.id).where(
                 Attachment.id.in_(ids), Attachment.citizen_id == turn.citizen_id
             )
@@ -409,7 +409,7 @@ def _summary_values(turn: Turn, d: dict[str, Any]) -> dict[str, Any]:
     agency_line = ""
     code = _confident_agency(turn, d)
     if code:
-        agency = turn.db.scalar(select(Agency).where(Agency.code == code))
+        agency = turn.reads.scalar(select(Agency).where(Agency.code == code))
         if agency is not None:
             agency_line = turn.tr("summary_agency", agency=agency.name)
     return {

@@ -18,7 +18,7 @@ SHOWN = 5
 
 
 def stage_text(turn: Turn, report: Report) -> str:
-    agency = turn.db.get(Agency, report.agency_id) if report.agency_id else None
+    agency = turn.reads.get(Agency, report.agency_id) if report.agency_id else None
     name = agency.name if agency else "-"
     due = {
         Status.SUBMITTED: report.verify_due_at,
@@ -45,7 +45,7 @@ def show(turn: Turn, text: str) -> None:
         turn.say("status_unknown", code=code)
         return
     if code:
-        report = turn.db.scalar(
+        report = turn.reads.scalar(
             select(Report).where(Report.tracking_code == code, Report.citizen_id == turn.citizen_id)
         )
         if report is None:
@@ -53,13 +53,13 @@ def show(turn: Turn, text: str) -> None:
         else:
             turn.say("status_header", extra=_line(turn, report), report_id=report.id)
         return
-    total = turn.has_reports() and turn.db.scalar(
+    total = turn.has_reports() and turn.reads.scalar(
         select(func.count(Report.id)).where(Report.citizen_id == turn.citizen_id)
     )
     if not total:
         turn.say("status_none")
         return
-    reports = turn.db.scalars(
+    reports = turn.reads.scalars(
         select(Report)
         .where(Report.citizen_id == turn.citizen_id)
         .order_by(Report.created_at.desc(), Report.id.desc())

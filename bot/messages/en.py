@@ -5,22 +5,22 @@ MESSAGES: dict[str, str] = {
     "welcome": (
         "Hello{name}! I am SuaraWarga, the citizens' complaints and suggestions service.\n"
         "Describe your problem or suggestion in one message, for example: "
-        "\"The street light on Jl. Melati has been out for a week\". Or choose from the menu."
+        '"The street light on Jl. Melati has been out for a week". Or choose from the menu.'
     ),
     "help": (
         "What I can do:\n"
         "- Report: just write your problem or suggestion.\n"
-        "- Check status: type \"status\" or \"check SW-XXXX-XXXX\".\n"
-        "- Cancel: type \"cancel\" to stop the current step.\n"
-        "- Language: type \"indonesia\" for Bahasa Indonesia."
+        '- Check status: type "status" or "check SW-XXXX-XXXX".\n'
+        '- Cancel: type "cancel" to stop the current step.\n'
+        '- Language: type "indonesia" for Bahasa Indonesia.'
     ),
-    "thanks_reply": "You're welcome! Type \"menu\" any time you need help.",
+    "thanks_reply": 'You\'re welcome! Type "menu" any time you need help.',
     "not_understood": (
         "Sorry, I did not understand. Describe your problem in a sentence or two "
         "(what, where, since when), or choose from the menu."
     ),
-    "cancelled": "OK, cancelled. Type \"menu\" if you need help.",
-    "nothing_to_cancel": "Nothing is in progress. Type \"menu\" to see the options.",
+    "cancelled": 'OK, cancelled. Type "menu" if you need help.',
+    "nothing_to_cancel": 'Nothing is in progress. Type "menu" to see the options.',
     "language_set": "OK, we will continue in English.",
     "sticker": "Thanks for the sticker! To report something, please describe it in words.",
     "voice": "Sorry, we cannot process voice messages yet. Please type your report as text.",
@@ -39,11 +39,11 @@ MESSAGES: dict[str, str] = {
     ),
     "daily_limit": (
         "You have sent {limit} reports in the last 24 hours, our daily limit. Please send the "
-        "next one tomorrow, or type \"status\" to follow your reports."
+        'next one tomorrow, or type "status" to follow your reports.'
     ),
     "internal_error": "Sorry, something went wrong with your message. Please send it again shortly.",
     "media_rejected": (
-        "Sorry, we cannot accept the file \"{filename}\". Send a photo (JPEG/PNG), a PDF document "
+        'Sorry, we cannot accept the file "{filename}". Send a photo (JPEG/PNG), a PDF document '
         "or a short MP4 video, at most 10 MB."
     ),
     # buttons
@@ -85,12 +85,12 @@ MESSAGES: dict[str, str] = {
     ),
     "ask_location": (
         "Where is it? Share a location or type the address (street, RT/RW, village). "
-        "Type \"skip\" if there is no location."
+        'Type "skip" if there is no location.'
     ),
     "ask_attachment": (
-        "Do you have a photo or document? Send it now (JPEG/PNG photo or PDF), or type \"skip\"."
+        'Do you have a photo or document? Send it now (JPEG/PNG photo or PDF), or type "skip".'
     ),
-    "attachment_received": "Attachment received ({count}). Send another, or type \"done\" to continue.",
+    "attachment_received": 'Attachment received ({count}). Send another, or type "done" to continue.',
     "ask_description_for_media": (
         "Attachment received. Now describe the problem: what happened, where, since when."
     ),
@@ -115,7 +115,7 @@ MESSAGES: dict[str, str] = {
     "no_location": "-",
     "ask_edit_what": "What would you like to change?",
     "ask_new_body": "Please write the text of your report again.",
-    "confirm_hint": "Choose \"Send report\", \"Edit\" or \"Cancel\".",
+    "confirm_hint": 'Choose "Send report", "Edit" or "Cancel".',
     "draft_expired": "Your earlier draft has expired. Please describe the problem again.",
     "privacy_public": "normal",
     "privacy_anonymous": "anonymous",
@@ -126,10 +126,10 @@ MESSAGES: dict[str, str] = {
     # status
     "status_none": "You have no reports yet. Describe a problem to create your first report.",
     "status_header": "Your reports:",
-    "status_more": "(showing {shown} of {total} reports; type \"check CODE\" for details)",
+    "status_more": '(showing {shown} of {total} reports; type "check CODE" for details)',
     "status_line": "{code} - {title}\n  {stage}",
     "status_unknown": (
-        "Code {code} is not among your reports. Please check the code, or type \"status\" to "
+        'Code {code} is not among your reports. Please check the code, or type "status" to '
         "see all your reports."
     ),
     "stage_submitted": "Waiting for verification, by {due} at the latest.",
@@ -150,7 +150,7 @@ MESSAGES: dict[str, str] = {
     "response_sent": (
         "Your response on report {code} was passed to {agency}. New follow-up due by {due}."
     ),
-    "pending_hint": "(If that was actually a new report, type \"report\" and describe the problem.)",
+    "pending_hint": '(If that was actually a new report, type "report" and describe the problem.)',
     "ask_response": "Please write your response to the answer on report {code}.",
     "reopen_none": (
         "No report can be reopened. A report can be reopened only if you said you were satisfied "
@@ -173,5 +173,5 @@ MESSAGES: dict[str, str] = {
         "Did the outcome match what was promised? 1 (poor) to 4 (very good)."
     ),
     "rating_thanks": "Thank you for rating report {code}!",
-    "rating_invalid": "Please answer with 1, 2, 3 or 4 (or type \"skip\").",
+    "rating_invalid": 'Please answer with 1, 2, 3 or 4 (or type "skip").',
 }

@@ -5,22 +5,22 @@ MESSAGES: dict[str, str] = {
     "welcome": (
         "Halo{name}! Saya SuaraWarga, layanan pengaduan dan aspirasi warga.\n"
         "Ceritakan masalah atau usulan Anda dalam satu pesan, misalnya: "
-        "\"Lampu jalan di Jl. Melati mati sejak seminggu\". Atau pilih menu di bawah."
+        '"Lampu jalan di Jl. Melati mati sejak seminggu". Atau pilih menu di bawah.'
     ),
     "help": (
         "Yang bisa saya bantu:\n"
         "- Lapor: tulis saja masalah atau usulan Anda.\n"
-        "- Cek status: ketik \"status\" atau \"cek SW-XXXX-XXXX\".\n"
-        "- Batal: ketik \"batal\" untuk membatalkan langkah yang sedang berjalan.\n"
-        "- Bahasa: ketik \"english\" untuk bahasa Inggris."
+        '- Cek status: ketik "status" atau "cek SW-XXXX-XXXX".\n'
+        '- Batal: ketik "batal" untuk membatalkan langkah yang sedang berjalan.\n'
+        '- Bahasa: ketik "english" untuk bahasa Inggris.'
     ),
-    "thanks_reply": "Sama-sama! Ketik \"menu\" kapan saja jika perlu bantuan.",
+    "thanks_reply": 'Sama-sama! Ketik "menu" kapan saja jika perlu bantuan.',
     "not_understood": (
         "Maaf, saya belum paham. Ceritakan masalah Anda dalam satu atau dua kalimat "
         "(apa, di mana, sejak kapan), atau pilih menu."
     ),
-    "cancelled": "Baik, dibatalkan. Ketik \"menu\" jika perlu bantuan.",
-    "nothing_to_cancel": "Tidak ada yang sedang berjalan. Ketik \"menu\" untuk melihat pilihan.",
+    "cancelled": 'Baik, dibatalkan. Ketik "menu" jika perlu bantuan.',
+    "nothing_to_cancel": 'Tidak ada yang sedang berjalan. Ketik "menu" untuk melihat pilihan.',
     "language_set": "Baik, kita lanjut dalam Bahasa Indonesia.",
     "sticker": "Terima kasih stikernya! Untuk melapor, tuliskan masalah Anda dengan kata-kata ya.",
     "voice": (
@@ -43,13 +43,13 @@ MESSAGES: dict[str, str] = {
     ),
     "daily_limit": (
         "Anda sudah mengirim {limit} laporan dalam 24 jam terakhir, batas harian kami. "
-        "Silakan kirim laporan berikutnya besok, atau ketik \"status\" untuk memantau laporan Anda."
+        'Silakan kirim laporan berikutnya besok, atau ketik "status" untuk memantau laporan Anda.'
     ),
     "internal_error": (
         "Maaf, terjadi gangguan saat memproses pesan Anda. Silakan kirim ulang sebentar lagi."
     ),
     "media_rejected": (
-        "Maaf, file \"{filename}\" tidak dapat kami terima. Kirim foto (JPEG/PNG), dokumen PDF, "
+        'Maaf, file "{filename}" tidak dapat kami terima. Kirim foto (JPEG/PNG), dokumen PDF, '
         "atau video MP4 pendek, maksimal 10 MB."
     ),
     # buttons
@@ -93,14 +93,14 @@ MESSAGES: dict[str, str] = {
     ),
     "ask_location": (
         "Di mana lokasinya? Bagikan lokasi, atau ketik alamatnya (jalan, RT/RW, kelurahan). "
-        "Ketik \"lewati\" jika tidak ada lokasi."
+        'Ketik "lewati" jika tidak ada lokasi.'
     ),
     "ask_attachment": (
         "Ada foto atau dokumen pendukung? Kirim sekarang (foto JPEG/PNG atau PDF), "
-        "atau ketik \"lewati\"."
+        'atau ketik "lewati".'
     ),
     "attachment_received": (
-        "Lampiran diterima ({count}). Kirim lagi, atau ketik \"selesai\" untuk lanjut."
+        'Lampiran diterima ({count}). Kirim lagi, atau ketik "selesai" untuk lanjut.'
     ),
     "ask_description_for_media": (
         "Lampiran diterima. Sekarang ceritakan masalahnya: apa yang terjadi, di mana, sejak kapan."
@@ -126,7 +126,7 @@ MESSAGES: dict[str, str] = {
     "no_location": "-",
     "ask_edit_what": "Bagian mana yang ingin diubah?",
     "ask_new_body": "Silakan tulis ulang isi laporan Anda.",
-    "confirm_hint": "Pilih \"Kirim laporan\", \"Ubah\", atau \"Batal\".",
+    "confirm_hint": 'Pilih "Kirim laporan", "Ubah", atau "Batal".',
     "draft_expired": (
         "Draf laporan Anda sebelumnya sudah kedaluwarsa. Silakan ceritakan kembali masalahnya."
     ),
@@ -141,11 +141,11 @@ MESSAGES: dict[str, str] = {
         "Anda belum punya laporan. Ceritakan masalah Anda untuk membuat laporan pertama."
     ),
     "status_header": "Laporan Anda:",
-    "status_more": "(menampilkan {shown} dari {total} laporan; ketik \"cek KODE\" untuk detail)",
+    "status_more": '(menampilkan {shown} dari {total} laporan; ketik "cek KODE" untuk detail)',
     "status_line": "{code} - {title}\n  {stage}",
     "status_unknown": (
         "Kode {code} tidak ditemukan di antara laporan Anda. Periksa kembali kodenya, "
-        "atau ketik \"status\" untuk melihat semua laporan Anda."
+        'atau ketik "status" untuk melihat semua laporan Anda.'
     ),
     "stage_submitted": "Menunggu verifikasi, paling lambat {due}.",
     "stage_info_requested": "Menunggu informasi tambahan dari Anda (tenggat berhenti).",
@@ -167,7 +167,7 @@ MESSAGES: dict[str, str] = {
         "Tindak lanjut baru paling lambat {due}."
     ),
     "pending_hint": (
-        "(Jika pesan tadi sebenarnya laporan baru, ketik \"lapor\" lalu ceritakan masalahnya.)"
+        '(Jika pesan tadi sebenarnya laporan baru, ketik "lapor" lalu ceritakan masalahnya.)'
     ),
     "ask_response": "Silakan tulis tanggapan Anda atas jawaban untuk laporan {code}.",
     "reopen_none": (
@@ -195,5 +195,5 @@ MESSAGES: dict[str, str] = {
         "1 (tidak baik) sampai 4 (sangat baik)."
     ),
     "rating_thanks": "Terima kasih atas penilaian Anda untuk laporan {code}!",
-    "rating_invalid": "Mohon jawab dengan angka 1, 2, 3, atau 4 (atau ketik \"lewati\").",
+    "rating_invalid": 'Mohon jawab dengan angka 1, 2, 3, atau 4 (atau ketik "lewati").',
 }

@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from config.domain_files import load_agencies
 from config.settings import Settings
 from reports import service
 from reports.enums import OutboxStatus, Role, Status
+from reports.messages import format_date
 from reports.migrate import upgrade
-from reports.models import OutboxMessage
+from reports.models import OutboxMessage, Report
 from reports.staff import sync_agencies
 from tests import factories
 from webhooks.app import create_app
@@ -114,9 +116,16 @@ def test_report_end_to_end_over_http(client: TestClient) -> None:
     summary = b.press("priv:confidential")[0]
     assert "Kerahasiaan: rahasia" in summary["text"]
     receipt = b.press("confirm:send")
-    assert len(receipt) == 1 and "Kamis" in receipt[0]["text"]
+    assert len(receipt) == 1
     code = re.search(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt[0]["text"])
     assert code is not None
+    # The web chat runs on the real clock: the promised date is the stored deadline, in WIB.
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.sessions() as db:
+        report = db.scalar(select(Report).where(Report.tracking_code == code.group(0)))
+        assert report is not None and report.verify_due_at is not None
+        due = format_date(report.verify_due_at, "id", runtime.settings.tz)
+    assert f"paling lambat {due}" in receipt[0]["text"]
     assert b.fetch() == []  # nothing twice
     status = b.say("status")
     assert code.group(0) in status[0]["text"]
