@@ -8,6 +8,8 @@ down, is still answered correctly by the citizen's next message.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from bot import intents
@@ -95,40 +97,54 @@ def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
 
 
 def try_media(turn: Turn) -> bool:
-    """Files sent while one report waits for information answer it; False to start a draft.
+    """Files sent while a report waits for information answer it; False to start a draft.
 
     An officer asking "kirim foto lokasinya" gets the photo on the report, not a second report
-    holding the photo. With several reports waiting the file's target is unclear, and with none
-    it is the start of a new report: both go to the report flow as before.
+    holding the photo. With several reports waiting for information the citizen picks which one
+    (or a new report); with none, the files start a new report.
     """
     info = [r for r in waiting(turn) if r.status is Status.INFO_REQUESTED]
-    if len(info) != 1:
+    if not info:
         return False
-    report = info[0]
-    ids = [m.attachment_id for m in turn.message.media if m.attachment_id is not None]
+    files = [[m.attachment_id, m.filename or m.kind] for m in turn.message.media]
+    if len(info) == 1:
+        _send_files(turn, info[0], files, turn.text)
+        return True
+    turn.reset()
+    turn.state = "pending_choose"
+    turn.data["pending_text"] = turn.text
+    turn.data["pending_files"] = files
+    reprompt(turn)
+    return True
+
+
+def _send_files(turn: Turn, report: Report, files: list[list[Any]], caption: str) -> None:
+    """The files (and caption) as the information a report waits for; the clock resumes."""
     try:
         service.provide_info(
             turn.db,
             clock=turn.runtime.clock,
             report=report,
             actor=service.Actor.citizen(turn.citizen_id),
-            text=turn.text,
+            text=caption,
             now=turn.now,
-            attachment_ids=ids,
+            attachment_ids=[attachment_id for attachment_id, _ in files if attachment_id],
         )
     except DomainError:  # no usable file (rejected, too big) and no caption either
-        for media in turn.message.media:
-            turn.say("media_rejected", filename=media.filename or media.kind)
-        return True
+        for _, name in files:
+            turn.say("media_rejected", filename=name)
+        return
     turn.say(
         "info_sent", code=report.tracking_code, stage=stage_text(turn, report), report_id=report.id
     )
-    return True
 
 
 def reprompt(turn: Turn) -> None:
     if turn.state == "pending_choose":
-        buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in waiting(turn)]
+        candidates = waiting(turn)
+        if turn.data.get("pending_files"):  # files can only be information asked for
+            candidates = [r for r in candidates if r.status is Status.INFO_REQUESTED]
+        buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in candidates]
         buttons.append(turn.button("btn_new_report", "pick:new"))
         turn.say("which_report", buttons=buttons)
     elif turn.state == "pending_respond":
@@ -284,8 +300,12 @@ def on_choice(turn: Turn, data: str) -> bool:
         from bot.flows import report
 
         text = turn.data.get("pending_text", "")
+        files = turn.data.get("pending_files") or []
         turn.reset()
-        report.start(turn, text) if text else report.ask_new(turn)
+        if files:
+            report.add_files(turn, [(i, name) for i, name in files], text)
+        else:
+            report.start(turn, text) if text else report.ask_new(turn)
         return True
     target = own_report(turn, value)
     if target is None:
@@ -302,8 +322,13 @@ def on_choice(turn: Turn, data: str) -> bool:
         reprompt(turn)
     elif head == "pick":
         text = turn.data.get("pending_text", "")
+        files = turn.data.get("pending_files") or []
         turn.reset()
-        if text:
+        if files and target.status is Status.INFO_REQUESTED:
+            _send_files(turn, target, files, text)
+        elif files:
+            turn.say("action_failed", code=target.tracking_code)
+        elif text:
             apply(turn, target, text)
     elif head == "ro":
         turn.reset()

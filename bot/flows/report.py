@@ -9,6 +9,7 @@ flow continues on another app process or after a restart.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -174,6 +175,14 @@ def ask_new(turn: Turn) -> None:
 
 def on_media(turn: Turn) -> None:
     """Photos and documents: attached to the draft (a new one if none is in progress)."""
+    files = [(m.attachment_id, m.filename or m.kind) for m in turn.message.media]
+    add_files(turn, files, turn.text)
+
+
+def add_files(turn: Turn, files: Sequence[tuple[int | None, str]], caption: str) -> None:
+    """Files (attachment id, or None when it could not be stored; a name to mention) and their
+    caption, for the draft: also used when the citizen picked "new report" for files that could
+    have answered an information request."""
     in_flow = turn.state.startswith("report_")
     if not in_flow:
         if not limits.may_report(turn):
@@ -182,7 +191,7 @@ def on_media(turn: Turn) -> None:
         turn.reset()
     d = draft(turn)
     added = 0
-    ids = [m.attachment_id for m in turn.message.media if m.attachment_id is not None]
+    ids = [attachment_id for attachment_id, _ in files if attachment_id is not None]
     owned = set(
         turn.reads.scalars(
             select(Attachment.id).where(
@@ -190,19 +199,19 @@ def on_media(turn: Turn) -> None:
             )
         )
     )
-    for media in turn.message.media:
-        if media.attachment_id not in owned:
-            turn.say("media_rejected", filename=media.filename or media.kind)
+    for attachment_id, name in files:
+        if attachment_id not in owned:
+            turn.say("media_rejected", filename=name)
             continue
-        if media.attachment_id not in d["attachments"]:
-            d["attachments"].append(media.attachment_id)
+        if attachment_id not in d["attachments"]:
+            d["attachments"].append(attachment_id)
             added += 1
     if not added and not d.get("body"):
         if not in_flow:
             turn.reset()
         return
-    if turn.text and not d.get("body"):  # a caption is the description
-        if _set_body(turn, turn.text):
+    if caption and not d.get("body"):  # a caption is the description
+        if _set_body(turn, caption):
             next_step(turn)
         return
     if not d.get("body"):

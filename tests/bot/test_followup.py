@@ -16,7 +16,14 @@ from sqlalchemy import select
 from escalation.sweep import run_sweep
 from reports import attachments, satisfaction, service
 from reports.enums import MessageKind, Role, Status
-from reports.models import Attachment, Report, ReportEvent, ReportMessage, SatisfactionRating
+from reports.models import (
+    Attachment,
+    Conversation,
+    Report,
+    ReportEvent,
+    ReportMessage,
+    SatisfactionRating,
+)
 from tests import factories
 from tests.bot.conftest import Chat, sqlite_only, templates, texts
 from tests.conftest import wib
@@ -349,3 +356,63 @@ def test_photo_sent_for_an_information_request_answers_it(chat: Chat, tmp_path: 
         ).one()
     assert linked == [mine_id]
     assert "lubang.jpg" in reply
+
+
+def _stored_photo(chat: Chat, root: Path, name: str) -> int:
+    with chat.runtime.sessions() as db, db.begin():
+        stored = attachments.store(
+            db, root=root, data=b"\xff\xd8\xff\xe0 " + name.encode(), content_type="image/jpeg",
+            filename=name, citizen_id=chat.citizen().id, now=chat.now,
+        )  # fmt: skip
+        return stored.id
+
+
+def test_a_photo_with_two_information_requests_asks_which_report(
+    chat: Chat, tmp_path: Path
+) -> None:
+    """Two reports wait for information: the photo goes to the one the citizen picks."""
+    first = file_report(chat)
+    second = file_report(chat, "Lampu jalan di Jl. Kenanga mati total sejak dua minggu, gelap.")
+    request_info(chat, first, "Mohon kirim foto lubangnya.")
+    request_info(chat, second, "Mohon kirim foto tiang lampunya.")
+    chat.inbox()
+    photo = _stored_photo(chat, tmp_path / "att", "tiang.jpg")
+    asked = chat.photo(photo, caption="ini fotonya")
+    assert templates(asked) == ["bot:which_report"]
+    assert set(asked[0].data) == {f"pick:{first}", f"pick:{second}", "pick:new"}
+    assert report_of(chat, first).status is Status.INFO_REQUESTED  # nothing decided yet
+    out = chat.press(f"pick:{second}")
+    assert templates(out) == ["bot:info_sent"], texts(out)
+    assert report_of(chat, second).status is Status.SUBMITTED
+    assert report_of(chat, first).status is Status.INFO_REQUESTED
+    second_id = report_of(chat, second).id
+    with chat.runtime.sessions() as db:
+        linked = db.scalars(select(Attachment.id).where(Attachment.report_id == second_id)).all()
+        reply = db.scalars(
+            select(ReportMessage.body).where(
+                ReportMessage.report_id == second_id,
+                ReportMessage.kind == MessageKind.INFO_REPLY,
+            )
+        ).one()
+    assert linked == [photo]
+    assert "ini fotonya" in reply and "tiang.jpg" in reply
+
+
+def test_a_photo_with_two_information_requests_can_start_a_new_report(
+    chat: Chat, tmp_path: Path
+) -> None:
+    first = file_report(chat)
+    second = file_report(chat, "Lampu jalan di Jl. Kenanga mati total sejak dua minggu, gelap.")
+    request_info(chat, first, "Mohon kirim foto lubangnya.")
+    request_info(chat, second, "Mohon kirim foto tiang lampunya.")
+    chat.inbox()
+    photo = _stored_photo(chat, tmp_path / "att", "banjir.jpg")
+    assert templates(chat.photo(photo)) == ["bot:which_report"]
+    out = chat.press("pick:new")
+    # A new draft holding the photo asks for its description; both requests still wait.
+    assert templates(out) == ["bot:ask_description_for_media"], texts(out)
+    assert report_of(chat, first).status is Status.INFO_REQUESTED
+    assert report_of(chat, second).status is Status.INFO_REQUESTED
+    with chat.runtime.sessions() as db:
+        data = db.scalars(select(Conversation.data).where(Conversation.external_id == chat.user))
+        assert photo in data.one()["draft"]["attachments"]
