@@ -367,15 +367,21 @@ def _stored_photo(chat: Chat, root: Path, name: str) -> int:
         return stored.id
 
 
-def test_a_photo_with_two_information_requests_asks_which_report(
-    chat: Chat, tmp_path: Path
-) -> None:
-    """Two reports wait for information: the photo goes to the one the citizen picks."""
+def two_information_requests(chat: Chat) -> tuple[str, str]:
+    """Two reports of one citizen, each waiting for a photo; the citizen's inbox read."""
     first = file_report(chat)
     second = file_report(chat, "Lampu jalan di Jl. Kenanga mati total sejak dua minggu, gelap.")
     request_info(chat, first, "Mohon kirim foto lubangnya.")
     request_info(chat, second, "Mohon kirim foto tiang lampunya.")
     chat.inbox()
+    return first, second
+
+
+def test_a_photo_with_two_information_requests_asks_which_report(
+    chat: Chat, tmp_path: Path
+) -> None:
+    """Two reports wait for information: the photo goes to the one the citizen picks."""
+    first, second = two_information_requests(chat)
     photo = _stored_photo(chat, tmp_path / "att", "tiang.jpg")
     asked = chat.photo(photo, caption="ini fotonya")
     assert templates(asked) == ["bot:which_report"]
@@ -401,11 +407,7 @@ def test_a_photo_with_two_information_requests_asks_which_report(
 def test_a_photo_with_two_information_requests_can_start_a_new_report(
     chat: Chat, tmp_path: Path
 ) -> None:
-    first = file_report(chat)
-    second = file_report(chat, "Lampu jalan di Jl. Kenanga mati total sejak dua minggu, gelap.")
-    request_info(chat, first, "Mohon kirim foto lubangnya.")
-    request_info(chat, second, "Mohon kirim foto tiang lampunya.")
-    chat.inbox()
+    first, second = two_information_requests(chat)
     photo = _stored_photo(chat, tmp_path / "att", "banjir.jpg")
     assert templates(chat.photo(photo)) == ["bot:which_report"]
     out = chat.press("pick:new")
