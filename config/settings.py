@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # 403 with two); with a slow NLU backend (Rasa over HTTP) more lanes keep latency down.
     webhook_commit_lanes: int = Field(default=1, ge=1, le=64)
     webhook_commit_batch: int = Field(default=32, ge=1, le=1000)
+    # Under load only (others queued, or the previous batch had several): wait this long before
+    # starting a batch so that it gathers more messages (0 turns it off).
+    webhook_commit_delay_ms: float = Field(default=2.0, ge=0, le=50)
 
     # E-mail (staff notifications)
     smtp_host: str | None = None

@@ -8,9 +8,12 @@ database round trips, not the conversation engine, are what bound throughput.
 So requests hand their delivery to a queue and wait. A few lanes (worker threads) each take
 whatever has queued up, up to ``max_batch``, and run it through ``ingest_many``: one transaction
 whose statements carry the whole batch. Under light load a batch is a single message and nothing
-waits; under heavy load batches grow by themselves, with no timer and no added delay. Every
-request still answers only after its own message is committed; a failed batch is retried message
-by message, so one bad message fails only its own request.
+waits. Under load, a lane that finds others queued (or just committed more than one) first waits
+``delay`` seconds, as PostgreSQL's ``commit_delay`` does: the requests answered by the previous
+batch come back meanwhile, and batches double (about 4 to about 8 messages at 16 connections
+in bench-webhook) instead of alternating between two halves of the clients. Every request still
+answers only after its own message is committed; a failed batch is retried message by message,
+so one bad message fails only its own request.
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ _Waiting = tuple[Delivery, "asyncio.Future[PipelineResult]"]
 class GroupCommit:
     """Per process and event loop; see :func:`for_app`."""
 
-    def __init__(self, runtime: Runtime, *, lanes: int, max_batch: int) -> None:
-        if lanes < 1 or max_batch < 1:
-            raise ValueError("lanes and max_batch must be at least 1")
+    def __init__(self, runtime: Runtime, *, lanes: int, max_batch: int, delay: float = 0.0) -> None:
+        if lanes < 1 or max_batch < 1 or delay < 0:
+            raise ValueError("lanes and max_batch must be at least 1, delay not negative")
         self.runtime = runtime
         self.lanes = lanes
         self.max_batch = max_batch
+        self.delay = delay
         self.loop = asyncio.get_running_loop()  # queue and lanes live on this loop
         self._queue: asyncio.Queue[_Waiting] | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -61,8 +65,11 @@ class GroupCommit:
     async def _lane(self) -> None:
         queue = self._queue
         assert queue is not None
+        previous = 0  # size of this lane's previous batch
         while True:
             waiting = [await queue.get()]
+            if self.delay and (previous > 1 or not queue.empty()):  # busy: let a batch gather
+                await asyncio.sleep(self.delay)
             while len(waiting) < self.max_batch and not queue.empty():
                 waiting.append(queue.get_nowait())
             deliveries = [delivery for delivery, _ in waiting]
@@ -74,6 +81,7 @@ class GroupCommit:
                 outcomes = [exc] * len(waiting)
             self.batches += 1
             self.largest = max(self.largest, len(waiting))
+            previous = len(waiting)
             for (_, future), outcome in zip(waiting, outcomes, strict=True):
                 if future.done():  # its request was cancelled
                     continue
@@ -105,7 +113,10 @@ def for_app(app: FastAPI) -> GroupCommit:
     ):
         settings = runtime.settings
         current = GroupCommit(
-            runtime, lanes=settings.webhook_commit_lanes, max_batch=settings.webhook_commit_batch
+            runtime,
+            lanes=settings.webhook_commit_lanes,
+            max_batch=settings.webhook_commit_batch,
+            delay=settings.webhook_commit_delay_ms / 1000,
         )
         app.state.group_commit = current
     return current

@@ -205,3 +205,27 @@ def test_one_bad_sender_id_does_not_fail_the_others(runtime: Runtime) -> None:
     assert templates(fine.inbox()) == ["bot:ask_attachment"]
     with runtime.sessions() as db:
         assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+async def test_under_load_a_batch_waits_briefly_to_gather_more(runtime: Runtime) -> None:
+    """Two requests queued together mean load: the lane waits ``delay`` and the requests that
+    arrive meanwhile join the same transaction (timers fire in deadline order)."""
+    commits = GroupCommit(runtime, lanes=1, max_batch=32, delay=0.05)
+    chats = [Chat(runtime, user=f"warga-{n}") for n in range(5)]
+    first = [asyncio.ensure_future(commits.submit(delivery(c, STORY))) for c in chats[:2]]
+    await asyncio.sleep(0.01)
+    later = [asyncio.ensure_future(commits.submit(delivery(c, STORY))) for c in chats[2:]]
+    results = await asyncio.gather(*first, *later)
+    await commits.close()
+    assert commits.batches == 1 and commits.largest == 5
+    assert all(not r.duplicate for r in results)
+
+
+async def test_a_lone_request_does_not_wait(runtime: Runtime) -> None:
+    """No load, no delay: a single message is committed at once, not after ``delay``."""
+    commits = GroupCommit(runtime, lanes=1, max_batch=32, delay=30.0)
+    started = asyncio.get_running_loop().time()
+    result = await commits.submit(delivery(Chat(runtime, user="siti"), STORY))
+    await commits.close()
+    assert not result.duplicate
+    assert asyncio.get_running_loop().time() - started < 30.0
