@@ -338,14 +338,16 @@ NOTES = """## Reading these numbers
   NOTHING), the conversation upsert that also locks the rows, new citizens, the identity upsert
   (with each citizen's name and language), then one engine turn per message (NLU; queries without
   a savepoint, a savepoint only when the turn changes something), one UPDATE of the states, one
-  INSERT of all replies, COMMIT. With 16 connections on 2 workers a batch averaged about 4
-  messages; a batch of one costs the same 6 statements a message cost before. A failed batch is
-  retried message by message, so one bad message fails only its own request.
+  INSERT of all replies, COMMIT. Under load a lane first waits 2 ms (like PostgreSQL's
+  ``commit_delay``): with 16 connections on 2 workers a batch averaged about 8 messages (about 4
+  without the wait). A batch of one costs the same 6 statements a message cost before. A failed
+  batch is retried message by message, so one bad message fails only its own request.
 - Both apps run two uvicorn workers on two cores shared with PostgreSQL, wrk and whatever else the
   machine runs, so the ratio is CPU per request, ours against the ceiling's (worker CPU measured
-  with /proc during development: about 1.6-1.9 ms per request for the ceiling, 2.4-2.8 ms for the
-  full pipeline; PostgreSQL 0.5 ms). Runs on the same quiet machine differ by about 10%; the load
-  average at start says how shared the machine was.
+  with /proc during development: about 1.6-1.9 ms per request for the ceiling, 2.0-2.6 ms for the
+  full pipeline; PostgreSQL 0.4-0.5 ms). Runs on the same quiet machine differ by 10% and more
+  (this VM's speed varies over time: the ceiling measured 924 to 1120 req/s within one hour);
+  the load average at start says how shared the machine was.
 - Rasa here serves an NLU-only model (trained on our data, DIET 10 epochs) through its REST
   channel: no tracker store writes, no policies, no database. It is not doing the same work; the
   comparison is as specified, not like for like.
