@@ -83,16 +83,12 @@ class Chat:
         at = now or self.now
         self.now = at + timedelta(seconds=5)
         with self.runtime.sessions() as db, db.begin():
-            self.results.append(
-                process_inbound(db, runtime=self.runtime, message=message, now=at)
-            )
+            self.results.append(process_inbound(db, runtime=self.runtime, message=message, now=at))
         return self.inbox()
 
     def message(self, kind: InboundKind, **fields: Any) -> InboundMessage:
         fields.setdefault("external_message_id", uuid.uuid4().hex)
-        return InboundMessage(
-            channel=self.channel, external_user_id=self.user, kind=kind, **fields
-        )
+        return InboundMessage(channel=self.channel, external_user_id=self.user, kind=kind, **fields)
 
     def send(self, text: str, *, now: datetime | None = None, **fields: Any) -> list[Out]:
         return self._deliver(self.message(InboundKind.TEXT, text=text, **fields), now)
@@ -108,9 +104,7 @@ class Chat:
         return self._deliver(self.message(InboundKind.PHOTO, text=caption, media=(media,)), None)
 
     def location(self, lat: float, lon: float) -> list[Out]:
-        return self._deliver(
-            self.message(InboundKind.LOCATION, latitude=lat, longitude=lon), None
-        )
+        return self._deliver(self.message(InboundKind.LOCATION, latitude=lat, longitude=lon), None)
 
     def inbox(self) -> list[Out]:
         """Outbox rows for this contact not seen yet (engine replies and domain notices)."""
