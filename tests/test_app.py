@@ -35,6 +35,18 @@ def test_health_goes_stale_when_sweeps_stop(settings: Settings) -> None:
     runtime.engine.dispose()
 
 
+def test_health_says_the_database_is_not_migrated(settings: Settings) -> None:
+    """``suarawarga serve`` on a fresh data dir without ``db upgrade``: a 503 with the fix."""
+    settings = settings.model_copy(update={"run_scheduler_in_process": False})
+    runtime = Runtime.from_settings(settings)  # no upgrade: the SQLite file has no tables
+    with TestClient(create_app(runtime=runtime)) as client:
+        response = client.get("/health")
+    runtime.engine.dispose()
+    assert response.status_code == 503
+    assert response.json()["status"] == "down"
+    assert "suarawarga db upgrade" in response.json()["database"]
+
+
 def test_in_process_scheduler_sweeps_on_start(settings: Settings) -> None:
     upgrade(settings.sqlalchemy_url)
     runtime = Runtime.from_settings(settings)

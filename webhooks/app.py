@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.sender import serve_channels
 from bot.webchat import router as chat_router
@@ -82,9 +83,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     def health(request: Request) -> JSONResponse:
         """Database reachable and the sweep alive; 503 when sweeps have stopped."""
         rt: Runtime = request.app.state.runtime
-        with rt.sessions() as db:
-            db.execute(text("SELECT 1"))
-            beat = db.get(Heartbeat, SWEEP_HEARTBEAT)
+        try:
+            with rt.sessions() as db:
+                db.execute(text("SELECT 1"))
+                beat = db.get(Heartbeat, SWEEP_HEARTBEAT)
+        except DBAPIError as exc:  # unreachable, or not migrated: say so, not a bare 500
+            log.warning("health check: database not usable: %s", exc.orig)
+            return JSONResponse(
+                {
+                    "status": "down",
+                    "database": "unreachable or not migrated: run `suarawarga db upgrade`",
+                },
+                status_code=503,
+            )
         now = datetime.now(UTC)
         age = (now - beat.beat_at).total_seconds() if beat else None
         stale = age is None or age > settings.heartbeat_stale_seconds
