@@ -120,23 +120,31 @@ def try_media(turn: Turn) -> bool:
 
 def _send_files(turn: Turn, report: Report, files: list[list[Any]], caption: str) -> None:
     """The files (and caption) as the information a report waits for; the clock resumes."""
+    ids = [attachment_id for attachment_id, _ in files if attachment_id]
+    if not _provide_info(turn, report, caption, ids):  # no usable file and no caption either
+        for _, name in files:
+            turn.say("media_rejected", filename=name)
+
+
+def _provide_info(turn: Turn, report: Report, text: str, attachment_ids: list[int]) -> bool:
+    """The citizen's information (text, files) on the report, and "sent, clock resumed" said;
+    False, with nothing said, when the domain refuses it (the caller knows the right reply)."""
     try:
         service.provide_info(
             turn.db,
             clock=turn.runtime.clock,
             report=report,
             actor=service.Actor.citizen(turn.citizen_id),
-            text=caption,
+            text=text,
             now=turn.now,
-            attachment_ids=[attachment_id for attachment_id, _ in files if attachment_id],
+            attachment_ids=attachment_ids,
         )
-    except DomainError:  # no usable file (rejected, too big) and no caption either
-        for _, name in files:
-            turn.say("media_rejected", filename=name)
-        return
+    except DomainError:
+        return False
     turn.say(
         "info_sent", code=report.tracking_code, stage=stage_text(turn, report), report_id=report.id
     )
+    return True
 
 
 def reprompt(turn: Turn) -> None:
@@ -155,22 +163,19 @@ def reprompt(turn: Turn) -> None:
 
 def apply(turn: Turn, report: Report, text: str) -> None:
     """Free text as the answer to an information request, or as a response to an answer."""
-    actor = service.Actor.citizen(turn.citizen_id)
-    clock = turn.runtime.clock
+    if report.status is Status.INFO_REQUESTED:
+        if not _provide_info(turn, report, text, []):
+            turn.say("action_failed", code=report.tracking_code)
+        return
     try:
-        if report.status is Status.INFO_REQUESTED:
-            service.provide_info(
-                turn.db, clock=clock, report=report, actor=actor, text=text, now=turn.now
-            )
-            turn.say(
-                "info_sent",
-                code=report.tracking_code,
-                stage=stage_text(turn, report),
-                report_id=report.id,
-            )
-        elif report.status is Status.ANSWERED:
+        if report.status is Status.ANSWERED:
             service.citizen_respond(
-                turn.db, clock=clock, report=report, actor=actor, text=text, now=turn.now
+                turn.db,
+                clock=turn.runtime.clock,
+                report=report,
+                actor=service.Actor.citizen(turn.citizen_id),
+                text=text,
+                now=turn.now,
             )
             turn.say(
                 "response_sent",
