@@ -328,16 +328,8 @@ def test_photo_sent_for_an_information_request_answers_it(chat: Chat, tmp_path: 
     code = file_report(chat)
     request_info(chat, code, "Mohon kirim foto lubangnya.")
     assert templates(chat.inbox()) == ["info_requested"]
-    with chat.runtime.sessions() as db, db.begin():
-        mine = attachments.store(
-            db, root=tmp_path / "att", data=b"\xff\xd8\xff\xe0 jpeg", content_type="image/jpeg",
-            filename="lubang.jpg", citizen_id=chat.citizen().id, now=chat.now,
-        )  # fmt: skip
-        theirs = attachments.store(
-            db, root=tmp_path / "att", data=b"\xff\xd8\xff\xe0 other", content_type="image/jpeg",
-            filename="bukan.jpg", citizen_id=None, now=chat.now,
-        )  # fmt: skip
-        mine_id, theirs_id = mine.id, theirs.id
+    mine_id = _stored_photo(chat, tmp_path / "att", "lubang.jpg")
+    theirs_id = _stored_photo(chat, tmp_path / "att", "bukan.jpg", owned=False)
     Chat(chat.runtime, user="other-person").photo(theirs_id)  # now another citizen's file
     forged = chat.photo(theirs_id)  # someone else's file id answers nothing
     assert templates(forged) == ["bot:media_rejected"]
@@ -358,11 +350,13 @@ def test_photo_sent_for_an_information_request_answers_it(chat: Chat, tmp_path: 
     assert "lubang.jpg" in reply
 
 
-def _stored_photo(chat: Chat, root: Path, name: str) -> int:
+def _stored_photo(chat: Chat, root: Path, name: str, *, owned: bool = True) -> int:
+    """A stored JPEG, the chat citizen's (or nobody's yet: the next sender claims it)."""
+    owner = chat.citizen().id if owned else None
     with chat.runtime.sessions() as db, db.begin():
         stored = attachments.store(
             db, root=root, data=b"\xff\xd8\xff\xe0 " + name.encode(), content_type="image/jpeg",
-            filename=name, citizen_id=chat.citizen().id, now=chat.now,
+            filename=name, citizen_id=owner, now=chat.now,
         )  # fmt: skip
         return stored.id
 
