@@ -225,12 +225,8 @@ def _first_deliveries(
         for key in sorted(by_key)
     ]
     inserted = connection.execute(sql.receipt, rows).all()
-    fresh = {by_key[(_channel_value(row.channel), row.external_message_id)] for row in inserted}
+    fresh = {by_key[(row.channel.value, row.external_message_id)] for row in inserted}
     return [index for index in wave if index in fresh]
-
-
-def _channel_value(channel: Any) -> str:
-    return channel.value if hasattr(channel, "value") else str(channel)
 
 
 def _lock_conversations(
@@ -258,7 +254,7 @@ def _lock_conversations(
         for index in order
     ]
     found = {
-        (_channel_value(row.channel), row.external_id): row
+        (row.channel.value, row.external_id): row
         for row in connection.execute(sql.conversation, rows)
     }
     return [
@@ -299,7 +295,7 @@ def _contacts(connection: Connection, sql: _Statements, works: list[_Work]) -> N
         created = {work.index: row.id for work, row in zip(new, inserted, strict=True)}
     ordered = sorted(works, key=lambda work: _contact_key(work.message))
     identities = {
-        (_channel_value(row.channel), row.external_id): row
+        (row.channel.value, row.external_id): row
         for row in connection.execute(
             sql.identity,
             [
