@@ -82,7 +82,7 @@ def ingest_many(
     that breaks the batch fails alone and the others are not lost or held back.
     """
     try:
-        return list(_ingest_together(runtime, deliveries))
+        return [*_ingest_together(runtime, deliveries)]
     except Exception as exc:
         if len(deliveries) == 1:
             return [exc]
