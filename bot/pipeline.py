@@ -134,17 +134,6 @@ def _statements(dialect: str) -> _Statements:
         _citizen_column("display_name"),
         _citizen_column("language"),
     )
-    # The turns' outcomes, one statement for a whole wave on both dialects: an upsert keyed on
-    # the primary key of rows that exist and are locked by this transaction always takes its
-    # UPDATE branch. (An executemany UPDATE costs a statement per row: several times the CPU.)
-    save = insert(_CONVERSATIONS)
-    save = save.on_conflict_do_update(
-        index_elements=[_CONVERSATIONS.c.id],
-        set_={
-            column: save.excluded[column]
-            for column in ("citizen_id", "state", "data", "language")
-        },
-    )
     return _Statements(
         receipt=insert(_RECEIPTS)
         .on_conflict_do_nothing()
@@ -154,7 +143,7 @@ def _statements(dialect: str) -> _Statements:
         new_citizen=_CITIZENS.insert().returning(_CITIZENS.c.id, sort_by_parameter_order=True),
         identity=identity,
         drop_citizen=_CITIZENS.delete().where(_CITIZENS.c.id == bindparam("b_id")),
-        save_conversation=save,
+        save_conversation=update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("b_id")),
         save_citizen=update(_CITIZENS).where(_CITIZENS.c.id == bindparam("b_id")),
     )
 
@@ -444,28 +433,24 @@ def _apologise(db: Session, turn: Turn, before: tuple[str, str, list[Reply]]) ->
 
 
 def _save_states(connection: Connection, sql: _Statements, works: list[_Work]) -> None:
-    """Write the turns' outcomes: one statement for the wave's conversations, one more for the
-    citizens whose language changed (rare).
+    """Write the turns' outcomes: one UPDATE per conversation and per changed language, each
+    sent as one executemany (a single round trip with psycopg's pipeline mode).
 
-    The conversation rows go in their full form (the upsert's INSERT branch needs every required
-    column, though it is never taken), in id order. New dicts are written: SQLAlchemy's JSON type
-    does not notice in-place changes.
+    ``updated_at`` was already set by the locking upsert. New dicts are written: SQLAlchemy's JSON
+    type does not notice in-place changes.
     """
     states: list[dict[str, Any]] = []
     languages: list[dict[str, Any]] = []
-    for work in sorted(works, key=lambda work: work.conversation.id):
-        turn, contact, row = work.turn, work.contact, work.conversation
+    for work in works:
+        turn, contact = work.turn, work.contact
         assert turn is not None and contact is not None
         states.append(
             {
-                "id": row.id,
-                "channel": row.channel,
-                "external_id": row.external_id,
-                "citizen_id": contact.citizen_id,
+                "b_id": work.conversation.id,
                 "state": turn.state,
                 "data": dict(turn.data),
                 "language": turn.language,
-                "updated_at": work.now,
+                "citizen_id": contact.citizen_id,
             }
         )
         if contact.language != turn.language:

@@ -337,7 +337,7 @@ NOTES = """## Reading these numbers
   one transaction whose statements carry the whole batch: the receipts (INSERT ... ON CONFLICT DO
   NOTHING), the conversation upsert that also locks the rows, new citizens, the identity upsert
   (with each citizen's name and language), then one engine turn per message (NLU; queries without
-  a savepoint, a savepoint only when the turn changes something), one statement for the states, one
+  a savepoint, a savepoint only when the turn changes something), one UPDATE of the states, one
   INSERT of all replies, COMMIT. Under load a lane first waits 1 ms (like PostgreSQL's
   ``commit_delay``): with 16 connections on 2 workers a batch averaged about 8 messages (about 4
   without the wait). A batch of one costs the same 6 statements a message cost before. A failed
