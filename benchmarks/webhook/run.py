@@ -338,10 +338,11 @@ NOTES = """## Reading these numbers
   NOTHING), the conversation upsert that also locks the rows, new citizens, the identity upsert
   (with each citizen's name and language), then one engine turn per message (NLU; queries without
   a savepoint, a savepoint only when the turn changes something), one UPDATE of the states, one
-  INSERT of all replies, COMMIT. Under load a lane first waits 1 ms (like PostgreSQL's
-  ``commit_delay``): with 16 connections on 2 workers a batch averaged about 8 messages (about 4
-  without the wait). A batch of one costs the same 6 statements a message cost before. A failed
-  batch is retried message by message, so one bad message fails only its own request.
+  INSERT of all replies, COMMIT. Under load a lane first lets the batch gather: it yields to the
+  event loop until several passes in a row bring no new request (at most 3 ms), so the clients
+  answered by the previous batch are in the next one. A batch of one costs the same 6 statements
+  a message cost before. A failed batch is retried message by message, so one bad message fails
+  only its own request.
 - Both apps run two uvicorn workers on two cores shared with PostgreSQL, wrk and whatever else the
   machine runs, so the ratio is CPU per request, ours against the ceiling's (worker CPU measured
   with /proc during development: about 1.6-1.9 ms per request for the ceiling, 2.0-2.6 ms for the

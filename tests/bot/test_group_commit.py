@@ -207,23 +207,43 @@ def test_one_bad_sender_id_does_not_fail_the_others(runtime: Runtime) -> None:
         assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
-async def test_under_load_a_batch_waits_briefly_to_gather_more(runtime: Runtime) -> None:
-    """Two requests queued together mean load: the lane waits ``delay`` and the requests that
-    arrive meanwhile join the same transaction (timers fire in deadline order)."""
-    commits = GroupCommit(runtime, lanes=1, max_batch=32, delay=0.05)
-    chats = [Chat(runtime, user=f"warga-{n}") for n in range(5)]
-    first = [asyncio.ensure_future(commits.submit(delivery(c, STORY))) for c in chats[:2]]
-    await asyncio.sleep(0.01)
-    later = [asyncio.ensure_future(commits.submit(delivery(c, STORY))) for c in chats[2:]]
-    results = await asyncio.gather(*first, *later)
+async def submit_pass_by_pass(commits: GroupCommit, chats: list[Chat]) -> list[PipelineResult]:
+    """Two requests at once (load), then one more on each pass of the event loop, as a burst of
+    webhook requests reaches the queue."""
+    tasks = [asyncio.ensure_future(commits.submit(delivery(c, STORY))) for c in chats[:2]]
+    for chat in chats[2:]:
+        await asyncio.sleep(0)
+        tasks.append(asyncio.ensure_future(commits.submit(delivery(chat, STORY))))
+    return await asyncio.gather(*tasks)
+
+
+async def test_under_load_a_batch_gathers_while_requests_keep_arriving(runtime: Runtime) -> None:
+    """The lane starts once the arrivals stop, not after ``max_wait``."""
+    commits = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=30.0)
+    chats = [Chat(runtime, user=f"warga-{n}") for n in range(6)]
+    started = asyncio.get_running_loop().time()
+    results = await submit_pass_by_pass(commits, chats)
     await commits.close()
-    assert commits.batches == 1 and commits.largest == 5
+    assert commits.batches == 1 and commits.largest == 6
     assert all(not r.duplicate for r in results)
+    assert asyncio.get_running_loop().time() - started < 30.0
+
+
+async def test_gathering_stops_at_a_full_batch_and_at_max_wait(runtime: Runtime) -> None:
+    full = GroupCommit(runtime, lanes=1, max_batch=4, max_wait=30.0)
+    await submit_pass_by_pass(full, [Chat(runtime, user=f"full-{n}") for n in range(6)])
+    await full.close()
+    assert full.batches == 2 and full.largest == 4
+    hasty = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=1e-9)
+    await submit_pass_by_pass(hasty, [Chat(runtime, user=f"hasty-{n}") for n in range(6)])
+    await hasty.close()
+    assert hasty.batches >= 2 and hasty.largest < 6
+    assert receipts(runtime) == 12
 
 
 async def test_a_lone_request_does_not_wait(runtime: Runtime) -> None:
-    """No load, no delay: a single message is committed at once, not after ``delay``."""
-    commits = GroupCommit(runtime, lanes=1, max_batch=32, delay=30.0)
+    """No load, no wait: a single message is committed at once, not after ``max_wait``."""
+    commits = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=30.0)
     started = asyncio.get_running_loop().time()
     result = await commits.submit(delivery(Chat(runtime, user="siti"), STORY))
     await commits.close()
