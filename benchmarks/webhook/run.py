@@ -205,6 +205,11 @@ def prime(url: str, path: str, *, kind: str, secret: str, workers: int) -> float
     return time.monotonic() - started
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (user, nice, system, idle, iowait, ...) from /proc/stat."""
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
 def measure(
     url: str, path: str, *, kind: str, secret: str, args: argparse.Namespace, label: str
 ) -> dict[str, Any]:
@@ -216,9 +221,13 @@ def measure(
     print(
         f"[{label}] measuring {args.seconds}s with {args.connections} connections ...", flush=True
     )
+    before = cpu_times()
     result = wrk(
         url, path, kind=kind, secret=secret, seconds=args.seconds, connections=args.connections
     )
+    after = cpu_times()
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    result["machine_busy"] = round(1 - (spent[3] + spent[4]) / sum(spent), 3)  # idle + iowait
     print(f"[{label}] {result}", flush=True)
     global PRIMED
     result["sent_including_warmup"] = result["requests"] + warm["requests"] + PRIMED
@@ -257,12 +266,32 @@ def rasa_model(epochs: int) -> tuple[Path | None, Path | None, str]:
     return rasa, model.path, ""
 
 
+REDIS = os.environ.get("SUARAWARGA_BENCH_REDIS", "127.0.0.1:6379")
+
+
+def redis_reachable() -> bool:
+    import socket
+
+    host, _, port = REDIS.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
-def rasa_rest(rasa: Path, model: Path, workdir: Path) -> Iterator[str]:
+def rasa_rest(rasa: Path, model: Path, workdir: Path, *, workers: int = 1) -> Iterator[str]:
+    """``rasa run`` with the REST channel. One Sanic worker is how Rasa ships; Rasa refuses more
+    unless conversations are locked across processes, so ``workers`` > 1 adds a Redis lock store."""
     from nlu.rasa.runtime import rasa_subprocess_env
 
     (workdir / "credentials.yml").write_text("rest:\n")
-    (workdir / "endpoints.yml").write_text("")
+    endpoints = ""
+    if workers > 1:
+        redis_host, _, redis_port = REDIS.rpartition(":")
+        endpoints = f"lock_store:\n  type: redis\n  url: {redis_host}\n  port: {redis_port}\n"
+    (workdir / "endpoints.yml").write_text(endpoints)
     port = free_port()
     process = subprocess.Popen(
         [
@@ -280,8 +309,8 @@ def rasa_rest(rasa: Path, model: Path, workdir: Path) -> Iterator[str]:
             "endpoints.yml",
         ],
         cwd=workdir,
-        env=rasa_subprocess_env(),
-        stdout=(workdir / "rasa.log").open("wb"),
+        env={**rasa_subprocess_env(), "SANIC_WORKERS": str(workers)},
+        stdout=(workdir / f"rasa-{workers}.log").open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -340,29 +369,40 @@ NOTES = """## Reading these numbers
   a savepoint, a savepoint only when the turn changes something), one UPDATE of the states, one
   INSERT of all replies, COMMIT. Under load a lane first lets the batch gather: it yields to the
   event loop until several passes in a row bring no new request (at most 3 ms), so the clients
-  answered by the previous batch are in the next one. A batch of one costs the same 6 statements
-  a message cost before. A failed batch is retried message by message, so one bad message fails
-  only its own request.
-- Both apps run two uvicorn workers on two cores shared with PostgreSQL, wrk and whatever else the
-  machine runs, so the ratio is CPU per request, ours against the ceiling's (worker CPU measured
-  with /proc during development: about 1.6-1.9 ms per request for the ceiling, 2.0-2.6 ms for the
-  full pipeline; PostgreSQL 0.4-0.5 ms). Runs on the same quiet machine differ by 10% and more
-  (this VM's speed varies over time: the ceiling measured 924 to 1120 req/s within one hour);
-  the load average at start says how shared the machine was.
-- Rasa here serves an NLU-only model (trained on our data, DIET 10 epochs) through its REST
-  channel: no tracker store writes, no policies, no database. It is not doing the same work; the
-  comparison is as specified, not like for like.
-- Each round trip to PostgreSQL costs the client about 80-140 us of CPU on this machine (measured
-  with raw psycopg), and SQLAlchemy adds about 100-200 us per statement: that, not the engine or
-  the NLU, is what group commit amortises.
+  answered by the previous batch are in the next one (batches of 6-10 at 16 connections, about as
+  many as each worker has connections). A batch of one costs the same 6 statements a message cost
+  before. A failed batch is retried message by message, so one bad message fails only its own
+  request.
+- **Rasa's processes.** ``rasa run`` serves with one Sanic worker; it refuses more unless
+  conversations are locked across processes (a Redis lock store). As it ships it used about 1.1 of
+  the 2 cores and left the machine about 40% idle, while SuaraWarga and the ceiling ran 2 uvicorn
+  workers and kept it busy. So the first Rasa ratio compares our 2 processes with Rasa's 1; the
+  second (Rasa with the same number of workers and a Redis lock store, when Redis is reachable) is
+  the like-for-like one. Ours with 1 worker measured about 680 req/s in development (the ceiling
+  about 1000), about 7x Rasa's single worker.
+- **Rasa's work.** Rasa here serves an NLU-only model (trained on our data, DIET 10 epochs)
+  through its REST channel: no dialogue policies, in-memory tracker, no database. It does less
+  than a Rasa assistant would per message, and less than our pipeline (which commits every message
+  before answering).
+- Runs on this VM differ by 10% and more from hour to hour (the ceiling measured 1382 to 1592
+  req/s, Rasa as it ships 78 to 109, within one hour); the load average at start says whether the
+  machine was busy just before. CPU per request measured with /proc during development: about
+  1.1-1.5 ms in the SuaraWarga workers and 0.3 ms in PostgreSQL; 0.7-0.8 ms in the ceiling's
+  workers. Shares of our workers' Python time (py-spy ``--gil``): the pipeline's statements about
+  27% (SQLAlchemy and psycopg spend about 40 us of client CPU per row of an executemany), the
+  engine with the NLU about 21%, the HTTP stack (uvicorn, Starlette, FastAPI) about 12%, PTB's
+  ``Update.de_json`` about 10% (82 us per update).
 """
 
 
 def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    ours, ceiling, rasa = results["suarawarga"], results["ceiling"], results.get("rasa")
+    ours, ceiling = results["suarawarga"], results["ceiling"]
+    rasa, rasa_same = results.get("rasa"), results.get("rasa_same_workers")
+    workers = results["workers"]
     ratio = ours["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0
+    load = results["machine"]["load_average_at_start"]
     lines = [
         "# Inbound Telegram webhook benchmark",
         "",
@@ -370,42 +410,51 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
         f"- command: `{results['command']}`",
         f"- machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
         f"Python {results['machine']['python']}; load average at start "
-        f"{', '.join(f'{x:.1f}' for x in results['machine']['load_average_at_start'])} "
-        + (
-            "(the machine is shared: other work was running)"
-            if results["machine"]["load_average_at_start"][0] > 1.0
-            else "(quiet machine)"
-        ),
+        f"{', '.join(f'{x:.1f}' for x in load)} "
+        + ("(busy before the run)" if load[0] > 1.0 else "(quiet machine)"),
         f"- load: wrk, {results['connections']} connections, {results['seconds']} s measured after "
-        f"{results['warmup']} s warm-up, loopback; app: uvicorn, {results['workers']} workers, "
-        "PostgreSQL (local), fresh database",
+        f"{results['warmup']} s warm-up, loopback; SuaraWarga and the ceiling: uvicorn, "
+        f"{workers} workers, PostgreSQL (local), fresh database",
         "- every request is a distinct update (unique update_id, 20,000 citizens, ten realistic "
         "texts in Indonesian and English), with the secret header",
         "",
-        "| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | machine CPU busy |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, r in (
-        ("SuaraWarga full pipeline", ours),
-        ("ceiling: one durable insert", ceiling),
-        ("Rasa REST channel", rasa),
+        (f"SuaraWarga full pipeline ({workers} workers)", ours),
+        (f"ceiling: one durable insert ({workers} workers)", ceiling),
+        ("Rasa REST channel, as it ships (1 Sanic worker)", rasa),
+        (f"Rasa REST channel, {workers} Sanic workers (Redis lock store)", rasa_same),
     ):
         if r:
+            busy = f"{100 * r['machine_busy']:.0f}%" if "machine_busy" in r else "-"
             lines.append(
                 f"| {label} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
-                f"{r['p99_ms']:.1f} | {r['non2xx']} | {r['socket_errors'] + r['timeouts']} |"
+                f"{r['p99_ms']:.1f} | {r['non2xx']} | {r['socket_errors'] + r['timeouts']} | "
+                f"{busy} |"
             )
     lines += ["", f"- SuaraWarga / ceiling throughput: **{ratio:.2f}** (target >= 0.5)"]
     if rasa:
         lines.append(
-            f"- SuaraWarga / Rasa throughput: **{ours['rps'] / rasa['rps']:.1f}x** (target >= 10x)"
+            f"- SuaraWarga / Rasa as it ships: **{ours['rps'] / rasa['rps']:.1f}x** (target >= "
+            f"10x; but Rasa ran one process against our {workers})"
         )
+    else:
+        lines.append(f"- Rasa comparison not run: {results.get('rasa_skipped', '?')}")
+    if rasa_same:
+        lines.append(
+            f"- SuaraWarga / Rasa with the same {workers} workers: "
+            f"**{ours['rps'] / rasa_same['rps']:.1f}x** (like for like in processes)"
+        )
+    elif "rasa_same_workers_skipped" in results:
+        skipped = results["rasa_same_workers_skipped"]
+        lines.append(f"- Rasa with {workers} workers not run: {skipped}")
+    if rasa or rasa_same:
         lines.append(
             f"- Rasa model: `{results['rasa_model']}` (NLU-only model: the REST channel "
             "parses and runs no dialogue policy, Rasa's cheapest path)"
         )
-    else:
-        lines.append(f"- Rasa comparison not run: {results['rasa_skipped']}")
     lines += [
         f"- requests sent to the full pipeline (priming, warm-up, measured): "
         f"{ours.get('sent_including_warmup', '?')}; rows it wrote: "
@@ -498,19 +547,26 @@ def main() -> int:
             else rasa_model(args.rasa_epochs)
         )
         if rasa is not None and model is not None:
-            try:
-                with rasa_rest(rasa, model, Path(tmp)) as rasa_url:
-                    results["rasa"] = measure(
-                        rasa_url,
-                        "/webhooks/rest/webhook",
-                        kind="rasa",
-                        secret="",
-                        args=args,
-                        label="rasa",
-                    )
-                    results["rasa_model"] = model.name
-            except (RuntimeError, TimeoutError) as exc:
-                results["rasa_skipped"] = f"Rasa server failed: {exc}"
+            results["rasa_model"] = model.name
+            # Rasa as it ships (one Sanic worker), then with as many workers as ours had.
+            counts = [1] if args.workers == 1 else [1, args.workers]
+            for workers in counts:
+                key = "rasa" if workers == 1 else "rasa_same_workers"
+                if workers > 1 and not redis_reachable():
+                    results[f"{key}_skipped"] = f"no Redis at {REDIS} for Rasa's lock store"
+                    continue
+                try:
+                    with rasa_rest(rasa, model, Path(tmp), workers=workers) as rasa_url:
+                        results[key] = measure(
+                            rasa_url,
+                            "/webhooks/rest/webhook",
+                            kind="rasa",
+                            secret="",
+                            args=args,
+                            label=f"rasa, {workers} worker(s)",
+                        )
+                except (RuntimeError, TimeoutError) as exc:
+                    results[f"{key}_skipped"] = f"Rasa server failed: {exc}"
         else:
             results["rasa_skipped"] = reason
     write_results(results, args.output)
