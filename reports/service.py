@@ -220,8 +220,17 @@ def _transition(
     return before, report.status
 
 
-def _open_assignment(db: Session, report: Report, agency: Agency, now: datetime) -> None:
-    db.add(AgencyAssignment(report_id=report.id, agency_id=agency.id, assigned_at=now))
+def _hand_to_agency(
+    db: Session, clock: SlaClock, report: Report, agency: Agency | None, now: datetime
+) -> None:
+    """The agency's full window to respond starts now, and with it the assignment that counts the
+    working days it holds the report (forward, reroute, reopen). No agency: only the window."""
+    if agency is not None:
+        report.agency_id = agency.id
+    clock.start(report, Stage.RESPOND, now)
+    clock.refresh(report)
+    if agency is not None:
+        db.add(AgencyAssignment(report_id=report.id, agency_id=agency.id, assigned_at=now))
 
 
 def _release_assignment(
@@ -492,11 +501,8 @@ def reopen(
     before, _ = _transition(db, report, Action.REOPEN, now)
     report.closed_at = None
     report.close_reason = None
-    clock.start(report, Stage.RESPOND, now)
-    clock.refresh(report)
     agency = db.get(Agency, report.agency_id) if report.agency_id else None
-    if agency is not None:
-        _open_assignment(db, report, agency, now)
+    _hand_to_agency(db, clock, report, agency, now)
     _thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.CITIZEN_RESPONSE, text, now)
     event = _event(db, report, Action.REOPEN, actor, now, from_status=before)
     _announce(
@@ -543,12 +549,9 @@ def verify_and_forward(
     if privacy is not None and privacy != report.privacy:
         changes["privacy"] = {"from": report.privacy.value, "to": privacy.value}
         report.privacy = privacy
-    report.agency_id = agency.id
     report.verified_at = now
     report.verified_by_id = actor.id
-    clock.start(report, Stage.RESPOND, now)
-    clock.refresh(report)
-    _open_assignment(db, report, agency, now)
+    _hand_to_agency(db, clock, report, agency, now)
     event = _event(db, report, Action.VERIFY_FORWARD, actor, now, from_status=before, data=changes)
     _announce(
         db,
@@ -698,10 +701,7 @@ def reroute(
     before, _ = _transition(db, report, Action.REROUTE, now)
     _release_assignment(db, clock, report, now, "rerouted: " + reason)
     previous = report.agency_id
-    report.agency_id = agency.id
-    clock.start(report, Stage.RESPOND, now)
-    clock.refresh(report)
-    _open_assignment(db, report, agency, now)
+    _hand_to_agency(db, clock, report, agency, now)
     event = _event(
         db,
         report,
