@@ -17,7 +17,7 @@ from reports.enums import Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Agency, StaffUser
 from reports.service import Actor
-from reports.staff import MIN_PASSWORD_LENGTH, create_staff, hash_password
+from reports.staff import MIN_PASSWORD_LENGTH, agency_for_role, create_staff, hash_password
 
 
 class StaffNotFound(DomainError):
@@ -83,6 +83,24 @@ def set_active(
     user.active = active
     if active:
         user.failed_logins, user.locked_until = 0, None
+    db.flush()
+    return user
+
+
+def set_role(
+    db: Session, *, actor: Actor, user_id: int, role: Role, agency_code: str | None
+) -> StaffUser:
+    """Change what an account may do and for which agency (someone moves to another agency, or
+    from verifier to manager). It applies from the person's next request: every request reads the
+    account afresh. An admin cannot change their own role (the last admin could lock everyone out).
+    """
+    _require_admin(actor)
+    user = _get(db, user_id, for_update=True)
+    if user.id == actor.id:
+        raise DomainError("you cannot change your own role")
+    agency = agency_for_role(db, role, agency_code or None)
+    user.role = role
+    user.agency_id = agency.id if agency else None
     db.flush()
     return user
 

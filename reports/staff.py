@@ -56,6 +56,21 @@ def sync_agencies(db: Session, specs: list[AgencySpec]) -> int:
     return len(specs)
 
 
+def agency_for_role(db: Session, role: Role, agency_code: str | None) -> Agency | None:
+    """The agency an account of ``role`` works for: agency roles need one, the others none
+    (an officer sees only their agency's reports; a verifier or manager sees across agencies)."""
+    if role not in AGENCY_ROLES:
+        if agency_code:
+            raise DomainError(f"a {role.value} does not belong to an agency")
+        return None
+    if not agency_code:
+        raise DomainError(f"a {role.value} belongs to an agency: give --agency CODE")
+    agency = db.scalar(select(Agency).where(Agency.code == agency_code))
+    if agency is None:
+        raise DomainError(f"unknown agency code {agency_code!r}")
+    return agency
+
+
 def create_staff(
     db: Session,
     *,
@@ -75,15 +90,7 @@ def create_staff(
         raise DomainError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
     if db.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise DomainError(f"username {username!r} is taken")
-    agency = None
-    if role in AGENCY_ROLES:
-        if not agency_code:
-            raise DomainError(f"a {role.value} belongs to an agency: give --agency CODE")
-        agency = db.scalar(select(Agency).where(Agency.code == agency_code))
-        if agency is None:
-            raise DomainError(f"unknown agency code {agency_code!r}")
-    elif agency_code:
-        raise DomainError(f"a {role.value} does not belong to an agency")
+    agency = agency_for_role(db, role, agency_code)
     user = StaffUser(
         username=username,
         full_name=full_name.strip() or username,

@@ -1,6 +1,7 @@
-"""The admin page: staff accounts (list, create, deactivate/reactivate, reset password) and the
-agencies. Every change is a CSRF-protected POST that redirects back (post/redirect/get); the
-admin-only rule is checked by the route and again by the use cases (``console.staff_admin``).
+"""The admin page: staff accounts (list, create, change role and agency, deactivate/reactivate,
+reset password) and the agencies. Every change is a CSRF-protected POST that redirects back
+(post/redirect/get); the admin-only rule is checked by the route and again by the use cases
+(``console.staff_admin``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def _refused(request: Request, db: Any, staff: StaffUser, exc: DomainError) -> H
         ("username ", "admin_username_taken"),
         ("unknown agency code", "err_agency"),
         ("you cannot deactivate", "admin_not_self"),
+        ("you cannot change your own role", "admin_not_self_role"),
     ):
         if message.startswith(prefix):
             return _page(
@@ -129,6 +131,30 @@ def set_active(
     except DomainError as exc:
         return _refused(request, db, staff, exc)
     flash(request, "admin_activated" if user.active else "admin_deactivated", name=user.username)
+    return RedirectResponse(PAGE, status_code=303)
+
+
+@router.post("/admin/staff/{user_id}/role", include_in_schema=False, dependencies=[CsrfProtected])
+def set_role(
+    request: Request,
+    user_id: int,
+    db: SessionDep,
+    role: Annotated[str, Form(max_length=20)],
+    agency_code: Annotated[str | None, Form(max_length=40)] = None,
+    staff: StaffUser = AdminDep,
+) -> Response:
+    try:
+        chosen = Role(role)
+    except ValueError:
+        return _page(request, db, staff, error="admin_bad_role", status_code=422)
+    try:
+        with db.begin_nested():
+            user = staff_admin.set_role(
+                db, actor=actor_of(staff), user_id=user_id, role=chosen, agency_code=agency_code
+            )
+    except DomainError as exc:
+        return _refused(request, db, staff, exc)
+    flash(request, "admin_role_set", name=user.username)
     return RedirectResponse(PAGE, status_code=303)
 
 

@@ -1,4 +1,5 @@
-"""The admin page and its use cases: create, deactivate/reactivate, reset password, agencies.
+"""The admin page and its use cases: create, change role and agency, deactivate/reactivate, reset
+password, agencies.
 
 Through the real app (SQLite, signed in with the real form, CSRF included) and, for the rule that
 only an admin may act, through the use cases directly: the route's role check is not the only
@@ -16,10 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console import staff_admin
 from console.deps import actor_of
+from escalation.deadlines import SlaClock
 from reports.enums import Role
 from reports.lifecycle import NotPermitted
 from reports.models import StaffUser
 from reports.staff import verify_password
+from tests.console.api_support import build_scenario
 from tests.console.conftest import STAFF_PASSWORD, csrf_from, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -131,6 +134,73 @@ def test_admin_cannot_deactivate_themself(
     assert user is not None and user.active
 
 
+def test_an_officer_moved_to_another_agency_sees_only_that_agencys_reports(
+    client: TestClient,
+    staff_users: dict[str, StaffUser],
+    sessions: sessionmaker[Session],
+    clock: SlaClock,
+) -> None:
+    scenario = build_scenario(sessions, clock, staff_users)
+    pupr, lingkungan = scenario.codes["pupr_public"], scenario.codes["other_public"]
+    with TestClient(client.app) as officer:
+        sign_in(officer, "officer")
+        assert officer.get(f"/console/reports/{pupr}").status_code == 200
+        assert officer.get(f"/console/reports/{lingkungan}").status_code == 404
+        sign_in(client, "admin")
+        moved = client.post(
+            f"/console/admin/staff/{staff_users['officer'].id}/role",
+            data={"csrf_token": _token(client), "role": "officer", "agency_code": "lingkungan"},
+            follow_redirects=False,
+        )
+        assert moved.status_code == 303
+        assert "Peran officer diubah." in client.get("/console/admin/staff").text
+        # The officer's very next request already works for the new agency, and only for it.
+        assert officer.get(f"/console/reports/{lingkungan}").status_code == 200
+        assert officer.get(f"/console/reports/{pupr}").status_code == 404
+        inbox = officer.get("/console/inbox").text
+        assert scenario.titles["other_public"] in inbox
+        assert scenario.titles["pupr_public"] not in inbox
+
+
+def test_a_verifier_made_manager_leaves_the_agency_rule_intact(
+    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
+) -> None:
+    sign_in(client, "admin")
+    uid = staff_users["verifier"].id
+    for fields, message in (
+        ({"role": "officer", "agency_code": ""}, "wajib memilih instansi"),
+        ({"role": "manager", "agency_code": "pupr"}, "kosongkan pilihan instansi"),
+        ({"role": "superuser", "agency_code": ""}, "Peran tidak dikenal"),
+    ):
+        refused = client.post(
+            f"/console/admin/staff/{uid}/role", data={"csrf_token": _token(client), **fields}
+        )
+        assert refused.status_code == 422 and message in refused.text
+        user = _user(sessions, "verifier")
+        assert user is not None and user.role is Role.VERIFIER and user.agency_id is None
+    done = client.post(
+        f"/console/admin/staff/{uid}/role",
+        data={"csrf_token": _token(client), "role": "manager", "agency_code": ""},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    user = _user(sessions, "verifier")
+    assert user is not None and user.role is Role.MANAGER and user.agency_id is None
+
+
+def test_admin_cannot_change_their_own_role(
+    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
+) -> None:
+    sign_in(client, "admin")
+    refused = client.post(
+        f"/console/admin/staff/{staff_users['admin'].id}/role",
+        data={"csrf_token": _token(client), "role": "verifier", "agency_code": ""},
+    )
+    assert refused.status_code == 422 and "peran akun Anda sendiri" in refused.text
+    user = _user(sessions, "admin")
+    assert user is not None and user.role is Role.ADMIN
+
+
 def test_reset_password_replaces_the_old_one_and_lifts_a_lock(
     client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
 ) -> None:
@@ -184,6 +254,9 @@ def test_use_cases_refuse_everyone_but_an_admin(
             lambda: staff_admin.reset_password(
                 db, actor=actor, user_id=target, password=NEW_PASSWORD
             ),
+            lambda: staff_admin.set_role(
+                db, actor=actor, user_id=target, role=Role.ADMIN, agency_code=None
+            ),
             lambda: staff_admin.add_staff(
                 db, actor=actor, username="sneaky", full_name="S", password=NEW_PASSWORD,
                 role=Role.ADMIN, agency_code=None, now=now,
@@ -194,4 +267,4 @@ def test_use_cases_refuse_everyone_but_an_admin(
                 call()
     assert _user(sessions, "sneaky") is None
     other = _user(sessions, "other.officer")
-    assert other is not None and other.active
+    assert other is not None and other.active and other.role is Role.OFFICER

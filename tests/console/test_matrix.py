@@ -320,6 +320,14 @@ RULES: dict[tuple[str, str], Rule] = {
             {"data": {"active": "0"}},
         )
     ],
+    ("POST", "/console/admin/staff/{user_id}/role"): lambda w: [
+        Probe(
+            "POST",
+            "/console/admin/staff/999999/role",
+            expect(403, anonymous=303, admin=404),
+            {"data": {"role": "admin", "agency_code": ""}},
+        )
+    ],
     ("POST", "/console/admin/staff/{user_id}/password"): lambda w: [
         Probe(
             "POST",
