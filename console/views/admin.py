@@ -6,6 +6,7 @@ reset password) and the agencies. Every change is a CSRF-protected POST that red
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,6 +19,7 @@ from console.views.templating import flash, render
 from reports.enums import AGENCY_ROLES, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import StaffUser
+from reports.service import Actor
 from reports.staff import MIN_PASSWORD_LENGTH
 
 router = APIRouter()
@@ -66,6 +68,7 @@ def _refused(request: Request, db: Any, staff: StaffUser, exc: DomainError) -> H
         ("unknown agency code", "err_agency"),
         ("you cannot deactivate", "admin_not_self"),
         ("you cannot change your own role", "admin_not_self_role"),
+        ("unknown role", "admin_bad_role"),
     ):
         if message.startswith(prefix):
             return _page(
@@ -79,6 +82,31 @@ def _refused(request: Request, db: Any, staff: StaffUser, exc: DomainError) -> H
     return _page(
         request, db, staff, error="action_refused", values={"reason": message}, status_code=422
     )
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise DomainError(f"unknown role {value!r}") from None
+
+
+def _apply(
+    request: Request,
+    db: Any,
+    staff: StaffUser,
+    change: Callable[[Actor], StaffUser],
+    done: Callable[[StaffUser], str],
+) -> Response:
+    """One account change in a savepoint: refused, the page again with the reason; done, a
+    flash (``done`` picks its message) and back to the list (post/redirect/get)."""
+    try:
+        with db.begin_nested():
+            user = change(actor_of(staff))
+    except DomainError as exc:
+        return _refused(request, db, staff, exc)
+    flash(request, done(user), name=user.username)
+    return RedirectResponse(PAGE, status_code=303)
 
 
 @router.get("/admin/staff", response_class=HTMLResponse, include_in_schema=False)
@@ -98,40 +126,14 @@ def create_staff(
     agency_code: Annotated[str | None, Form(max_length=40)] = None,
     staff: StaffUser = AdminDep,
 ) -> Response:
-    try:
-        chosen = Role(role)
-    except ValueError:
-        return _page(request, db, staff, error="admin_bad_role", status_code=422)
-    try:
-        with db.begin_nested():
-            user = staff_admin.add_staff(
-                db, actor=actor_of(staff), username=username, full_name=full_name,
-                password=password, role=chosen, agency_code=agency_code, now=now,
-            )  # fmt: skip
-    except DomainError as exc:
-        return _refused(request, db, staff, exc)
-    flash(request, "admin_created", name=user.username)
-    return RedirectResponse(PAGE, status_code=303)
-
-
-@router.post("/admin/staff/{user_id}/active", include_in_schema=False, dependencies=[CsrfProtected])
-def set_active(
-    request: Request,
-    user_id: int,
-    db: SessionDep,
-    now: NowDep,
-    active: Annotated[str, Form(max_length=5)],
-    staff: StaffUser = AdminDep,
-) -> Response:
-    try:
-        with db.begin_nested():
-            user = staff_admin.set_active(
-                db, actor=actor_of(staff), user_id=user_id, active=active == "1", now=now
-            )
-    except DomainError as exc:
-        return _refused(request, db, staff, exc)
-    flash(request, "admin_activated" if user.active else "admin_deactivated", name=user.username)
-    return RedirectResponse(PAGE, status_code=303)
+    return _apply(
+        request, db, staff,
+        lambda actor: staff_admin.add_staff(
+            db, actor=actor, username=username, full_name=full_name, password=password,
+            role=_role(role), agency_code=agency_code, now=now,
+        ),
+        lambda _: "admin_created",
+    )  # fmt: skip
 
 
 @router.post("/admin/staff/{user_id}/role", include_in_schema=False, dependencies=[CsrfProtected])
@@ -143,19 +145,31 @@ def set_role(
     agency_code: Annotated[str | None, Form(max_length=40)] = None,
     staff: StaffUser = AdminDep,
 ) -> Response:
-    try:
-        chosen = Role(role)
-    except ValueError:
-        return _page(request, db, staff, error="admin_bad_role", status_code=422)
-    try:
-        with db.begin_nested():
-            user = staff_admin.set_role(
-                db, actor=actor_of(staff), user_id=user_id, role=chosen, agency_code=agency_code
-            )
-    except DomainError as exc:
-        return _refused(request, db, staff, exc)
-    flash(request, "admin_role_set", name=user.username)
-    return RedirectResponse(PAGE, status_code=303)
+    return _apply(
+        request, db, staff,
+        lambda actor: staff_admin.set_role(
+            db, actor=actor, user_id=user_id, role=_role(role), agency_code=agency_code
+        ),
+        lambda _: "admin_role_set",
+    )  # fmt: skip
+
+
+@router.post("/admin/staff/{user_id}/active", include_in_schema=False, dependencies=[CsrfProtected])
+def set_active(
+    request: Request,
+    user_id: int,
+    db: SessionDep,
+    now: NowDep,
+    active: Annotated[str, Form(max_length=5)],
+    staff: StaffUser = AdminDep,
+) -> Response:
+    return _apply(
+        request, db, staff,
+        lambda actor: staff_admin.set_active(
+            db, actor=actor, user_id=user_id, active=active == "1", now=now
+        ),
+        lambda user: "admin_activated" if user.active else "admin_deactivated",
+    )  # fmt: skip
 
 
 @router.post(
@@ -168,12 +182,10 @@ def reset_password(
     password: Annotated[str, Form(max_length=200)],
     staff: StaffUser = AdminDep,
 ) -> Response:
-    try:
-        with db.begin_nested():
-            user = staff_admin.reset_password(
-                db, actor=actor_of(staff), user_id=user_id, password=password
-            )
-    except DomainError as exc:
-        return _refused(request, db, staff, exc)
-    flash(request, "admin_password_set", name=user.username)
-    return RedirectResponse(PAGE, status_code=303)
+    return _apply(
+        request, db, staff,
+        lambda actor: staff_admin.reset_password(
+            db, actor=actor, user_id=user_id, password=password
+        ),
+        lambda _: "admin_password_set",
+    )  # fmt: skip
