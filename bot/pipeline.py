@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
 
 from bot import engine
 from bot.inbound import InboundMessage
@@ -96,7 +97,7 @@ def _citizen_column(column: str) -> Any:
     """``(SELECT citizens.<column> ...)`` for an identity row's citizen, for RETURNING clauses:
     an identity and its citizen come back in the statement that touches the identity."""
     # Spelled out: SQLAlchemy does not correlate to an INSERT's own table in RETURNING.
-    identity_citizen = literal_column(f"{_IDENTITIES.name}.citizen_id")
+    identity_citizen: ColumnClause[Any] = literal_column(f"{_IDENTITIES.name}.citizen_id")
     return (
         select(_CITIZENS.c[column])
         .where(_CITIZENS.c.id == identity_citizen)

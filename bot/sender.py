@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.channels import ChannelSender, PermanentError, TransientError
+from bot.channels import ChannelSender, FindsSent, PermanentError, Sent, TransientError
 from bot.delivery import outbox
 from bot.delivery.ratelimit import KeySpacing, Pause, TokenBucket
 from reports.enums import Channel
@@ -152,10 +152,9 @@ class OutboxWorker:
                     return False
                 if wait:
                     await asyncio.sleep(wait)
-                await self._pace(message.channel, message.address)
                 index = claim.parts_sent
                 last = index == len(claim.parts) - 1
-                result = await sender.send(message, claim.parts[index], last=last)
+                result = await self._send_part(sender, claim, last=last)
                 if last:
                     if result.provider_message_id:
                         claim.provider_ids.append(result.provider_message_id)
@@ -187,6 +186,27 @@ class OutboxWorker:
             return True
         stats.sent += 1
         return True
+
+    async def _send_part(self, sender: ChannelSender, claim: outbox.Claim, *, last: bool) -> Sent:
+        """Send the claim's next part, unless an earlier attempt whose outcome is unknown turns
+        out to have delivered it (asked of providers that can tell, see ``FindsSent``)."""
+        message, part = claim.outgoing, claim.parts[claim.parts_sent]
+        if claim.uncertain_since is not None and isinstance(sender, FindsSent):
+            found = await sender.find_sent(message, part, claim.uncertain_since)
+            if found is not None:
+                log.info("outbox %s: already delivered before (%s), not sent again",
+                         message.row_id, found.provider_message_id)  # fmt: skip
+                claim.uncertain_since = None
+                return found
+        claim.uncertain_since = None  # looked up (or cannot be): this send decides
+        await self._pace(message.channel, message.address)
+        started = self.now()
+        try:
+            return await sender.send(message, part, last=last)
+        except TransientError as exc:
+            if exc.ambiguous:  # it may have arrived: the next attempt looks before sending
+                claim.uncertain_since = started
+            raise
 
     async def _deliver_group(self, claims: list[outbox.Claim], stats: BatchStats) -> None:
         for i, claim in enumerate(claims):

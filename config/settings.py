@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_base_url: str | None = None
+    # A call with no answer by then counts as "may have arrived": the next attempt looks it up.
+    twilio_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
 
     # WhatsApp 24-hour rule: approved templates (Twilio Content API) per notification template name;
     # "default" is the generic fallback. JSON in the environment, e.g.

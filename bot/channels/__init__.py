@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
 from reports.enums import Channel
 
@@ -77,6 +78,19 @@ class ChannelSender(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class FindsSent(Protocol):
+    """A provider that can say whether a message already went out, so that a send whose outcome
+    is unknown (the worker died after the call, or the call timed out) is looked up instead of
+    repeated. Twilio lists the messages sent to a number; the Telegram Bot API and SMTP cannot.
+    """
+
+    async def find_sent(self, message: Outgoing, part: str, since: datetime) -> Sent | None:
+        """The provider's record of ``part`` sent to ``message.address`` at or after ``since``;
+        None when there is none or it cannot be told (the caller then sends)."""
+        ...
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -38,7 +38,8 @@ MAX_FAILURES_PER_UPDATE = 5
 def load_offset(runtime: Runtime) -> int | None:
     with runtime.sessions() as db:
         row = db.get(Heartbeat, OFFSET_ROW)
-        return int(row.details.get("offset")) if row and row.details.get("offset") else None
+        offset = row.details.get("offset") if row else None
+        return int(offset) if offset else None
 
 
 def _save_offset(offset: int, now: datetime) -> Callable[[Session], None]:

@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +41,8 @@ SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_TEXT = 1600  # Twilio's limit for one WhatsApp message body
 TWILIO_API = "https://api.twilio.com"
 WHATSAPP_PREFIX = "whatsapp:"
+#: How far Twilio's clock may be behind ours when matching an earlier send by its creation time.
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 class BadPayload(ValueError):
@@ -214,9 +217,10 @@ class _RoutedHttpClient(TwilioHttpClient):
     def last_retry_after(self) -> float | None:
         response: Response | None = getattr(self._local, "last", None)
         headers = getattr(response, "headers", None) or {}
+        value = headers.get("Retry-After")
         try:
-            return float(headers.get("Retry-After"))
-        except (TypeError, ValueError):
+            return float(value) if value is not None else None
+        except ValueError:
             return None
 
 
@@ -226,7 +230,7 @@ def build_client(settings: Settings) -> tuple[Client, _RoutedHttpClient]:
         raise RuntimeError("SUARAWARGA_TWILIO_ACCOUNT_SID and _AUTH_TOKEN are not set")
     # twilio logs every request (URL with the account SID, headers) at INFO: noise in our logs.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-    http = _RoutedHttpClient(settings.twilio_api_base_url, timeout=15.0)
+    http = _RoutedHttpClient(settings.twilio_api_base_url, timeout=settings.twilio_timeout_seconds)
     return Client(settings.twilio_account_sid, token.get_secret_value(), http_client=http), http
 
 
@@ -273,6 +277,30 @@ class WhatsAppSender:
                 f"twilio timed out: {type(exc).__name__}", ambiguous=True
             ) from None
         return Sent(created.sid, created.status)
+
+    def _recent(self, address: str) -> list[Any]:
+        return list(
+            self.client.messages.list(to=WHATSAPP_PREFIX + address, from_=self.from_, limit=50)
+        )
+
+    async def find_sent(self, message: Outgoing, part: str, since: datetime) -> Sent | None:
+        """Twilio's newest messages to this number: one with this text created since ``since``
+        (less a minute of clock skew) is the earlier send. A template's text is Twilio's own
+        rendering, so it cannot be matched and is sent again (at least once)."""
+        if message.content_sid:
+            return None
+        try:
+            recent = await asyncio.to_thread(self._recent, message.address)
+        except TwilioRestException as exc:
+            raise TransientError(f"twilio lookup: HTTP {exc.status}") from None
+        except requests.exceptions.RequestException as exc:
+            raise TransientError(f"twilio lookup failed: {type(exc).__name__}") from None
+        earliest = since - CLOCK_SKEW
+        for sent in recent:
+            created = sent.date_created
+            if sent.body == part and created is not None and created >= earliest:
+                return Sent(sent.sid, sent.status)
+        return None
 
     async def aclose(self) -> None:
         return None

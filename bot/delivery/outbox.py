@@ -14,10 +14,13 @@ Exactly-once, as far as providers without idempotency keys allow:
    the next is sent, so a retry resumes at the first undelivered part.
 
 A row is retried only after the provider said it was NOT delivered (429, 5xx, connection refused),
-so retries never duplicate. The honest gap: a worker that dies between the provider's answer and
-its own commit (a few milliseconds per message) leaves the row ``sending``; after the lease it is
-sent again, a possible duplicate. A read timeout (request may have arrived) is treated the same way.
-We chose at-least-once for that window: a lost agency answer is worse than a repeated one.
+so retries never duplicate. Two outcomes stay unknown: a worker that dies between the provider's
+answer and its own commit leaves the row ``sending`` (reclaimed after the lease), and a read
+timeout may or may not have reached the provider. Such a claim carries ``uncertain_since``: where
+the provider can list what it sent (Twilio, ``bot.channels.FindsSent``), the worker looks the part
+up and records the earlier send instead of repeating it. Telegram and SMTP cannot be asked, so
+there the part is sent again: at least once, because a lost agency answer is worse than a
+repeated one.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class Claim:
     parts_sent: int = 0
     provider_ids: list[str] = field(default_factory=list)
     refused: str | None = None  # a reason to fail without trying (e.g. no WhatsApp template)
+    #: An earlier attempt at the next part may have gone out: it started at this time.
+    uncertain_since: datetime | None = None
 
 
 def _buttons(payload: dict[str, Any]) -> tuple[Button, ...]:
@@ -167,7 +172,16 @@ def prepare(db: Session, row: OutboxMessage, *, settings: Settings, now: datetim
         parts_sent=int(delivery.get("parts_sent", 0)),
         provider_ids=list(delivery.get("provider_ids", [])),
         refused=refused,
+        uncertain_since=_instant(delivery.get("uncertain_since")),
     )
+
+
+def _instant(value: Any) -> datetime | None:
+    """An ISO timestamp stored in a row's payload (None when absent or unreadable)."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def claim(
@@ -216,11 +230,19 @@ def claim(
         query = query.with_for_update(skip_locked=True)
     claims: list[Claim] = []
     for row in db.scalars(query).all():
+        # A lease that ran out: that worker's send may have reached the provider before it died.
+        crashed_at = (
+            row.locked_until - timedelta(seconds=lease_seconds)
+            if row.status == OutboxStatus.SENDING and row.locked_until is not None
+            else None
+        )
         row.status = OutboxStatus.SENDING
         row.locked_until = now + timedelta(seconds=lease_seconds)
         row.attempts = (row.attempts or 0) + 1
         db.flush()
-        claims.append(prepare(db, row, settings=settings, now=now, limit=channels[row.channel]))
+        claim_ = prepare(db, row, settings=settings, now=now, limit=channels[row.channel])
+        claim_.uncertain_since = crashed_at or claim_.uncertain_since
+        claims.append(claim_)
     return claims
 
 
@@ -295,6 +317,10 @@ def record_retry(
         return None
     row.locked_until = None
     row.last_error = error[:2000]
+    delivery = {"parts_sent": claim_.parts_sent, "provider_ids": claim_.provider_ids}
+    if claim_.uncertain_since is not None:  # still unknown: the next attempt looks it up first
+        delivery["uncertain_since"] = claim_.uncertain_since.isoformat()
+    row.payload = {**row.payload, "delivery": delivery}
     if not charge:
         row.attempts = max(0, row.attempts - 1)
     next_at = now + timedelta(seconds=delay)

@@ -16,6 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from bot.channels import Sent
+from bot.channels.whatsapp import MAX_TEXT, WhatsAppSender
+from bot.delivery import outbox
 from bot.sender import OutboxWorker, build_senders
 from reports import notify, service
 from reports.enums import Channel, OutboxStatus, RecipientKind
@@ -302,6 +305,83 @@ def test_expired_lease_is_reclaimed_and_a_live_one_is_not(channels: Channels) ->
     drain(channels.runtime)
     assert channels.telegram.texts() == {"worker mati": 1}
     assert _row(channels.runtime, busy).status is OutboxStatus.SENDING
+
+
+def _crashed_whatsapp_send(
+    channels: Channels, body: str, *, reached_twilio: bool
+) -> tuple[int, Sent | None]:
+    """A worker claims a WhatsApp row, (maybe) gets it accepted by Twilio, then dies before it
+    records anything; its lease has run out since."""
+    row_id = queue_row(
+        channels.runtime,
+        channel=Channel.WHATSAPP,
+        address="+6281200000001",
+        body=body,
+        last_inbound=datetime.now(UTC),
+    )
+    with channels.runtime.sessions() as db, db.begin():
+        [claim] = outbox.claim(
+            db,
+            now=datetime.now(UTC),
+            channels={Channel.WHATSAPP: MAX_TEXT},
+            limit=10,
+            lease_seconds=channels.settings.outbox_lease_seconds,
+            settings=channels.settings,
+        )
+    sent = None
+    if reached_twilio:
+        sender = WhatsAppSender(channels.settings)
+        sent = asyncio.run(sender.send(claim.outgoing, claim.parts[0], last=True))
+    with channels.runtime.sessions() as db, db.begin():
+        row = db.get(OutboxMessage, row_id)
+        assert row is not None and row.status is OutboxStatus.SENDING
+        row.locked_until = datetime.now(UTC) - timedelta(seconds=1)
+    return row_id, sent
+
+
+@BOTH_BACKENDS
+def test_a_whatsapp_send_cut_off_by_a_crash_is_looked_up_not_repeated(channels: Channels) -> None:
+    row_id, sent = _crashed_whatsapp_send(channels, "Jawaban instansi", reached_twilio=True)
+    assert sent is not None
+    drain(channels.runtime)
+    assert channels.twilio.bodies() == {"Jawaban instansi": 1}
+    assert channels.twilio.list_calls == 1
+    row = _row(channels.runtime, row_id)
+    assert row.status is OutboxStatus.SENT
+    assert row.provider_message_id == sent.provider_message_id
+
+
+@BOTH_BACKENDS
+def test_a_crash_before_twilio_had_the_message_sends_it_once(channels: Channels) -> None:
+    row_id, _ = _crashed_whatsapp_send(channels, "Jawaban instansi", reached_twilio=False)
+    drain(channels.runtime)
+    assert channels.twilio.bodies() == {"Jawaban instansi": 1}
+    assert channels.twilio.list_calls == 1  # looked up first, found nothing, then sent
+    assert _row(channels.runtime, row_id).status is OutboxStatus.SENT
+
+
+def test_a_timed_out_whatsapp_send_that_arrived_is_not_repeated(channels: Channels) -> None:
+    """Twilio accepts the message but answers after our timeout: the next attempt finds it."""
+    runtime = Runtime(
+        channels.settings.model_copy(update={"twilio_timeout_seconds": 0.5}),
+        channels.runtime.engine,
+        channels.runtime.sessions,
+        channels.runtime.clock,
+    )
+    row_id = queue_row(
+        runtime,
+        channel=Channel.WHATSAPP,
+        address="+6281200000002",
+        body="Mohon lengkapi lokasi",
+        last_inbound=datetime.now(UTC),
+    )
+    channels.twilio.fail_next(1, "stall", retry_after=2)
+    drain_until_done(runtime)
+    assert channels.twilio.failed_calls == 1 and channels.twilio.list_calls == 1
+    assert channels.twilio.bodies() == {"Mohon lengkapi lokasi": 1}
+    row = _row(runtime, row_id)
+    assert row.status is OutboxStatus.SENT and row.attempts == 2
+    assert row.provider_message_id == channels.twilio.messages[0]["sid"]
 
 
 @BOTH_BACKENDS

@@ -1,15 +1,20 @@
 """A local server that speaks enough of Twilio's REST API for the real ``twilio`` client.
 
-``POST /2010-04-01/Accounts/{sid}/Messages.json`` (Basic auth checked) records each message; media
+``POST /2010-04-01/Accounts/{sid}/Messages.json`` (Basic auth checked) records each message and
+``GET`` on the same path lists them, newest first, filtered by ``To`` and ``From``; media
 URLs under ``/2010-04-01/Accounts/{sid}/Messages/{mid}/Media/{id}`` redirect to the bytes, as the
-real API does. Failure modes: ``fail_next(n, "502")`` or ``fail_next(n, "429", retry_after=2)``.
+real API does. Failure modes: ``fail_next(n, "502")`` or ``fail_next(n, "429", retry_after=2)``,
+and ``fail_next(n, "stall", retry_after=s)``: the message IS accepted, the answer comes ``s``
+seconds late (after a client's timeout).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import threading
+import time
 from collections import Counter
 from email.utils import formatdate
 from typing import Any
@@ -30,6 +35,7 @@ class FakeTwilio:
         self.app = Starlette(
             routes=[
                 Route(base + "/Messages.json", self.create_message, methods=["POST"]),
+                Route(base + "/Messages.json", self.list_messages, methods=["GET"]),
                 Route(base + "/Messages/{mid}/Media/{media_id}", self.media_meta, methods=["GET"]),
                 Route("/media-bytes/{media_id}", self.media_bytes, methods=["GET"]),
             ]
@@ -41,6 +47,7 @@ class FakeTwilio:
         self.failures: list[tuple[str, float]] = []
         self.failed_calls = 0
         self.media_fetches = 0
+        self.list_calls = 0
         self._ids = itertools.count(1)
 
     def fail_next(self, count: int, mode: str, retry_after: float = 1) -> None:
@@ -63,7 +70,11 @@ class FakeTwilio:
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, 401)
         form = {k: str(v) for k, v in (await request.form()).items()}
         with self.lock:
-            if self.failures:
+            stall = self.failures[0][1] if self.failures and self.failures[0][0] == "stall" else 0
+            if stall:
+                self.failures.pop(0)
+                self.failed_calls += 1
+            elif self.failures:
                 mode, retry_after = self.failures.pop(0)
                 self.failed_calls += 1
                 if mode == "429":
@@ -79,23 +90,55 @@ class FakeTwilio:
                     status_code=400,
                 )
             sid = f"SM{next(self._ids):032x}"
-            self.messages.append({**form, "sid": sid})
+            message = {**form, "sid": sid, "created": str(time.time())}
+            self.messages.append(message)
+        if stall:
+            await asyncio.sleep(stall)
+        return JSONResponse(self._resource(message, "queued"), status_code=201)
+
+    def _resource(self, message: dict[str, str], status: str) -> dict[str, Any]:
+        created = formatdate(float(message["created"]), usegmt=True)
+        return {
+            "sid": message["sid"],
+            "account_sid": self.account_sid,
+            "status": status,
+            "to": message.get("To"),
+            "from": message.get("From"),
+            "body": message.get("Body", ""),
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": created,
+            "date_updated": created,
+            "date_sent": created,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message['sid']}.json",
+        }
+
+    async def list_messages(self, request: Request) -> Response:
+        if not self._authorised(request) or request.path_params["sid"] != self.account_sid:
+            return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, 401)
+        to, from_ = request.query_params.get("To"), request.query_params.get("From")
+        size = int(request.query_params.get("PageSize", "50"))
+        with self.lock:
+            self.list_calls += 1
+            found = [
+                self._resource(m, "sent")
+                for m in reversed(self.messages)
+                if (to is None or m.get("To") == to) and (from_ is None or m.get("From") == from_)
+            ][:size]
+        path = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         return JSONResponse(
             {
-                "sid": sid,
-                "account_sid": self.account_sid,
-                "status": "queued",
-                "to": form.get("To"),
-                "from": form.get("From"),
-                "body": form.get("Body", ""),
-                "num_segments": "1",
-                "direction": "outbound-api",
-                "api_version": "2010-04-01",
-                "date_created": formatdate(usegmt=True),
-                "date_updated": formatdate(usegmt=True),
-                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
-            },
-            status_code=201,
+                "messages": found,
+                "first_page_uri": path,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "page": 0,
+                "page_size": size,
+                "start": 0,
+                "end": max(0, len(found) - 1),
+                "uri": path,
+            }
         )
 
     async def media_meta(self, request: Request) -> Response:
