@@ -192,7 +192,10 @@ class OutboxWorker:
         out to have delivered it (asked of providers that can tell, see ``FindsSent``)."""
         message, part = claim.outgoing, claim.parts[claim.parts_sent]
         if claim.uncertain_since is not None and isinstance(sender, FindsSent):
-            found = await sender.find_sent(message, part, claim.uncertain_since)
+            since = claim.uncertain_since
+            taken = await self._db(outbox.sends_of_others, claim, since)
+            assert isinstance(taken, set)
+            found = await sender.find_sent(message, part, since, taken=taken)
             if found is not None:
                 log.info("outbox %s: already delivered before (%s), not sent again",
                          message.row_id, found.provider_message_id)  # fmt: skip

@@ -87,9 +87,12 @@ class FindsSent(Protocol):
     repeated. Twilio lists the messages sent to a number; the Telegram Bot API and SMTP cannot.
     """
 
-    async def find_sent(self, message: Outgoing, part: str, since: datetime) -> Sent | None:
-        """The provider's record of ``part`` sent to ``message.address`` at or after ``since``;
-        None when there is none or it cannot be told (the caller then sends)."""
+    async def find_sent(
+        self, message: Outgoing, part: str, since: datetime, *, taken: set[str]
+    ) -> Sent | None:
+        """The provider's record of ``part`` sent to ``message.address`` at or after ``since``,
+        other than the messages in ``taken`` (other rows' sends: the same text may rightly go to
+        one person twice); None when there is none or it cannot be told (the caller then sends)."""
         ...
 
 

@@ -283,7 +283,9 @@ class WhatsAppSender:
             self.client.messages.list(to=WHATSAPP_PREFIX + address, from_=self.from_, limit=50)
         )
 
-    async def find_sent(self, message: Outgoing, part: str, since: datetime) -> Sent | None:
+    async def find_sent(
+        self, message: Outgoing, part: str, since: datetime, *, taken: set[str]
+    ) -> Sent | None:
         """Twilio's newest messages to this number: one with this text created since ``since``
         (less a minute of clock skew) is the earlier send. A template's text is Twilio's own
         rendering, so it cannot be matched and is sent again (at least once)."""
@@ -298,7 +300,12 @@ class WhatsAppSender:
         earliest = since - CLOCK_SKEW
         for sent in recent:
             created = sent.date_created
-            if sent.body == part and created is not None and created >= earliest:
+            if (
+                sent.body == part
+                and sent.sid not in taken
+                and created is not None
+                and created >= earliest
+            ):
                 return Sent(sent.sid, sent.status)
         return None
 

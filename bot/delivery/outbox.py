@@ -254,6 +254,30 @@ def _guard(claim_: Claim) -> Any:
     )
 
 
+def sends_of_others(db: Session, claim_: Claim, since: datetime) -> set[str]:
+    """Provider ids recorded for the recipient's other rows that went out (or started to) since
+    a little before ``since``: a lookup for this row must not take one of their messages."""
+    outgoing = claim_.outgoing
+    rows = db.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.channel == outgoing.channel,
+            OutboxMessage.address == outgoing.address,
+            OutboxMessage.id != outgoing.row_id,
+            or_(
+                OutboxMessage.sent_at >= since - timedelta(minutes=5),
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            ),
+        )
+    )
+    taken: set[str] = set()
+    for row in rows:
+        delivery = row.payload.get("delivery") or {}
+        taken.update(str(i) for i in delivery.get("provider_ids") or [])
+        if row.provider_message_id:
+            taken.add(row.provider_message_id)
+    return taken
+
+
 def _owned(db: Session, claim_: Claim) -> OutboxMessage | None:
     return db.scalar(select(OutboxMessage).where(_guard(claim_)).with_for_update())
 

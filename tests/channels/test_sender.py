@@ -360,6 +360,27 @@ def test_a_crash_before_twilio_had_the_message_sends_it_once(channels: Channels)
     assert _row(channels.runtime, row_id).status is OutboxStatus.SENT
 
 
+@BOTH_BACKENDS
+def test_a_lookup_never_takes_another_rows_message_with_the_same_text(channels: Channels) -> None:
+    """The same prompt may rightly go to one person twice: the first one's message, already
+    recorded on its own row, is not mistaken for the crashed second one."""
+    first = queue_row(
+        channels.runtime,
+        channel=Channel.WHATSAPP,
+        address="+6281200000001",
+        body="Balas 1, 2 atau 3",
+        last_inbound=datetime.now(UTC),
+    )
+    drain(channels.runtime)
+    assert _row(channels.runtime, first).status is OutboxStatus.SENT
+    second, _ = _crashed_whatsapp_send(channels, "Balas 1, 2 atau 3", reached_twilio=False)
+    drain(channels.runtime)
+    assert channels.twilio.bodies() == {"Balas 1, 2 atau 3": 2}
+    rows = [_row(channels.runtime, first), _row(channels.runtime, second)]
+    assert all(r.status is OutboxStatus.SENT for r in rows)
+    assert rows[0].provider_message_id != rows[1].provider_message_id
+
+
 def test_a_timed_out_whatsapp_send_that_arrived_is_not_repeated(channels: Channels) -> None:
     """Twilio accepts the message but answers after our timeout: the next attempt finds it."""
     runtime = Runtime(
