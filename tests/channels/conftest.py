@@ -80,6 +80,11 @@ class Channels:
         self.twilio = twilio
         self.secret = runtime.settings.telegram_webhook_secret.get_secret_value()  # type: ignore[union-attr]
 
+    def runtime_with(self, **settings: Any) -> Runtime:
+        """The same database and clock under other settings (a smaller budget, a test SMTP)."""
+        rt = self.runtime
+        return Runtime(self.settings.model_copy(update=settings), rt.engine, rt.sessions, rt.clock)
+
     def post_telegram(
         self, update: dict[str, Any] | bytes | str, *, secret: str | bytes | None = "default"
     ) -> Any:

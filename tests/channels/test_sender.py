@@ -169,12 +169,7 @@ def test_outside_24_hours_an_approved_template_is_used(channels: Channels) -> No
 
 
 def test_outside_24_hours_without_any_template_fails_visibly(channels: Channels) -> None:
-    runtime = Runtime(
-        channels.settings.model_copy(update={"whatsapp_templates": {}}),
-        channels.runtime.engine,
-        channels.runtime.sessions,
-        channels.runtime.clock,
-    )
+    runtime = channels.runtime_with(whatsapp_templates={})
     row_id = queue_row(
         runtime,
         channel=Channel.WHATSAPP,
@@ -257,12 +252,7 @@ def test_a_part_is_never_sent_twice_when_a_later_part_fails(channels: Channels) 
 
 
 def test_retry_budget_spent_marks_the_row_failed(channels: Channels) -> None:
-    runtime = Runtime(
-        channels.settings.model_copy(update={"outbox_retry_budget_seconds": 1}),
-        channels.runtime.engine,
-        channels.runtime.sessions,
-        channels.runtime.clock,
-    )
+    runtime = channels.runtime_with(outbox_retry_budget_seconds=1)
     row_id = queue_row(runtime, body="tidak akan sampai")
     channels.telegram.fail_next(1000, "502")
     drain_until_done(runtime, timeout=15)
@@ -383,12 +373,7 @@ def test_a_lookup_never_takes_another_rows_message_with_the_same_text(channels: 
 
 def test_a_timed_out_whatsapp_send_that_arrived_is_not_repeated(channels: Channels) -> None:
     """Twilio accepts the message but answers after our timeout: the next attempt finds it."""
-    runtime = Runtime(
-        channels.settings.model_copy(update={"twilio_timeout_seconds": 0.5}),
-        channels.runtime.engine,
-        channels.runtime.sessions,
-        channels.runtime.clock,
-    )
+    runtime = channels.runtime_with(twilio_timeout_seconds=0.5)
     row_id = queue_row(
         runtime,
         channel=Channel.WHATSAPP,
@@ -410,12 +395,7 @@ def test_two_workers_at_once_deliver_each_row_once(channels: Channels) -> None:
     texts = [f"paralel {i}" for i in range(30)]
     for i, text in enumerate(texts):
         queue_row(channels.runtime, address=str(9000 + i), body=text)
-    runtime = Runtime(
-        channels.settings.model_copy(update={"outbox_batch_size": 5}),
-        channels.runtime.engine,
-        channels.runtime.sessions,
-        channels.runtime.clock,
-    )
+    runtime = channels.runtime_with(outbox_batch_size=5)
     threads = [threading.Thread(target=drain, args=(runtime,)) for _ in range(2)]
     for t in threads:
         t.start()
@@ -425,12 +405,7 @@ def test_two_workers_at_once_deliver_each_row_once(channels: Channels) -> None:
 
 
 def test_same_chat_is_paced(channels: Channels) -> None:
-    runtime = Runtime(
-        channels.settings.model_copy(update={"telegram_chat_interval_seconds": 0.3}),
-        channels.runtime.engine,
-        channels.runtime.sessions,
-        channels.runtime.clock,
-    )
+    runtime = channels.runtime_with(telegram_chat_interval_seconds=0.3)
     for i in range(3):
         queue_row(runtime, address="6001", body=f"urutan {i}")
     drain(runtime)
@@ -456,17 +431,8 @@ def test_staff_email_goes_through_smtp(channels: Channels) -> None:
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        runtime = Runtime(
-            channels.settings.model_copy(
-                update={
-                    "smtp_host": "127.0.0.1",
-                    "smtp_port": port,
-                    "smtp_from": "noreply@suarawarga.example",
-                }
-            ),
-            channels.runtime.engine,
-            channels.runtime.sessions,
-            channels.runtime.clock,
+        runtime = channels.runtime_with(
+            smtp_host="127.0.0.1", smtp_port=port, smtp_from="noreply@suarawarga.example"
         )
         row_id = queue_row(
             runtime,
@@ -491,12 +457,7 @@ def test_staff_email_goes_through_smtp(channels: Channels) -> None:
 
 
 def test_smtp_down_is_retried_not_lost(channels: Channels) -> None:
-    runtime = Runtime(
-        channels.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": free_port()}),
-        channels.runtime.engine,
-        channels.runtime.sessions,
-        channels.runtime.clock,
-    )
+    runtime = channels.runtime_with(smtp_host="127.0.0.1", smtp_port=free_port())
     row_id = queue_row(
         runtime,
         channel=Channel.EMAIL,
