@@ -29,6 +29,9 @@ PRIVACIES = [p.value for p in Privacy]
 MIN_WORDS = 3
 MIN_CHARS = 15
 MIN_LOCATION_CHARS = 4
+#: A text this long that answers none of the questions continues the citizen's story: on WhatsApp
+#: a chronology often arrives in several messages, and the second one is not an address.
+STORY_WORDS = 8
 TITLE_CHARS = 80
 SUMMARY_CHARS = 300
 
@@ -136,6 +139,26 @@ def _classify(turn: Turn, body: str) -> None:
         found = extract_location(body)
         if found:
             d["location"] = found
+
+
+def _more_of_the_story(turn: Turn, text: str) -> bool:
+    """A text that answers none of the questions: a long one is added to the description (and
+    re-classified with it; an address in it becomes the location if none is known yet), a short
+    address fills a missing location. Then the first thing still missing is asked; False when
+    the text is neither (the caller asks its question again)."""
+    d = draft(turn)
+    if intents.word_count(text) >= STORY_WORDS:
+        d["body"] = f"{d['body']}\n{text}"[: service.BODY_MAX]
+        _classify(turn, d["body"])
+        turn.say("story_added")
+    elif extract_location(text) and d.get("location") is None and d.get("lat") is None:
+        d["location"] = text[:500]
+        d.pop("location_skipped", None)
+        turn.say("location_added", location=d["location"])
+    else:
+        return False
+    next_step(turn)
+    return True
 
 
 def _set_body(turn: Turn, text: str) -> bool:
@@ -260,7 +283,7 @@ def on_text(turn: Turn) -> None:
         chosen = _match(text, TYPE_WORDS)
         if chosen:
             on_choice(turn, f"type:{chosen}")
-        else:
+        elif not _more_of_the_story(turn, text):
             reprompt(turn)
     elif state == "report_location":
         if intents.is_(text, Intent.SKIP):
@@ -268,6 +291,8 @@ def on_text(turn: Turn) -> None:
         elif len(text) < MIN_LOCATION_CHARS:
             reprompt(turn)
             return
+        elif extract_location(text) is None and _more_of_the_story(turn, text):
+            return  # the story went on; the location is asked again (unless it was in there)
         else:
             d["location"] = text[:500]
         next_step(turn)
@@ -275,20 +300,20 @@ def on_text(turn: Turn) -> None:
         if intents.is_(text, Intent.SKIP) or intents.is_(text, Intent.DONE):
             d["asked_attachment"] = True
             next_step(turn)
-        else:
+        elif not _more_of_the_story(turn, text):
             reprompt(turn)
     elif state == "report_privacy":
         chosen = _match(text, PRIVACY_WORDS)
         if chosen:
             on_choice(turn, f"priv:{chosen}")
-        else:
+        elif not _more_of_the_story(turn, text):
             reprompt(turn)
     elif state == "report_confirm":
         if intents.is_(text, Intent.YES):
             on_choice(turn, "confirm:send")
         elif intents.normalize(text) in {"ubah", "edit", "ganti", "koreksi", "change"}:
             on_choice(turn, "confirm:edit")
-        else:
+        elif not _more_of_the_story(turn, text):
             turn.say("confirm_hint", buttons=_confirm_buttons(turn))
     elif state == "report_edit":
         field = _match(text, EDIT_WORDS)

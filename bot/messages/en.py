@@ -73,6 +73,8 @@ MESSAGES: dict[str, str] = {
     "btn_rate_skip": "Skip rating",
     # report flow
     "ask_report": "Please describe your problem or suggestion: what happened, where and since when.",
+    "story_added": "Noted: I added that to your report.",
+    "location_added": "Location noted: {location}.",
     "too_short": (
         "Please tell us a little more (what happened, where, since when) so that your report "
         "can be followed up."

@@ -81,6 +81,8 @@ MESSAGES: dict[str, str] = {
     "ask_report": (
         "Silakan ceritakan masalah atau usulan Anda: apa yang terjadi, di mana, dan sejak kapan."
     ),
+    "story_added": "Baik, saya tambahkan ke isi laporan Anda.",
+    "location_added": "Lokasi dicatat: {location}.",
     "too_short": (
         "Mohon ceritakan sedikit lebih lengkap (apa yang terjadi, di mana, sejak kapan), "
         "supaya laporan Anda bisa ditindaklanjuti."

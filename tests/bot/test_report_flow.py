@@ -200,6 +200,41 @@ def test_too_short_and_unknown_words_get_guidance(sure_chat: Chat) -> None:
     ].template in {"bot:ask_attachment", "bot:ask_location"}
 
 
+def test_a_story_told_in_several_messages_is_kept_whole(sure_chat: Chat) -> None:
+    """A WhatsApp chronology often arrives in parts: a long text that answers none of the
+    questions is added to the description, never taken as the address or dropped."""
+    chat = sure_chat
+    opening = "Selamat siang pak, saya mau melapor soal jalan rusak di kampung kami"
+    more = (
+        "Sudah tiga bulan jalannya berlubang besar dan kalau hujan tergenang, "
+        "sudah ada dua pengendara motor yang jatuh minggu lalu"
+    )
+    later = "Kalau malam gelap sekali karena lampu jalannya juga mati, jadi makin berbahaya"
+    assert templates(chat.send(opening)) == ["bot:ask_location"]
+    assert templates(chat.send(more)) == ["bot:story_added", "bot:ask_location"]
+    assert templates(chat.send("Jl. Cendana RT 05 RW 02 Kelurahan Sukamaju")) == [
+        "bot:ask_attachment"
+    ]
+    assert templates(chat.send("lewati")) == ["bot:ask_privacy"]
+    assert templates(chat.send(later)) == ["bot:story_added", "bot:ask_privacy"]
+    assert templates(chat.send("biasa")) == ["bot:summary"]
+    assert templates(chat.press("confirm:send")) == ["report_received"]
+    [report] = chat.reports()
+    assert report.body == f"{opening}\n{more}\n{later}"
+    assert report.location_text == "Jl. Cendana RT 05 RW 02 Kelurahan Sukamaju"
+
+
+def test_an_address_sent_after_the_location_question_fills_it(sure_chat: Chat) -> None:
+    chat = sure_chat
+    chat.send("Selamat siang pak, saya mau melapor soal jalan rusak di kampung kami")
+    assert templates(chat.send("lewati")) == ["bot:ask_attachment"]  # no location, they said
+    out = chat.send("Jl. Cendana RT 05 Kelurahan Sukamaju")  # ... then they found it after all
+    assert templates(out) == ["bot:location_added", "bot:ask_attachment"]
+    assert "Jl. Cendana RT 05 Kelurahan Sukamaju" in out[0].body
+    # Short and no address: the question again.
+    assert templates(chat.send("oke")) == ["bot:ask_attachment"]
+
+
 @sqlite_only
 def test_first_message_a_photo_stored_before_the_citizen_existed(
     sure_chat: Chat, tmp_path: Path
