@@ -32,6 +32,15 @@ MIN_LOCATION_CHARS = 4
 #: A text this long that answers none of the questions continues the citizen's story: on WhatsApp
 #: a chronology often arrives in several messages, and the second one is not an address.
 STORY_WORDS = 8
+#: Words that make a long answer to the location question a place even without a street or RT:
+#: "di depan SDN 3 dekat pertigaan lampu merah arah ke pasar".
+_PLACE_OPENERS = frozenset(
+    {"di", "depan", "dekat", "sebelah", "samping", "belakang", "seberang", "sekitar", "pinggir",
+     "ujung", "in", "at", "on", "near", "opposite", "behind", "next", "outside"}
+)  # fmt: skip
+_PLACE_WORDS = frozenset(
+    {"lokasi", "lokasinya", "alamat", "alamatnya", "tempatnya", "location", "address"}
+)
 TITLE_CHARS = 80
 SUMMARY_CHARS = 300
 
@@ -139,6 +148,16 @@ def _classify(turn: Turn, body: str) -> None:
         found = extract_location(body)
         if found:
             d["location"] = found
+
+
+def _names_a_place(text: str) -> bool:
+    """An answer to "where?": an address pattern, or words that say it is about a place."""
+    words = intents.normalize(text).split()
+    return (
+        extract_location(text) is not None
+        or (bool(words) and words[0] in _PLACE_OPENERS)
+        or not _PLACE_WORDS.isdisjoint(words)
+    )
 
 
 def _more_of_the_story(turn: Turn, text: str) -> bool:
@@ -291,7 +310,7 @@ def on_text(turn: Turn) -> None:
         elif len(text) < MIN_LOCATION_CHARS:
             reprompt(turn)
             return
-        elif extract_location(text) is None and _more_of_the_story(turn, text):
+        elif not _names_a_place(text) and _more_of_the_story(turn, text):
             return  # the story went on; the location is asked again (unless it was in there)
         else:
             d["location"] = text[:500]

@@ -224,6 +224,25 @@ def test_a_story_told_in_several_messages_is_kept_whole(sure_chat: Chat) -> None
     assert report.location_text == "Jl. Cendana RT 05 RW 02 Kelurahan Sukamaju"
 
 
+@pytest.mark.parametrize(
+    "place",
+    [
+        "di depan SDN 3 dekat pertigaan lampu merah arah ke pasar lama",
+        "Lokasinya persis sebelum jembatan besi yang menuju ke pasar ikan",
+        "near the big mosque, right before the bridge over the river",
+    ],
+)
+def test_a_long_place_description_is_still_the_location(sure_chat: Chat, place: str) -> None:
+    chat = sure_chat
+    chat.send("Selamat siang pak, saya mau melapor soal jalan rusak di kampung kami")
+    assert templates(chat.send(place)) == ["bot:ask_attachment"]
+    chat.send("lewati")
+    chat.send("biasa")
+    chat.press("confirm:send")
+    [report] = chat.reports()
+    assert report.location_text == place
+
+
 def test_an_address_sent_after_the_location_question_fills_it(sure_chat: Chat) -> None:
     chat = sure_chat
     chat.send("Selamat siang pak, saya mau melapor soal jalan rusak di kampung kami")
