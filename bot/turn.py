@@ -14,7 +14,7 @@ at all (a new contact describing a problem) pays for no savepoint: two round tri
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -154,6 +154,12 @@ class Turn:
         if extra:
             text = f"{text}\n\n{extra}"
         self.replies.append(Reply(key, text, tuple(buttons), report_id))
+
+    def lead_with(self, key: str, **values: object) -> None:
+        """Put the catalogue text ``key`` in front of the last queued reply: an acknowledgement
+        and the next question arrive as one message, not two."""
+        last = self.replies[-1]
+        self.replies[-1] = replace(last, text=f"{t(key, self.language, **values)}\n\n{last.text}")
 
     def tr(self, key: str, **values: object) -> str:
         return t(key, self.language, **values)

@@ -161,23 +161,37 @@ def _names_a_place(text: str) -> bool:
 
 
 def _more_of_the_story(turn: Turn, text: str) -> bool:
-    """A text that answers none of the questions: a long one is added to the description (and
-    re-classified with it; an address in it becomes the location if none is known yet), a short
-    address fills a missing location. Then the first thing still missing is asked; False when
-    the text is neither (the caller asks its question again)."""
+    """A text that answers none of the questions: a long one is added to the description (an
+    address in it becomes the location if none is known yet), a short address fills a missing
+    location. Then the first thing still missing is asked, after a word that the text was taken;
+    False when the text is neither (the caller asks its question again)."""
     d = draft(turn)
+    no_location = d.get("location") is None and d.get("lat") is None
     if intents.word_count(text) >= STORY_WORDS:
         d["body"] = f"{d['body']}\n{text}"[: service.BODY_MAX]
-        _classify(turn, d["body"])
-        turn.say("story_added")
-    elif extract_location(text) and d.get("location") is None and d.get("lat") is None:
+        if d.get("type") is None:
+            _classify(turn, d["body"])  # the type question may no longer be needed
+        else:
+            d["stale"] = True  # classified again when the summary needs it (see _refresh)
+            if no_location and (found := extract_location(text)):
+                d["location"] = found
+        ack: tuple[str, dict[str, object]] = ("story_added", {})
+    elif extract_location(text) and no_location:
         d["location"] = text[:500]
         d.pop("location_skipped", None)
-        turn.say("location_added", location=d["location"])
+        ack = ("location_added", {"location": d["location"]})
     else:
         return False
     next_step(turn)
+    turn.lead_with(ack[0], **ack[1])
     return True
+
+
+def _refresh(turn: Turn, d: dict[str, Any]) -> None:
+    """Classify the description again if it grew since: once, when the result is shown or used,
+    rather than on every added message."""
+    if d.pop("stale", False):
+        _classify(turn, d["body"])
 
 
 def _set_body(turn: Turn, text: str) -> bool:
@@ -452,6 +466,7 @@ def reprompt(turn: Turn) -> None:
 
 
 def _summary_values(turn: Turn, d: dict[str, Any]) -> dict[str, Any]:
+    _refresh(turn, d)
     body = d["body"]
     if len(body) > SUMMARY_CHARS:
         body = body[:SUMMARY_CHARS].rstrip() + "…"
@@ -493,6 +508,7 @@ def submit(turn: Turn) -> None:
         turn.reset()
         return
     d = draft(turn)
+    _refresh(turn, d)
     # The agency is only suggested (nlu_agency_*): the verifier decides and forwards. Setting
     # it here would show an unverified report to that agency's officers before verification.
     suggestion = service.NluSuggestion(

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.inbound import InboundKind, InboundMedia
+from bot.nlu_port import classifier
 from reports import attachments
 from reports.enums import Channel, Privacy, ReportType, Status
 from reports.models import Attachment, OutboxMessage
@@ -211,17 +212,27 @@ def test_a_story_told_in_several_messages_is_kept_whole(sure_chat: Chat) -> None
     )
     later = "Kalau malam gelap sekali karena lampu jalannya juga mati, jadi makin berbahaya"
     assert templates(chat.send(opening)) == ["bot:ask_location"]
-    assert templates(chat.send(more)) == ["bot:story_added", "bot:ask_location"]
+    added = chat.send(more)  # taken, said so, and the question again: one message
+    assert templates(added) == ["bot:ask_location"]
+    assert added[0].body.startswith("Baik, saya tambahkan ke isi laporan Anda.")
     assert templates(chat.send("Jl. Cendana RT 05 RW 02 Kelurahan Sukamaju")) == [
         "bot:ask_attachment"
     ]
     assert templates(chat.send("lewati")) == ["bot:ask_privacy"]
-    assert templates(chat.send(later)) == ["bot:story_added", "bot:ask_privacy"]
+    assert templates(chat.send(later)) == ["bot:ask_privacy"]
     assert templates(chat.send("biasa")) == ["bot:summary"]
     assert templates(chat.press("confirm:send")) == ["report_received"]
     [report] = chat.reports()
     assert report.body == f"{opening}\n{more}\n{later}"
     assert report.location_text == "Jl. Cendana RT 05 RW 02 Kelurahan Sukamaju"
+    # The suggestion is the classifier's reading of the whole story, not of its first message.
+    nlu = classifier(chat.runtime.settings)
+    whole = nlu.route_agency(report.body)
+    assert (report.nlu_agency_code, report.nlu_agency_confidence) == (
+        whole.label,
+        pytest.approx(whole.confidence),
+    )
+    assert nlu.route_agency(opening).confidence != pytest.approx(whole.confidence)
 
 
 @pytest.mark.parametrize(
@@ -248,8 +259,8 @@ def test_an_address_sent_after_the_location_question_fills_it(sure_chat: Chat) -
     chat.send("Selamat siang pak, saya mau melapor soal jalan rusak di kampung kami")
     assert templates(chat.send("lewati")) == ["bot:ask_attachment"]  # no location, they said
     out = chat.send("Jl. Cendana RT 05 Kelurahan Sukamaju")  # ... then they found it after all
-    assert templates(out) == ["bot:location_added", "bot:ask_attachment"]
-    assert "Jl. Cendana RT 05 Kelurahan Sukamaju" in out[0].body
+    assert templates(out) == ["bot:ask_attachment"]
+    assert out[0].body.startswith("Lokasi dicatat: Jl. Cendana RT 05 Kelurahan Sukamaju.")
     # Short and no address: the question again.
     assert templates(chat.send("oke")) == ["bot:ask_attachment"]
 
