@@ -38,6 +38,7 @@ PG_ADMIN = os.environ.get(
 
 RUNS = 0  # each wrk run gets its own update_id range
 PRIMED = 0  # requests sent by prime()
+SERVER_PIDS: dict[str, int] = {}  # server URL -> the process that started it (master or single)
 
 
 def free_port() -> int:
@@ -109,6 +110,7 @@ def uvicorn_app(factory: str, env: dict[str, str], workers: int) -> Iterator[str
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = process.pid
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -210,6 +212,19 @@ def cpu_times() -> list[int]:
     return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
 
 
+def process_cpu(root: int) -> dict[int, float]:
+    """CPU seconds so far of ``root`` and each of its children (uvicorn or Sanic workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            if pid == root or int(fields[1]) == root:  # fields[1]: the parent's pid
+                found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
 def measure(
     url: str, path: str, *, kind: str, secret: str, args: argparse.Namespace, label: str
 ) -> dict[str, Any]:
@@ -221,13 +236,24 @@ def measure(
     print(
         f"[{label}] measuring {args.seconds}s with {args.connections} connections ...", flush=True
     )
-    before = cpu_times()
+    root = SERVER_PIDS.get(url)
+    before, workers_before = cpu_times(), process_cpu(root) if root else {}
     result = wrk(
         url, path, kind=kind, secret=secret, seconds=args.seconds, connections=args.connections
     )
-    after = cpu_times()
+    after, workers_after = cpu_times(), process_cpu(root) if root else {}
     spent = [b - a for a, b in zip(before, after, strict=True)]
     result["machine_busy"] = round(1 - (spent[3] + spent[4]) / sum(spent), 3)  # idle + iowait
+    # Cores each server process kept busy: shows when one worker got most of the connections
+    # (uvicorn's workers share one listening socket; the kernel hands each connection to one).
+    result["process_cores"] = sorted(
+        (
+            round((workers_after[pid] - cpu) / args.seconds, 2)
+            for pid, cpu in workers_before.items()
+            if pid in workers_after
+        ),
+        reverse=True,
+    )
     print(f"[{label}] {result}", flush=True)
     global PRIMED
     result["sent_including_warmup"] = result["requests"] + warm["requests"] + PRIMED
@@ -315,6 +341,7 @@ def rasa_rest(rasa: Path, model: Path, workdir: Path, *, workers: int = 1) -> It
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = process.pid
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
@@ -384,8 +411,14 @@ NOTES = """## Reading these numbers
   through its REST channel: no dialogue policies, in-memory tracker, no database. It does less
   than a Rasa assistant would per message, and less than our pipeline (which commits every message
   before answering).
-- Runs on this VM differ by 10% and more from hour to hour (the ceiling measured 1382 to 1592
-  req/s, Rasa as it ships 78 to 109, within one hour); the load average at start says whether the
+- **Uneven workers.** uvicorn's workers share one listening socket, the kernel gives each new
+  connection to one of them, and wrk's keep-alive connections stay where they landed. Once in
+  this session a whole measured run of ours reached 714.7 req/s with the machine 52% busy, which
+  is what one worker alone does (679 req/s, 53% busy, in development): most likely the
+  connections had landed on one worker. The "cores per server process" column shows it when it
+  happens.
+- Runs on this VM differ by 10% and more from hour to hour (the ceiling measured 1382 to 1699
+  req/s, Rasa as it ships 78 to 111, within one hour); the load average at start says whether the
   machine was busy just before. CPU per request measured with /proc during development: about
   1.1-1.5 ms in the SuaraWarga workers and 0.3 ms in PostgreSQL; 0.7-0.8 ms in the ceiling's
   workers. Shares of our workers' Python time (py-spy ``--gil``): the pipeline's statements about
@@ -418,8 +451,9 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
         "- every request is a distinct update (unique update_id, 20,000 citizens, ten realistic "
         "texts in Indonesian and English), with the secret header",
         "",
-        "| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | machine CPU busy |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx | errors | machine CPU busy "
+        "| cores per server process |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for label, r in (
         (f"SuaraWarga full pipeline ({workers} workers)", ours),
@@ -429,10 +463,11 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
     ):
         if r:
             busy = f"{100 * r['machine_busy']:.0f}%" if "machine_busy" in r else "-"
+            cores = ", ".join(f"{c:.2f}" for c in r.get("process_cores", []) if c >= 0.01)
             lines.append(
                 f"| {label} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | "
                 f"{r['p99_ms']:.1f} | {r['non2xx']} | {r['socket_errors'] + r['timeouts']} | "
-                f"{busy} |"
+                f"{busy} | {cores or '-'} |"
             )
     lines += ["", f"- SuaraWarga / ceiling throughput: **{ratio:.2f}** (target >= 0.5)"]
     if rasa:
