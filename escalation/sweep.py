@@ -301,10 +301,19 @@ def write_heartbeat(
     with factory() as db, db.begin():
         beat = db.get(Heartbeat, SWEEP_HEARTBEAT, with_for_update=True)
         if beat is None:
-            db.add(Heartbeat(name=SWEEP_HEARTBEAT, beat_at=now, details=details))
-        else:
-            beat.beat_at = max(beat.beat_at, now)
-            beat.details = details
+            # Two first sweeps at once both find no row to lock: one insert wins, the other
+            # waits for it on the key, fails, and updates the row it then finds.
+            try:
+                with db.begin_nested():
+                    db.add(Heartbeat(name=SWEEP_HEARTBEAT, beat_at=now, details=details))
+                return
+            except IntegrityError:
+                beat = db.get(
+                    Heartbeat, SWEEP_HEARTBEAT, with_for_update=True, populate_existing=True
+                )
+                assert beat is not None
+        beat.beat_at = max(beat.beat_at, now)
+        beat.details = details
 
 
 def count_open(db: Session) -> int:

@@ -189,6 +189,43 @@ def _sweep_process(url: str, now: str, batch: int) -> subprocess.Popen[str]:
 
 
 @pytest.mark.postgres
+def test_the_first_heartbeat_written_by_two_sweeps_at_once(pg_url: str) -> None:
+    """Neither finds a row to lock: the second insert waits on the key, fails, and updates the
+    row the first one committed (keeping the later beat)."""
+    import threading
+
+    from escalation.sweep import write_heartbeat
+    from reports.db import make_engine, session_factory
+
+    engine = make_engine(pg_url)
+    sessions = session_factory(engine)
+    early, late = datetime(2026, 12, 7, 2, tzinfo=UTC), datetime(2026, 12, 7, 3, tzinfo=UTC)
+    errors: list[BaseException] = []
+    try:
+        with sessions() as first, first.begin():
+            first.add(Heartbeat(name=SWEEP_HEARTBEAT, beat_at=late, details={"by": "first"}))
+            first.flush()  # the row exists, uncommitted: the other insert must wait for it
+
+            def second() -> None:
+                try:
+                    write_heartbeat(sessions, now=early, actions=1, failed=0, started=early)
+                except BaseException as exc:  # reported to the test below
+                    errors.append(exc)
+
+            thread = threading.Thread(target=second)
+            thread.start()
+            time.sleep(0.5)  # the second sweep is now blocked on the unique key
+        thread.join(10)
+        assert not thread.is_alive() and errors == []
+        with sessions() as db:
+            beat = db.get(Heartbeat, SWEEP_HEARTBEAT)
+            assert beat is not None and beat.beat_at == late  # never moved backwards
+            assert beat.details["actions"] == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
 def test_two_concurrent_sweeps_act_exactly_once(pg_url: str, clock: SlaClock) -> None:
     from reports.db import make_engine, session_factory
 
