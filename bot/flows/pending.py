@@ -8,6 +8,7 @@ down, is still answered correctly by the citizen's next message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -126,19 +127,24 @@ def _send_files(turn: Turn, report: Report, files: list[list[Any]], caption: str
             turn.say("media_rejected", filename=name)
 
 
+def _as_citizen(turn: Turn, use_case: Callable[..., Report], report: Report, **values: Any) -> None:
+    """Run a citizen's use case on their report with this turn's session, clock, identity and
+    time (raises ``DomainError`` when the domain refuses)."""
+    use_case(
+        turn.db,
+        clock=turn.runtime.clock,
+        report=report,
+        actor=service.Actor.citizen(turn.citizen_id),
+        now=turn.now,
+        **values,
+    )
+
+
 def _provide_info(turn: Turn, report: Report, text: str, attachment_ids: list[int]) -> bool:
     """The citizen's information (text, files) on the report, and "sent, clock resumed" said;
     False, with nothing said, when the domain refuses it (the caller knows the right reply)."""
     try:
-        service.provide_info(
-            turn.db,
-            clock=turn.runtime.clock,
-            report=report,
-            actor=service.Actor.citizen(turn.citizen_id),
-            text=text,
-            now=turn.now,
-            attachment_ids=attachment_ids,
-        )
+        _as_citizen(turn, service.provide_info, report, text=text, attachment_ids=attachment_ids)
     except DomainError:
         return False
     turn.say(
@@ -169,14 +175,7 @@ def apply(turn: Turn, report: Report, text: str) -> None:
         return
     try:
         if report.status is Status.ANSWERED:
-            service.citizen_respond(
-                turn.db,
-                clock=turn.runtime.clock,
-                report=report,
-                actor=service.Actor.citizen(turn.citizen_id),
-                text=text,
-                now=turn.now,
-            )
+            _as_citizen(turn, service.citizen_respond, report, text=text)
             turn.say(
                 "response_sent",
                 code=report.tracking_code,
@@ -193,13 +192,7 @@ def apply(turn: Turn, report: Report, text: str) -> None:
 def accept(turn: Turn, report: Report) -> None:
     """The citizen is satisfied; the domain queues "finished" and the rating request."""
     try:
-        service.citizen_accept(
-            turn.db,
-            clock=turn.runtime.clock,
-            report=report,
-            actor=service.Actor.citizen(turn.citizen_id),
-            now=turn.now,
-        )
+        _as_citizen(turn, service.citizen_accept, report)
     except DomainError:
         turn.say("action_failed", code=report.tracking_code)
 
@@ -259,14 +252,7 @@ def _strip_command(text: str, code: str) -> str:
 
 def reopen(turn: Turn, report: Report, reason: str) -> None:
     try:
-        service.reopen(
-            turn.db,
-            clock=turn.runtime.clock,
-            report=report,
-            actor=service.Actor.citizen(turn.citizen_id),
-            text=reason,
-            now=turn.now,
-        )
+        _as_citizen(turn, service.reopen, report, text=reason)
     except DomainError:
         turn.say("reopen_none")
         return
