@@ -17,7 +17,9 @@ import yaml
 
 __all__ = [
     "DATA_DIR",
+    "DEPLOYMENT_SOURCES",
     "REPORT_TYPE_LABELS",
+    "STREAM_SOURCES",
     "Example",
     "data_hash",
     "read_csv",
@@ -33,8 +35,20 @@ _ENTITY_RE = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 @dataclass(frozen=True, slots=True)
 class Example:
+    """One labelled text. ``source`` says where it came from (see :data:`STREAM_SOURCES`)."""
+
     text: str
     label: str
+    source: str = "written"
+
+
+# Sources that are real messages of a stream (not written for training): only these calibrate a
+# model, since its confidence must be honest on what citizens send, not on what we wrote.
+# "lapor": the shipped real LAPOR! files; "history": a deployment's past reports from a CSV;
+# "verified": reports a verifier confirmed in this deployment's database.
+STREAM_SOURCES: frozenset[str] = frozenset({"lapor", "history", "verified"})
+# The deployment's own stream: when it has enough of these, they alone calibrate and set the prior.
+DEPLOYMENT_SOURCES: frozenset[str] = frozenset({"history", "verified"})
 
 
 def _strip_entities(text: str) -> str:
@@ -70,7 +84,9 @@ def read_rasa_yaml(path: Path, intents: Iterable[str] | None = None) -> list[Exa
     return examples
 
 
-def read_csv(path: Path, text_col: str = "text", label_col: str = "label") -> list[Example]:
+def read_csv(
+    path: Path, text_col: str = "text", label_col: str = "label", *, source: str = "written"
+) -> list[Example]:
     """Examples from a CSV with a header; rows with an empty text or label are skipped."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -78,7 +94,14 @@ def read_csv(path: Path, text_col: str = "text", label_col: str = "label") -> li
         for col in (text_col, label_col):
             if col not in fields:
                 raise ValueError(f"{path}: no column {col!r} (columns: {', '.join(fields)})")
-        rows = [Example(text=row[text_col].strip(), label=row[label_col].strip()) for row in reader]
+        rows = [
+            Example(
+                text=(row[text_col] or "").strip(),
+                label=(row[label_col] or "").strip(),
+                source=source,
+            )
+            for row in reader
+        ]
     return [row for row in rows if row.text and row.label]
 
 

@@ -21,7 +21,7 @@ import logging
 import platform
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -41,6 +41,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
+from nlu.calibration import Calibration, fit_calibration
 from nlu.normalize import normalize
 
 __all__ = [
@@ -65,11 +66,20 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ARTIFACT_FORMAT = "suarawarga-nlu"
-ARTIFACT_VERSION = 1
-DEFAULT_METHOD = "tfidf_lr"
-METHODS: tuple[str, ...] = ("tfidf_lr", "tfidf_svc_calibrated", "tfidf_cnb_calibrated", "word_lr")
+ARTIFACT_VERSION = 2  # 2: calibration (temperature, deployment prior) stored with the model
+DEFAULT_METHOD = "tfidf_svm"
+METHODS: tuple[str, ...] = (
+    "tfidf_svm",
+    "tfidf_lr",
+    "tfidf_svc_calibrated",
+    "tfidf_cnb_calibrated",
+    "word_lr",
+)
 SEED = 13
 LR_C = 1000.0
+SVM_C = 1.0
+# Folds of the out-of-fold scores that fit the calibration (see :func:`TextClassifier.fit`).
+CALIBRATION_FOLDS = 5
 
 
 class ArtifactError(RuntimeError):
@@ -318,6 +328,12 @@ def build_estimator(method: str = DEFAULT_METHOD, *, seed: int = SEED) -> BaseEs
     ``class_weight="balanced"`` because the training files are not a sample of real traffic; the
     classes are weighted equally so no label wins just by having more examples written for it.
     """
+    if method == "tfidf_svm":
+        # Chosen by cross-validation on real messages (benchmarks/nlu/METHODS.md): as accurate as
+        # logistic regression on report types and clearly better on agencies (many classes, few
+        # examples each, where the hinge loss ignores the easy examples), and with a temperature
+        # fitted on out-of-fold margins its probabilities are better calibrated too.
+        return LinearSVC(C=SVM_C, class_weight="balanced", random_state=seed)
     if method in ("tfidf_lr", "word_lr"):
         # C chosen by 5-fold cross-validated log loss on the training data (not on the dev set):
         # weaker regularisation made the probabilities *better* calibrated (CV ECE 0.07 at C=20,
@@ -378,14 +394,16 @@ def build_featurizer(method: str = DEFAULT_METHOD) -> Featurizer:
 
 @dataclass
 class TextClassifier:
-    """A fitted featurizer and classifier plus the metadata that travels with them."""
+    """A fitted featurizer and linear classifier, its calibration, and the metadata that travels
+    with them."""
 
     featurizer: Featurizer
     estimator: Any
     labels: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict)
-    # Fast-path weights (logistic regression only), split by feature block: float64 rows of
-    # coef_.T, so a text's score is one row gather and one dot per block.
+    calibration: Calibration = field(default_factory=Calibration)
+    # Fast-path weights (linear models), split by feature block: float64 rows of coef_.T, so a
+    # text's score is one row gather and one dot per block.
     _word_w: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _char_w: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _intercept: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
@@ -394,14 +412,14 @@ class TextClassifier:
         # Why a fast path: for one message, sklearn's predict_proba spends ~5 ms in input
         # validation, CSR construction and dispatch; the arithmetic is a gather-and-dot over the
         # few thousand non-zero columns. The fast path does exactly that arithmetic in float64
-        # (probabilities equal to sklearn's within 1e-12, tested), using the featurizer's own
-        # block functions, so it cannot drift from the training rows.
-        if isinstance(self.estimator, LogisticRegression):
+        # (scores equal to sklearn's decision_function within 1e-12, tested), using the
+        # featurizer's own block functions, so it cannot drift from the training rows.
+        if isinstance(self.estimator, LogisticRegression | LinearSVC):
             coef_t = np.asarray(self.estimator.coef_, dtype=np.float64).T
             n_vocab = len(self.featurizer.vocab)
             self._word_w = np.ascontiguousarray(coef_t[:n_vocab])
             self._char_w = np.ascontiguousarray(coef_t[n_vocab:])
-            self._intercept = np.asarray(self.estimator.intercept_, dtype=np.float64)
+            self._intercept = np.atleast_1d(np.asarray(self.estimator.intercept_, dtype=np.float64))
 
     @classmethod
     def fit(
@@ -411,45 +429,68 @@ class TextClassifier:
         *,
         method: str = DEFAULT_METHOD,
         meta: dict[str, Any] | None = None,
+        held_out: Sequence[bool] | None = None,
+        prior: Mapping[str, float] | None = None,
+        folds: int = CALIBRATION_FOLDS,
     ) -> TextClassifier:
+        """Fit on all examples, calibrated on out-of-fold scores of the ``held_out`` ones.
+
+        ``held_out`` marks the examples that look like the deployment's own stream (real
+        messages, its history); only they are ever scored out of fold, by models trained on
+        everything else, so the temperature and the prior strength are fitted on the traffic the
+        model will see and not on written examples. All examples are held out when it is None.
+        ``prior`` overrides the deployment's label frequencies (default: those of the held-out
+        examples). Calibration is skipped (identity) when fewer than 20 examples are held out.
+        """
         if len(texts) != len(labels):
             raise ValueError("texts and labels differ in length")
         if len(set(labels)) < 2:
             raise ValueError("need at least two distinct labels to train a classifier")
         started = time.perf_counter()
-        featurizer = build_featurizer(method)
-        matrix = featurizer.fit_transform(texts)
-        estimator = build_estimator(method)
-        if isinstance(estimator, LogisticRegression):
-            fit_logistic_in_row_space(estimator, matrix, np.asarray(labels))
-        else:
-            estimator.fit(matrix, np.asarray(labels))
+        template = build_featurizer(method)
+        parts = [template._parts(text) for text in texts]
+        y = np.asarray(labels)
+        featurizer, estimator = _fit_linear(method, parts, y)
+        classes = tuple(str(c) for c in estimator.classes_)
+        mask = np.ones(len(y), dtype=bool) if held_out is None else np.asarray(held_out, bool)
+        calibration = Calibration()
+        if mask.sum() >= 20 and folds >= 2:
+            oof, y_ids = _out_of_fold_scores(method, parts, y, mask, classes, folds)
+            calibration = fit_calibration(oof, y_ids, classes, prior=prior)
         info = {
             "method": method,
             "n_examples": len(texts),
             "train_seconds": round(time.perf_counter() - started, 3),
+            "calibration": calibration.as_dict(),
             **(meta or {}),
         }
-        labels_out = tuple(str(c) for c in estimator.classes_)
-        return cls(featurizer=featurizer, estimator=estimator, labels=labels_out, meta=info)
+        return cls(
+            featurizer=featurizer,
+            estimator=estimator,
+            labels=classes,
+            meta=info,
+            calibration=calibration,
+        )
 
     def predict_proba_many(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities, one row per text, columns in :attr:`labels` order."""
+        """Calibrated probabilities, one row per text, columns in :attr:`labels` order."""
         if self._intercept is not None:
             return np.vstack([self.proba(t) for t in texts]) if texts else np.empty((0, 0))
         return self.reference_proba(texts)
 
-    def reference_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """sklearn's own ``predict_proba`` on the featurizer's CSR rows (the slow reference)."""
+    def reference_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """sklearn's own scores on the featurizer's CSR rows (the slow reference path)."""
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            matrix = self.featurizer.transform(texts)
-            return np.asarray(self.estimator.predict_proba(matrix), dtype=np.float64)
+            return _estimator_scores(self.estimator, self.featurizer.transform(texts))
 
-    def proba(self, text: str) -> np.ndarray:
-        """Probabilities for one text in :attr:`labels` order."""
+    def reference_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self.calibration.apply(self.reference_scores(texts))
+
+    def scores(self, text: str) -> np.ndarray:
+        """Raw (uncalibrated) scores of one text in :attr:`labels` order."""
         word_w, char_w, intercept = self._word_w, self._char_w, self._intercept
         if word_w is None or char_w is None or intercept is None:
-            return self.reference_proba([text])[0]
+            return self.reference_scores([text])[0]
         featurizer = self.featurizer
         grams, word_tf, buckets, char_tf = featurizer._parts(text)
         scores = intercept.copy()
@@ -459,13 +500,13 @@ class TextClassifier:
         idx, values = featurizer.char_block(buckets, char_tf)
         if len(idx):
             scores += values @ char_w.take(idx, axis=0)
-        if scores.shape[0] == 1:  # binary logistic regression: one score for labels[1]
-            p1 = 1.0 / (1.0 + np.exp(-scores[0]))
-            return np.array([1.0 - p1, p1])
-        scores -= scores.max()
-        np.exp(scores, out=scores)
-        scores /= scores.sum()
+        if scores.shape[0] == 1:  # binary: one score for labels[1]
+            return np.array([0.0, scores[0]])
         return scores
+
+    def proba(self, text: str) -> np.ndarray:
+        """Calibrated probabilities for one text in :attr:`labels` order."""
+        return self.calibration.apply(self.scores(text))
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """All labels with probabilities, best first (ties broken by label order, deterministic)."""
@@ -478,6 +519,71 @@ class TextClassifier:
     def predict(self, texts: Sequence[str]) -> list[str]:
         probs = self.predict_proba_many(texts)
         return [self.labels[int(i)] for i in probs.argmax(axis=1)]
+
+
+def _estimator_scores(estimator: Any, matrix: csr_matrix) -> np.ndarray:
+    """Scores whose softmax is the estimator's belief: margins, or log-probabilities."""
+    if hasattr(estimator, "decision_function"):
+        scores = np.asarray(estimator.decision_function(matrix), dtype=np.float64)
+        if scores.ndim == 1:  # binary
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return scores
+    probs = np.asarray(estimator.predict_proba(matrix), dtype=np.float64)
+    return np.log(np.clip(probs, 1e-12, 1.0))
+
+
+def _fit_linear(method: str, parts: Sequence[_TextParts], y: np.ndarray) -> tuple[Featurizer, Any]:
+    featurizer = build_featurizer(method)
+    featurizer._fit_parts(parts)
+    matrix = featurizer._matrix(parts)
+    estimator = build_estimator(method)
+    if isinstance(estimator, LogisticRegression):
+        fit_logistic_in_row_space(estimator, matrix, y)
+    else:
+        with threadpool_limits(limits=1):
+            estimator.fit(matrix, y)
+    return featurizer, estimator
+
+
+def _out_of_fold_scores(
+    method: str,
+    parts: Sequence[_TextParts],
+    y: np.ndarray,
+    held_out: np.ndarray,
+    classes: tuple[str, ...],
+    folds: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of each held-out example from a model that never saw it (all else trained it).
+
+    Folds are stratified by label; a label rarer than the fold count still lands in some folds
+    (sklearn's warning about it is expected and silenced). A label a fold's model never saw gets
+    a score below every other, i.e. probability ~0.
+    """
+    import warnings
+
+    from sklearn.model_selection import StratifiedKFold
+
+    index = np.flatnonzero(held_out)
+    class_ids = {label: i for i, label in enumerate(classes)}
+    y_ids = np.array([class_ids[str(label)] for label in y[index]])
+    scores = np.zeros((len(index), len(classes)))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        splits = list(splitter.split(np.zeros(len(index)), y_ids))
+    everyone = np.ones(len(y), dtype=bool)
+    for _, test in splits:
+        train_mask = everyone.copy()
+        train_mask[index[test]] = False
+        train = np.flatnonzero(train_mask)
+        featurizer, estimator = _fit_linear(method, [parts[i] for i in train], y[train])
+        held = featurizer._matrix([parts[i] for i in index[test]])
+        fold_scores = _estimator_scores(estimator, held)
+        full = np.full((len(test), len(classes)), fold_scores.min() - 10.0)
+        for column, label in enumerate(estimator.classes_):
+            full[:, class_ids[str(label)]] = fold_scores[:, column]
+        scores[test] = full
+    return scores, y_ids
 
 
 def _versions() -> dict[str, str]:
@@ -501,6 +607,12 @@ def save_artifact(model: TextClassifier, path: Path, *, task: str) -> Path:
         "meta": model.meta,
         "featurizer": model.featurizer,
         "estimator": model.estimator,
+        "calibration": {
+            "temperature": model.calibration.temperature,
+            "prior": list(model.calibration.prior),
+            "strength": model.calibration.strength,
+            "report": model.calibration.report,
+        },
     }
     tmp = path.with_name(f".{path.name}.tmp")
     joblib.dump(payload, tmp, compress=3)
@@ -531,6 +643,7 @@ def load_artifact(path: Path, *, task: str | None = None) -> TextClassifier:
             trained_with,
             sklearn.__version__,
         )
+    calibration = payload.get("calibration") or {}
     meta = dict(payload.get("meta") or {})
     meta.update(
         {
@@ -545,4 +658,10 @@ def load_artifact(path: Path, *, task: str | None = None) -> TextClassifier:
         estimator=payload["estimator"],
         labels=tuple(payload["labels"]),
         meta=meta,
+        calibration=Calibration(
+            temperature=float(calibration.get("temperature", 1.0)),
+            prior=tuple(float(p) for p in calibration.get("prior", ())),
+            strength=float(calibration.get("strength", 0.0)),
+            report=dict(calibration.get("report") or {}),
+        ),
     )

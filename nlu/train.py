@@ -23,7 +23,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from nlu.dataset import DATA_DIR, REPORT_TYPE_LABELS, Example, data_hash, read_rasa_yaml
+from nlu.dataset import (
+    DATA_DIR,
+    DEPLOYMENT_SOURCES,
+    REPORT_TYPE_LABELS,
+    STREAM_SOURCES,
+    Example,
+    data_hash,
+    read_csv,
+    read_rasa_yaml,
+)
 from nlu.model import DEFAULT_METHOD, TextClassifier, save_artifact
 
 if TYPE_CHECKING:
@@ -52,6 +61,13 @@ DATA_FILES: dict[Task, Path] = {
     "report_type": DATA_DIR / "report_type.yml",
     "routing": DATA_DIR / "routing.yml",
 }
+# Real messages shipped beside the written ones (see nlu/data/README.md).
+REAL_FILES: dict[Task, Path] = {
+    "report_type": DATA_DIR / "report_type_lapor.csv",
+    "routing": DATA_DIR / "routing_lapor.csv",
+}
+# Below this many examples of the deployment's own stream, the shipped real messages calibrate.
+MIN_DEPLOYMENT_EXAMPLES = 50
 # Agency code the verifier decides; never a training label (it means "unknown", not a topic).
 UNDECIDED_AGENCY = "lainnya"
 
@@ -73,12 +89,17 @@ def agency_codes(agencies_file: Path) -> list[str]:
 
 
 def base_examples(task: Task, *, data_file: Path | None = None) -> list[Example]:
-    """The shipped training examples of ``task`` (report types restricted to the three labels)."""
+    """The shipped training examples of ``task``: the written ones, then the real LAPOR! ones
+    (report types restricted to the three labels). ``data_file`` replaces both (tests)."""
     path = data_file or DATA_FILES[task]
     if not path.exists():
         raise FileNotFoundError(f"training data for {task} not found: {path}")
     intents = REPORT_TYPE_LABELS if task == "report_type" else None
-    return read_rasa_yaml(path, intents=intents)
+    examples = read_rasa_yaml(path, intents=intents)
+    if data_file is None:
+        real = read_csv(REAL_FILES[task], source="lapor")
+        examples += [e for e in real if intents is None or e.label in intents]
+    return examples
 
 
 def examples_from_verified(
@@ -98,9 +119,9 @@ def examples_from_verified(
         if not text:
             continue
         if report_type in REPORT_TYPE_LABELS:
-            out["report_type"].append(Example(text=text, label=str(report_type)))
+            out["report_type"].append(Example(text=text, label=str(report_type), source="verified"))
         if agency and agency != UNDECIDED_AGENCY and (agencies is None or agency in agencies):
-            out["routing"].append(Example(text=text, label=agency))
+            out["routing"].append(Example(text=text, label=agency, source="verified"))
     return out
 
 
@@ -149,25 +170,57 @@ def _dedupe(examples: Iterable[Example]) -> list[Example]:
     return list(by_text.values())
 
 
+def calibration_plan(
+    task: Task, data: Sequence[Example]
+) -> tuple[list[bool], dict[str, float] | None, str]:
+    """Which examples calibrate the model and set its deployment prior, and why.
+
+    The deployment's own stream (its history or its verifiers' reports) when it has at least
+    :data:`MIN_DEPLOYMENT_EXAMPLES`; otherwise the shipped real messages. Out of the box, routing
+    keeps a uniform prior: the shipped real routing messages went to national and regional
+    bodies, so their agency mix says nothing about a city's (the report-type mix of real
+    messages, mostly complaints, does carry over).
+    """
+    own = [e.source in DEPLOYMENT_SOURCES for e in data]
+    if sum(own) >= MIN_DEPLOYMENT_EXAMPLES:
+        return own, None, "deployment"
+    stream = [e.source in STREAM_SOURCES for e in data]
+    if task == "routing":
+        labels = sorted({e.label for e in data})
+        return stream, {label: 1.0 for label in labels}, "shipped real messages, uniform prior"
+    return stream, None, "shipped real messages"
+
+
 def train_model(
     task: Task,
     examples: Sequence[Example],
     *,
     method: str = DEFAULT_METHOD,
     labels: Iterable[str] | None = None,
+    calibrate: bool = True,
 ) -> TextClassifier:
-    """Fit a classifier on ``examples`` (optionally restricted to ``labels``), deterministically."""
+    """Fit a classifier on ``examples`` (optionally restricted to ``labels``), deterministically,
+    calibrated on out-of-fold scores of the stream examples (see :func:`calibration_plan`)."""
     allowed = set(labels) if labels is not None else None
     data = _dedupe(e for e in examples if allowed is None or e.label in allowed)
     counts = Counter(e.label for e in data)
     if len(counts) < 2:
         raise ValueError(f"{task}: need examples of at least two labels, got {dict(counts)}")
+    held_out, prior, calibrated_on = calibration_plan(task, data)
     meta = {
         "data_sha256": data_hash(data),
         "label_counts": dict(sorted(counts.items())),
+        "source_counts": dict(sorted(Counter(e.source for e in data).items())),
+        "calibrated_on": calibrated_on,
     }
     return TextClassifier.fit(
-        [e.text for e in data], [e.label for e in data], method=method, meta=meta
+        [e.text for e in data],
+        [e.label for e in data],
+        method=method,
+        meta=meta,
+        held_out=held_out,
+        prior=prior,
+        folds=5 if calibrate else 0,
     )
 
 

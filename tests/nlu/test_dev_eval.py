@@ -25,12 +25,27 @@ def test_report_type_macro_f1_on_dev_set(tmp_path: Path) -> None:
     examples = read_csv(DEV_CSV)
     result = evaluate(nlu.classify_type, examples)
     assert result["n"] == 150
-    assert result["macro_f1"] >= 0.85, result["per_class"]
+    # The file lost its form-added closings on 2026-12-07 (they gave the label away); on the
+    # clean file the model trained on written plus real messages scores 0.854 (the model before
+    # it: 0.804). The bar is what the clean file supports, every class included.
+    assert result["macro_f1"] >= 0.84, result["per_class"]
+    assert min(row["f1"] for row in result["per_class"].values()) >= 0.70, result["per_class"]
 
 
 def test_dev_texts_are_not_in_the_training_data() -> None:
+    """Neither the written nor the real training messages of either task contain a dev text.
+
+    Also not as a prefix either way: the dev file's form closings were cut, so a dev message
+    kept elsewhere with its closing would start with the dev text. (Same-form requests of
+    different citizens, e.g. BPJS fine calculations with another name, share long prefixes
+    legitimately; the whole dev text must be contained to count.)"""
     from nlu.train import base_examples
 
-    train = {" ".join(e.text.lower().split()) for e in base_examples("report_type")}
-    dev = {" ".join(e.text.lower().split()) for e in read_csv(DEV_CSV)}
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    train = {key(e.text) for task in ("report_type", "routing") for e in base_examples(task)}
+    dev = {key(e.text) for e in read_csv(DEV_CSV)}
     assert not train & dev
+    for text in dev:
+        assert not [t for t in train if t.startswith(text) or text.startswith(t)], text[:80]
