@@ -40,25 +40,37 @@ def _fail(message: str) -> None:
 @app.command("train")
 def train(
     routing_csv: Annotated[
-        Path | None, typer.Option(help="Extra routing examples (CSV with a header).")
+        Path | None,
+        typer.Option(help="The deployment's routing history: CSV with a header, oldest first."),
     ] = None,
     text_col: Annotated[str, typer.Option(help="Text column of --routing-csv.")] = "text",
     label_col: Annotated[str, typer.Option(help="Agency-code column of --routing-csv.")] = "label",
     from_db: Annotated[
         bool, typer.Option("--from-db", help="Add reports whose type/agency a verifier confirmed.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Install even a model that scores worse than the serving one."
+        ),
+    ] = False,
 ) -> None:
-    """Train both models on the shipped data (plus extras) and write them under models_dir.
+    """Train both models on the shipped data (plus the deployment's own) and write them under
+    models_dir.
 
-    The models shipped in the package are never modified; the service picks up the new files
-    within seconds, without a restart.
+    With the deployment's own examples (--routing-csv, --from-db), a model is first trained
+    without the most recent fifth of them and scored on it against the serving model; a model
+    that scores worse is not installed (exit code 3) unless --force. The models shipped in the
+    package are never modified; the service picks up the new files within seconds.
     """
+    from nlu.train import base_examples, compare_on_recent_slice
+
     settings = _settings()
     codes = agency_codes(settings.agencies_file)
     extra: dict[Task, list[Example]] = {"report_type": [], "routing": []}
     if routing_csv is not None:
         try:
-            rows = read_csv(routing_csv, text_col, label_col)
+            rows = read_csv(routing_csv, text_col, label_col, source="history")
         except (OSError, ValueError) as exc:
             _fail(str(exc))
         unknown = sorted({r.label for r in rows} - set(codes))
@@ -77,17 +89,42 @@ def train(
         for task in TASKS:
             extra[task].extend(verified[task])
             typer.echo(f"{task}: +{len(verified[task])} verified examples from the database")
+    serving = _serving_models()
+    refused: list[str] = []
     out_dir = settings.models_dir
-    with tqdm(total=len(TASKS) * 3, desc="training", unit="step") as bar:
+    # With the deployment's own data, only the tasks it adds to are retrained.
+    tasks = [task for task in TASKS if extra[task]] or list(TASKS)
+    for task in tasks:
+        labels = REPORT_TYPE_LABELS if task == "report_type" else codes
+        if extra[task]:
+            comparison = compare_on_recent_slice(
+                task, base_examples(task), extra[task], serving=serving[task], labels=labels
+            )
+            if comparison is None:
+                typer.echo(f"{task}: too few own examples to compare with the serving model")
+            else:
+                typer.echo(comparison.describe())
+                if not comparison.candidate_is_not_worse and not force:
+                    typer.echo(f"{task}: not installed (worse than the serving model)")
+                    refused.append(task)
+                    continue
+        started = time.perf_counter()
+        path = train_and_save(task, out_dir, extra=extra[task], labels=labels)
+        typer.echo(f"{task}: wrote {path} in {time.perf_counter() - started:.1f} s")
+    if refused:
+        typer.echo(
+            f"kept the serving {' and '.join(refused)} model: the new one scored worse on the "
+            "most recent reports; use --force to install it anyway",
+            err=True,
+        )
+        raise typer.Exit(code=3)
 
-        def step(message: str) -> None:
-            bar.set_postfix_str(message[:60])
-            bar.update(1)
 
-        for task in TASKS:
-            labels = REPORT_TYPE_LABELS if task == "report_type" else codes
-            path = train_and_save(task, out_dir, extra=extra[task], labels=labels, progress=step)
-            tqdm.write(f"{task}: wrote {path}")
+def _serving_models() -> dict[Task, Any]:
+    from nlu.service import EmbeddedNLU
+
+    nlu = EmbeddedNLU(_settings())
+    return {"report_type": nlu.type_slot.get(), "routing": nlu.routing_slot.get()}
 
 
 def _load_for_eval(task: Task) -> Any:

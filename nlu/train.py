@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -41,9 +42,11 @@ if TYPE_CHECKING:
 __all__ = [
     "SHIPPED_MODELS_DIR",
     "TASKS",
+    "Comparison",
     "Task",
     "agency_codes",
     "base_examples",
+    "compare_on_recent_slice",
     "examples_from_verified",
     "model_filename",
     "shipped_model_path",
@@ -222,6 +225,90 @@ def train_model(
         prior=prior,
         folds=5 if calibrate else 0,
     )
+
+
+# Share of the deployment's own examples, the most recent ones, held out to judge a new model.
+RECENT_SLICE_SHARE = 0.2
+MIN_RECENT_SLICE = 10
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A candidate model against the serving one on the deployment's most recent examples."""
+
+    task: Task
+    n_slice: int
+    candidate_macro_f1: float
+    candidate_accuracy: float
+    serving_macro_f1: float | None
+    serving_accuracy: float | None
+
+    @property
+    def candidate_is_not_worse(self) -> bool:
+        return self.serving_macro_f1 is None or self.candidate_macro_f1 >= self.serving_macro_f1
+
+    def describe(self) -> str:
+        serving = (
+            "no serving model"
+            if self.serving_macro_f1 is None
+            else f"serving macro-F1 {self.serving_macro_f1:.3f} acc {self.serving_accuracy:.3f}"
+        )
+        return (
+            f"{self.task}: on the {self.n_slice} most recent of this deployment's examples, "
+            f"new macro-F1 {self.candidate_macro_f1:.3f} acc {self.candidate_accuracy:.3f}; "
+            f"{serving}"
+        )
+
+
+def _scores(model: TextClassifier, examples: Sequence[Example]) -> tuple[float, float]:
+    from sklearn.metrics import f1_score
+
+    gold = [e.label for e in examples]
+    pred = model.predict([e.text for e in examples])
+    accuracy = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+    macro = f1_score(gold, pred, labels=sorted(set(gold)), average="macro", zero_division=0)
+    return float(macro), float(accuracy)
+
+
+def compare_on_recent_slice(
+    task: Task,
+    base: Sequence[Example],
+    deployment: Sequence[Example],
+    *,
+    serving: TextClassifier | None,
+    labels: Iterable[str] | None = None,
+    method: str = DEFAULT_METHOD,
+) -> Comparison | None:
+    """Train on everything but the deployment's most recent examples, and score that model and
+    the serving one on them. None when there are too few of them to judge.
+
+    Why the most recent: a model is installed to classify tomorrow's reports, and the latest
+    slice of the history is the closest sample of those; a random slice would also reward a
+    model for remembering near-copies of older reports. ``deployment`` must be in time order
+    (database rows by id, a CSV in file order). The candidate here is fitted without its
+    calibration (which does not change which label wins under the default prior) to keep
+    ``nlu train`` short; the installed model is then trained on everything.
+    """
+    n_slice = int(len(deployment) * RECENT_SLICE_SHARE)
+    if n_slice < MIN_RECENT_SLICE:
+        return None
+    allowed = set(labels) if labels is not None else None
+    recent = [e for e in deployment[-n_slice:] if allowed is None or e.label in allowed]
+    if not recent:
+        return None
+    candidate = train_model(
+        task,
+        [*base, *deployment[:-n_slice]],
+        method=method,
+        labels=labels,
+        calibrate=False,
+    )
+    candidate_f1, candidate_acc = _scores(candidate, recent)
+    serving_f1: float | None = None
+    serving_acc: float | None = None
+    if serving is not None:
+        serving_f1, serving_acc = _scores(serving, recent)
+    return Comparison(task, len(recent), candidate_f1, candidate_acc, serving_f1, serving_acc)
 
 
 def train_and_save(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ from typer.testing import CliRunner
 
 from config.settings import get_settings
 from nlu.cli import app
+from nlu.dataset import Example
+from tests.nlu.helpers import REPO
 
 runner = CliRunner()
 
@@ -25,8 +28,10 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def _csv(path: Path, rows: list[tuple[str, str]]) -> Path:
-    lines = ["text,label"] + [f'"{t}",{label}' for t, label in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
     return path
 
 
@@ -81,7 +86,7 @@ def test_train_writes_models_under_models_dir_and_they_serve(data_dir: Path) -> 
     result = runner.invoke(app, ["train", "--routing-csv", str(extra)])
     assert result.exit_code == 0, result.output
     written = sorted(p.name.split("-")[0] for p in (data_dir / "models").glob("*.joblib"))
-    assert written == ["report_type", "routing"]
+    assert written == ["routing"]  # only the task the deployment's data adds to
     info = runner.invoke(app, ["info"])
     assert info.exit_code == 0
     assert str(data_dir / "models") in info.stdout
@@ -92,3 +97,37 @@ def test_train_rejects_unknown_agency_codes(data_dir: Path) -> None:
     result = runner.invoke(app, ["train", "--routing-csv", str(extra)])
     assert result.exit_code == 1
     assert "dinas_ngawur" in result.output
+
+
+def test_train_never_installs_a_model_worse_on_the_most_recent_history(data_dir: Path) -> None:
+    """The serving model knows this city's routing; a history whose older four fifths were
+    mislabelled (everything sent to one agency) yields a model that is worse on the most recent
+    fifth, so it is refused (exit 3, no new file) unless --force.
+
+    The history: real messages that are not in the shipped routing data, labelled by the shipped
+    model (a consistent "city"), so only the history teaches their labels."""
+    from nlu.dataset import read_csv as read
+    from nlu.model import load_artifact
+    from nlu.train import shipped_model_path
+
+    data = REPO / "nlu" / "data"
+    shipped = {e.text for e in read(data / "routing_lapor.csv")}
+    texts = [e.text for e in read(data / "report_type_lapor.csv") if e.text not in shipped][:150]
+    city = load_artifact(shipped_model_path("routing")).predict(texts)
+    real = [Example(t, label) for t, label in zip(texts, city, strict=True)]
+    good = _csv(data_dir / "good.csv", [(e.text, e.label) for e in real])
+    first = runner.invoke(app, ["train", "--routing-csv", str(good), "--force"])
+    assert first.exit_code == 0, first.output
+    models = data_dir / "models"
+    before = sorted(models.glob("routing-*.joblib"))
+    assert len(before) == 1
+    cut = len(real) - len(real) // 5
+    bad_rows = [(e.text, "kominfo") for e in real[:cut]] + [(e.text, e.label) for e in real[cut:]]
+    bad = _csv(data_dir / "bad.csv", bad_rows)
+    refused = runner.invoke(app, ["train", "--routing-csv", str(bad)])
+    assert refused.exit_code == 3, refused.output
+    assert "not installed" in refused.output
+    assert sorted(models.glob("routing-*.joblib")) == before
+    forced = runner.invoke(app, ["train", "--routing-csv", str(bad), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert len(sorted(models.glob("routing-*.joblib"))) == 2
