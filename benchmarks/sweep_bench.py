@@ -1002,8 +1002,8 @@ def evaluate(results: list[SizeResult], fixed_due: int) -> list[dict[str, Any]]:
                 "pass": ratio <= TARGET_SWEEP_RATIO,
             }
         )
-        cpu_big = statistics.median(x["cpu_ms_per_report"] for x in big.sweeps_fixed)
-        cpu_small = statistics.median(x["cpu_ms_per_report"] for x in small.sweeps_fixed)
+        cpu_big = round(statistics.median(x["cpu_ms_per_report"] for x in big.sweeps_fixed), 3)
+        cpu_small = round(statistics.median(x["cpu_ms_per_report"] for x in small.sweeps_fixed), 3)
         targets.append(
             {
                 "target": "(information, not a target) CPU per report of the same sweeps, "
