@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export SUARAWARGA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint rasa bench bench-nlu bench-webhook bench-console demo clean
+.PHONY: run test install lint rasa bench bench-nlu bench-webhook bench-console bench-toy demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
@@ -36,8 +36,15 @@ demo: install
 	$(BIN)/suarawarga db upgrade
 	$(BIN)/suarawarga demo seed
 
+# SLA sweep at 100k and 1M reports; writes benchmarks/results/sweep-<date>.{md,json}.
+# SW_BENCH_SIZES / SW_BENCH_DUE / SW_BENCH_OUT ... to resize (benchmarks/README.md).
 bench: install
 	$(BIN)/python -m benchmarks.sweep_bench
+
+# Every bench-* target at toy size (seconds each), results in a temporary directory, never over
+# the recorded ones: what CI runs within `make test` (tests/benchmarks/test_toy_runs.py).
+bench-toy: install
+	$(BIN)/python -m pytest tests/benchmarks -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
@@ -50,18 +57,20 @@ rasa: install
 	$(BIN)/python -m nlu.rasa.runtime serve --epochs $(RASA_EPOCHS) --port 5005
 
 # Embedded model vs Rasa DIET, side by side; writes benchmarks/nlu/results.{md,json}.
+# BENCH_NLU_ARGS="--skip-rasa --output /tmp/x" for a trial run without Rasa.
 BENCH_RASA_EPOCHS ?= 10
 bench-nlu: install
-	$(BIN)/python -m benchmarks.nlu.bench_nlu --rasa-epochs $(BENCH_RASA_EPOCHS)
+	$(BIN)/python -m benchmarks.nlu.bench_nlu --rasa-epochs $(BENCH_RASA_EPOCHS) $(BENCH_NLU_ARGS)
 
 # Dashboard and agency inbox over 1M reports in a throwaway PostgreSQL database, through uvicorn;
-# writes benchmarks/console/results.{md,json}. SW_BENCH_REPORTS / SW_BENCH_REQUESTS to resize.
+# writes benchmarks/console/results.{md,json}. SW_BENCH_REPORTS / SW_BENCH_REQUESTS to resize,
+# SW_BENCH_OUT=dir to write the results elsewhere.
 bench-console: install
 	$(BIN)/python -m benchmarks.console.bench_console
 
 # Inbound Telegram webhook on PostgreSQL: full pipeline vs a one-insert ceiling app vs Rasa's REST
 # channel (when `make rasa` has cached a model), same wrk load; writes benchmarks/webhook/results.*
-# Needs wrk (apt-get install -y wrk). BENCH_WEBHOOK_ARGS="--seconds 30 --connections 32" to resize.
+# Needs wrk (apt-get install -y wrk). BENCH_WEBHOOK_ARGS="--seconds 30 --connections 32" to resize;
+# "--load-generator auto --output /tmp/x" for a trial run that falls back to a Python client.
 bench-webhook: install
-	@command -v wrk >/dev/null || { echo "bench-webhook needs wrk: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python -m benchmarks.webhook.run $(BENCH_WEBHOOK_ARGS)

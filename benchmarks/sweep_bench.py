@@ -46,7 +46,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -698,15 +698,79 @@ def load(bench: Bench, dl: Deadlines) -> None:
 BULK_TABLES = ("reports", "outbox")
 
 
-def _index_definitions(conn: Any) -> list[str]:
-    return sorted(
-        conn.execute(
-            text("SELECT indexdef FROM pg_indexes WHERE tablename IN :tables").bindparams(
-                bindparam("tables", expanding=True)
-            ),
-            {"tables": list(BULK_TABLES)},
-        ).scalars()
-    )
+#: ``pg_get_indexdef`` output: ``CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING ...``.
+_INDEXDEF = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( USING .*)$", re.S)
+
+
+@dataclass(frozen=True, order=True)
+class IndexSignature:
+    """What the bulk load must leave as it found: an index as PostgreSQL itself would print it.
+
+    ``definition`` is ``pg_get_indexdef`` of the index recreated once from its own definition on
+    an empty copy of its table (name and table put back). Why the round trip: PostgreSQL prints
+    an expression the way it stored it, and a definition parsed from its own printout is stored
+    differently the first time (``status IN ('a', 'b')`` on a varchar column comes back as
+    ``ANY ((ARRAY['a'::varchar, ...])::text[])`` from the migration but as
+    ``ANY (ARRAY[('a'::varchar)::text, ...])`` once recreated), then the same ever after. So two
+    indexes compare equal when their columns, order, uniqueness, method, INCLUDE list and
+    predicate mean the same, and differ as soon as any of them changes.
+    """
+
+    table: str
+    name: str
+    constraint: str  # 'p' primary key, 'u' unique constraint, '' a plain index
+    definition: str
+
+
+def index_signatures(conn: Any, tables: Sequence[str]) -> list[IndexSignature]:
+    """The indexes of ``tables`` (see :class:`IndexSignature`), sorted.
+
+    The round trips run inside a savepoint on empty temporary copies of the tables (``LIKE``:
+    same columns, types and collations), rolled back at the end: cheap at any table size, and
+    nothing of it stays in the database.
+    """
+    rows = conn.execute(
+        text(
+            "SELECT t.relname, i.relname, coalesce(c.contype::text, ''), "
+            "pg_get_indexdef(x.indexrelid) "
+            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "JOIN pg_class t ON t.oid = x.indrelid "
+            "LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid "
+            "AND c.contype IN ('p', 'u', 'x') "
+            "WHERE t.oid = ANY (CAST(:tables AS regclass[]))"
+        ),
+        {"tables": list(tables)},
+    ).all()
+    out: list[IndexSignature] = []
+    savepoint = conn.begin_nested()
+    try:
+        for number, (table, name, contype, definition) in enumerate(rows):
+            scratch = f"sw_bench_scratch_{table}"
+            conn.exec_driver_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{scratch}" (LIKE "{table}")')
+            match = _INDEXDEF.match(definition)
+            if match is None:
+                raise SystemExit(f"unexpected index definition: {definition}")
+            temp_name = f"sw_bench_scratch_ix_{number}"
+            conn.exec_driver_sql(f"{match[1]}{temp_name}{match[3]}pg_temp.{scratch}{match[5]}")
+            again = conn.execute(
+                text("SELECT pg_get_indexdef(CAST(:ix AS regclass))"),
+                {"ix": f"pg_temp.{temp_name}"},
+            ).scalar_one()
+            back = _INDEXDEF.match(again)
+            if back is None:
+                raise SystemExit(f"unexpected index definition: {again}")
+            normal = f"{back[1]}{match[2]}{back[3]}{match[4]}{back[5]}"
+            out.append(IndexSignature(table, name, contype, normal))
+    finally:
+        savepoint.rollback()
+    return sorted(out)
+
+
+def describe_difference(before: list[IndexSignature], after: list[IndexSignature]) -> str:
+    """The indexes that went missing, changed or appeared, one per line (for the error)."""
+    gone = sorted(set(before) - set(after))
+    new = sorted(set(after) - set(before))
+    return "\n".join([f"  before only: {s}" for s in gone] + [f"  after only:  {s}" for s in new])
 
 
 def bulk_load(engine: Engine, dl: Deadlines, n: int, citizen_id: int) -> None:
@@ -716,10 +780,11 @@ def bulk_load(engine: Engine, dl: Deadlines, n: int, citizen_id: int) -> None:
     are dropped, the rows inserted with per-row foreign-key triggers off
     (``session_replication_role = replica``: every row points at the one citizen created above
     and reports that exist, checked below), and the very same indexes rebuilt from their own
-    definitions; the definitions are compared before and after.
+    definitions; the indexes are compared before and after as :func:`index_signatures` (what
+    they mean, not how PostgreSQL happens to print them).
     """
     with engine.begin() as conn:
-        before = _index_definitions(conn)
+        before = index_signatures(conn, BULK_TABLES)
         uniques: list[tuple[str, str, str]] = []
         indexes: list[tuple[str, str]] = []
         for table in BULK_TABLES:
@@ -766,9 +831,18 @@ def bulk_load(engine: Engine, dl: Deadlines, n: int, citizen_id: int) -> None:
                 "LEFT JOIN reports r ON r.id = o.report_id WHERE r.id IS NULL)"
             )
         ).scalar_one()
-        after = _index_definitions(conn)
-    if after != before or orphans:
-        raise SystemExit(f"bulk load changed the schema or broke a reference: {before} {after}")
+        after = index_signatures(conn, BULK_TABLES)
+    if after != before:
+        raise SystemExit(
+            "bulk load changed the indexes of "
+            + ", ".join(BULK_TABLES)
+            + ":\n"
+            + describe_difference(before, after)
+        )
+    if orphans:
+        raise SystemExit(
+            f"bulk load broke {orphans} references (reports.citizen_id, outbox.report_id)"
+        )
 
 
 def run_selection(bench: Bench, dl: Deadlines, repeats: int) -> None:
@@ -928,8 +1002,8 @@ def evaluate(results: list[SizeResult], fixed_due: int) -> list[dict[str, Any]]:
                 "pass": ratio <= TARGET_SWEEP_RATIO,
             }
         )
-        cpu_big = statistics.median(x["cpu_ms_per_report"] for x in big.sweeps_fixed)
-        cpu_small = statistics.median(x["cpu_ms_per_report"] for x in small.sweeps_fixed)
+        cpu_big = round(statistics.median(x["cpu_ms_per_report"] for x in big.sweeps_fixed), 3)
+        cpu_small = round(statistics.median(x["cpu_ms_per_report"] for x in small.sweeps_fixed), 3)
         targets.append(
             {
                 "target": "(information, not a target) CPU per report of the same sweeps, "

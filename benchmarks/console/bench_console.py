@@ -27,6 +27,8 @@ Environment variables (all optional):
                         ``postgresql+psycopg://postgres@127.0.0.1:5432/test``
 ``SW_BENCH_DB_URL``     reuse an already loaded database instead (nothing is created or dropped)
 ``SW_BENCH_KEEP_DB``    ``1`` keeps the throwaway database (prints its URL) for a re-run
+``SW_BENCH_OUT``        results directory, default ``benchmarks/console`` (a trial run, such as
+                        the toy size the tests run, writes elsewhere and keeps the recorded ones)
 """
 
 from __future__ import annotations
@@ -399,11 +401,12 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def write_results(result: dict[str, Any]) -> None:
-    (HERE / "results.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+def write_results(result: dict[str, Any], out_dir: Path = HERE) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     m = result["machine"]
     lines = [
-        "# Console benchmark: dashboard and agency inbox over 1M reports",
+        f"# Console benchmark: dashboard and agency inbox over {result['reports']:,} reports",
         "",
         f"- date: {result['date']}",
         f"- command: `{result['command']}`",
@@ -432,7 +435,7 @@ def write_results(result: dict[str, Any]) -> None:
     diagnosis = HERE / "diagnosis.md"  # hand-written analysis of the run, kept with the table
     if diagnosis.exists():
         lines += [diagnosis.read_text(encoding="utf-8").strip(), ""]
-    (HERE / "results.md").write_text("\n".join(lines))
+    (out_dir / "results.md").write_text("\n".join(lines))
 
 
 def main() -> int:
@@ -440,10 +443,11 @@ def main() -> int:
     requests = int(os.environ.get("SW_BENCH_REQUESTS", "100"))
     reuse = os.environ.get("SW_BENCH_DB_URL")
     keep = os.environ.get("SW_BENCH_KEEP_DB") == "1"
+    out_dir = Path(os.environ.get("SW_BENCH_OUT") or HERE)
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"sw_bench_console_{secrets.token_hex(4)}"
     url = reuse or ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    info_file = HERE / ".bench-db.json"
+    info_file = out_dir / ".bench-db.json"
     if reuse:
         info = json.loads(info_file.read_text())
     else:
@@ -454,6 +458,7 @@ def main() -> int:
     try:
         if not reuse:
             info = load(url, n)
+            out_dir.mkdir(parents=True, exist_ok=True)
             info_file.write_text(json.dumps(info, default=str))
             log(f"loaded in {info['load_seconds']} s: {info['counts']}")
         with admin.connect() as conn:
@@ -495,7 +500,10 @@ def main() -> int:
             load_after = load_average()
         result = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": "make bench-console",
+            "command": " ".join(
+                [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("SW_BENCH_")]
+                + ["make bench-console"]
+            ),
             "machine": {
                 **machine(),
                 "load_average_before_measuring": load_before,
@@ -515,7 +523,7 @@ def main() -> int:
             + ", ".join(f"{r['route']} p95 {r['p95_ms']} ms" for r in targets)
             + f" (target < {TARGET_MS:.0f} ms)."
         )
-        write_results(result)
+        write_results(result, out_dir)
         log(result["note"])
         return 0 if ok else 1
     finally:

@@ -300,9 +300,10 @@ def rasa_versions(rasa: Path) -> dict[str, str]:
     return {"rasa": out[0], "tensorflow": out[1], "python": out[2]}
 
 
-def write_results(result: dict[str, Any]) -> None:
+def write_results(result: dict[str, Any], out_dir: Path = OUT_DIR) -> None:
     name = result.get("results_name", "results")
-    (OUT_DIR / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     runs = [Run(**r) for r in result["runs"]]
     m = result["machine"]
     lines = [
@@ -356,7 +357,7 @@ def write_results(result: dict[str, Any]) -> None:
     notes = [f"- {r.system}/{r.task}: {note}" for r in runs for note in r.notes]
     if notes:
         lines += ["## Notes", "", *notes, ""]
-    (OUT_DIR / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
+    (out_dir / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def checks(ours: Run, rasa: Run | None) -> list[str]:
@@ -395,6 +396,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-rasa", action="store_true", help="only the embedded model")
     parser.add_argument(
         "--results-name", default="results", help="file stem under benchmarks/nlu/ for md + json"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=OUT_DIR,
+        help="directory for the results (a trial run, e.g. the tests' toy run, keeps the recorded "
+        "ones); its work files then go under it too instead of var/bench-nlu",
     )
     parser.add_argument(
         "--reuse-rasa-models",
@@ -442,7 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
 
     # Logs and model files stay after the run (var/ is not versioned) for post-mortems.
-    workdir = REPO / "var" / "bench-nlu"
+    workdir = REPO / "var" / "bench-nlu" if args.output == OUT_DIR else args.output / "work"
     workdir.mkdir(parents=True, exist_ok=True)
     # All embedded runs first (a minute), then Rasa task by task (the long part): results are
     # written after every step, so a run stopped early still records what it measured.
@@ -466,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "checks": checks(ours, None),
             }
         )
-        write_results(snapshot())
+        write_results(snapshot(), args.output)
     for task, row in zip(tasks, task_rows, strict=True):
         if rasa is None:
             break
@@ -480,10 +488,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  rasa macro-F1 {rasa_run.macro_f1:.3f} train {rasa_run.train_seconds:.0f} s",
             flush=True,
         )
-        write_results(snapshot())
+        write_results(snapshot(), args.output)
 
-    write_results(snapshot())
-    print((OUT_DIR / f"{args.results_name}.md").read_text(encoding="utf-8"))
+    write_results(snapshot(), args.output)
+    print((args.output / f"{args.results_name}.md").read_text(encoding="utf-8"))
     return 0
 
 

@@ -3,7 +3,12 @@
 In one run, on one fresh database, with the same load generator (``wrk`` + ``telegram.lua``) on
 loopback: (1) the real app, full pipeline; (2) the ceiling app, one durable insert per request;
 (3) Rasa's REST channel with our trained model, when a Rasa env and a cached model exist.
-Writes ``results.json`` and ``results.md`` next to this file.
+Writes ``results.json`` and ``results.md`` next to this file (``--output`` elsewhere).
+
+``--load-generator python`` (or ``auto`` without wrk installed) sends the same requests from a
+small threaded httpx client instead of wrk. It shares the cores with the servers and costs far
+more CPU per request than wrk, so its numbers are not comparable with wrk's: it exists so that
+the toy run (``tests/benchmarks/``) exercises the whole benchmark where wrk is not installed.
 """
 
 from __future__ import annotations
@@ -168,6 +173,103 @@ def wrk(
     return json.loads(match.group(1))
 
 
+def _lua_texts() -> list[str]:
+    """The message texts of ``telegram.lua`` (one list for both load generators)."""
+    script = (HERE / "telegram.lua").read_text(encoding="utf-8")
+    block = re.search(r"local texts = \{(.*?)\n\}", script, re.S)
+    if block is None:
+        raise RuntimeError("no texts table in telegram.lua")
+    return [m.replace('\\"', '"') for m in re.findall(r'"((?:[^"\\]|\\.)*)"', block[1])]
+
+
+def python_load(
+    url: str, path: str, *, kind: str, secret: str, seconds: int, connections: int
+) -> dict[str, Any]:
+    """What ``wrk`` + ``telegram.lua`` do, from ``connections`` threads with one keep-alive
+    httpx client each: distinct updates (ids unique per run and thread), 20,000 citizens, the
+    same texts. Returns the keys of the script's ``WRKJSON`` line."""
+    import random
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    global RUNS
+    RUNS += 1
+    run = RUNS
+    texts = _lua_texts()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    deadline = time.monotonic() + seconds
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = {"non2xx": 0, "socket_errors": 0, "timeouts": 0}
+
+    def client_loop(tid: int) -> None:
+        rng = random.Random(run * 7919 + tid)
+        counter = 0
+        with httpx.Client(base_url=url, timeout=10.0) as client:
+            while time.monotonic() < deadline:
+                counter += 1
+                chat = 100000 + rng.randint(0, 19999)
+                text_ = texts[counter % len(texts)]
+                if kind == "rasa":
+                    body: dict[str, Any] = {"sender": str(chat), "message": text_}
+                else:
+                    sender = {"id": chat, "is_bot": False, "first_name": "Warga"}
+                    body = {
+                        "update_id": run * 1_000_000_000 + (tid + 1) * 100_000_000 + counter,
+                        "message": {
+                            "message_id": counter,
+                            "from": {**sender, "language_code": "id"},
+                            "chat": {"id": chat, "type": "private", "first_name": "Warga"},
+                            "date": 1795410000,
+                            "text": text_,
+                        },
+                    }
+                started = time.perf_counter()
+                try:
+                    response = client.post(path, json=body, headers=headers)
+                except httpx.TimeoutException:
+                    with lock:
+                        errors["timeouts"] += 1
+                    continue
+                except httpx.TransportError:
+                    with lock:
+                        errors["socket_errors"] += 1
+                    continue
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    if not 200 <= response.status_code < 300:
+                        errors["non2xx"] += 1
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        list(pool.map(client_loop, range(connections)))
+    duration = time.perf_counter() - began
+    ordered = sorted(latencies) or [0.0]
+
+    def pct(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+    return {
+        "requests": len(latencies),
+        "duration_us": int(duration * 1e6),
+        "rps": round(len(latencies) / duration, 2) if duration else 0.0,
+        "p50_ms": pct(0.50),
+        "p90_ms": pct(0.90),
+        "p99_ms": pct(0.99),
+        "max_ms": round(ordered[-1], 2),
+        **errors,
+    }
+
+
+def load(
+    url: str, path: str, *, kind: str, secret: str, seconds: int, connections: int, tool: str
+) -> dict[str, Any]:
+    """One load run with the chosen generator (``wrk`` or ``python``)."""
+    generate = wrk if tool == "wrk" else python_load
+    return generate(url, path, kind=kind, secret=secret, seconds=seconds, connections=connections)
+
+
 def prime(url: str, path: str, *, kind: str, secret: str, workers: int) -> float:
     """Load every worker's lazy parts (NLU model, PTB, pools) before wrk measures anything.
 
@@ -230,16 +332,32 @@ def measure(
 ) -> dict[str, Any]:
     primed = prime(url, path, kind=kind, secret=secret, workers=args.workers)
     print(f"[{label}] primed in {primed:.0f}s; warm-up {args.warmup}s ...", flush=True)
-    warm = wrk(
-        url, path, kind=kind, secret=secret, seconds=args.warmup, connections=args.connections
+    warm = (
+        load(
+            url,
+            path,
+            kind=kind,
+            secret=secret,
+            seconds=args.warmup,
+            connections=args.connections,
+            tool=args.load_generator,
+        )
+        if args.warmup > 0
+        else {"requests": 0}
     )
     print(
         f"[{label}] measuring {args.seconds}s with {args.connections} connections ...", flush=True
     )
     root = SERVER_PIDS.get(url)
     before, workers_before = cpu_times(), process_cpu(root) if root else {}
-    result = wrk(
-        url, path, kind=kind, secret=secret, seconds=args.seconds, connections=args.connections
+    result = load(
+        url,
+        path,
+        kind=kind,
+        secret=secret,
+        seconds=args.seconds,
+        connections=args.connections,
+        tool=args.load_generator,
     )
     after, workers_after = cpu_times(), process_cpu(root) if root else {}
     spent = [b - a for a, b in zip(before, after, strict=True)]
@@ -436,6 +554,9 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
     workers = results["workers"]
     ratio = ours["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0
     load = results["machine"]["load_average_at_start"]
+    generator = results.get("load_generator", "wrk")
+    if generator == "python":
+        generator = "Python httpx client (a trial run: not comparable with wrk's numbers)"
     lines = [
         "# Inbound Telegram webhook benchmark",
         "",
@@ -445,9 +566,9 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
         f"Python {results['machine']['python']}; load average at start "
         f"{', '.join(f'{x:.1f}' for x in load)} "
         + ("(busy before the run)" if load[0] > 1.0 else "(quiet machine)"),
-        f"- load: wrk, {results['connections']} connections, {results['seconds']} s measured after "
-        f"{results['warmup']} s warm-up, loopback; SuaraWarga and the ceiling: uvicorn, "
-        f"{workers} workers, PostgreSQL (local), fresh database",
+        f"- load: {generator}, {results['connections']} connections, {results['seconds']} s "
+        f"measured after {results['warmup']} s warm-up, loopback; SuaraWarga and the ceiling: "
+        f"uvicorn, {workers} workers, PostgreSQL (local), fresh database",
         "- every request is a distinct update (unique update_id, 20,000 citizens, ten realistic "
         "texts in Indonesian and English), with the secret header",
         "",
@@ -519,6 +640,13 @@ def main() -> int:
         default=10,
         help="DIET epochs of the Rasa model (as in bench-nlu; parse cost does not depend on it)",
     )
+    parser.add_argument(
+        "--load-generator",
+        choices=("wrk", "python", "auto"),
+        default="wrk",
+        help="wrk (the recorded runs), python (a small httpx client: trial runs without wrk), "
+        "auto (wrk when installed)",
+    )
     parser.add_argument("--render-only", action="store_true", help="rewrite results.md from json")
     parser.add_argument(
         "--output",
@@ -530,8 +658,20 @@ def main() -> int:
     if args.render_only:
         write_results(json.loads((HERE / "results.json").read_text()))
         return 0
-    if shutil.which("wrk") is None:
-        print("wrk is required: apt-get install -y wrk", file=sys.stderr)
+    if args.load_generator == "auto":
+        args.load_generator = "wrk" if shutil.which("wrk") else "python"
+        if args.load_generator == "python":
+            print(
+                "wrk not found: loading with the Python client (numbers not comparable with "
+                "wrk's; apt-get install -y wrk for a real run)",
+                file=sys.stderr,
+            )
+    if args.load_generator == "wrk" and shutil.which("wrk") is None:
+        print(
+            "wrk is required: apt-get install -y wrk (or --load-generator python for a trial "
+            "run, with --output elsewhere: its numbers are not comparable with wrk's)",
+            file=sys.stderr,
+        )
         return 2
     secret = secrets.token_urlsafe(24)
     results: dict[str, Any] = {
@@ -544,6 +684,7 @@ def main() -> int:
         "warmup": args.warmup,
         "connections": args.connections,
         "workers": args.workers,
+        "load_generator": args.load_generator,
     }
     with fresh_database() as url, tempfile.TemporaryDirectory() as tmp:
         env = {
