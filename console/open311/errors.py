@@ -78,7 +78,8 @@ def errors_response(
 
 def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     detail = str(exc.detail) if exc.detail else HTTPStatus(exc.status_code).phrase
-    return errors_response(request, exc.status_code, [detail], exc.headers)
+    headers = dict(exc.headers) if exc.headers else None  # e.g. Allow on a 405
+    return errors_response(request, exc.status_code, [detail], headers)
 
 
 def _where(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -375,3 +375,31 @@ def test_configured_open311_key(runtime: Runtime) -> None:
         assert b"<service_requests><request><service_request_id>SW-" in ok.content
         bad = client.post("/open311/v2/requests.json", data={**form, "api_key": "partner"})
         assert bad.status_code == 403
+
+
+def test_discovery_from_settings(runtime: Runtime) -> None:
+    from config.settings import Open311Endpoint
+
+    settings = runtime.settings.model_copy(
+        update={
+            "open311_contact": "open311@pemkot.example.go.id",
+            "open311_changeset": datetime(2027, 1, 4, 9, 30, tzinfo=UTC),
+            "open311_endpoints": [
+                Open311Endpoint(url="https://lapor.example.go.id/open311/v2", type="production"),
+                Open311Endpoint(
+                    url="https://uji.example.go.id/open311/v2",
+                    type="test",
+                    changeset=datetime(2027, 2, 1, tzinfo=UTC),
+                ),
+            ],
+        }
+    )
+    app = create_app(runtime=Runtime(settings, runtime.engine, runtime.sessions, runtime.clock))
+    with TestClient(app) as client:
+        document = client.get("/open311/discovery.json").json()
+    assert document["contact"] == "open311@pemkot.example.go.id"
+    assert document["changeset"] == "2027-01-04T09:30:00Z"
+    assert [(e["url"], e["type"], e["changeset"]) for e in document["endpoints"]] == [
+        ("https://lapor.example.go.id/open311/v2", "production", "2027-01-04T09:30:00Z"),
+        ("https://uji.example.go.id/open311/v2", "test", "2027-02-01T00:00:00Z"),
+    ]
