@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import itertools
 import json
 import sys
@@ -518,6 +519,15 @@ def test_three(
     readme = {"address_string": "Jl. Melati 12", "description": "Lubang besar di jalan"}
     check_stored(sessions, code, readme, "open311:phone:")
     created[code] = {"first_name": "Zach", "last_name": "Williams", "phone": "555-5555", **readme}
+
+    # With a photo, as its README shows: a multipart body (the file itself is not kept).
+    data = client.post(
+        "pupr-complaint", address="Jl. Melati 14", media=io.BytesIO(b"\x89PNG fake photo")
+    )
+    assert client.post_response.status_code == 201, client.post_response.text
+    assert client.post_response.request.headers["content-type"].startswith("multipart/form-data")
+    (doc,) = _three_list(data, fmt, "request")
+    check_created({k: (v if v != {} else None) for k, v in doc.items()})
 
     start = 1000 if fmt == "json" else 2000
     for _n, fields, expected in combinations(start):
