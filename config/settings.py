@@ -6,6 +6,7 @@ or touches the disk; tests construct ``Settings(...)`` directly and pass it to t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -28,6 +29,15 @@ class WhatsAppTemplate(BaseModel):
 
     content_sid: str
     variables: list[str] = Field(default_factory=lambda: ["code", "text"])
+
+
+class Open311Endpoint(BaseModel):
+    """One GeoReport v2 endpoint as the discovery document lists it."""
+
+    url: str
+    type: Literal["production", "test"]
+    specification: str = "http://wiki.open311.org/GeoReport_v2"
+    changeset: datetime | None = None  # default: open311_changeset
 
 
 class Settings(BaseSettings):
@@ -124,6 +134,17 @@ class Settings(BaseSettings):
     # Open311 (GeoReport v2): keys allowed to POST requests besides staff API tokens,
     # comma-separated (e.g. one per partner app, so one can be withdrawn alone)
     open311_api_keys: SecretStr | None = None
+    # Discovery (/open311/discovery.json): who integrators write to, how they get a key, when the
+    # API last changed, and the endpoints. By default the one endpoint is this deployment's own
+    # (public_base_url), of type "production" in production and "test" otherwise. JSON in the
+    # environment, e.g. SUARAWARGA_OPEN311_ENDPOINTS=
+    #   '[{"url": "https://lapor.example.go.id/open311/v2", "type": "production"}]'
+    open311_contact: str = "The operator of this SuaraWarga deployment"
+    open311_key_service: str = (
+        "Ask the operator for an api_key (a partner key, or an intake API token)"
+    )
+    open311_changeset: datetime = datetime(2026, 12, 7, tzinfo=UTC)
+    open311_endpoints: list[Open311Endpoint] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

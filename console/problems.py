@@ -1,4 +1,4 @@
-"""Errors of the machine interfaces (``/api`` and ``/open311``) as ``application/problem+json``.
+"""Errors of the REST API (``/api``) as ``application/problem+json``.
 
 RFC 9457 gives clients one shape for every failure: ``type`` (a URI naming the kind of problem),
 ``title`` (constant per type), ``status``, ``detail`` (this occurrence, for a person) and
@@ -6,7 +6,9 @@ RFC 9457 gives clients one shape for every failure: ``type`` (a URI naming the k
 
 The console's HTML pages keep their own error handling: :func:`install` wraps whatever handlers
 are registered for HTTP errors and only answers for machine paths, delegating everything else, so
-it must be called after the console has installed its handlers.
+it must be called after the console has installed its handlers. Open311 clients expect the
+GeoReport v2 error list instead, so ``/open311`` installs its own pair through
+:func:`install_for` (see :mod:`console.open311.errors`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from starlette.responses import Response
 from reports.lifecycle import DomainError, IllegalTransition, NotPermitted
 
 MEDIA_TYPE: Final = "application/problem+json"
-MACHINE_PREFIXES: Final = ("/api/", "/open311/")
+MACHINE_PREFIXES: Final = ("/api/",)
 TYPE_PREFIX: Final = "urn:suarawarga:problem:"
 
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]
@@ -179,10 +181,12 @@ def domain_errors() -> Iterator[None]:
         raise Problem(422, "domain-rule", "Request refused", str(exc)) from None
 
 
-def _wrap(fallback: Handler, problem: Callable[[Request, Any], Response]) -> Handler:
+def _wrap(
+    fallback: Handler, applies: Callable[[str], bool], answer: Callable[[Request, Any], Response]
+) -> Handler:
     async def handler(request: Request, exc: Any) -> Response:
-        if is_machine_path(request.url.path):
-            return problem(request, exc)
+        if applies(request.url.path):
+            return answer(request, exc)
         result = fallback(request, exc)
         if isinstance(result, Response):
             return result
@@ -191,13 +195,24 @@ def _wrap(fallback: Handler, problem: Callable[[Request, Any], Response]) -> Han
     return handler
 
 
-def install(app: FastAPI) -> None:
-    """Serve problem+json on machine paths, keeping every existing handler for the rest."""
+def install_for(
+    app: FastAPI,
+    applies: Callable[[str], bool],
+    http_error: Callable[[Request, Any], Response],
+    validation_error: Callable[[Request, Any], Response],
+) -> None:
+    """Answer HTTP and validation errors on the paths ``applies`` accepts with these handlers,
+    keeping every handler already registered for the other paths."""
     handlers = app.exception_handlers
     handlers.setdefault(StarletteHTTPException, http_exception_handler)
     handlers.setdefault(RequestValidationError, request_validation_exception_handler)
     for exc_class, existing in list(handlers.items()):
         if isinstance(exc_class, type) and issubclass(exc_class, StarletteHTTPException):
-            handlers[exc_class] = _wrap(existing, http_problem)
+            handlers[exc_class] = _wrap(existing, applies, http_error)
         elif exc_class is RequestValidationError:
-            handlers[exc_class] = _wrap(existing, validation_problem)
+            handlers[exc_class] = _wrap(existing, applies, validation_error)
+
+
+def install(app: FastAPI) -> None:
+    """Serve problem+json on machine paths, keeping every existing handler for the rest."""
+    install_for(app, is_machine_path, http_problem, validation_problem)

@@ -75,9 +75,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     from console import api, open311, problems, public
 
     app.include_router(api.router)
-    app.include_router(open311.router)
     app.include_router(public.router)
-    problems.install(app)  # after the console's handlers: answers for /api and /open311 only
+    problems.install(app)  # after the console's handlers: answers for /api only
+    open311.install(app)  # its routes, and the spec's error documents for /open311 only
 
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> JSONResponse:

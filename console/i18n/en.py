@@ -266,4 +266,11 @@ MESSAGES: dict[str, str] = {
     "period": "Period {since} to {until}",
     "figures_as_of": "Figures as of {at}",
     "chart_label": "Chart: {title}",
+    # Open311 (shown by partner apps to the citizen who filed, and to the verifier)
+    "open311_received": "Report received; it is waiting for verification. Keep the code {code} to check its status.",
+    "open311_no_description": "({service}: no description; sent through an Open311 partner app)",
+    "open311_privacy_help": "Who may see the report. Default: anonymous (the reporter's identity is hidden from the agency and the public).",
+    "open311_privacy_public": "Public: the report's content is public; the agency sees who reported",
+    "open311_privacy_anonymous": "Anonymous: the reporter's identity is hidden",
+    "open311_privacy_confidential": "Confidential: the whole report is hidden from the public",
 }

@@ -266,4 +266,11 @@ MESSAGES: dict[str, str] = {
     "period": "Periode {since} s.d. {until}",
     "figures_as_of": "Angka per {at}",
     "chart_label": "Grafik: {title}",
+    # Open311 (shown by partner apps to the citizen who filed, and to the verifier)
+    "open311_received": "Laporan diterima dan menunggu verifikasi. Simpan kode {code} untuk cek status.",
+    "open311_no_description": "({service}: tanpa uraian; dikirim lewat aplikasi mitra Open311)",
+    "open311_privacy_help": "Siapa yang boleh melihat laporan. Bawaan: anonim (identitas pelapor disembunyikan dari instansi dan publik).",
+    "open311_privacy_public": "Biasa: isi laporan dapat dilihat publik; instansi melihat identitas pelapor",
+    "open311_privacy_anonymous": "Anonim: identitas pelapor disembunyikan",
+    "open311_privacy_confidential": "Rahasia: seluruh laporan disembunyikan dari publik",
 }

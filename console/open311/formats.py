@@ -13,6 +13,9 @@ from fastapi.responses import JSONResponse, Response
 
 Format = Literal["json", "xml"]
 XML_MEDIA_TYPE: Final = "text/xml; charset=utf-8"
+#: Said explicitly: some Open311 clients decode a body without a charset as Latin-1, and our
+#: agency names and report texts are not ASCII.
+JSON_MEDIA_TYPE: Final = "application/json; charset=utf-8"
 #: OpenAPI: the XML variant of a 2xx answer (its structure mirrors the JSON schema).
 XML_CONTENT: Final = {"text/xml": {"schema": {"type": "string"}}}
 
@@ -22,6 +25,9 @@ ITEM_TAGS: Final = {
     "service_requests": "request",
     "attributes": "attribute",
     "values": "value",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
 }
 
 
@@ -51,8 +57,18 @@ def to_xml(root: str, document: Any) -> bytes:
     return ElementTree.tostring(element, encoding="utf-8", xml_declaration=True)
 
 
-def render(fmt: Format, root: str, document: Any, status_code: int = 200) -> Response:
+class Open311JSONResponse(JSONResponse):
+    media_type = JSON_MEDIA_TYPE
+
+
+def render(
+    fmt: Format,
+    root: str,
+    document: Any,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """``document`` (lists and dicts of plain values) as JSON, or as XML under ``root``."""
     if fmt == "xml":
-        return Response(to_xml(root, document), status_code, media_type=XML_MEDIA_TYPE)
-    return JSONResponse(document, status_code)
+        return Response(to_xml(root, document), status_code, headers, media_type=XML_MEDIA_TYPE)
+    return Open311JSONResponse(document, status_code, headers)

@@ -9,9 +9,12 @@ from pydantic import BaseModel, Field
 
 
 class Service(BaseModel):
-    """One service: an agency and a report type (``service_code`` = ``<agency>.<type>``)."""
+    """One service: an agency and a report type (``service_code`` = ``<agency>-<type>``)."""
 
-    service_code: str = Field(examples=["pupr.complaint"])
+    service_code: str = Field(
+        examples=["pupr-complaint"],
+        description="no dot; the first published form (pupr.complaint) is still accepted",
+    )
     service_name: str = Field(examples=["Dinas Pekerjaan Umum dan Penataan Ruang: pengaduan"])
     description: str
     metadata: bool = Field(description="true: see services/{service_code}.json for attributes")

@@ -2,10 +2,17 @@
 
 Design choices (documented for integrators in the OpenAPI descriptions too):
 
-- **Services are agency x report type**: ``service_code`` = ``<agency code>.<report type>``, e.g.
-  ``pupr.complaint``; the catch-all agency ``lainnya`` is not a service. A submitted request is
-  *not* forwarded to that agency: the code is kept as the submitter's suggestion (shown to the
-  verifier next to the NLU's) and the verifier decides, as for every other channel.
+- **Services are agency x report type**: ``service_code`` = ``<agency code>-<report type>``, e.g.
+  ``pupr-complaint``; the catch-all agency ``lainnya`` is not a service. Codes carry no dot, so a
+  tool that splits ``services/pupr-complaint.json`` on the first dot still finds the format; the
+  first codes (``pupr.complaint``) are still accepted everywhere a code is read. A submitted
+  request is *not* forwarded to that agency: the code is kept as the submitter's suggestion (shown
+  to the verifier next to the NLU's) and the verifier decides, as for every other channel.
+- **Submitting** follows the specification's optional fields: no ``description`` (the service
+  names the problem), no contact at all (the citizen chose not to be reachable), or only a phone.
+  ``api_key`` is read from the body or the query string (:mod:`console.open311.deps`).
+- **Errors** are the specification's list of ``{code, description}`` in the URL's format, with
+  its statuses: 400 invalid input, 403 api_key, 404 unknown (:mod:`console.open311.errors`).
 - **Privacy**: a confidential report is never listed and never retrievable (404, as for an unknown
   id). Nothing identifying a reporter (name, e-mail, phone, device id, channel) is ever in a
   response, for any report. Until a report is verified, its text and location are withheld
@@ -13,22 +20,30 @@ Design choices (documented for integrators in the OpenAPI descriptions too):
   must be confidential. Lists contain verified reports only.
 - ``status_notes`` carries our stage in words, ``expected_datetime`` the running stage's deadline.
 - Times are ISO 8601 with the deployment's UTC offset; ``start_date``/``end_date`` must carry one.
+- A list answers the specification's first 1000 requests unless the client pages (``page``,
+  ``page_size``: the common extension): most clients never page.
 """
 
 from __future__ import annotations
 
-import hmac
+import logging
+import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Final, cast
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
-from console import tokens
 from console.deps import SessionDep, get_runtime
+from console.i18n import gettext
+from console.open311.deps import IntakeKey
+from console.open311.errors import documented
 from console.open311.formats import XML_CONTENT, Format, render
 from console.open311.schemas import (
     Attribute,
@@ -38,32 +53,32 @@ from console.open311.schemas import (
     ServiceDefinition,
     ServiceRequest,
 )
-from console.problems import Problem, documented
 from console.public import content_public, language, stage_label
 from reports import access, service, tracking
-from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Role, Status
+from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Status
 from reports.lifecycle import DomainError
 from reports.messages import en as en_messages
 from reports.messages import id as id_messages
 from reports.models import Agency, Report
-from webhooks.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW: Final = timedelta(days=90)  # the specification's default query window
 MAX_RESULTS: Final = 1000  # and its maximum result count
-DEFAULT_PAGE_SIZE: Final = 100  # the common page/page_size extension; 1000 documents cost ~0.3 s
+#: Without ``page_size`` a client gets what the specification promises: the first 1000. Clients
+#: that do not page (georeport, open311, three) would otherwise never see past the first page.
+DEFAULT_PAGE_SIZE: Final = MAX_RESULTS
+MAX_PAGE: Final = 100
 CATCH_ALL_AGENCY: Final = "lainnya"
+SERVICE_SEPARATOR: Final = "-"  # pupr-complaint
+LEGACY_SEPARATOR: Final = "."  # pupr.complaint, still accepted
 TYPE_NAMES: Final = {"id": id_messages.TYPE_NAMES, "en": en_messages.TYPE_NAMES}
-PRIVACY_NAMES: Final = {
-    Privacy.PUBLIC: "Biasa / public",
-    Privacy.ANONYMOUS: "Anonim: identitas disembunyikan / anonymous",
-    Privacy.CONFIDENTIAL: "Rahasia: seluruh laporan disembunyikan / confidential",
-}
 #: Open311 clients rarely ask their users about privacy; default to protecting the reporter.
 DEFAULT_PRIVACY: Final = Privacy.ANONYMOUS
-INTAKE_ROLES: Final = frozenset({Role.ADMIN, Role.VERIFIER})
+PHONE_REGION: Final = "ID"
 
 router = APIRouter(
-    prefix="/open311/v2", tags=["open311"], responses=documented(422, s422="invalid parameters")
+    prefix="/open311/v2", tags=["open311"], responses=documented(400, s400="invalid parameters")
 )
 
 FormatPath = Annotated[Format, Path(description="json or xml")]
@@ -76,15 +91,29 @@ Jurisdiction = Annotated[
 # -- helpers -------------------------------------------------------------------------------------
 
 
+def _code(agency_code: str, report_type: ReportType) -> str:
+    return f"{agency_code}{SERVICE_SEPARATOR}{report_type.value}"
+
+
 def _services(db: Session) -> dict[str, tuple[Agency, ReportType]]:
     agencies = db.scalars(
         select(Agency).where(Agency.active.is_(True), Agency.code != CATCH_ALL_AGENCY)
     ).all()
     return {
-        f"{agency.code}.{rtype.value}": (agency, rtype)
+        _code(agency.code, rtype): (agency, rtype)
         for agency in sorted(agencies, key=lambda a: a.code)
         for rtype in ReportType
     }
+
+
+def _canonical(code: str, catalogue: dict[str, tuple[Agency, ReportType]]) -> str | None:
+    """The catalogue's code for ``code``, given as now (``pupr-complaint``) or as first published
+    (``pupr.complaint``: agency codes have no dot, so the first dot is the separator)."""
+    code = code.strip()
+    if code in catalogue:
+        return code
+    legacy = code.replace(LEGACY_SEPARATOR, SERVICE_SEPARATOR, 1)
+    return legacy if LEGACY_SEPARATOR in code and legacy in catalogue else None
 
 
 #: The columns a public document is made of: reading only these (no ORM objects) keeps a
@@ -130,7 +159,7 @@ def _request_doc(row: Any, agencies: dict[int, Agency], tz: ZoneInfo, lang: str)
         "service_name": (
             f"{agency.name}: {TYPE_NAMES[lang][row.type.value]}" if agency and show else None
         ),
-        "service_code": f"{agency.code}.{row.type.value}" if agency and show else None,
+        "service_code": _code(agency.code, row.type) if agency and show else None,
         "description": row.body if show else None,
         "agency_responsible": agency.name if agency and show else None,
         "service_notice": None,
@@ -157,16 +186,22 @@ def _instant(value: str | None, name: str, tz: ZoneInfo) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise Problem(
-            400, "bad-date", "Bad date", f"{name}: use ISO 8601, e.g. 2026-11-23T00:00:00+07:00"
-        ) from None
+        raise _bad(f"{name}: use ISO 8601, e.g. 2026-11-23T00:00:00+07:00") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+
+
+def _bad(description: str) -> HTTPException:
+    return HTTPException(400, description)
+
+
+def _not_found(description: str) -> HTTPException:
+    return HTTPException(404, description)
 
 
 def _csv(value: str | None, limit: int = 100) -> list[str]:
     items = [v.strip() for v in (value or "").split(",") if v.strip()]
     if len(items) > limit:
-        raise Problem(400, "too-many-values", "Too many values", f"at most {limit} values")
+        raise _bad(f"at most {limit} values")
     return items
 
 
@@ -182,7 +217,7 @@ def _csv(value: str | None, limit: int = 100) -> list[str]:
 def services(
     db: SessionDep, fmt: FormatPath, lang: Lang = None, jurisdiction_id: Jurisdiction = None
 ) -> Response:
-    """Every agency x report type a request can be filed under (``<agency>.<type>``)."""
+    """Every agency x report type a request can be filed under (``<agency>-<type>``)."""
     lang = language(lang)
     docs = [
         Service(
@@ -211,24 +246,27 @@ def service_definition(
     db: SessionDep,
     service_code: Annotated[str, Path(max_length=100)],
     fmt: FormatPath,
+    lang: Lang = None,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """One optional attribute, ``privacy``: send it as ``attribute[privacy]`` when posting."""
-    if service_code not in _services(db):
-        raise Problem(404, "unknown-service", "Unknown service", "no such service_code")
+    code = _canonical(service_code, _services(db))
+    if code is None:
+        raise _not_found("no such service_code")
+    lang = language(lang)
     definition = ServiceDefinition(
-        service_code=service_code,
+        service_code=code,
         attributes=[
             Attribute(
                 code="privacy",
                 datatype="singlevaluelist",
                 required=False,
                 order=1,
-                description=(
-                    "Who may see the report. Default: anonymous (the reporter's identity is "
-                    "hidden from the agency and the public)."
-                ),
-                values=[AttributeValue(key=p.value, name=PRIVACY_NAMES[p]) for p in Privacy],
+                description=gettext(lang, "open311_privacy_help"),
+                values=[
+                    AttributeValue(key=p.value, name=gettext(lang, f"open311_privacy_{p.value}"))
+                    for p in Privacy
+                ],
             )
         ],
     )
@@ -242,7 +280,7 @@ def service_definition(
     "/requests.{fmt}",
     response_model=list[ServiceRequest],
     summary="Query service requests",
-    responses={200: {"content": XML_CONTENT}, **documented(400, s400="bad filter value")},
+    responses={200: {"content": XML_CONTENT}},
 )
 def list_requests(
     request: Request,
@@ -263,7 +301,7 @@ def list_requests(
     status: Annotated[
         str | None, Query(max_length=20, description="open, closed or open,closed")
     ] = None,
-    page: Annotated[int, Query(ge=1, le=100, description="extension: page number")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="extension: page number")] = 1,
     page_size: Annotated[
         int, Query(ge=1, le=MAX_RESULTS, description="extension: results per page")
     ] = DEFAULT_PAGE_SIZE,
@@ -272,8 +310,8 @@ def list_requests(
 ) -> Response:
     """Verified, non-confidential requests, newest first, from the last 90 days by default.
 
-    Pages of ``page_size`` (default 100, at most 1000, the specification's maximum); ask for
-    ``page=2`` and so on for more.
+    The first 1000 (the specification's maximum) unless the client pages: ``page_size`` (at
+    most 1000) and ``page=2`` and so on.
 
     With ``service_request_id`` the other filters are ignored, as the specification says.
     """
@@ -293,21 +331,21 @@ def list_requests(
         end = end or (start + DEFAULT_WINDOW if start else datetime.now(UTC))
         start = start or end - DEFAULT_WINDOW
         if start > end:
-            raise Problem(400, "bad-date-range", "Bad date range", "start_date is after end_date")
+            raise _bad("start_date is after end_date")
         query = query.where(Report.created_at >= start, Report.created_at < end)
         wanted = _csv(service_code)
         if wanted:
             catalogue = _services(db)
-            unknown = [c for c in wanted if c not in catalogue]
-            if unknown:
-                raise Problem(400, "unknown-service", "Unknown service", "unknown service_code")
-            pairs = [catalogue[c] for c in wanted]
+            known = [_canonical(c, catalogue) for c in wanted]
+            if None in known:
+                raise _bad("unknown service_code")
+            pairs = [catalogue[c] for c in known if c is not None]
             query = query.where(
                 or_(*(and_(Report.agency_id == a.id, Report.type == t) for a, t in pairs))
             )
         states = set(_csv(status))
         if not states <= {"open", "closed"}:
-            raise Problem(400, "bad-status", "Bad status", "status is open, closed or both")
+            raise _bad("status is open, closed or both")
         if states == {"open"}:
             query = query.where(Report.status.in_(OPEN_STATUSES))
         elif states == {"closed"}:
@@ -352,29 +390,42 @@ def get_request(
         else None
     )
     if row is None or not access.publicly_listed(cast(Report, row)):
-        raise Problem(404, "not-found", "Not found", "no such service request")
+        raise _not_found("no such service request")
     tz = get_runtime(request).clock.calendar.tz
     return render(fmt, "service_requests", [_request_doc(row, _agencies(db), tz, language(lang))])
-
-
-def _authorised(db: Session, runtime: Runtime, api_key: str) -> bool:
-    """An active API token of the intake office (admin, verifier), or a configured Open311 key.
-
-    Submitting on a citizen's behalf is intake work: managers are read-only and agency staff
-    receive reports only through verification, so their tokens are refused here.
-    """
-    user = tokens.user_for_token(db, api_key, now=datetime.now(UTC))
-    if user is not None:
-        return user.role in INTAKE_ROLES
-    configured = runtime.settings.open311_api_keys
-    keys = [k.strip() for k in (configured.get_secret_value() if configured else "").split(",")]
-    presented = api_key.encode()
-    return any(k and hmac.compare_digest(k.encode(), presented) for k in keys)
 
 
 def _title(description: str) -> str:
     first = description.strip().splitlines()[0] if description.strip() else ""
     return first[:80].rstrip() + ("..." if len(first) > 80 else "")
+
+
+def _phone(raw: str) -> str | None:
+    """E.164 when the number parses (Indonesian numbers may omit +62), else its digits."""
+    try:
+        number = phonenumbers.parse(raw, PHONE_REGION)
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        pass
+    digits = re.sub(r"\D", "", raw)
+    return digits or None
+
+
+def _reporter(email: str | None, device_id: str | None, phone: str | None) -> str:
+    """The external id the reporter is known by, so their later requests land on one citizen.
+
+    Every contact is optional in the specification. Without one, the report gets a citizen of
+    its own whom nobody can reach: the reporter chose that, and it protects them.
+    """
+    if email and email.strip():
+        return f"open311:email:{email.strip().lower()}"
+    if device_id and device_id.strip():
+        return f"open311:device:{device_id.strip()}"
+    number = _phone(phone) if phone and phone.strip() else None
+    if number:
+        return f"open311:phone:{number}"
+    return f"open311:none:{secrets.token_hex(16)}"
 
 
 Text = Annotated[str | None, Form(max_length=200)]
@@ -388,22 +439,20 @@ Text = Annotated[str | None, Form(max_length=200)]
     responses={
         201: {"content": XML_CONTENT},
         **documented(
-            400,
             403,
-            s400="missing location or reporter contact, unknown service",
-            s403="missing or invalid api_key",
+            404,
+            s403="missing or invalid api_key (checked first)",
+            s404="unknown service_code",
         ),
     },
 )
 def create_request(
     request: Request,
     db: SessionDep,
+    submitter: IntakeKey,
     fmt: FormatPath,
-    api_key: Annotated[
-        str, Form(max_length=200, description="an admin/verifier API token or an Open311 key")
-    ],
     service_code: Annotated[str, Form(max_length=100)],
-    description: Annotated[str, Form(min_length=1, max_length=4000)],
+    description: Annotated[str | None, Form(max_length=4000)] = None,
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
     long: Annotated[float | None, Form(ge=-180, le=180)] = None,
     address_string: Annotated[str | None, Form(max_length=500)] = None,
@@ -418,42 +467,40 @@ def create_request(
     privacy: Annotated[
         Privacy | None, Form(alias="attribute[privacy]", description="see the service definition")
     ] = None,
+    lang: Lang = None,
+    jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """File a report for a citizen through a partner app (e.g. a city's own mobile app).
 
-    The citizen is identified by ``email`` or else ``device_id`` (one is required) so later
-    submissions from the same person land on the same citizen. The report enters verification
-    like every other: ``service_code`` is a suggestion for the verifier.
+    Only ``service_code`` and a location (``lat`` and ``long``, ``address_string`` or
+    ``address_id``) are required. The citizen is known by ``email``, else ``device_id``, else
+    ``phone``, so later submissions from the same person land on the same citizen; with none of
+    them the report is filed for nobody who can be reached. The report enters verification like
+    every other: ``service_code`` is a suggestion for the verifier.
     """
     runtime = get_runtime(request)
-    if not _authorised(db, runtime, api_key):
-        raise Problem(403, "invalid-api-key", "Invalid api_key", "missing or invalid api_key")
     catalogue = _services(db)
-    if service_code not in catalogue:
-        raise Problem(400, "unknown-service", "Unknown service", "unknown service_code")
+    code = _canonical(service_code, catalogue)
+    if code is None:
+        raise _not_found("unknown service_code")
     if (lat is None) != (long is None):
-        raise Problem(400, "bad-location", "Bad location", "give both lat and long")
+        raise _bad("give both lat and long")
     location = (address_string or "").strip() or None
     if lat is None and location is None and not (address_id or "").strip():
-        raise Problem(
-            400, "missing-location", "Missing location", "give lat/long or address_string"
-        )
-    if email and email.strip():
-        external_id = f"open311:email:{email.strip().lower()}"
-    elif device_id and device_id.strip():
-        external_id = f"open311:device:{device_id.strip()}"
-    else:
-        raise Problem(
-            400, "missing-contact", "Missing contact", "give email or device_id of the reporter"
-        )
-    agency, report_type = catalogue[service_code]
+        raise _bad("a location is required: lat and long, address_string or address_id")
+    agency, report_type = catalogue[code]
     now = datetime.now(UTC)
     citizen = service.get_or_create_citizen(
-        db, channel=Channel.WEB, external_id=external_id, now=now
+        db, channel=Channel.WEB, external_id=_reporter(email, device_id, phone), now=now
     )
     name = " ".join(p.strip() for p in (first_name, last_name) if p and p.strip())
     if name and not citizen.display_name:
         citizen.display_name = name[:200]
+    text = (description or "").strip()
+    if not text:  # the verifier reads this in the citizen's language, as the rest of the thread
+        citizen_lang = language(citizen.language)
+        service_name = f"{agency.name}: {TYPE_NAMES[citizen_lang][report_type.value]}"
+        text = gettext(citizen_lang, "open311_no_description", service=service_name)
     try:
         report = service.submit_report(
             db,
@@ -461,8 +508,8 @@ def create_request(
             citizen=citizen,
             channel=Channel.WEB,
             report_type=report_type,
-            title=_title(description),
-            body=description,
+            title=_title(text),
+            body=text,
             now=now,
             privacy=privacy or DEFAULT_PRIVACY,
             location_text=location or (address_id or "").strip() or None,
@@ -471,16 +518,14 @@ def create_request(
             nlu=service.NluSuggestion(
                 type=report_type.value,
                 agency_code=agency.code,
-                ranking={"source": "open311", "service_code": service_code},
+                ranking={"source": "open311", "service_code": code},
             ),
         )
     except DomainError as exc:
-        raise Problem(400, "refused", "Request refused", str(exc)) from None
-    lang = "id" if citizen.language != "en" else "en"
-    notice = (
-        "Laporan diterima dan menunggu verifikasi."
-        if lang == "id"
-        else "Report received; it is waiting for verification."
+        raise _bad(str(exc)) from None
+    log.info("open311: %s filed %s", submitter, report.tracking_code)
+    notice = gettext(
+        language(lang or citizen.language), "open311_received", code=report.tracking_code
     )
     created = CreatedRequest(service_request_id=report.tracking_code, service_notice=notice)
     return render(fmt, "service_requests", [created.model_dump()], status_code=201)

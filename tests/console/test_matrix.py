@@ -347,9 +347,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/statistics"): _get("/api/v1/statistics", API_STAFF_OK),
     **{("POST", f"/api/v1/reports/{{code}}/{a}"): _api_action(a) for a in API_ACTIONS},
     # Open311: public reads (confidential never), intake-only writes
+    ("GET", "/open311/discovery.{fmt}"): lambda w: [
+        Probe("GET", "/open311/discovery.json", PUBLIC_OK),
+        Probe("GET", "/open311/discovery.xml", PUBLIC_OK),
+    ],
     ("GET", "/open311/v2/services.{fmt}"): _get("/open311/v2/services.json", PUBLIC_OK),
     ("GET", "/open311/v2/services/{service_code}.{fmt}"): _get(
-        "/open311/v2/services/pupr.complaint.json", PUBLIC_OK
+        "/open311/v2/services/pupr-complaint.json", PUBLIC_OK
     ),
     ("GET", "/open311/v2/requests.{fmt}"): lambda w: [
         Probe("GET", "/open311/v2/requests.json", PUBLIC_OK),
@@ -372,7 +376,7 @@ RULES: dict[tuple[str, str], Rule] = {
             {
                 "data": {
                     "api_key": "{token}",
-                    "service_code": "pupr.complaint",
+                    "service_code": "pupr-complaint",
                     "description": "Got",
                     "address_string": "Jl. Mawar",
                     "device_id": "d1",
