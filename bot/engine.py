@@ -223,6 +223,9 @@ def _idle_text(turn: Turn) -> None:
             rating.start(turn, target, number)
             return
     if intents.word_count(text) < report.MIN_WORDS or len(text) < report.MIN_CHARS:
-        turn.say("not_understood", buttons=menu_buttons(turn))
+        if intents.short_problem(text):
+            report.start_short(turn, text)  # "jalan rusak": a report, the place asked next
+        else:
+            turn.say("not_understood", buttons=menu_buttons(turn))
         return
     report.start(turn, text)
