@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from bot.messages import t
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import Conversation
-from tests.bot.conftest import Chat, Out, make_runtime, sqlite_only, templates, texts
+from tests.bot.conftest import Chat, Out, complete, make_runtime, sqlite_only, templates, texts
 from webhooks.runtime import Runtime
 
 OPENINGS: list[dict[str, Any]] = yaml.safe_load(
@@ -172,3 +172,52 @@ def test_a_short_complaint_is_a_complaint_even_when_the_model_is_unsure(unsure: 
     chat = Chat(unsure, user="short")
     out = chat.send("jalan rusak")
     assert templates(out) == ["bot:ask_location"]
+
+
+# -- the place, from the first message to the report ----------------------------------------------
+
+
+@sqlite_only
+def test_a_short_complaint_becomes_a_report_with_the_place_asked_once(runtime: Runtime) -> None:
+    chat = Chat(runtime, user="short-flow")
+    assert templates(chat.send("lampu mati")) == ["bot:ask_location"]
+    assert templates(chat.send("dekat masjid Al-Ikhlas RT 03/RW 02")) == ["bot:ask_attachment"]
+    complete(chat, chat.send("lewati"))
+    (report,) = chat.reports()
+    assert report.type is ReportType.COMPLAINT
+    assert report.body == "lampu mati"
+    assert report.location_text == "dekat masjid Al-Ikhlas RT 03/RW 02"
+
+
+@sqlite_only
+def test_a_place_named_in_the_story_is_on_the_report_and_never_asked(runtime: Runtime) -> None:
+    chat = Chat(runtime, user="placed")
+    out = chat.send("Saluran air di Perum Griya Asri Blok C2 mampet, kalau hujan rumah kebanjiran")
+    out = complete(chat, out)
+    assert "bot:ask_location" not in templates(out)
+    (report,) = chat.reports()
+    assert report.location_text == "Perum Griya Asri Blok C2"
+
+
+@sqlite_only
+def test_coordinates_in_a_message_become_the_reports_coordinates(runtime: Runtime) -> None:
+    chat = Chat(runtime, user="coords")
+    out = chat.send("Pipa PDAM bocor di -6.2088, 106.8456, air terbuang terus sejak pagi")
+    assert templates(out)[-1] == "bot:ask_attachment"
+    complete(chat, out)
+    (report,) = chat.reports()
+    assert (report.latitude, report.longitude) == (-6.2088, 106.8456)
+
+
+@sqlite_only
+def test_a_place_given_while_another_question_is_asked_fills_the_location(
+    unsure: Runtime,
+) -> None:
+    chat = Chat(unsure, user="later")
+    out = chat.send("Lampu penerangan jalan mati sudah dua minggu, gelap sekali kalau malam")
+    assert templates(out) == ["bot:ask_type"]
+    out = chat.send("di Jl. Kenanga No. 7")  # the place, before the type was answered
+    assert templates(out) == ["bot:ask_type"]
+    assert out[0].body.startswith(t("location_added", "id", location="di Jl. Kenanga No. 7"))
+    out = chat.press("type:complaint")
+    assert templates(out) == ["bot:ask_attachment"]
