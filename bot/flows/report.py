@@ -585,11 +585,15 @@ def submit(turn: Turn) -> bool:
         agency_confidence=d.get("nlu_agency_conf"),
         ranking=d.get("ranking") or {},
     )
+    citizen = turn.citizen
+    # The receipt is written in the citizen's stored language; this turn may have just changed
+    # it (a first message in English), and the pipeline only saves it after the turn.
+    citizen.language = turn.language
     try:
         service.submit_report(
             turn.db,
             clock=turn.runtime.clock,
-            citizen=turn.citizen,
+            citizen=citizen,
             channel=turn.message.channel,
             report_type=ReportType(d["type"]),
             title=make_title(d["body"]),

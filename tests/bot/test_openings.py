@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from bot.messages import t
 from reports.enums import Channel, Privacy, ReportType
+from reports.messages import render
 from reports.models import Conversation
 from tests.bot.conftest import Chat, Out, complete, make_runtime, sqlite_only, templates, texts
 from webhooks.runtime import Runtime
@@ -101,6 +102,8 @@ def _assert_short_info_flow(chat: Chat, out: list[Out], language: str) -> None:
     assert report.agency_id is None  # suggested only; the verifier forwards
     assert report.nlu_agency_code  # the agency that can answer it, for the verifier
     assert conversation(chat).state == "idle"
+    receipt = out[names.index("report_received")].body
+    assert receipt.startswith(render("report_received", language, code="", verify_due="")[:12])
     if language == "en":
         assert any(o.body == t(o.template.removeprefix("bot:"), "en", **_agency(o)) for o in out
                    if o.template.startswith("bot:"))  # fmt: skip
