@@ -19,6 +19,9 @@ import re
 from dataclasses import dataclass
 
 MAX_CHARS = 500  # the draft's location text
+#: Only the start of a text is searched: one message is at most ``bot_max_text_chars`` (4,000)
+#: anyway, and a story told in several messages is searched message by message as it arrives.
+SCAN_CHARS = 5000
 
 
 def _words(text: str) -> frozenset[str]:
@@ -268,6 +271,17 @@ def _english_street(tokens: list[_Token], i: int) -> int:
     return i
 
 
+#: Every word that can start a place (capitalised words too: "Pasar", "Melati Street").
+_TRIGGERS = (
+    STREET_WORDS
+    | AREA_WORDS
+    | LANDMARKS
+    | POSITION_WORDS
+    | {pair[0] for pair in LANDMARK_PAIRS}
+    | {phrase[0] for phrase in _POSITION_PHRASES}
+)
+
+
 def _fragments(text: str) -> list[str]:
     tokens = _tokens(text)
     letters = [c for c in text if c.isalpha()]
@@ -275,6 +289,9 @@ def _fragments(text: str) -> list[str]:
     found: list[str] = []
     i = 0
     while i < len(tokens):
+        if tokens[i].word not in _TRIGGERS and not tokens[i].raw[:1].isupper():
+            i += 1  # most words start nothing: skip them cheaply (a 4,000-character story)
+            continue
         end = _street(tokens, i, shouting)
         if end == i:
             end = _area(tokens, i, shouting)
@@ -333,6 +350,7 @@ def find(text: str) -> Place | None:
     """
     if not text:
         return None
+    text = text[:SCAN_CHARS]
     links = [m.group(0).rstrip(").,") for m in _MAP_LINK.finditer(text)]
     rest = _MAP_LINK.sub(" ", text)
     coords = coordinates(text)

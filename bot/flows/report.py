@@ -182,11 +182,11 @@ def _more_of_the_story(turn: Turn, text: str) -> bool:
     no_location = d.get("location") is None and d.get("lat") is None
     if intents.word_count(text) >= STORY_WORDS:
         d["body"] = f"{d['body']}\n{text}"[: service.BODY_MAX]
+        _take_place(d, text)  # this part of the story, wherever it falls in the whole
         if d.get("type") is None:
             _classify(turn, d["body"])  # the type question may no longer be needed
         else:
             d["stale"] = True  # classified again when the summary needs it (see _refresh)
-            _take_place(d, text)
         ack: tuple[str, dict[str, object]] = ("story_added", {})
     elif no_location and _take_place(d, text):
         if d.get("location") is not None:
