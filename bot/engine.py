@@ -5,7 +5,8 @@ Dispatch order for a text, chosen so the citizen is never misunderstood in the c
 2. global control turns ("batal", "menu", "status", "english", ...), valid in every state;
 3. the current state's question (report draft, rating, choosing a report...);
 4. in idle: whatever the database says we wait for (information, feedback on an answer, rating);
-5. otherwise a new report.
+5. otherwise a new report: a description, or a complaint in a few words ("jalan rusak"); a short
+   text that names no problem gets the menu.
 """
 
 from __future__ import annotations

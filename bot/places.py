@@ -122,6 +122,16 @@ _LINK_COORDS = (
 )
 
 
+#: Words that make an answer to "where?" a place even without a street or RT ("di depan SDN 3
+#: dekat pertigaan lampu merah arah ke pasar", "depan rumah saya").
+ANSWER_OPENERS = _words(
+    "di depan dekat sebelah samping belakang seberang sekitar pinggir ujung in at on near "
+    "opposite behind next outside"
+)
+#: Words saying that an answer is about the place ("alamatnya gang buntu setelah warung").
+ANSWER_WORDS = _words("lokasi lokasinya alamat alamatnya tempatnya location address")
+
+
 @dataclass(frozen=True)
 class Place:
     """What a text says about where: a description, coordinates, or both."""
@@ -370,3 +380,15 @@ def find(text: str) -> Place | None:
     if coords is None:
         return Place(description)
     return Place(description, coords[0], coords[1])
+
+
+def answers_where(text: str) -> bool:
+    """Is ``text``, given as the answer to "where is it?", a place? A place :func:`find` sees,
+    or an answer that starts like one or says it is the address: the citizen knows their own
+    "depan rumah saya" better than any table of landmarks."""
+    words = re.sub(r"[^\w\s-]", " ", text.lower()).split()
+    return (
+        find(text) is not None
+        or (bool(words) and words[0] in ANSWER_OPENERS)
+        or not ANSWER_WORDS.isdisjoint(words)
+    )

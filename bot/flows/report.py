@@ -4,6 +4,11 @@ The citizen may write everything in one message; we then ask only for what is st
 this order: type (only when the classifier is unsure), location, an optional attachment, privacy,
 and finally a summary to confirm, edit or cancel. The draft lives in the conversation row, so the
 flow continues on another app process or after a restart.
+
+What citizens really send (issue 11): a complaint in two words ("jalan rusak") starts a report
+and the place is asked next; a place named in any message (``bot.places``) fills the location, so
+"where?" is asked only when none was found; an information request needs no place, photo or
+privacy, so it is submitted as soon as its type is known (``submit_question``).
 """
 
 from __future__ import annotations
@@ -32,15 +37,6 @@ MIN_LOCATION_CHARS = 4
 #: A text this long that answers none of the questions continues the citizen's story: on WhatsApp
 #: a chronology often arrives in several messages, and the second one is not an address.
 STORY_WORDS = 8
-#: Words that make a long answer to the location question a place even without a street or RT:
-#: "di depan SDN 3 dekat pertigaan lampu merah arah ke pasar".
-_PLACE_OPENERS = frozenset(
-    {"di", "depan", "dekat", "sebelah", "samping", "belakang", "seberang", "sekitar", "pinggir",
-     "ujung", "in", "at", "on", "near", "opposite", "behind", "next", "outside"}
-)  # fmt: skip
-_PLACE_WORDS = frozenset(
-    {"lokasi", "lokasinya", "alamat", "alamatnya", "tempatnya", "location", "address"}
-)
 TITLE_CHARS = 80
 SUMMARY_CHARS = 300
 
@@ -161,16 +157,6 @@ def _confident(prediction: PredictionLike) -> bool:
     """The classifier's own verdict: its calibrated confidence against the configured threshold
     (``Settings.nlu_type_threshold``). Below it the citizen is asked, never guessed for."""
     return bool(prediction.confident)
-
-
-def _names_a_place(text: str) -> bool:
-    """An answer to "where?": an address pattern, or words that say it is about a place."""
-    words = intents.normalize(text).split()
-    return (
-        extract_location(text) is not None
-        or (bool(words) and words[0] in _PLACE_OPENERS)
-        or not _PLACE_WORDS.isdisjoint(words)
-    )
 
 
 def _more_of_the_story(turn: Turn, text: str) -> bool:
@@ -360,7 +346,7 @@ def on_text(turn: Turn) -> None:
         elif len(text) < MIN_LOCATION_CHARS:
             reprompt(turn)
             return
-        elif not _names_a_place(text) and _more_of_the_story(turn, text):
+        elif not places.answers_where(text) and _more_of_the_story(turn, text):
             return  # the story went on; the location is asked again (unless it was in there)
         else:
             d["location"] = text[:500]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.places import Place, coordinates, find
+from bot.places import Place, answers_where, coordinates, find
 
 
 @pytest.mark.parametrize(
@@ -118,3 +118,20 @@ def test_huge_and_hostile_text_is_handled() -> None:
     found = find(text)
     assert found is not None and found.text == "depan SDN 3"
     assert find("jalan " * 5000) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "is_place"),
+    [
+        ("depan rumah saya", True),  # the citizen's own words are the place
+        ("di ujung gang setelah warung bu Sri", True),
+        ("alamatnya gang buntu setelah warung", True),
+        ("near the old market", True),
+        ("Jl. Kenanga No. 7", True),
+        ("-6.2, 106.8", True),
+        ("sudah dua minggu tidak diangkut dan baunya menyengat", False),
+        ("tolong cepat ya", False),
+    ],
+)
+def test_answers_to_where(answer: str, is_place: bool) -> None:
+    assert answers_where(answer) is is_place
