@@ -70,14 +70,6 @@ def _match(text: str, table: dict[str, set[str]]) -> str | None:
     return None
 
 
-def extract_location(text: str) -> str | None:
-    """The place named in ``text`` as text (coordinates alone are written out), or None."""
-    found = places.find(text)
-    if found is None:
-        return None
-    return found.text or f"{found.latitude}, {found.longitude}"
-
-
 def _take_place(d: dict[str, Any], text: str) -> bool:
     """Fill the draft's location from a place named in ``text`` unless one is known; True if
     it did. Coordinates typed or in a map link become the report's coordinates."""
