@@ -5,7 +5,8 @@ Dispatch order for a text, chosen so the citizen is never misunderstood in the c
 2. global control turns ("batal", "menu", "status", "english", ...), valid in every state;
 3. the current state's question (report draft, rating, choosing a report...);
 4. in idle: whatever the database says we wait for (information, feedback on an answer, rating);
-5. otherwise a new report.
+5. otherwise a new report: a description, or a complaint in a few words ("jalan rusak"); a short
+   text that names no problem gets the menu.
 """
 
 from __future__ import annotations
@@ -223,6 +224,9 @@ def _idle_text(turn: Turn) -> None:
             rating.start(turn, target, number)
             return
     if intents.word_count(text) < report.MIN_WORDS or len(text) < report.MIN_CHARS:
-        turn.say("not_understood", buttons=menu_buttons(turn))
+        if intents.short_problem(text):
+            report.start_short(turn, text)  # "jalan rusak": a report, the place asked next
+        else:
+            turn.say("not_understood", buttons=menu_buttons(turn))
         return
     report.start(turn, text)

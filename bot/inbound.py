@@ -13,6 +13,20 @@ from enum import StrEnum
 
 from reports.enums import Channel
 
+#: Languages a contact may speak that our Indonesian catalogue serves (Malay and the regional
+#: languages whose speakers read Indonesian); every other language gets English.
+INDONESIAN_READERS = frozenset({"id", "in", "ms", "jv", "su", "min", "ban", "bug", "mad", "ace"})
+
+
+def language_from_code(code: str | None) -> str | None:
+    """ "en-GB" -> "en", "id" -> "id", "jv" -> "id", None -> None (no hint)."""
+    if not code:
+        return None
+    base = code.strip().lower().replace("_", "-").split("-")[0]
+    if not base.isalpha():
+        return None
+    return "id" if base in INDONESIAN_READERS else "en"
+
 
 class InboundKind(StrEnum):
     TEXT = "text"
@@ -53,3 +67,7 @@ class InboundMessage:
     callback_data: str | None = None
     display_name: str | None = None
     received_at: datetime | None = None
+    #: The channel's hint of the contact's language ("id" or "en"): Telegram's ``language_code``,
+    #: WhatsApp's country code. It sets the language of a NEW conversation only (the first reply);
+    #: after that the citizen's own choice and writing decide, as for every contact.
+    language: str | None = None

@@ -224,6 +224,36 @@ _PHRASES: dict[Intent, frozenset[str]] = {
     Intent.NO: frozenset(["tidak", "nggak", "gak", "ga", "no", "nope", "jangan", "bukan"]),
 }
 
+#: What is wrong, in the words of a short complaint ("jalan rusak", "lampu mati", "banjir lagi"):
+#: a message of at most ``SHORT_PROBLEM_WORDS`` words with one of these starts a report. Chat
+#: spellings and a few regional words included; typos of the common ones too ("rusk", "mampat").
+PROBLEM_WORDS = frozenset(
+    _words(
+        """
+    rusak rusk rsk berlubang bolong lubang jebol ambles amblas retak hancur longsor ambruk roboh
+    rubuh tumbang putus mati padam byarpet mampet mampat tersumbat buntu meluap banjir
+    kebanjiran genangan tergenang rob bocor macet numpuk menumpuk berserakan bau busuk kotor
+    becek gelap kering pungli pungutan sogok calo liar bising berisik kebakaran terbakar asap
+    polusi limbah keruh hilang rawan begal maling copet bahaya
+    pothole potholes broken flood flooded flooding leak leaking blocked clogged garbage trash
+    rubbish outage blackout dark smell smelly noise noisy bribe
+    """
+    )
+)
+#: Two-word problems whose words are harmless alone ("air mati" is caught by "mati" already).
+PROBLEM_PHRASES = frozenset(
+    {"tidak nyala", "gak nyala", "ga nyala", "nggak nyala", "tidak mengalir", "gak ngalir",
+     "ga ngalir", "no water", "no electricity", "not working", "tidak berfungsi"}
+)  # fmt: skip
+SHORT_PROBLEM_WORDS = 4
+#: Problems that need no subject ("banjir!"); any other one word ("rusak") says too little.
+SELF_CONTAINED_PROBLEMS = frozenset(
+    _words(
+        "banjir kebanjiran longsor pungli kebakaran macet byarpet flood flooding pothole blackout"
+    )
+)
+
+
 #: Leading slash commands (Telegram) map to intents whatever follows them.
 _COMMANDS: dict[str, Intent] = {
     "/start": Intent.GREET,
@@ -304,3 +334,15 @@ def digit(text: str, upper: int) -> int | None:
 
 def word_count(text: str) -> int:
     return len(normalize(text).split())
+
+
+def short_problem(text: str) -> bool:
+    """A complaint in a few words ("jalan rusak", "sampah numpuk"): a report to start, whose
+    place and details the bot then asks for, rather than a message it did not understand."""
+    words = normalize(text).split()
+    if not words or len(words) > SHORT_PROBLEM_WORDS:
+        return False
+    if len(words) == 1:
+        return words[0] in SELF_CONTAINED_PROBLEMS
+    pairs = {" ".join(words[i : i + 2]) for i in range(len(words) - 1)}
+    return not PROBLEM_WORDS.isdisjoint(words) or not PROBLEM_PHRASES.isdisjoint(pairs)

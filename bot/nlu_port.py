@@ -39,6 +39,8 @@ class PredictionLike(Protocol):
     def confidence(self) -> float: ...
     @property
     def ranking(self) -> list[tuple[str, float]]: ...
+    @property
+    def confident(self) -> bool: ...  # calibrated confidence >= the configured threshold
 
 
 class Classifier(Protocol):

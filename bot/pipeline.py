@@ -249,7 +249,8 @@ def _lock_conversations(
             "external_id": batch[index].message.external_user_id,
             "state": "idle",
             "data": {},
-            "language": "id",
+            # a new conversation starts in the channel's hint; an existing row keeps its own
+            "language": batch[index].message.language or "id",
             "updated_at": batch[index].now,
         }
         for index in order

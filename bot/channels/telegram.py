@@ -36,7 +36,7 @@ from bot.channels import (
     clean_text,
 )
 from bot.channels.media import MAX_BYTES, Download
-from bot.inbound import InboundKind, InboundMessage
+from bot.inbound import InboundKind, InboundMessage, language_from_code
 from config.settings import Settings
 from reports.enums import Channel
 
@@ -104,6 +104,12 @@ def _display_name(message: Message | None) -> str | None:
     return clean_text(user.full_name)[:200] or None
 
 
+def _language(message: Message | None) -> str | None:
+    """The sender's Telegram app language ("en", "id", "pt-br") as our hint for a first reply."""
+    user = message.from_user if message is not None else None
+    return language_from_code(user.language_code) if user is not None else None
+
+
 def _received_at(message: Message | None) -> datetime | None:
     if message is None or message.date is None:
         return None
@@ -159,6 +165,7 @@ def parse_update(update: Update) -> ParsedUpdate:
                 kind=InboundKind.CALLBACK,
                 callback_data=clean_text(query.data or "")[:64],
                 display_name=clean_text(query.from_user.full_name)[:200] or None,
+                language=language_from_code(query.from_user.language_code),
             ),
             callback_query_id=query.id,
         )
@@ -173,6 +180,7 @@ def parse_update(update: Update) -> ParsedUpdate:
                 text=clean_text(edited.text or edited.caption or ""),
                 display_name=_display_name(edited),
                 received_at=_received_at(edited),
+                language=_language(edited),
             )
         )
     message = update.message
@@ -192,6 +200,7 @@ def parse_update(update: Update) -> ParsedUpdate:
             longitude=location.longitude if location else None,
             display_name=_display_name(message),
             received_at=_received_at(message),
+            language=_language(message),
         ),
         files=files,
     )

@@ -41,6 +41,7 @@ SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_TEXT = 1600  # Twilio's limit for one WhatsApp message body
 TWILIO_API = "https://api.twilio.com"
 WHATSAPP_PREFIX = "whatsapp:"
+INDONESIA = 62  # country calling code
 #: How far Twilio's clock may be behind ours when matching an earlier send by its creation time.
 CLOCK_SKEW = timedelta(minutes=1)
 
@@ -78,6 +79,12 @@ def normalize_number(value: str) -> str:
     if not phonenumbers.is_possible_number(number):
         raise BadPayload("From is not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def language_of_number(e164: str) -> str:
+    """Our hint for a first reply: Indonesian for an Indonesian number (+62), English for any
+    other country (a visitor, or a citizen abroad on a foreign SIM, who can switch back)."""
+    return "id" if phonenumbers.parse(e164).country_code == INDONESIA else "en"
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,7 @@ def parse_form(params: dict[str, str]) -> ParsedForm:
             longitude=longitude if kind == InboundKind.LOCATION else None,
             callback_data=payload or None,
             display_name=clean_text(params.get("ProfileName", ""))[:200] or None,
+            language=language_of_number(sender),
         ),
         tuple(media),
     )

@@ -4,6 +4,11 @@ The citizen may write everything in one message; we then ask only for what is st
 this order: type (only when the classifier is unsure), location, an optional attachment, privacy,
 and finally a summary to confirm, edit or cancel. The draft lives in the conversation row, so the
 flow continues on another app process or after a restart.
+
+What citizens really send (issue 11): a complaint in two words ("jalan rusak") starts a report
+and the place is asked next; a place named in any message (``bot.places``) fills the location, so
+"where?" is asked only when none was found; an information request needs no place, photo or
+privacy, so it is submitted as soon as its type is known (``submit_question``).
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import intents, limits
+from bot import intents, limits, places
 from bot.intents import Intent
-from bot.nlu_port import classifier
+from bot.nlu_port import PredictionLike, classifier
 from bot.turn import Button, Turn
 from reports import service
 from reports.enums import Privacy, ReportType
@@ -32,15 +37,6 @@ MIN_LOCATION_CHARS = 4
 #: A text this long that answers none of the questions continues the citizen's story: on WhatsApp
 #: a chronology often arrives in several messages, and the second one is not an address.
 STORY_WORDS = 8
-#: Words that make a long answer to the location question a place even without a street or RT:
-#: "di depan SDN 3 dekat pertigaan lampu merah arah ke pasar".
-_PLACE_OPENERS = frozenset(
-    {"di", "depan", "dekat", "sebelah", "samping", "belakang", "seberang", "sekitar", "pinggir",
-     "ujung", "in", "at", "on", "near", "opposite", "behind", "next", "outside"}
-)  # fmt: skip
-_PLACE_WORDS = frozenset(
-    {"lokasi", "lokasinya", "alamat", "alamatnya", "tempatnya", "location", "address"}
-)
 TITLE_CHARS = 80
 SUMMARY_CHARS = 300
 
@@ -65,14 +61,6 @@ EDIT_WORDS = {
     "privacy": {"privasi", "kerahasiaan", "privacy"},
 }
 
-# A typed address inside a description: "Jl. Melati No. 5", "RT 03/RW 02", "Kelurahan Sukajadi".
-_ADDRESS = re.compile(
-    r"(?:\b(?i:jl|jln|jalan)\.?\s+[A-Z][\w.'-]*(?:\s+[A-Z0-9][\w.'-]*)*(?:\s+(?i:no)\.?\s*\d+\w*)?"
-    r"|\b(?i:rt)\s*\.?\s*\d{1,3}(?:\s*/\s*(?i:rw)?\s*\d{1,3})?"
-    r"|\b(?i:kelurahan|kel\.|desa|kecamatan|kec\.|gang|gg\.|kampung|komplek|perumahan|dusun)"
-    r"\s+[A-Z][\w.'-]*(?:\s+[A-Z0-9][\w.'-]*)*)"
-)
-
 
 def _match(text: str, table: dict[str, set[str]]) -> str | None:
     norm = intents.normalize(text)
@@ -82,9 +70,20 @@ def _match(text: str, table: dict[str, set[str]]) -> str | None:
     return None
 
 
-def extract_location(text: str) -> str | None:
-    found = [m.group(0).strip(" .,") for m in _ADDRESS.finditer(text)]
-    return ", ".join(dict.fromkeys(found))[:500] if found else None
+def _take_place(d: dict[str, Any], text: str) -> bool:
+    """Fill the draft's location from a place named in ``text`` unless one is known; True if
+    it did. Coordinates typed or in a map link become the report's coordinates."""
+    if d.get("location") is not None or d.get("lat") is not None:
+        return False
+    found = places.find(text)
+    if found is None:
+        return False
+    if found.text:
+        d["location"] = found.text
+    if found.latitude is not None:
+        d["lat"], d["lon"] = found.latitude, found.longitude
+    d.pop("location_skipped", None)
+    return True
 
 
 _ABBREVIATIONS = frozenset(
@@ -141,23 +140,15 @@ def _classify(turn: Turn, body: str) -> None:
         "type": [[label, float(c)] for label, c in kind.ranking[:3]],
         "agency": [[label, float(c)] for label, c in agency.ranking[:3]],
     }
-    sure = kind.confidence >= settings.nlu_type_threshold
-    if d.get("type") is None and kind.label in TYPES and sure:
+    if d.get("type") is None and kind.label in TYPES and _confident(kind):
         d["type"] = kind.label
-    if d.get("location") is None and d.get("lat") is None:
-        found = extract_location(body)
-        if found:
-            d["location"] = found
+    _take_place(d, body)
 
 
-def _names_a_place(text: str) -> bool:
-    """An answer to "where?": an address pattern, or words that say it is about a place."""
-    words = intents.normalize(text).split()
-    return (
-        extract_location(text) is not None
-        or (bool(words) and words[0] in _PLACE_OPENERS)
-        or not _PLACE_WORDS.isdisjoint(words)
-    )
+def _confident(prediction: PredictionLike) -> bool:
+    """The classifier's own verdict: its calibrated confidence against the configured threshold
+    (``Settings.nlu_type_threshold``). Below it the citizen is asked, never guessed for."""
+    return bool(prediction.confident)
 
 
 def _more_of_the_story(turn: Turn, text: str) -> bool:
@@ -169,17 +160,16 @@ def _more_of_the_story(turn: Turn, text: str) -> bool:
     no_location = d.get("location") is None and d.get("lat") is None
     if intents.word_count(text) >= STORY_WORDS:
         d["body"] = f"{d['body']}\n{text}"[: service.BODY_MAX]
+        _take_place(d, text)  # this part of the story, wherever it falls in the whole
         if d.get("type") is None:
             _classify(turn, d["body"])  # the type question may no longer be needed
         else:
             d["stale"] = True  # classified again when the summary needs it (see _refresh)
-            if no_location and (found := extract_location(text)):
-                d["location"] = found
         ack: tuple[str, dict[str, object]] = ("story_added", {})
-    elif extract_location(text) and no_location:
-        d["location"] = text[:500]
-        d.pop("location_skipped", None)
-        ack = ("location_added", {"location": d["location"]})
+    elif no_location and _take_place(d, text):
+        if d.get("location") is not None:
+            d["location"] = text[:500]  # a short answer: the citizen's own words are the place
+        ack = ("location_added", {"location": d.get("location") or _coords(d)})
     else:
         return False
     next_step(turn)
@@ -194,14 +184,22 @@ def _refresh(turn: Turn, d: dict[str, Any]) -> None:
         _classify(turn, d["body"])
 
 
+def _short(text: str) -> bool:
+    return intents.word_count(text) < MIN_WORDS or len(text) < MIN_CHARS
+
+
 def _set_body(turn: Turn, text: str) -> bool:
-    if intents.word_count(text) < MIN_WORDS or len(text) < MIN_CHARS:
+    """The description; a short one only when it names a problem (see ``start_short``)."""
+    problem = _short(text) and intents.short_problem(text)
+    if _short(text) and not problem:
         turn.state = "report_describe"
         turn.say("too_short")
         return False
     d = draft(turn)
     d["body"] = text
     _classify(turn, text)
+    if problem:
+        d["type"] = ReportType.COMPLAINT.value
     return True
 
 
@@ -216,6 +214,22 @@ def start(turn: Turn, text: str) -> None:
     turn.data.pop("draft", None)
     if _set_body(turn, text):
         next_step(turn)
+
+
+def start_short(turn: Turn, text: str) -> None:
+    """A complaint in a few words ("jalan rusak", "lampu mati"): a report is started with them
+    as its description, and the bot asks for what is missing (the place first, unless named).
+
+    The words that make it a complaint (``intents.PROBLEM_WORDS``) decide the type: a two-word
+    text is too little for the classifier to be trusted, and "rusak" leaves no doubt.
+    """
+    if not limits.may_report(turn):
+        turn.reset()
+        return
+    turn.data.pop("draft", None)
+    _set_body(turn, text)
+    next_step(turn)
+    turn.lead_with("short_started", problem=text)
 
 
 def ask_new(turn: Turn) -> None:
@@ -324,10 +338,13 @@ def on_text(turn: Turn) -> None:
         elif len(text) < MIN_LOCATION_CHARS:
             reprompt(turn)
             return
-        elif not _names_a_place(text) and _more_of_the_story(turn, text):
+        elif not places.answers_where(text) and _more_of_the_story(turn, text):
             return  # the story went on; the location is asked again (unless it was in there)
         else:
             d["location"] = text[:500]
+            found = places.find(text)
+            if found is not None and found.latitude is not None:
+                d["lat"], d["lon"] = found.latitude, found.longitude
         next_step(turn)
     elif state == "report_attachment":
         if intents.is_(text, Intent.SKIP) or intents.is_(text, Intent.DONE):
@@ -420,6 +437,9 @@ def next_step(turn: Turn) -> None:
         turn.state = "report_describe"
     elif d.get("type") is None:
         turn.state = "report_type"
+    elif d["type"] == ReportType.INFORMATION_REQUEST.value:
+        submit_question(turn)  # the short flow: no place, photo or privacy to ask about
+        return
     elif d.get("location") is None and d.get("lat") is None and not d.get("location_skipped"):
         turn.state = "report_location"
     elif not d["attachments"] and not d.get("asked_attachment"):
@@ -502,11 +522,36 @@ def _confident_agency(turn: Turn, d: dict[str, Any]) -> str | None:
 # -- submit --------------------------------------------------------------------------------------
 
 
-def submit(turn: Turn) -> None:
-    """Submit the draft; the domain queues the receipt (tracking code + verification due date)."""
+def _coords(d: dict[str, Any]) -> str:
+    return f"{d['lat']:.5f}, {d['lon']:.5f}" if d.get("lat") is not None else ""
+
+
+def submit_question(turn: Turn) -> None:
+    """An information request, submitted as soon as its type is known.
+
+    A question needs no place, photo or privacy choice: it goes in as ``information_request``,
+    confidential (it may quote the citizen's own case, and nobody else needs to read it), with
+    the agency that can answer it as the classifier's suggestion; the verifier confirms and
+    forwards, as for every report. The domain's receipt gives the tracking code and due date.
+    """
+    d = draft(turn)
+    _refresh(turn, d)
+    code = _confident_agency(turn, d)
+    agency = turn.reads.scalar(select(Agency).where(Agency.code == code)) if code else None
+    d["privacy"] = Privacy.CONFIDENTIAL.value
+    if submit(turn):
+        if agency is not None:
+            turn.say("question_received_agency", agency=agency.name)
+        else:
+            turn.say("question_received")
+
+
+def submit(turn: Turn) -> bool:
+    """Submit the draft; the domain queues the receipt (tracking code + verification due date).
+    False when it could not be (the citizen was told why)."""
     if not limits.may_report(turn):
         turn.reset()
-        return
+        return False
     d = draft(turn)
     _refresh(turn, d)
     # The agency is only suggested (nlu_agency_*): the verifier decides and forwards. Setting
@@ -518,11 +563,15 @@ def submit(turn: Turn) -> None:
         agency_confidence=d.get("nlu_agency_conf"),
         ranking=d.get("ranking") or {},
     )
+    citizen = turn.citizen
+    # The receipt is written in the citizen's stored language; this turn may have just changed
+    # it (a first message in English), and the pipeline only saves it after the turn.
+    citizen.language = turn.language
     try:
         service.submit_report(
             turn.db,
             clock=turn.runtime.clock,
-            citizen=turn.citizen,
+            citizen=citizen,
             channel=turn.message.channel,
             report_type=ReportType(d["type"]),
             title=make_title(d["body"]),
@@ -538,6 +587,7 @@ def submit(turn: Turn) -> None:
     except DomainError:
         turn.reset()
         turn.say("too_short")
-        return
+        return False
     turn.new_citizen = False  # they have a report now
     turn.reset()
+    return True

@@ -73,6 +73,11 @@ MESSAGES: dict[str, str] = {
     "btn_rate_skip": "Skip rating",
     # report flow
     "ask_report": "Please describe your problem or suggestion: what happened, where and since when.",
+    "short_started": 'Noted, your report: "{problem}".',
+    "question_received": (
+        "Your question goes to the agency that can answer it. The answer will come in this chat."
+    ),
+    "question_received_agency": "Your question goes to {agency}. The answer will come in this chat.",
     "story_added": "Noted: I added that to your report.",
     "location_added": "Location noted: {location}.",
     "too_short": (

@@ -81,6 +81,13 @@ MESSAGES: dict[str, str] = {
     "ask_report": (
         "Silakan ceritakan masalah atau usulan Anda: apa yang terjadi, di mana, dan sejak kapan."
     ),
+    "short_started": 'Baik, saya catat laporan Anda: "{problem}".',
+    "question_received": (
+        "Pertanyaan Anda kami teruskan ke instansi yang dapat menjawabnya. Jawabannya akan dikirim lewat percakapan ini."
+    ),
+    "question_received_agency": (
+        "Pertanyaan Anda kami teruskan ke {agency}. Jawabannya akan dikirim lewat percakapan ini."
+    ),
     "story_added": "Baik, saya tambahkan ke isi laporan Anda.",
     "location_added": "Lokasi dicatat: {location}.",
     "too_short": (

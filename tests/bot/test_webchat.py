@@ -258,3 +258,63 @@ def test_staff_never_see_the_chat_cookie(client: TestClient, runtime: Runtime) -
     with TestClient(client.app) as thief:
         thief.cookies.set("sw_chat", mine.removeprefix("browser:"), path="/chat")
         assert thief.get("/chat/api/messages").json() == {"messages": []}
+
+
+# -- issue 11: what citizens really send ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("😡😡😡🚧", "bot:not_understood"),
+        ("\x00\x00\x00", "bot:not_understood"),
+        ("jalan\x00 rusak", "bot:ask_location"),
+        ("JALAN RUSAK PARAH DI DEPAN SDN 3 SUKAMAJU SUDAH SEBULAN!!!", "bot:ask_attachment"),
+        ("Jalan rusak مرحبا 你好 שלום di depan SDN 3 Sukamaju sejak sebulan", "bot:ask_attachment"),
+        (("Jalan di depan rumah saya rusak parah. " * 600)[:20_000], "bot:truncated"),
+        ("a" * 20_000, "bot:truncated"),
+        ("?", "bot:not_understood"),
+    ],
+    ids=["emoji", "nul", "nul-inside", "caps", "mixed-script", "20k-story", "20k-junk", "mark"],
+)
+def test_bad_input_through_the_web_chat_gets_a_sensible_reply(
+    client: TestClient, text: str, first: str
+) -> None:
+    b = Browser(client)
+    b.post(text=text)
+    messages = b.fetch()
+    assert messages, "no reply"
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.sessions() as db:
+        ids = [m["id"] for m in messages]
+        names = list(
+            db.scalars(
+                select(OutboxMessage.template)
+                .where(OutboxMessage.id.in_(ids))
+                .order_by(OutboxMessage.id)
+            )
+        )
+    assert names[0] == first, [m["text"] for m in messages]
+    assert "bot:internal_error" not in names
+    if first == "bot:truncated":
+        assert len(names) == 2  # and the conversation goes on
+
+
+def test_empty_text_over_http_is_a_clear_422(client: TestClient) -> None:
+    for body in ({"text": ""}, {"text": "   "}, {}):
+        assert client.post("/chat/api/messages", json=body).status_code == 422
+
+
+def test_issue_11_openings_over_http(client: TestClient) -> None:
+    b = Browser(client)
+    asked = b.say("jalan rusak")
+    assert asked[-1]["text"].startswith('Baik, saya catat laporan Anda: "jalan rusak".')
+    assert "Di mana lokasinya?" in asked[-1]["text"]
+    assert "Ada foto" in b.say("depan SDN 3 Sukamaju")[-1]["text"]  # asked once, not again
+    b.press("confirm:cancel")
+    b.say("batal")
+    answer = b.say("Bagaimana cara mengurus akta kelahiran?")
+    assert re.search(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}", answer[0]["text"])
+    assert "paling lambat" in answer[0]["text"]
+    assert "Pertanyaan Anda kami teruskan" in answer[-1]["text"]
+    assert not any("lokasi" in m["text"].lower() for m in answer)
