@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from bot.delivery.ratelimit import credential_problems
 from bot.sender import serve_channels
 from bot.webchat import router as chat_router
 from config.settings import Settings, get_settings
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             with rt.sessions() as db:
                 db.execute(text("SELECT 1"))
                 beat = db.get(Heartbeat, SWEEP_HEARTBEAT)
+                refused = credential_problems(db)
         except DBAPIError as exc:  # unreachable, or not migrated: say so, not a bare 500
             log.warning("health check: database not usable: %s", exc.orig)
             return JSONResponse(
@@ -105,6 +107,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             "sweep_last_run": beat.beat_at.isoformat() if beat else None,
             "sweep_age_seconds": round(age, 1) if age is not None else None,
         }
+        if refused:
+            # Replies are kept, not lost, but none goes out until someone fixes the credentials.
+            # Degraded, not 503: the app still takes messages, and a load balancer must not
+            # take it out of service for a provider setting.
+            body["delivery"] = {key: f"paused: {p['error']}" for key, p in refused.items()}
+            body["delivery_paused_since"] = {key: p["since"] for key, p in refused.items()}
+            if not stale:
+                body["status"] = "degraded"
         return JSONResponse(body, status_code=503 if stale else 200)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -12,7 +12,7 @@ from bot.channels.whatsapp import BadPayload, normalize_number, parse_form
 from bot.inbound import InboundKind
 from reports.enums import Channel, OutboxStatus
 from reports.models import Attachment, InboundReceipt, OutboxMessage
-from tests.channels.conftest import Channels, twilio_fixture
+from tests.channels.conftest import PUBLIC_BASE, Channels, twilio_fixture
 from tests.channels.helpers import drain, outbox_rows
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 8
@@ -108,7 +108,9 @@ def test_signed_message_behind_a_proxy_is_accepted_and_answered_by_the_outbox(
     sent = channels.twilio.messages
     assert [m["To"] for m in sent] == ["whatsapp:+6281234567890"] * len(rows)
     assert all(m["From"] == "whatsapp:+14155238886" for m in sent)
-    assert all(m["StatusCallback"].endswith("/webhooks/twilio/status") for m in sent)
+    assert [m["StatusCallback"] for m in sent] == [
+        f"{PUBLIC_BASE}/webhooks/twilio/status?row={r.id}" for r in rows
+    ]
     for row, message in zip(rows, sent, strict=True):
         assert message["Body"].startswith(row.body)  # inside the 24-hour window: free text
         if row.payload.get("buttons"):  # no buttons on WhatsApp: a numbered list
