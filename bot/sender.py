@@ -20,11 +20,13 @@ the table; we chose lease *renewal* with *self-fencing*:
   extends all rows the worker holds (``delivery.outbox.renew``), whatever the batch size, the
   pacing queue ahead or the provider's latency. A live worker never loses a row; a dead one loses
   them one lease after its last renewal. The remaining danger is a live worker that cannot reach
-  the database: it fences itself. It starts no send on a row whose lease it has not confirmed
-  within ``lease/2``, and abandons a call still running ``3/4`` of a lease after the last
-  confirmation (before anyone else may reclaim, allowing ``lease/4`` of clock skew between
-  machines). An abandoned call may still reach the provider; the row is then marked uncertain and
-  its next attempt looks it up where the provider can tell (Twilio), as after a timeout.
+  the database: it fences itself, starting no send on a row whose lease it has not confirmed
+  within ``lease/2`` (half a lease of margin for clock skew between machines and for the call to
+  be under way before anyone may reclaim). What it cannot do is recall a call already on the wire:
+  a worker cut off from the database for longer than the rest of its lease while a call is in
+  flight is, to the others, a crashed worker, and its row is retried as after a crash (looked up
+  first where the provider can tell, Twilio). Cancelling such a call locally would not un-send it,
+  so it is left to finish and its record is refused by the claim token.
 
 The per-bot rate and the provider's pauses (429 ``retry_after``, refused credentials) are shared
 by every worker through the database (:mod:`bot.delivery.ratelimit`), and the pause is checked
@@ -157,7 +159,6 @@ class OutboxWorker:
         self.lease = lease
         self.renew_every = lease / 4
         self.send_window = lease / 2  # no send starts on a lease confirmed longer ago
-        self.abandon_after = lease * 3 / 4  # a call still running then is abandoned
         #: Rows this worker holds (claimed, not yet recorded), by id: their leases are renewed.
         self.held: dict[int, outbox.Claim] = {}
         self.stopping = False
@@ -222,34 +223,15 @@ class OutboxWorker:
             with suppress(asyncio.CancelledError):
                 await renewer
 
-    def _fence(self, claim: outbox.Claim) -> None:
-        """Raise unless the row's lease was confirmed recently enough to start a send."""
+    async def _fence(self, claim: outbox.Claim) -> None:
+        """Raise unless the row's lease was confirmed recently enough to start a send; a stale
+        confirmation (renewals delayed) is renewed once on the spot before giving up."""
+        if not claim.lost and self.monotonic() - claim.confirmed_at > self.send_window:
+            await self._renew_once()
         if claim.lost:
             raise LeaseUnconfirmed("another worker holds the row now")
         if self.monotonic() - claim.confirmed_at > self.send_window:
             raise LeaseUnconfirmed("lease not confirmed lately (database unreachable?)")
-
-    async def _call_fenced(self, claim: outbox.Claim, call: Any) -> Sent:
-        """Run the provider call, abandoning it if the lease can no longer be vouched for."""
-        task = asyncio.ensure_future(call)
-        try:
-            while True:
-                left = claim.confirmed_at + self.abandon_after - self.monotonic()
-                if claim.lost or left <= 0:
-                    task.cancel()
-                    with suppress(asyncio.CancelledError, Exception):
-                        await task
-                    raise TransientError(
-                        "send abandoned: the lease could not be renewed", ambiguous=True
-                    )
-                done, _ = await asyncio.wait({task}, timeout=left)
-                if done:
-                    result = task.result()
-                    assert isinstance(result, Sent)
-                    return result
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
 
     # -- delivery ------------------------------------------------------------------------------
 
@@ -358,11 +340,11 @@ class OutboxWorker:
             await self.chat_spacing.wait(message.address)
         limit = self.limits[message.channel]
         grant = await limit.acquire(max_wait=MAX_INLINE_WAIT)
-        self._fence(claim)
+        await self._fence(claim)
         claim.uncertain_since = None  # looked up (or cannot be): this send decides
         started = self.now()
         try:
-            sent = await self._call_fenced(claim, sender.send(message, part, last=last))
+            sent = await sender.send(message, part, last=last)
         except TransientError as exc:
             if exc.ambiguous:  # it may have arrived: the next attempt looks before sending
                 claim.uncertain_since = started
