@@ -137,8 +137,18 @@ def parse_form(params: dict[str, str]) -> ParsedForm:
         name = f"whatsapp-{sid[-8:]}-{i}.{_EXTENSIONS.get(ctype, 'bin')}"
         media.append(MediaRef(url, ctype, name))
     payload = clean_text(params.get("ButtonPayload", ""))
+    # WhatsApp's own message type: a sticker is a webp "image" in MediaUrl0, but not a photo of
+    # the problem; a quick-reply button without a payload carries its label in ButtonText.
+    message_type = clean_text(params.get("MessageType", "")).strip().lower()
+    button_text = clean_text(params.get("ButtonText", "")).strip()
+    if not body.strip() and button_text:
+        body = button_text
     if payload:
         kind = InboundKind.CALLBACK
+    elif message_type == "sticker":
+        kind, media = InboundKind.STICKER, []
+    elif message_type in ("reaction", "unsupported"):
+        kind, media = InboundKind.UNSUPPORTED, []
     elif latitude is not None and longitude is not None:
         kind = InboundKind.LOCATION
     elif media and all(m.content_type.startswith("audio/") for m in media):
