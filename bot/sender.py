@@ -400,12 +400,18 @@ class OutboxWorker:
         log.info("outbox worker: channels %s", ", ".join(c.value for c in self.senders) or "none")
         tasks: set[asyncio.Task[None]] = set()
         stats = BatchStats()
+        batch, poll = self.settings.outbox_batch_size, self.settings.outbox_poll_seconds
+        last_claim = -poll
         try:
             async with self._leases_kept():
                 while not stop.is_set():
-                    room = self.settings.outbox_batch_size - len(self.held)
+                    room = batch - len(self.held)
                     claims: list[outbox.Claim] = []
-                    if room > 0:
+                    # Top up when half the batch is free, or each poll period: not after every
+                    # finished recipient (30 claim queries a second at Telegram's pace).
+                    due = room >= max(1, batch // 2) or self.monotonic() - last_claim >= poll
+                    if room > 0 and due:
+                        last_claim = self.monotonic()
                         try:
                             claims = await self._claim_more(room)
                         except Exception:  # a database hiccup must not end the worker
@@ -415,13 +421,9 @@ class OutboxWorker:
                             tasks.add(task)
                             task.add_done_callback(tasks.discard)
                     if tasks:
-                        await asyncio.wait(
-                            tasks,
-                            timeout=self.settings.outbox_poll_seconds,
-                            return_when=asyncio.FIRST_COMPLETED,
-                        )
+                        await asyncio.wait(tasks, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
                     else:
-                        await asyncio.to_thread(stop.wait, self.settings.outbox_poll_seconds)
+                        await asyncio.to_thread(stop.wait, poll)
                 self.stopping = True  # groups give back what they have not started
                 if tasks:
                     await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
