@@ -211,7 +211,7 @@ async def download(bot: Bot, ref: FileRef) -> Download:
     except TelegramError as exc:
         # The message itself is still processed; the engine tells the citizen to resend the file.
         log.warning("telegram file download failed: %s", type(exc).__name__)
-        return Download(ref.kind, ref.content_type, ref.filename, None)
+        return Download(ref.kind, ref.content_type, ref.filename, None, failed=True)
     if len(data) > MAX_BYTES:
         return Download(ref.kind, ref.content_type, ref.filename, None)
     return Download(ref.kind, ref.content_type, ref.filename, data)

@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -204,7 +204,7 @@ async def download(settings: Settings, client: httpx.AsyncClient, ref: MediaRef)
         async with client.stream("GET", ref.url, auth=auth, follow_redirects=True) as resp:
             if resp.status_code != 200:
                 log.warning("twilio media fetch: HTTP %s", resp.status_code)
-                return empty
+                return replace(empty, failed=True)
             chunks: list[bytes] = []
             size = 0
             async for chunk in resp.aiter_bytes():
@@ -214,7 +214,7 @@ async def download(settings: Settings, client: httpx.AsyncClient, ref: MediaRef)
                 chunks.append(chunk)
     except httpx.HTTPError as exc:
         log.warning("twilio media fetch failed: %s", type(exc).__name__)
-        return empty
+        return replace(empty, failed=True)
     return Download(empty.kind, ref.content_type, ref.filename, b"".join(chunks))
 
 
