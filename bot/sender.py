@@ -341,6 +341,8 @@ class OutboxWorker:
         limit = self.limits[message.channel]
         grant = await limit.acquire(max_wait=MAX_INLINE_WAIT)
         await self._fence(claim)
+        if message.channel == Channel.TELEGRAM:
+            self.chat_spacing.mark(message.address)
         claim.uncertain_since = None  # looked up (or cannot be): this send decides
         started = self.now()
         try:

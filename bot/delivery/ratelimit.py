@@ -206,11 +206,16 @@ class KeySpacing:
         self.next_at: dict[str, float] = {}
 
     async def wait(self, key: str) -> None:
-        now = self.monotonic()
+        """Until ``interval`` after the key's last send (:meth:`mark`)."""
         at = self.next_at.get(key, 0.0)
+        now = self.monotonic()
         if at > now:
             await asyncio.sleep(at - now)
-        self.next_at[key] = max(at, now) + self.interval
+
+    def mark(self, key: str) -> None:
+        """A send to ``key`` goes now: called right before it, after every other wait, so the
+        spacing is measured between the sends themselves."""
+        self.next_at[key] = self.monotonic() + self.interval
         if len(self.next_at) > 10_000:  # forget chats long idle
             cutoff = self.monotonic()
             self.next_at = {k: v for k, v in self.next_at.items() if v > cutoff}
