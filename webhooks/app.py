@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         now = datetime.now(UTC)
         age = (now - beat.beat_at).total_seconds() if beat else None
         stale = age is None or age > settings.heartbeat_stale_seconds
-        body = {
+        body: dict[str, Any] = {
             "status": "stale" if stale else "ok",
             "database": "ok",
             "sweep_last_run": beat.beat_at.isoformat() if beat else None,
