@@ -48,9 +48,13 @@ def worker(
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     rt = _runtime()
     if status:
+        from bot.delivery.ratelimit import credential_problems
+
         with rt.sessions() as db:
             for name, count in sorted(counts_by_status(db).items()):
                 typer.echo(f"{name:<10} {count}")
+            for key, problem in sorted(credential_problems(db).items()):
+                typer.echo(f"paused     {key}: {problem['error']} (since {problem['since']})")
         return
     senders = build_senders(rt)
     if not senders:
