@@ -366,7 +366,7 @@ class OutboxWorker:
                         await self._retry(later, "waiting for an earlier message", 0.0, stats,
                                           charge=False)  # fmt: skip
                     return
-        except (SQLAlchemyError, OSError):
+        except Exception:  # one recipient's failure (a database hiccup) must not end the worker
             # Rows stay ``sending``: released here, their leases run out and they are reclaimed.
             log.exception("outbox: delivering to one recipient failed; rows reclaimed later")
         finally:
