@@ -52,6 +52,16 @@ class InboundMedia:
     content_type: str
     filename: str
     attachment_id: int | None = None
+    #: The adapter could not fetch the file (the provider's download failed): nothing is wrong
+    #: with the file itself, so the citizen is asked to send it again, not told it is refused.
+    fetch_failed: bool = False
+
+
+def refused_file_message(media: tuple[InboundMedia, ...], name: str) -> str:
+    """The catalogue key for a file that was not stored: "send it again" when fetching it failed,
+    "not accepted" (type or size) otherwise."""
+    failed = any(m.fetch_failed and (m.filename or m.kind) == name for m in media)
+    return "media_fetch_failed" if failed else "media_rejected"
 
 
 @dataclass(frozen=True)

@@ -87,13 +87,18 @@ class Settings(BaseSettings):
     # Outbox sender (bot/sender.py)
     outbox_batch_size: int = 50
     outbox_poll_seconds: float = 1.0  # idle wait between empty claims
-    outbox_lease_seconds: int = 120  # a crashed worker's rows are reclaimed after this
+    # A crashed worker's rows are reclaimed after this; a live worker renews its leases (4 times
+    # per lease), so a slow provider or a long batch never lets another worker take a row over.
+    outbox_lease_seconds: float = Field(default=120.0, gt=0)
     outbox_retry_budget_seconds: int = 6 * 3600  # then the row is marked failed (visible)
     outbox_backoff_base_seconds: float = 2.0
     outbox_backoff_max_seconds: float = 600.0
     telegram_rate_per_second: float = 30.0  # per bot
     telegram_chat_interval_seconds: float = 1.0  # per chat
     twilio_rate_per_second: float = 10.0  # per sender number
+    # After the provider refused our credentials (401/403): rows wait, and one probe send every
+    # this many seconds finds out whether they were fixed.
+    outbox_credentials_retry_seconds: float = Field(default=60.0, gt=0)
     webhook_max_body_bytes: int = 1_000_000
     # Group commit of webhook deliveries (``webhooks.group_commit``): concurrent transactions
     # per process, and the most messages one transaction carries. One lane makes the largest

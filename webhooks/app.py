@@ -6,12 +6,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from bot.delivery.ratelimit import credential_problems
 from bot.sender import serve_channels
 from bot.webchat import router as chat_router
 from config.settings import Settings, get_settings
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             with rt.sessions() as db:
                 db.execute(text("SELECT 1"))
                 beat = db.get(Heartbeat, SWEEP_HEARTBEAT)
+                refused = credential_problems(db)
         except DBAPIError as exc:  # unreachable, or not migrated: say so, not a bare 500
             log.warning("health check: database not usable: %s", exc.orig)
             return JSONResponse(
@@ -99,12 +102,20 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         now = datetime.now(UTC)
         age = (now - beat.beat_at).total_seconds() if beat else None
         stale = age is None or age > settings.heartbeat_stale_seconds
-        body = {
+        body: dict[str, Any] = {
             "status": "stale" if stale else "ok",
             "database": "ok",
             "sweep_last_run": beat.beat_at.isoformat() if beat else None,
             "sweep_age_seconds": round(age, 1) if age is not None else None,
         }
+        if refused:
+            # Replies are kept, not lost, but none goes out until someone fixes the credentials.
+            # Degraded, not 503: the app still takes messages, and a load balancer must not
+            # take it out of service for a provider setting.
+            body["delivery"] = {key: f"paused: {p['error']}" for key, p in refused.items()}
+            body["delivery_paused_since"] = {key: p["since"] for key, p in refused.items()}
+            if not stale:
+                body["status"] = "degraded"
         return JSONResponse(body, status_code=503 if stale else 200)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

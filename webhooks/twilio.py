@@ -101,6 +101,9 @@ async def twilio_status(request: Request) -> Response:
     status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
     if not sid or not status:
         return _error(400, "MessageSid and MessageStatus are required")
+    row = request.query_params.get("row", "")
+    row_id = int(row) if row.isdigit() and len(row) < 19 else None
+    now = request_now(request)
 
     def _record() -> bool:
         with runtime.sessions() as db, db.begin():
@@ -110,6 +113,8 @@ async def twilio_status(request: Request) -> Response:
                 provider_message_id=sid[:120],
                 status=status,
                 error_code=form.get("ErrorCode") or None,
+                now=now,
+                row_id=row_id,
             )
 
     await run_in_threadpool(_record)

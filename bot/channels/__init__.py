@@ -68,9 +68,15 @@ class PermanentError(DeliveryError):
     """Will never work as is (blocked bot, invalid number, no template): fail the row at once."""
 
 
+class CredentialsError(DeliveryError):
+    """The provider refused OUR credentials (Telegram 401, Twilio 401/403): nothing about this
+    row is wrong, and no row will go out until an operator fixes the token. The worker pauses the
+    account and keeps every row (uncharged), instead of failing them one by one."""
+
+
 class ChannelSender(Protocol):
     channel: Channel
-    #: The longest text one provider message may carry.
+    #: The longest text one provider message may carry, in UTF-16 code units (``split_text``).
     max_length: int
 
     async def send(self, message: Outgoing, part: str, *, last: bool) -> Sent:
@@ -109,26 +115,47 @@ def clean_text(value: Any) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", value))
 
 
+def utf16_units(text: str) -> int:
+    """Length as Telegram (and Twilio) count it: UTF-16 code units, so an emoji outside the
+    Basic Multilingual Plane counts two. Counting code points let 4,000 emoji (8,000 units) go
+    out as one refused message."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(text: str, limit: int) -> int:
+    """The most code points from the start of ``text`` that fit in ``limit`` UTF-16 units."""
+    if utf16_units(text) <= limit:
+        return len(text)
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return i
+    return len(text)
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Split on paragraph, then line, then word boundaries so no part exceeds ``limit``.
 
-    Counting is by code point, which is what Twilio's 1600 and (nearly) Telegram's 4096 count;
-    a word longer than the limit is cut hard rather than dropped.
+    ``limit`` is in UTF-16 code units (:func:`utf16_units`), the unit of Telegram's 4096 and
+    Twilio's 1600. A surrogate pair is never cut (Python strings hold whole code points), and a
+    word longer than the limit is cut hard rather than dropped.
     """
     text = text.strip()
-    if len(text) <= limit:
+    if utf16_units(text) <= limit:
         return [text] if text else []
     parts: list[str] = []
     rest = text
-    while len(rest) > limit:
-        window = rest[: limit + 1]
+    while utf16_units(rest) > limit:
+        fits = _fitting(rest, limit)
+        window = rest[: fits + 1]
         cut = -1
         for sep in ("\n\n", "\n", " "):
             cut = window.rfind(sep)
-            if cut > limit // 3:
+            if cut > fits // 3:
                 break
         if cut <= 0:
-            cut = limit
+            cut = max(1, fits)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:

@@ -32,6 +32,8 @@ class Download:
     content_type: str
     filename: str
     data: bytes | None
+    #: ``data`` is None because the fetch failed (provider or network), not because we refused.
+    failed: bool = False
 
 
 def sniff_content_type(data: bytes, declared: str) -> str:
@@ -87,6 +89,7 @@ def store_downloads(
                 content_type=content_type,
                 filename=item.filename,
                 attachment_id=attachment_id,
+                fetch_failed=item.failed,
             )
         )
     return tuple(media)

@@ -4,6 +4,13 @@ Offsets are committed in the same transaction as the update's effects (a ``heart
 named ``telegram_poll``), and Telegram only forgets an update when we ask for the next offset. So a
 crash before the commit redelivers the update (processed once: the pipeline's receipt), and a
 crash after it resumes from the stored offset: nothing lost, nothing doubled.
+
+Telegram gives one bot's updates to one consumer. A 409 Conflict on ``getUpdates`` means another
+consumer appeared: a second poller with the same token (we back off, growing to a minute, say so
+in the log, and keep polling: whichever stops first, the other carries on), or a webhook set
+meanwhile (someone chose webhook delivery on purpose: we stop with :class:`PollingStopped`, whose
+message says what happened and what to do, instead of dying with a traceback or fighting the
+webhook by deleting it again).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 from telegram import Bot, Update
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.ingest import already_received, ingest
 from bot.channels.telegram import (
@@ -33,6 +40,16 @@ log = logging.getLogger(__name__)
 
 OFFSET_ROW = "telegram_poll"
 MAX_FAILURES_PER_UPDATE = 5
+#: The longest back-off between two getUpdates calls while another poller holds the bot.
+MAX_CONFLICT_BACKOFF = 60.0
+
+
+class PollingStopped(RuntimeError):
+    """Polling cannot go on until an operator acts; the message says why and what to do."""
+
+
+def _webhook_conflict(exc: Conflict) -> bool:
+    return "webhook" in exc.message.lower()
 
 
 def load_offset(runtime: Runtime) -> int | None:
@@ -87,10 +104,15 @@ async def poll(
     long_poll_seconds: int = 30,
     drop_webhook: bool = True,
     max_rounds: int | None = None,
+    conflict_backoff: float = 5.0,
 ) -> int:
-    """Process updates until ``stop`` (or ``max_rounds`` getUpdates calls); returns the count."""
+    """Process updates until ``stop`` (or ``max_rounds`` getUpdates calls); returns the count.
+
+    Raises :class:`PollingStopped` when a webhook takes the bot over or the token is refused.
+    """
     stop = stop or threading.Event()
     processed = 0
+    conflicts = 0
     failures: dict[int, int] = {}
     bot = build_bot(runtime.settings)
     async with bot:
@@ -107,10 +129,34 @@ async def poll(
             except RetryAfter as exc:
                 await asyncio.sleep(retry_after_seconds(exc))
                 continue
+            except Conflict as exc:
+                if _webhook_conflict(exc):
+                    raise PollingStopped(
+                        "a webhook was set for this bot while polling (Telegram: "
+                        f"{exc.message!r}); updates now go to the webhook, so polling stops. "
+                        "To poll again, stop the deployment that set it and restart "
+                        "`suarawarga telegram poll` (it removes the webhook)."
+                    ) from None
+                conflicts += 1
+                delay = min(MAX_CONFLICT_BACKOFF, conflict_backoff * 2 ** (conflicts - 1))
+                log.warning(
+                    "getUpdates: 409 Conflict, another poller is using this bot token (%s); "
+                    "only one may poll at a time: stop the other one. Trying again in %.1f s",
+                    exc.message, delay,
+                )  # fmt: skip
+                await asyncio.to_thread(stop.wait, delay)
+                continue
+            except InvalidToken:
+                raise PollingStopped(
+                    "Telegram refused the bot token: check SUARAWARGA_TELEGRAM_BOT_TOKEN"
+                ) from None
             except NetworkError as exc:
                 log.warning("getUpdates failed: %s; retrying", type(exc).__name__)
                 await asyncio.sleep(2)
                 continue
+            if conflicts:
+                log.info("getUpdates: this poller has the bot again after %d conflicts", conflicts)
+                conflicts = 0
             for update in updates:
                 try:
                     await process_update(runtime, bot, update)

@@ -20,6 +20,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -29,6 +30,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import (
+    CredentialsError,
     Outgoing,
     PermanentError,
     Sent,
@@ -43,7 +45,7 @@ from reports.enums import Channel
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_TEXT = 4096  # Bot API limit for sendMessage text
+MAX_TEXT = 4096  # Bot API limit for sendMessage text, in UTF-16 code units
 
 
 def secret_ok(settings: Settings, presented: str | None) -> bool:
@@ -218,7 +220,7 @@ async def download(bot: Bot, ref: FileRef) -> Download:
     except TelegramError as exc:
         # The message itself is still processed; the engine tells the citizen to resend the file.
         log.warning("telegram file download failed: %s", type(exc).__name__)
-        return Download(ref.kind, ref.content_type, ref.filename, None)
+        return Download(ref.kind, ref.content_type, ref.filename, None, failed=True)
     if len(data) > MAX_BYTES:
         return Download(ref.kind, ref.content_type, ref.filename, None)
     return Download(ref.kind, ref.content_type, ref.filename, data)
@@ -266,6 +268,10 @@ class TelegramSender:
             raise TransientError(
                 "telegram flood control", retry_after=retry_after_seconds(exc)
             ) from None
+        except InvalidToken as exc:  # 401: the bot token was revoked or mistyped
+            raise CredentialsError(
+                f"telegram refused the bot token ({exc}): check SUARAWARGA_TELEGRAM_BOT_TOKEN"
+            ) from None
         except (Forbidden, ChatMigrated) as exc:
             raise PermanentError(f"telegram refused the chat: {exc}") from None
         except BadRequest as exc:
@@ -274,7 +280,7 @@ class TelegramSender:
             raise TransientError(f"telegram timed out: {exc}", ambiguous=True) from None
         except NetworkError as exc:
             raise TransientError(f"telegram unavailable: {exc}") from None
-        except TelegramError as exc:  # InvalidToken, EndPointNotFound: fixable configuration
+        except TelegramError as exc:  # EndPointNotFound and the like: fixable configuration
             raise TransientError(f"telegram error: {type(exc).__name__}: {exc}") from None
         return Sent(str(sent.message_id), "sent")
 

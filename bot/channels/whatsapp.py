@@ -6,7 +6,9 @@ called, i.e. ``settings.public_base_url`` + path; the Host header behind a proxy
 
 Outbound: :class:`WhatsAppSender` uses the real ``twilio.rest.Client``; a small HttpClient subclass
 points it at ``settings.twilio_api_base_url`` (a test double, or a regional proxy) and keeps the
-``Retry-After`` header of a 429, which twilio's exception does not carry.
+``Retry-After`` header of a 429, which twilio's exception does not carry. The header is read in the
+thread that made the call (the client keeps the last response per thread): read back on the event
+loop's thread it was always None, and retries ignored Twilio's instruction.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +31,14 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels import Outgoing, PermanentError, Sent, TransientError, clean_text
+from bot.channels import (
+    CredentialsError,
+    Outgoing,
+    PermanentError,
+    Sent,
+    TransientError,
+    clean_text,
+)
 from bot.channels.media import MAX_BYTES, Download
 from bot.inbound import InboundKind, InboundMessage
 from config.settings import Settings
@@ -38,7 +47,7 @@ from reports.enums import Channel
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-MAX_TEXT = 1600  # Twilio's limit for one WhatsApp message body
+MAX_TEXT = 1600  # Twilio's limit for one WhatsApp message body (counted in UTF-16 units here)
 TWILIO_API = "https://api.twilio.com"
 WHATSAPP_PREFIX = "whatsapp:"
 INDONESIA = 62  # country calling code
@@ -135,8 +144,18 @@ def parse_form(params: dict[str, str]) -> ParsedForm:
         name = f"whatsapp-{sid[-8:]}-{i}.{_EXTENSIONS.get(ctype, 'bin')}"
         media.append(MediaRef(url, ctype, name))
     payload = clean_text(params.get("ButtonPayload", ""))
+    # WhatsApp's own message type: a sticker is a webp "image" in MediaUrl0, but not a photo of
+    # the problem; a quick-reply button without a payload carries its label in ButtonText.
+    message_type = clean_text(params.get("MessageType", "")).strip().lower()
+    button_text = clean_text(params.get("ButtonText", "")).strip()
+    if not body.strip() and button_text:
+        body = button_text
     if payload:
         kind = InboundKind.CALLBACK
+    elif message_type == "sticker":
+        kind, media = InboundKind.STICKER, []
+    elif message_type in ("reaction", "unsupported"):
+        kind, media = InboundKind.UNSUPPORTED, []
     elif latitude is not None and longitude is not None:
         kind = InboundKind.LOCATION
     elif media and all(m.content_type.startswith("audio/") for m in media):
@@ -193,7 +212,7 @@ async def download(settings: Settings, client: httpx.AsyncClient, ref: MediaRef)
         async with client.stream("GET", ref.url, auth=auth, follow_redirects=True) as resp:
             if resp.status_code != 200:
                 log.warning("twilio media fetch: HTTP %s", resp.status_code)
-                return empty
+                return replace(empty, failed=True)
             chunks: list[bytes] = []
             size = 0
             async for chunk in resp.aiter_bytes():
@@ -203,8 +222,17 @@ async def download(settings: Settings, client: httpx.AsyncClient, ref: MediaRef)
                 chunks.append(chunk)
     except httpx.HTTPError as exc:
         log.warning("twilio media fetch failed: %s", type(exc).__name__)
-        return empty
+        return replace(empty, failed=True)
     return Download(empty.kind, ref.content_type, ref.filename, b"".join(chunks))
+
+
+class _Refused(Exception):
+    """A Twilio error answer, with the ``Retry-After`` read in the thread that got it."""
+
+    def __init__(self, error: TwilioRestException, retry_after: float | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
 
 
 class _RoutedHttpClient(TwilioHttpClient):
@@ -258,22 +286,33 @@ class WhatsAppSender:
         kwargs: dict[str, Any] = {
             "from_": self.from_,
             "to": WHATSAPP_PREFIX + message.address,
-            "status_callback": self.status_callback,
+            # The row in the callback URL: every part's delivery report finds its row (a long
+            # text has one SID per part), and the signature covers the query string.
+            "status_callback": f"{self.status_callback}?row={message.row_id}",
         }
         if message.content_sid:
             kwargs["content_sid"] = message.content_sid
             kwargs["content_variables"] = json.dumps(message.content_variables, ensure_ascii=False)
         else:
             kwargs["body"] = part
-        return self.client.messages.create(**kwargs)
+        try:
+            return self.client.messages.create(**kwargs)
+        except TwilioRestException as exc:  # in the calling thread: where the response is kept
+            raise _Refused(exc, self.http.last_retry_after()) from None
 
     async def send(self, message: Outgoing, part: str, *, last: bool) -> Sent:
         try:
             created = await asyncio.to_thread(self._create, message, part)
-        except TwilioRestException as exc:
+        except _Refused as refused:
+            exc = refused.error
             if exc.status == 429:
                 raise TransientError(
-                    f"twilio rate limit ({exc.code})", retry_after=self.http.last_retry_after()
+                    f"twilio rate limit ({exc.code})", retry_after=refused.retry_after
+                ) from None
+            if exc.status in (401, 403):  # our account SID / auth token, not this message
+                raise CredentialsError(
+                    f"twilio refused our credentials: HTTP {exc.status} code {exc.code}; check "
+                    "SUARAWARGA_TWILIO_ACCOUNT_SID and SUARAWARGA_TWILIO_AUTH_TOKEN"
                 ) from None
             if exc.status >= 500:
                 raise TransientError(f"twilio HTTP {exc.status}") from None

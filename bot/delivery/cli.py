@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import threading
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 
@@ -46,9 +48,13 @@ def worker(
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     rt = _runtime()
     if status:
+        from bot.delivery.ratelimit import credential_problems
+
         with rt.sessions() as db:
             for name, count in sorted(counts_by_status(db).items()):
                 typer.echo(f"{name:<10} {count}")
+            for key, problem in sorted(credential_problems(db).items()):
+                typer.echo(f"paused     {key}: {problem['error']} (since {problem['since']})")
         return
     senders = build_senders(rt)
     if not senders:
@@ -69,6 +75,46 @@ def worker(
     asyncio.run(runner.run(_stop_on_signals()))
 
 
+#: The ports Telegram delivers webhooks to.
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """What Telegram would refuse in a webhook URL, said before asking it (None when fine)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return f"the webhook URL must start with https:// (Telegram only calls HTTPS): {url!r}"
+    if not parts.hostname:
+        return f"the webhook URL has no host name: {url!r}"
+    try:
+        port = parts.port
+    except ValueError:
+        return f"the webhook URL has an invalid port: {url!r}"
+    if port is not None and port not in WEBHOOK_PORTS:
+        ports = ", ".join(map(str, WEBHOOK_PORTS))
+        return f"Telegram only calls webhooks on ports {ports}, not {port}"
+    if parts.fragment:
+        return "the webhook URL must not contain a #fragment"
+    return None
+
+
+def webhook_secret_problem(secret: str) -> str | None:
+    """Telegram's rule for ``secret_token``: 1-256 characters, letters, digits, ``_`` and ``-``."""
+    if _SECRET.fullmatch(secret):
+        return None
+    return (
+        "SUARAWARGA_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+        "(Telegram refuses others), e.g. the output of: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"error: {message}", err=True, fg="red")
+    raise typer.Exit(1)
+
+
 @telegram_app.command("set-webhook")
 def set_webhook(
     url: Annotated[
@@ -76,20 +122,33 @@ def set_webhook(
     ],
 ) -> None:
     """Register the webhook with Telegram, with the secret token Telegram will send back."""
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
     from bot.channels.telegram import build_bot
 
     settings = get_settings()
+    if settings.telegram_bot_token is None:
+        _fail("set SUARAWARGA_TELEGRAM_BOT_TOKEN first")
     if settings.telegram_webhook_secret is None:
-        typer.secho("error: set SUARAWARGA_TELEGRAM_WEBHOOK_SECRET first", err=True, fg="red")
-        raise typer.Exit(1)
+        _fail("set SUARAWARGA_TELEGRAM_WEBHOOK_SECRET first")
     secret = settings.telegram_webhook_secret.get_secret_value()
+    problem = webhook_url_problem(url) or webhook_secret_problem(secret)
+    if problem:
+        _fail(problem)
 
     async def _set() -> bool:
         async with build_bot(settings) as bot:
             return bool(await bot.set_webhook(url, secret_token=secret, allowed_updates=[
                 "message", "edited_message", "callback_query"]))  # fmt: skip
 
-    ok = asyncio.run(_set())
+    try:
+        ok = asyncio.run(_set())
+    except InvalidToken:
+        _fail("Telegram refused the bot token: check SUARAWARGA_TELEGRAM_BOT_TOKEN")
+    except NetworkError as exc:
+        _fail(f"could not reach Telegram at {settings.telegram_api_base_url}: {exc.message}")
+    except TelegramError as exc:
+        _fail(f"Telegram refused the webhook: {exc.message}")
     typer.echo(f"webhook {'set' if ok else 'NOT set'}: {url}")
 
 
@@ -99,13 +158,16 @@ def poll_command(
     long_poll: Annotated[int, typer.Option(help="Seconds each getUpdates may wait.")] = 30,
 ) -> None:
     """Long polling for a laptop with no public URL (removes a set webhook; same pipeline)."""
-    from bot.channels.polling import poll
+    from bot.channels.polling import PollingStopped, poll
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     rt = _runtime()
     typer.echo("telegram: long polling; Ctrl-C stops (run `suarawarga worker` to send replies)")
-    count = asyncio.run(poll(rt, stop=_stop_on_signals(), long_poll_seconds=long_poll,
-                             max_rounds=rounds))  # fmt: skip
+    try:
+        count = asyncio.run(poll(rt, stop=_stop_on_signals(), long_poll_seconds=long_poll,
+                                 max_rounds=rounds))  # fmt: skip
+    except PollingStopped as exc:
+        _fail(f"telegram polling stopped: {exc}")
     typer.echo(f"telegram: {count} updates processed")
 
 

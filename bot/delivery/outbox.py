@@ -1,16 +1,21 @@
-"""The outbox rows' side of delivery: claim with a lease, record each outcome. No sending here.
+"""The outbox rows' side of delivery: claim with a lease, keep it, record each outcome. No sending.
 
 Exactly-once, as far as providers without idempotency keys allow:
 
 1. ``claim`` marks due rows ``sending`` with a lease (``locked_until``) and increments ``attempts``
    in its own committed transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises
-   writers), so two workers never hold the same row.
+   writers), so two workers never claim the same row.
    A row also waits while an older row to the same address is undelivered, so a recipient's
    messages never arrive shuffled by a retry.
-2. The worker sends, then ``record_*`` commits the outcome at once, guarded by the claim token
+2. The worker keeps the lease for as long as it holds the row: ``renew`` pushes ``locked_until``
+   of every row it holds forward in one statement, several times per lease (``bot.sender`` explains
+   why renewal, and how a worker that cannot renew stops sending). A lease therefore runs out only
+   when its worker is gone (or cut off from the database), never because a batch was long or a
+   provider slow: only then may another worker take the row over.
+3. The worker sends, then ``record_*`` commits the outcome at once, guarded by the claim token
    (``id``, ``status='sending'``, ``attempts``): a worker whose lease expired cannot overwrite a row
-   that somebody else has since claimed.
-3. A long text goes out in parts; each delivered part is committed (``payload.delivery``) before
+   that somebody else has since claimed, nor renew it.
+4. A long text goes out in parts; each delivered part is committed (``payload.delivery``) before
    the next is sent, so a retry resumes at the first undelivered part.
 
 A row is retried only after the provider said it was NOT delivered (429, 5xx, connection refused),
@@ -31,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.channels import Button, Outgoing, split_text
@@ -61,6 +66,11 @@ class Claim:
     refused: str | None = None  # a reason to fail without trying (e.g. no WhatsApp template)
     #: An earlier attempt at the next part may have gone out: it started at this time.
     uncertain_since: datetime | None = None
+    #: When (worker's monotonic clock) the lease was last known to be ours: set at the claim and
+    #: by each renewal. The worker starts no send on a lease it has not confirmed lately.
+    confirmed_at: float = 0.0
+    #: Another worker holds the row now (our lease ran out): never send it again.
+    lost: bool = False
 
 
 def _buttons(payload: dict[str, Any]) -> tuple[Button, ...]:
@@ -95,7 +105,7 @@ def _window_open(db: Session, row: OutboxMessage, now: datetime, hours: int) -> 
 _SPACES = re.compile(r"\s+")
 
 
-def _variable(db: Session, row: OutboxMessage, name: str) -> str:
+def _variable(db: Session, row: OutboxMessage, name: str, body: str) -> str:
     """Template parameters: one line, no tabs, bounded (WhatsApp refuses newlines in them)."""
     report = db.get(Report, row.report_id) if row.report_id is not None else None
     if name == "code":
@@ -105,20 +115,22 @@ def _variable(db: Session, row: OutboxMessage, name: str) -> str:
     elif name == "agency":
         agency = db.get(Agency, report.agency_id) if report and report.agency_id else None
         value = agency.name if agency else "-"
-    else:  # "text"
-        value = row.body
+    else:  # "text": as it would go free, with the numbered choices a reply is expected from
+        value = body
     value = _SPACES.sub(" ", value).strip() or "-"
     return value if len(value) <= 1000 else value[:999] + "…"
 
 
 def _whatsapp_template(
-    db: Session, row: OutboxMessage, settings: Settings
+    db: Session, row: OutboxMessage, settings: Settings, body: str
 ) -> tuple[str | None, dict[str, str]]:
     name = str(row.payload.get("template") or row.template)
     template = settings.whatsapp_templates.get(name) or settings.whatsapp_templates.get("default")
     if template is None:
         return None, {}
-    variables = {str(i): _variable(db, row, v) for i, v in enumerate(template.variables, start=1)}
+    variables = {
+        str(i): _variable(db, row, v, body) for i, v in enumerate(template.variables, start=1)
+    }
     return template.content_sid, variables
 
 
@@ -137,8 +149,10 @@ def prepare(db: Session, row: OutboxMessage, *, settings: Settings, now: datetim
             lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, start=1)]
             body = f"{body}\n\n{text('choose_number', language)}\n" + "\n".join(lines)
             buttons = ()
-        if not _window_open(db, row, now, settings.whatsapp_window_hours):
-            content_sid, variables = _whatsapp_template(db, row, settings)
+        if row.payload.get("force_template") or not _window_open(
+            db, row, now, settings.whatsapp_window_hours
+        ):
+            content_sid, variables = _whatsapp_template(db, row, settings, body)
             if content_sid is None:
                 refused = (
                     "outside the WhatsApp 24-hour window and no approved template is configured "
@@ -190,7 +204,7 @@ def claim(
     now: datetime,
     channels: dict[Channel, int],
     limit: int,
-    lease_seconds: int,
+    lease_seconds: float,
     settings: Settings,
 ) -> list[Claim]:
     """Take up to ``limit`` due rows for the given channels (channel -> max text length).
@@ -254,6 +268,25 @@ def _guard(claim_: Claim) -> Any:
     )
 
 
+def renew(db: Session, held: list[tuple[int, int]], *, until: datetime) -> set[int]:
+    """Extend the lease of every row a worker holds, given as (row id, claim token); returns the
+    ids still its own. One statement however many rows: a worker holding a batch of 50 for a
+    slow chat pays one round trip per renewal, not 50."""
+    if not held:
+        return set()
+    result = db.execute(
+        update(OutboxMessage)
+        .where(
+            tuple_(OutboxMessage.id, OutboxMessage.attempts).in_(held),
+            OutboxMessage.status == OutboxStatus.SENDING,
+        )
+        .values(locked_until=until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return {int(i) for i in result.scalars()}
+
+
 def sends_of_others(db: Session, claim_: Claim, since: datetime) -> set[str]:
     """Provider ids recorded for the recipient's other rows that went out (or started to) since
     a little before ``since``: a lookup for this row must not take one of their messages."""
@@ -312,6 +345,8 @@ def record_sent(db: Session, claim_: Claim, *, now: datetime, provider_status: s
     row.provider_message_id = claim_.provider_ids[0] if claim_.provider_ids else None
     # A status callback may have arrived before this commit; never move it backwards.
     row.provider_status = row.provider_status or provider_status
+    if row.provider_status in _UNDELIVERED:
+        _not_delivered(row, row.provider_status, None, now)
     return True
 
 
@@ -371,18 +406,60 @@ _STATUS_RANK = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered"
                 "undelivered": 6, "failed": 6, "canceled": 6}  # fmt: skip
 
 
-def record_provider_status(
-    db: Session, *, channel: Channel, provider_message_id: str, status: str, error_code: str | None
-) -> bool:
-    """A provider's delivery report (Twilio status callback) on the row it belongs to."""
-    row = db.scalar(
+#: Twilio's error for free text outside the 24-hour window: the approved template goes instead.
+OUTSIDE_WINDOW_ERROR = "63016"
+_UNDELIVERED = ("failed", "undelivered")
+
+
+def _row_of(db: Session, channel: Channel, sid: str, row_id: int | None) -> OutboxMessage | None:
+    """The row a delivery report is about: by the ``row`` of the callback URL when it names one
+    whose parts include the SID (every part of a long text has its own SID), else by the first
+    part's SID (callbacks of messages sent before the URL carried the row)."""
+    if row_id is not None:
+        row = db.get(OutboxMessage, row_id, with_for_update=True)
+        if row is not None and row.channel == channel:
+            ids = (row.payload.get("delivery") or {}).get("provider_ids") or []
+            if sid == row.provider_message_id or sid in ids:
+                return row
+    return db.scalar(
         select(OutboxMessage)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.provider_message_id == provider_message_id,
-        )
+        .where(OutboxMessage.channel == channel, OutboxMessage.provider_message_id == sid)
         .with_for_update()
     )
+
+
+def _not_delivered(row: OutboxMessage, status: str, error_code: str | None, now: datetime) -> None:
+    """The provider gave up on a message we recorded as sent. Outside the 24-hour window (63016)
+    the row goes again as the approved template; otherwise it is failed, visibly, with the reason
+    (the console and ``worker --status`` show failed rows; a silent "sent" showed nothing)."""
+    reason = f"twilio reported {status}" + (f", error {error_code}" if error_code else "")
+    payload = dict(row.payload)
+    if error_code == OUTSIDE_WINDOW_ERROR and not payload.get("force_template"):
+        payload["force_template"] = True
+        payload.pop("delivery", None)
+        row.payload = payload
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = now
+        row.provider_message_id = None
+        row.provider_status = None
+        row.last_error = reason + "; sending the approved template instead"
+        return
+    row.status = OutboxStatus.FAILED
+    row.last_error = reason[:2000]
+
+
+def record_provider_status(
+    db: Session,
+    *,
+    channel: Channel,
+    provider_message_id: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
+    row_id: int | None = None,
+) -> bool:
+    """A provider's delivery report (Twilio status callback) on the row it belongs to."""
+    row = _row_of(db, channel, provider_message_id, row_id)
     if row is None:
         return False
     new_rank = _STATUS_RANK.get(status, -1)
@@ -391,6 +468,8 @@ def record_provider_status(
         row.provider_status = status[:40]
         if error_code:
             row.last_error = f"provider status {status}, error {error_code}"[:2000]
+    if status in _UNDELIVERED and row.status == OutboxStatus.SENT:
+        _not_delivered(row, status, error_code, now)
     return True
 
 

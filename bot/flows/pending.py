@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot import intents
 from bot.flows.status import stage_text
+from bot.inbound import refused_file_message
 from bot.intents import Intent
 from bot.turn import Button, Turn
 from reports import service, tracking
@@ -124,7 +125,7 @@ def _send_files(turn: Turn, report: Report, files: list[list[Any]], caption: str
     ids = [attachment_id for attachment_id, _ in files if attachment_id]
     if not _provide_info(turn, report, caption, ids):  # no usable file and no caption either
         for _, name in files:
-            turn.say("media_rejected", filename=name)
+            turn.say(refused_file_message(turn.message.media, name), filename=name)
 
 
 def _as_citizen(turn: Turn, use_case: Callable[..., Report], report: Report, **values: Any) -> None:

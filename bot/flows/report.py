@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import intents, limits, places
+from bot.inbound import refused_file_message
 from bot.intents import Intent
 from bot.nlu_port import PredictionLike, classifier
 from bot.turn import Button, Turn
@@ -271,7 +272,7 @@ def add_files(turn: Turn, files: Sequence[tuple[int | None, str]], caption: str)
     )
     for attachment_id, name in files:
         if attachment_id not in owned:
-            turn.say("media_rejected", filename=name)
+            turn.say(refused_file_message(turn.message.media, name), filename=name)
             continue
         if attachment_id not in d["attachments"]:
             d["attachments"].append(attachment_id)

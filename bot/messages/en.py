@@ -46,6 +46,7 @@ MESSAGES: dict[str, str] = {
         'Sorry, we cannot accept the file "{filename}". Send a photo (JPEG/PNG), a PDF document '
         "or a short MP4 video, at most 10 MB."
     ),
+    "media_fetch_failed": 'Sorry, we could not download the file "{filename}". Please send it again.',
     # buttons
     "btn_report": "New report",
     "btn_status": "Check status",

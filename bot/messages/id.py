@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
         'Maaf, file "{filename}" tidak dapat kami terima. Kirim foto (JPEG/PNG), dokumen PDF, '
         "atau video MP4 pendek, maksimal 10 MB."
     ),
+    "media_fetch_failed": 'Maaf, file "{filename}" gagal kami unduh. Mohon kirim ulang file tersebut.',
     # buttons
     "btn_report": "Buat laporan",
     "btn_status": "Cek status",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.sender import BatchStats, OutboxWorker, build_senders
+from bot.sender import BatchStats, OutboxWorker, build_senders, utcnow
 from reports.enums import Channel
 from reports.models import OutboxMessage
 from webhooks.runtime import Runtime
@@ -17,8 +17,7 @@ def drain(runtime: Runtime, *, rounds: int = 50, now: datetime | None = None) ->
     """Run the real worker until nothing is claimed (or ``rounds`` batches); totals returned."""
 
     async def _go() -> BatchStats:
-        kwargs = {"now": lambda: now} if now else {}
-        worker = OutboxWorker(runtime, build_senders(runtime), **kwargs)
+        worker = OutboxWorker(runtime, build_senders(runtime), now=(lambda: now) if now else utcnow)
         total = BatchStats()
         try:
             for _ in range(rounds):

@@ -184,3 +184,14 @@ def test_updates_with_no_one_to_answer_are_acknowledged(channels: Channels, fixt
     response = channels.post_telegram(telegram_fixture(fixture))
     assert response.status_code == 200 and response.json().get("ignored") is True
     assert _count(channels, OutboxMessage) == 0
+
+
+def test_a_failed_download_asks_for_the_file_again(channels: Channels) -> None:
+    """Issue 12.6: the Bot API's getFile failed, and the citizen heard "file not accepted" (wrong
+    type or size) for a file nothing was wrong with. Now they are asked to send it again."""
+    response = channels.post_telegram(telegram_fixture("document"))  # getFile fails: unknown id
+    assert response.status_code == 200
+    assert _count(channels, Attachment) == 0
+    [reply] = outbox_rows(channels.runtime)
+    assert reply.template == "bot:media_fetch_failed"
+    assert "kirim ulang" in reply.body and "surat_keterangan.pdf" in reply.body

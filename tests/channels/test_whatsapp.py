@@ -12,7 +12,7 @@ from bot.channels.whatsapp import BadPayload, normalize_number, parse_form
 from bot.inbound import InboundKind
 from reports.enums import Channel, OutboxStatus
 from reports.models import Attachment, InboundReceipt, OutboxMessage
-from tests.channels.conftest import Channels, twilio_fixture
+from tests.channels.conftest import PUBLIC_BASE, Channels, twilio_fixture
 from tests.channels.helpers import drain, outbox_rows
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 8
@@ -108,7 +108,9 @@ def test_signed_message_behind_a_proxy_is_accepted_and_answered_by_the_outbox(
     sent = channels.twilio.messages
     assert [m["To"] for m in sent] == ["whatsapp:+6281234567890"] * len(rows)
     assert all(m["From"] == "whatsapp:+14155238886" for m in sent)
-    assert all(m["StatusCallback"].endswith("/webhooks/twilio/status") for m in sent)
+    assert [m["StatusCallback"] for m in sent] == [
+        f"{PUBLIC_BASE}/webhooks/twilio/status?row={r.id}" for r in rows
+    ]
     for row, message in zip(rows, sent, strict=True):
         assert message["Body"].startswith(row.body)  # inside the 24-hour window: free text
         if row.payload.get("buttons"):  # no buttons on WhatsApp: a numbered list
@@ -194,3 +196,29 @@ def test_template_variables_are_json(channels: Channels) -> None:
     [message] = channels.twilio.messages
     assert message["ContentSid"] == "HX123" and "Body" not in message
     assert json.loads(message["ContentVariables"]) == {"1": "SW-AAAA-BBBB", "2": "Jawaban"}
+
+
+def test_a_sticker_is_answered_as_a_sticker_not_stored_as_a_photo(channels: Channels) -> None:
+    """Issue 12.6: WhatsApp sends a sticker as a webp in MediaUrl0 with MessageType=sticker; it
+    became an attachment (the start of a report). Now it gets the sticker answer, as on Telegram."""
+    channels.twilio.add_media("ME0001", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp")
+    params = twilio_fixture(
+        "whatsapp_media",
+        api=channels.settings.twilio_api_base_url or "",
+        account=channels.settings.twilio_account_sid or "",
+    )
+    params.update({"MessageType": "sticker", "MediaContentType0": "image/webp", "Body": ""})
+    assert channels.whatsapp(params).status_code == 200
+    assert channels.twilio.media_fetches == 0
+    with channels.runtime.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Attachment)) == 0
+    [reply] = outbox_rows(channels.runtime, Channel.WHATSAPP)
+    assert "stiker" in reply.body.lower()
+
+
+def test_a_quick_reply_without_payload_is_read_by_its_label() -> None:
+    params = twilio_fixture("whatsapp_text")
+    params.update({"Body": "", "MessageType": "button", "ButtonText": "Status laporan"})
+    parsed = parse_form(params)
+    assert parsed.message.kind is InboundKind.TEXT
+    assert parsed.message.text == "Status laporan"

@@ -7,6 +7,7 @@ The lease is short here so the restarted worker may reclaim the dead worker's ro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -120,3 +121,87 @@ def test_worker_killed_mid_outage_resumes_and_delivers_exactly_once(
     for chat in range(4):  # each citizen's messages in the order queued, across the crash
         got = [m["text"] for m in telegram.sent if m["chat_id"] == str(3000 + chat)]
         assert got == [t for t in texts if t.endswith(f"warga {chat}")]
+
+
+def _two_workers_env(
+    settings: object, db_url: str, fakes: tuple[FakeTelegram, FakeTwilio, str, str],
+    tmp_path: Path, **extra: str,
+) -> tuple[dict[str, str], FakeTelegram]:  # fmt: skip
+    telegram, _, tg_url, _ = fakes
+    cfg = make_settings(settings, db_url, tg_url, "")  # type: ignore[arg-type]
+    telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
+    env = {
+        **os.environ,
+        "SUARAWARGA_ENVIRONMENT": "test",
+        "SUARAWARGA_DATA_DIR": str(tmp_path / "var"),
+        "SUARAWARGA_DATABASE_URL": db_url,
+        "SUARAWARGA_TELEGRAM_BOT_TOKEN": telegram.token,
+        "SUARAWARGA_TELEGRAM_API_BASE_URL": tg_url,
+        "SUARAWARGA_TELEGRAM_CHAT_INTERVAL_SECONDS": "0",
+        "SUARAWARGA_OUTBOX_POLL_SECONDS": "0.1",
+        **extra,
+    }
+    return env, telegram
+
+
+def _run_two_until_sent(env: dict[str, str], runtime: Runtime, count: int) -> None:
+    """Two workers until every row is recorded sent (or 25 s: the caller's checks say why not)."""
+    workers = [_worker(env), _worker(env)]
+    try:
+        with contextlib.suppress(AssertionError):
+            _wait(
+                lambda: sum(r.status is OutboxStatus.SENT for r in outbox_rows(runtime)) >= count,
+                25,
+                "every row recorded as sent",
+            )
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            assert worker.wait(20) == 0
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+
+
+def test_two_workers_send_each_row_once_and_keep_the_bots_rate_with_a_slow_provider(
+    settings: object,
+    db_url: str,
+    engine: Engine,
+    clock: SlaClock,
+    fakes: tuple[FakeTelegram, FakeTwilio, str, str],
+    tmp_path: Path,
+) -> None:
+    """Issue 12.1 and 12.3, in one pair of real worker processes (their start-up is the slow part).
+
+    12.1: a 2 s lease and a Bot API answering after 3 s, one batch holding every row. The lease
+    used to run out mid-call and the other worker sent the rows again; a live worker now renews
+    its leases, so each message goes out once.
+    12.3: the per-bot rate holds across both processes with a burst of one. Each worker had its own
+    token bucket whose burst equalled the rate: together they sent twice the rate at once.
+    """
+    rate = 10
+    env, telegram = _two_workers_env(
+        settings, db_url, fakes, tmp_path,
+        SUARAWARGA_OUTBOX_LEASE_SECONDS="2", SUARAWARGA_OUTBOX_BATCH_SIZE="50",
+        SUARAWARGA_TELEGRAM_RATE_PER_SECOND=str(rate),
+    )  # fmt: skip
+    runtime = Runtime(
+        settings.model_copy(update={"database_url": db_url}),  # type: ignore[attr-defined]
+        engine,
+        session_factory(engine),
+        clock,
+    )
+    texts = [f"Tanggapan {i}" for i in range(24)]
+    now = datetime.now(UTC)
+    for i, text in enumerate(texts):
+        queue_row(runtime, address=str(4000 + i), body=text, now=now)
+    telegram.answer_delay = 3.0
+    _run_two_until_sent(env, runtime, len(texts))
+    sent_twice = {t: n for t, n in telegram.texts().items() if n > 1}
+    assert not sent_twice, f"sent by two workers: {sent_twice}"
+    assert telegram.texts() == {t: 1 for t in texts}
+    assert all(r.status is OutboxStatus.SENT for r in outbox_rows(runtime))
+    times = sorted(m["at"] for m in telegram.sent)
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= rate + 2, f"{busiest} sends in one second against {rate}/s"

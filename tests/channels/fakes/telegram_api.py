@@ -2,13 +2,18 @@
 
 Methods: getMe, sendMessage, answerCallbackQuery, getFile (+ file download), setWebhook,
 deleteWebhook, getUpdates (long polling with offsets). Failure modes are switched by the test:
-``fail_next(n, "502")`` or ``fail_next(n, "429", retry_after=2)``. Every delivered message is kept
-in ``sent`` so a test can count deliveries per text (the exactly-once checks).
+``fail_next(n, "502")`` or ``fail_next(n, "429", retry_after=2)``, ``fail_next(n, "slow",
+retry_after=s)`` (the message IS delivered, the answer comes ``s`` seconds late), and
+``conflict_next(n, description)`` (getUpdates answers 409, as when a second poller or a webhook
+competes). Every delivered message is kept in ``sent`` so a test can count deliveries per text (the
+exactly-once checks); ``refused`` keeps the time of each refusal. Like the real Bot API it refuses
+a text longer than 4096 UTF-16 code units, an http webhook URL and a badly formed secret token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections import Counter
@@ -41,6 +46,9 @@ class FakeTelegram:
         self.confirmed_offset = 0
         self.failures: list[tuple[str, float]] = []
         self.failed_calls = 0
+        self.refused: list[tuple[str, float]] = []  # (mode, monotonic time of the answer)
+        self.conflicts: list[str] = []
+        self.answer_delay = 0.0  # every sendMessage answers this late (a slow Bot API)
         self.calls: Counter[str] = Counter()
         self.next_message_id = 1000
 
@@ -48,6 +56,10 @@ class FakeTelegram:
     def fail_next(self, count: int, mode: str, retry_after: float = 1) -> None:
         with self.lock:
             self.failures.extend([(mode, retry_after)] * count)
+
+    def conflict_next(self, count: int, description: str) -> None:
+        with self.lock:
+            self.conflicts.extend([description] * count)
 
     def add_file(self, file_id: str, data: bytes, path: str) -> None:
         self.files[file_id] = (data, path)
@@ -93,7 +105,7 @@ class FakeTelegram:
                 }
             )
         if method == "sendMessage":
-            return self._send_message(params)
+            return await self._send_message(params)
         if method == "answerCallbackQuery":
             with self.lock:
                 self.callbacks.append(str(params.get("callback_query_id")))
@@ -113,8 +125,7 @@ class FakeTelegram:
                 }
             )
         if method == "setWebhook":
-            self.webhook = params
-            return self.ok(True)
+            return self._set_webhook(params)
         if method == "deleteWebhook":
             self.webhook = None
             return self.ok(True)
@@ -122,11 +133,33 @@ class FakeTelegram:
             return await self._get_updates(params)
         return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
 
-    def _send_message(self, params: dict[str, Any]) -> Response:
+    def _set_webhook(self, params: dict[str, Any]) -> Response:
+        url = str(params.get("url", ""))
+        secret = params.get("secret_token")
+        error = None
+        if not url.startswith("https://"):
+            error = "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+        elif secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            error = "Bad Request: secret token contains unallowed characters"
+        if error:
+            return JSONResponse({"ok": False, "error_code": 400, "description": error}, 400)
+        self.webhook = params
+        return self.ok(True)
+
+    async def _send_message(self, params: dict[str, Any]) -> Response:
+        delay = self.answer_delay
         with self.lock:
-            if self.failures:
+            text = str(params.get("text", ""))
+            if len(text.encode("utf-16-le")) // 2 > 4096:
+                error = {"ok": False, "error_code": 400,
+                         "description": "Bad Request: message is too long"}  # fmt: skip
+                return JSONResponse(error, 400)
+            if self.failures and self.failures[0][0] == "slow":
+                delay = self.failures.pop(0)[1]
+            elif self.failures:
                 mode, retry_after = self.failures.pop(0)
                 self.failed_calls += 1
+                self.refused.append((mode, time.monotonic()))
                 if mode == "429":
                     return JSONResponse(
                         {
@@ -139,7 +172,6 @@ class FakeTelegram:
                     )
                 return Response("<html>502 Bad Gateway</html>", status_code=502)
             self.next_message_id += 1
-            text = str(params.get("text", ""))
             markup = params.get("reply_markup")
             self.sent.append(
                 {
@@ -149,16 +181,24 @@ class FakeTelegram:
                     "at": time.monotonic(),
                 }
             )
-            return self.ok(
-                {
-                    "message_id": self.next_message_id,
-                    "date": int(time.time()),
-                    "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
-                    "text": text,
-                }
-            )
+            message_id = self.next_message_id
+        if delay:
+            await asyncio.sleep(delay)
+        return self.ok(
+            {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                "text": text,
+            }
+        )
 
     async def _get_updates(self, params: dict[str, Any]) -> Response:
+        with self.lock:
+            conflict = self.conflicts.pop(0) if self.conflicts else None
+        if conflict is not None:
+            body = {"ok": False, "error_code": 409, "description": conflict}
+            return JSONResponse(body, status_code=409)
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 2.0)
         deadline = time.monotonic() + timeout

@@ -46,6 +46,7 @@ class FakeTwilio:
         self.media: dict[str, tuple[bytes, str]] = {}
         self.failures: list[tuple[str, float]] = []
         self.failed_calls = 0
+        self.refused: list[tuple[str, float]] = []  # (mode, monotonic time of the answer)
         self.media_fetches = 0
         self.list_calls = 0
         self._ids = itertools.count(1)
@@ -77,6 +78,7 @@ class FakeTwilio:
             elif self.failures:
                 mode, retry_after = self.failures.pop(0)
                 self.failed_calls += 1
+                self.refused.append((mode, time.monotonic()))
                 if mode == "429":
                     return JSONResponse(
                         {"code": 20429, "message": "Too Many Requests", "status": 429},
