@@ -218,3 +218,38 @@ def test_two_label_model_uses_binary_fast_path() -> None:
     margin = model.estimator.decision_function(model.featurizer.transform(["jalan rusak parah"]))
     np.testing.assert_allclose(probs[1], 1.0 / (1.0 + np.exp(-margin[0])), rtol=0, atol=1e-12)
     assert model.rank("jalan rusak parah")[0][0] == "c"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "😡😡😡🙏",
+        "jalan\x00rusak\x00",
+        "JALAN DI DEPAN SDN 3 RUSAK PARAH TOLONG SEGERA DIPERBAIKI!!!",
+        "Jalan rusak Москва 道路が壊れた لطفا اصلاح کنید",
+        "Jalan berlubang di depan pasar. " * 700,  # ~22,000 characters
+        "x" * 20_000,
+    ],
+)
+def test_bad_input_is_classified_without_error(text: str) -> None:
+    model = report_type_model()
+    ranking = model.rank(text)
+    assert [label for label, _ in ranking] and sum(p for _, p in ranking) == pytest.approx(1.0)
+    assert all(np.isfinite(p) for _, p in ranking)
+
+
+def test_long_texts_are_classified_on_their_head_and_tail() -> None:
+    """A 20,000-character text costs what a 2,000-character one does, and keeps its ends."""
+    from nlu.model import CLIP_HEAD_CHARS, CLIP_TAIL_CHARS, clip_text
+
+    head, middle, tail = "Jalan rusak parah. ", "bla " * 5000, " Bagaimana cara melapor?"
+    clipped = clip_text(head + middle + tail)
+    assert len(clipped) == CLIP_HEAD_CHARS + CLIP_TAIL_CHARS + 1
+    assert clipped.startswith(head) and clipped.endswith(tail)
+    short = "Lampu jalan mati sejak seminggu."
+    assert clip_text(short) == short
+    model = report_type_model()
+    long_text = head + middle + tail
+    assert model.rank(long_text) == model.rank(clip_text(long_text))
