@@ -49,7 +49,17 @@ DEFAULT_EPOCHS = 100
 _EXAMPLE_LINE = re.compile(r"^\s*-\s+(.*\S)\s*$")
 # Rasa reads ``[text](entity)`` and ``{"entity": ...}`` inside examples as entity annotations.
 # Citizens' texts carry no annotations, so brackets and braces are made harmless on export.
-_ANNOTATION_CHARS = str.maketrans({"[": "(", "]": ")", "{": "(", "}": ")"})
+# Rasa's YAML reader refuses control characters (real messages carry some, e.g. U+0005), and
+# brackets would read as entity annotations: both become harmless characters.
+_ANNOTATION_CHARS = str.maketrans(
+    {
+        "[": "(",
+        "]": ")",
+        "{": "(",
+        "}": ")",
+        **{chr(c): " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]},
+    }
+)
 
 
 def load_rasa_examples(path: Path) -> dict[str, list[str]]:

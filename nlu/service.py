@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nlu.dataset import REPORT_TYPE_LABELS
-from nlu.model import ArtifactError, TextClassifier, load_artifact
+from nlu.model import ArtifactError, TextClassifier, clip_text, load_artifact
 from nlu.normalize import normalize
 from nlu.train import UNDECIDED_AGENCY, Task, shipped_model_path
 
@@ -331,7 +331,7 @@ class _Keywords:
                     self.phrases.append((f" {keyword} ", spec.code))
 
     def scores(self, text: str) -> dict[str, float]:
-        padded = f" {normalize(text)} "
+        padded = f" {normalize(clip_text(text))} "
         hits: dict[str, int] = {}
         for phrase, code in self.phrases:
             if phrase in padded:

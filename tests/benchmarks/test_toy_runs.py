@@ -62,6 +62,12 @@ def toys(out: Path) -> list[Toy]:
             ("results.json", "results.md"),
         ),
         Toy(
+            "bench-understanding",
+            {},
+            {"BENCH_UNDERSTANDING_ARGS": f"--quick --output {out / 'bench-understanding'}"},
+            ("understanding.json", "understanding.md"),
+        ),
+        Toy(
             "bench-webhook",
             {},
             {

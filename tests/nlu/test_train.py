@@ -12,6 +12,7 @@ from nlu.dataset import Example, read_csv, read_rasa_yaml
 from nlu.model import load_artifact
 from nlu.train import (
     agency_codes,
+    base_examples,
     examples_from_verified,
     model_filename,
     shipped_model_path,
@@ -88,3 +89,22 @@ def test_train_and_save_writes_a_new_timestamped_model(tmp_path: Path) -> None:
 def test_routable_agency_codes_exclude_lainnya() -> None:
     codes = agency_codes(CONFIG_DIR / "agencies.yml")
     assert "lainnya" not in codes and "pupr" in codes
+
+
+def test_rasa_export_of_the_shipped_data_is_valid_yaml() -> None:
+    """Real messages carry control characters (one has U+0005) that Rasa's YAML reader
+    refuses; the export of every shipped example must load, and keep every example."""
+    import yaml
+
+    from nlu.rasa_export import RasaProject
+
+    project = RasaProject()
+    for task, prefix in (("report_type", "type__"), ("routing", "agency__")):
+        by_label: dict[str, list[str]] = {}
+        for example in base_examples(task):
+            by_label.setdefault(example.label, []).append(example.text)
+        project.add(prefix, by_label)
+    document = yaml.safe_load(project.nlu_yaml())
+    lines = [line for block in document["nlu"] for line in block["examples"].splitlines() if line]
+    assert len(lines) == sum(len(v) for v in project.intents.values())
+    assert not any(ch < " " for line in lines for ch in line)
