@@ -117,8 +117,6 @@ class Settings(BaseSettings):
 
     # Console
     session_secret: SecretStr = SecretStr("development-only-secret-change-me")
-    login_max_failures: int = 5  # consecutive wrong passwords before the account is locked
-    login_lockout_minutes: int = 15
     dashboard_cache_seconds: int = 30  # the manager dashboard's figures may be this old; 0 = live
 
     # Open311 (GeoReport v2): keys allowed to POST requests besides staff API tokens,

@@ -39,7 +39,7 @@ MESSAGES: dict[str, str] = {
     "password": "Password",
     "sign_in": "Sign in",
     "login_invalid": "Wrong username or password.",
-    "login_locked": "Too many failed attempts. The account is locked until {until}.",
+    "login_throttled": "Too many failed attempts. Try again in {seconds} seconds.",
     "signed_out": "You have signed out.",
     "welcome": "Welcome, {name}.",
     "csrf_failed": "The form has expired or is not valid. Reload the page and try again.",

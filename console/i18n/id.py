@@ -39,7 +39,7 @@ MESSAGES: dict[str, str] = {
     "password": "Kata sandi",
     "sign_in": "Masuk",
     "login_invalid": "Nama pengguna atau kata sandi salah.",
-    "login_locked": "Terlalu banyak percobaan gagal. Akun dikunci sampai {until}.",
+    "login_throttled": "Terlalu banyak percobaan gagal. Coba lagi dalam {seconds} detik.",
     "signed_out": "Anda sudah keluar.",
     "welcome": "Selamat datang, {name}.",
     "csrf_failed": "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
