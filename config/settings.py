@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     # Scheduler
     sweep_interval_seconds: int = 60
     sweep_batch_size: int = 500
-    heartbeat_stale_seconds: int = 300
+    # /health is degraded when the last real sweep is older than this; default three intervals
+    heartbeat_stale_seconds: int | None = Field(default=None, gt=0)
     run_scheduler_in_process: bool = True
     run_worker_in_process: bool = True
 
@@ -140,6 +141,11 @@ class Settings(BaseSettings):
                 "set a long random value before running in production"
             )
         return self
+
+    @property
+    def heartbeat_stale_after(self) -> float:
+        """Seconds after the last sweep when ``/health`` stops saying "ok" (three missed sweeps)."""
+        return float(self.heartbeat_stale_seconds or 3 * self.sweep_interval_seconds)
 
     @property
     def tz(self) -> ZoneInfo:

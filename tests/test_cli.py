@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,44 @@ def test_create_show_sweep_round_trip(data_dir: Path) -> None:
     ]
     assert run("sweep", "--now", "2026-11-27T08:00+07:00").strip() == ""
     assert code in run("report", "list")
+
+
+def json_lines(output: str) -> list[dict[str, object]]:
+    """The JSON action lines of a sweep's output (the dry run's summary goes to stderr)."""
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_sweep_dry_run_shows_the_actions_and_changes_nothing(data_dir: Path) -> None:
+    run("db", "upgrade")
+    code = run(
+        "report", "create", "Sampah menumpuk di pasar", "--type", "complaint",
+        "--now", "2026-11-23T09:00+07:00",
+    ).split()[0]  # fmt: skip
+    future = (datetime.now(UTC) + timedelta(days=200)).isoformat()
+    rehearsed = json_lines(run("sweep", "--dry-run", "--now", future))
+    assert rehearsed and {a["report"] for a in rehearsed} == {code}
+    assert "auto_close" not in {a["kind"] for a in rehearsed}  # not verified: no citizen window
+    # Nothing happened: the report's log holds only its submission, and a second rehearsal sees
+    # the same work still due.
+    shown = json.loads(run("report", "show", code, "--json"))
+    assert [e["action"] for e in shown["events"]] == ["submit"]
+    assert shown["escalation_level"] == 0
+    again = json_lines(run("sweep", "--dry-run", "--now", future))
+    assert again == rehearsed
+    # ...and the real sweep at that instant would be refused, acting nowhere.
+    refused = runner.invoke(app, ["sweep", "--now", future])
+    assert refused.exit_code == 2 and "--dry-run" in refused.output
+    assert json.loads(run("report", "show", code, "--json"))["escalation_level"] == 0
+    # A real sweep now acts (the report was filed in the past) and rehearsal agrees with it.
+    now = datetime.now(UTC).isoformat()
+    preview = json_lines(run("sweep", "--dry-run", "--now", now))
+    assert json_lines(run("sweep", "--now", now)) == preview != []
+
+
+def test_sweep_a_few_seconds_ahead_is_allowed(data_dir: Path) -> None:
+    run("db", "upgrade")
+    soon = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
+    assert runner.invoke(app, ["sweep", "--now", soon]).exit_code == 0
 
 
 def test_unknown_code_is_a_clear_error(data_dir: Path) -> None:

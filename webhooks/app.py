@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> JSONResponse:
-        """Database reachable and the sweep alive; 503 when sweeps have stopped."""
+        """Database reachable and the sweep alive; 503 "degraded" when the last real sweep is
+        older than three sweep intervals (``heartbeat_stale_after``)."""
         rt: Runtime = request.app.state.runtime
         try:
             with rt.sessions() as db:
@@ -98,9 +99,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             )
         now = datetime.now(UTC)
         age = (now - beat.beat_at).total_seconds() if beat else None
-        stale = age is None or age > settings.heartbeat_stale_seconds
+        # A beat from the future (a clock that jumped back, or one stored before sweeps refused
+        # to) proves nothing about the scheduler: degraded, like a beat that is too old.
+        stale = age is None or age < -60 or age > settings.heartbeat_stale_after
         body = {
-            "status": "stale" if stale else "ok",
+            "status": "degraded" if stale else "ok",
             "database": "ok",
             "sweep_last_run": beat.beat_at.isoformat() if beat else None,
             "sweep_age_seconds": round(age, 1) if age is not None else None,

@@ -126,24 +126,50 @@ def scheduler() -> None:
         sched.start()
 
 
+#: How far ahead of the clock ``sweep --now`` may act for real: a slow clock, not time travel.
+SWEEP_FUTURE_TOLERANCE_SECONDS = 60
+
+
 @app.command()
 def sweep(
     now: Annotated[
         str | None,
         typer.Option(help="Act as if it were this instant (ISO 8601); default: the current time."),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print what the sweep would do and change nothing (any --now)."
+        ),
+    ] = False,
 ) -> None:
-    """Run one sweep: reminders, breaches, escalations, auto-closes. Prints one JSON line each."""
+    """Run one sweep: reminders, breaches, escalations, auto-closes. Prints one JSON line each.
+
+    A --now more than a minute ahead of the clock is refused unless --dry-run: acting in the
+    future would send real reminders and escalations dated months ahead.
+    """
     from escalation.sweep import run_sweep
 
+    at = _parse_instant(now)
+    ahead = (at - datetime.now(UTC)).total_seconds()
+    if ahead > SWEEP_FUTURE_TOLERANCE_SECONDS and not dry_run:
+        raise typer.BadParameter(
+            f"{now} is {ahead / 86400:.1f} days ahead of the clock; a sweep then would act for "
+            "real (escalations, reminders, auto-closes, staff notifications). Add --dry-run to "
+            "see what it would do without changing anything.",
+            param_hint="--now",
+        )
     rt = _runtime()
-    run_sweep(
+    actions = run_sweep(
         rt.sessions,
         clock=rt.clock,
-        now=_parse_instant(now),
+        now=at,
         batch_size=rt.settings.sweep_batch_size,
         on_action=lambda action: typer.echo(json.dumps(action.as_dict())),
+        dry_run=dry_run,
     )
+    if dry_run:
+        typer.secho(f"dry run: {len(actions)} action(s) shown, nothing changed", err=True)
 
 
 # -- sla -----------------------------------------------------------------------------------------
