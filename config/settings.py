@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     telegram_chat_interval_seconds: float = 1.0  # per chat
     twilio_rate_per_second: float = 10.0  # per sender number
     webhook_max_body_bytes: int = 1_000_000
+    # Every request body (webhooks.limits.BodyLimit); nothing we accept is larger (no uploads)
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Group commit of webhook deliveries (``webhooks.group_commit``): concurrent transactions
     # per process, and the most messages one transaction carries. One lane makes the largest
     # batches and measured fastest with the embedded NLU (probe at 16 connections: 1037-1040 req/s

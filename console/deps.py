@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
 from console import sessions as staff_sessions
@@ -68,6 +68,13 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+#: The largest row id our tables hold (``INTEGER`` primary keys: 32 bits on PostgreSQL).
+MAX_ROW_ID = 2**31 - 1
+#: A row id in a URL. Larger numbers can name no row, and must not reach the driver: PostgreSQL
+#: refuses them ("out of range for type integer") and SQLite's driver overflows past 64 bits, both
+#: as a 500. Refused here with a 422 instead.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def _bearer(request: Request) -> str | None:

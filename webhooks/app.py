@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot.sender import serve_channels
 from bot.webchat import router as chat_router
@@ -21,9 +22,37 @@ from reports.models import Heartbeat
 from webhooks import telegram as telegram_webhooks
 from webhooks import twilio as twilio_webhooks
 from webhooks.group_commit import close_for_app
+from webhooks.limits import BodyLimit
 from webhooks.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+#: Seconds a client is asked to wait after a database outage (connections refused, the server
+#: restarting, a serialization failure or SQLite busy): long enough for a restart to finish.
+DB_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(request: Request, exc: Exception) -> Response:
+    """A database that cannot be reached (or refused the transaction for now) is our outage, not
+    the client's error and not a bug: 503 with ``Retry-After``, so providers and scripts retry
+    (Telegram and Twilio redeliver a webhook that did not get a 2xx) instead of a bare 500."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
+    if request.url.path.startswith("/console") and "session" in request.scope:
+        from console.views.errors import unavailable_page
+
+        return unavailable_page(request, DB_RETRY_AFTER_SECONDS)
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": "the database is unavailable; retry shortly",
+        },
+        status_code=503,
+        media_type="application/problem+json",
+        headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)},
+    )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -64,6 +93,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimit, limit=settings.max_request_body_bytes)
+    for outage in (OperationalError, InterfaceError, SATimeoutError):
+        app.add_exception_handler(outage, database_unavailable)
     app.include_router(chat_router)  # /chat: the web chat (channel web)
     app.include_router(telegram_webhooks.router)
     app.include_router(twilio_webhooks.router)

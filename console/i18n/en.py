@@ -45,6 +45,7 @@ MESSAGES: dict[str, str] = {
     "csrf_failed": "The form has expired or is not valid. Reload the page and try again.",
     "error_title": "Cannot be processed",
     "forbidden": "Your role does not allow this.",
+    "db_unavailable": "The service cannot reach its database right now. Please try again shortly.",
     "not_found": "Report not found, or not yours to see.",
     "bad_request": "Invalid input: {detail}",
     "action_refused": "Action refused: {reason}",

@@ -45,6 +45,7 @@ MESSAGES: dict[str, str] = {
     "csrf_failed": "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
     "error_title": "Tidak dapat diproses",
     "forbidden": "Peran Anda tidak mengizinkan tindakan ini.",
+    "db_unavailable": "Layanan sedang tidak dapat menjangkau basis data. Coba lagi sebentar lagi.",
     "not_found": "Laporan tidak ditemukan atau bukan wewenang Anda.",
     "bad_request": "Isian tidak valid: {detail}",
     "action_refused": "Tindakan ditolak: {reason}",
