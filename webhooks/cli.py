@@ -7,23 +7,91 @@ Every command reads the same ``SUARAWARGA_*`` settings as the server, so ``suara
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from bot.terminal import chat as chat_command
-from config.settings import get_settings
 from reports.enums import Channel, Privacy, ReportType, Role, Status
-from reports.lifecycle import DomainError
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+# -- lazy commands ---------------------------------------------------------------------------------
+# Every command used to import everything (scikit-learn through ``nlu``, the whole bot and web
+# stack through ``chat`` and ``worker``): 2.4-2.9 s for ``--help``. Commands whose modules are heavy
+# are listed here with their one-line help and imported only when that command runs.
+
+
+@dataclass(frozen=True, slots=True)
+class Lazy:
+    module: str
+    attribute: str
+    help: str
+    group: bool = False  # a Typer app of sub-commands rather than one command function
+
+
+LAZY: dict[str, Lazy] = {
+    "chat": Lazy("bot.terminal", "chat", "Talk to the bot from a terminal (channel web)."),
+    "worker": Lazy("bot.delivery.cli", "worker", "Deliver queued outbox messages (the sender)."),
+    "telegram": Lazy(
+        "bot.delivery.cli", "telegram_app", "Telegram bot: webhook registration, long polling.",
+        group=True,
+    ),
+    "nlu": Lazy(
+        "nlu.cli", "app", "Classifier: train, evaluate, export to Rasa.", group=True
+    ),
+}  # fmt: skip
+
+
+class _Placeholder(TyperCommand):
+    """Stands in for a lazy command in the help listing, without importing it."""
+
+
+def _load(name: str, spec: Lazy) -> Any:
+    module = importlib.import_module(spec.module)
+    target = getattr(module, spec.attribute)
+    command: Any
+    if spec.group:
+        command = typer.main.get_group(target)
+        command.help = command.help or spec.help
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name=name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root command group: lazy commands are placeholders until one is invoked."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, spec in LAZY.items():
+            self.commands.setdefault(name, _Placeholder(name=name, help=spec.help, callback=None))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name in LAZY and isinstance(self.commands.get(name), _Placeholder):
+            try:
+                self.commands[name] = _load(name, LAZY[name])
+            except ImportError as exc:  # an optional part (e.g. the NLU extras) not installed
+                ctx.fail(f"'{name}' is not available in this installation: {exc}")
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     help="SuaraWarga: citizen complaints and aspirations with LAPOR!-style deadlines.\n\n"
     "Quick start: `suarawarga db upgrade`, `suarawarga demo seed`, `suarawarga serve`.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 sla_app = typer.Typer(help="Deadline arithmetic in working days.", no_args_is_help=True)
@@ -35,7 +103,19 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
 app.add_typer(demo_app, name="demo")
-app.command("chat")(chat_command)  # talk to the bot from a terminal (channel web)
+
+
+def get_settings() -> Settings:
+    """The process settings (imported on use: pydantic-settings alone costs ~0.15 s)."""
+    from config.settings import get_settings as settings
+
+    return settings()
+
+
+def _domain_error() -> type[Exception]:
+    from reports.lifecycle import DomainError
+
+    return DomainError
 
 
 def _runtime() -> Any:
@@ -275,7 +355,7 @@ def report_create(
                 title=title or text[:80], body=text, now=at, privacy=privacy,
                 location_text=location, nlu=suggestion,
             )  # fmt: skip
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
         code = report.tracking_code
         due = report.verify_due_at
@@ -314,7 +394,7 @@ def report_show(
     with rt.sessions() as db:
         try:
             report = get_report(db, code)
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
         data = _report_dict(db, report, rt.settings.tz)
     if as_json:
@@ -408,7 +488,7 @@ def user_create(
                 db, username=username, full_name=full_name or username, password=password,
                 role=role, agency_code=agency, addresses=addresses, now=datetime.now(UTC),
             )  # fmt: skip
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
         typer.echo(f"created {user.username} ({user.role.value}{', ' + agency if agency else ''})")
 
@@ -443,7 +523,7 @@ def user_token_create(
         user = _staff_by_username(db, username)
         try:
             _row, secret = tokens.create_token(db, staff=user, name=name, now=datetime.now(UTC))
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
     typer.echo(secret)
     typer.secho(
@@ -465,7 +545,7 @@ def user_token_revoke(
         user = _staff_by_username(db, username)
         try:
             count = tokens.revoke_token(db, staff=user, name=name, now=datetime.now(UTC))
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
     typer.echo(f"revoked {count} token(s) named {name!r} of {username}")
 
@@ -489,27 +569,6 @@ def demo_seed(
     for line in summary:
         typer.echo(line)
 
-
-def _mount_optional() -> None:
-    try:
-        from nlu.cli import app as nlu_app
-    except ImportError:
-        return
-    app.add_typer(nlu_app, name="nlu", help="Classifier: train, evaluate, export to Rasa.")
-
-
-_mount_optional()
-
-
-def _mount_channels() -> None:
-    """``worker`` and ``telegram set-webhook|poll`` live with the channels (bot/delivery/cli.py)."""
-    from bot.delivery.cli import telegram_app, worker
-
-    app.command()(worker)
-    app.add_typer(telegram_app, name="telegram")
-
-
-_mount_channels()
 
 __all__ = ["app"]
 
