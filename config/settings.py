@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
+    # `suarawarga serve`: web worker processes; None = one per core
+    web_workers: int | None = Field(default=None, ge=1, le=64)
 
     agencies_file: Path = CONFIG_DIR / "agencies.yml"
     sla_file: Path = CONFIG_DIR / "sla.yml"

@@ -10,6 +10,10 @@ import contextlib
 import importlib
 import json
 import logging
+import os
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -170,21 +174,133 @@ def db_upgrade() -> None:
 # -- processes -----------------------------------------------------------------------------------
 
 
+#: The production log format: one line per event, with time, level and logger, no colours.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def _log_config(access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging as production wants it: plain timestamped lines on stderr; the access
+    log (a line per request, written synchronously by every worker) only when asked for."""
+    handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {"default": handler},
+        "root": {"handlers": ["default"], "level": "INFO"},
+        "loggers": {
+            "uvicorn": {"level": "INFO"},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"level": "INFO" if access_log else "WARNING", "propagate": True},
+        },
+    }
+
+
+class _Jobs:
+    """The sweep scheduler and the outbox sender, each in a process of its own beside the web
+    workers, restarted if they die: in-process, their CPU work (a sweep over thousands of reports,
+    a batch of sends) competed with requests for the web process's one interpreter lock."""
+
+    def __init__(self, commands: list[tuple[str, ...]]) -> None:
+        self.commands = commands
+        self.children: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="serve-jobs", daemon=True)
+
+    def _spawn(self, command: tuple[str, ...]) -> None:
+        argv = [sys.executable, "-m", "webhooks.cli", *command]
+        self.children[command] = subprocess.Popen(argv)
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(5):
+            for command, child in list(self.children.items()):
+                if child.poll() is not None and not self.stopping.is_set():
+                    logging.getLogger(__name__).error(
+                        "serve: %s exited with %s; restarting it", command[0], child.returncode
+                    )
+                    self._spawn(command)
+
+    def start(self) -> None:
+        for command in self.commands:
+            self._spawn(command)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for child in self.children.values():
+            child.terminate()
+        for child in self.children.values():
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Web worker processes (default: SUARAWARGA_WEB_WORKERS, else one per core). "
+            "With 1, the scheduler and the sender run inside the web process (a laptop).",
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option(help="Log a line per request (off by default: it costs throughput).")
+    ] = False,
 ) -> None:
-    """Run the web app (webhooks, console, API, web chat) with the scheduler in-process."""
+    """Run the web app (webhooks, console, API, web chat) with the scheduler and the sender.
+
+    By default it uses the machine: one web worker process per core, plus the deadline scheduler
+    and the outbox sender in processes of their own (restarted if they die), so neither takes CPU
+    from requests. Deployments that run ``suarawarga scheduler`` and ``suarawarga worker``
+    separately set ``SUARAWARGA_RUN_SCHEDULER_IN_PROCESS=false`` and
+    ``SUARAWARGA_RUN_WORKER_IN_PROCESS=false``: serve then starts neither.
+    """
     import uvicorn
 
-    from webhooks.app import create_app
-
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     host, port = host or settings.host, port or settings.port
-    typer.echo(f"SuaraWarga on http://{host}:{port}/  (health: /health, API docs: /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    workers = workers or settings.web_workers or os.cpu_count() or 1
+    typer.echo(
+        f"SuaraWarga on http://{host}:{port}/  ({workers} worker process(es); "
+        "health: /health, API docs: /docs)"
+    )
+    log_config = _log_config(access_log)
+    if workers == 1:
+        from webhooks.app import create_app
+
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_config=log_config,
+            access_log=access_log,
+        )  # fmt: skip
+        return
+    jobs = _Jobs(
+        [
+            command
+            for command, wanted in (
+                (("scheduler",), settings.run_scheduler_in_process),
+                (("worker",), settings.run_worker_in_process),
+            )
+            if wanted
+        ]
+    )
+    jobs.start()
+    # The web workers (spawned by uvicorn, inheriting this environment) only serve requests.
+    os.environ["SUARAWARGA_RUN_SCHEDULER_IN_PROCESS"] = "false"
+    os.environ["SUARAWARGA_RUN_WORKER_IN_PROCESS"] = "false"
+    try:
+        uvicorn.run(
+            "webhooks.app:create_app", factory=True, host=host, port=port, workers=workers,
+            log_config=log_config, access_log=access_log,
+        )  # fmt: skip
+    finally:
+        jobs.stop()
 
 
 @app.command()
@@ -192,7 +308,7 @@ def scheduler() -> None:
     """Run only the deadline sweeps and the daily digest (for multi-process deployments)."""
     from escalation.scheduler import build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     rt = _runtime()
     sched = build_scheduler(
         rt.sessions,
