@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from argon2 import PasswordHasher, extract_parameters
+from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
@@ -57,21 +57,36 @@ _DEVICE_SALT = "suarawarga.console.device"
 _DEVICE_ACCOUNTS = 5  # accounts one browser is trusted for (a shared front-desk computer)
 
 
-@lru_cache(maxsize=8)
 def _dummy_hash(like: str | None) -> str:
     """A hash no password matches, costing what verifying the stored hash ``like`` costs.
 
     The cost (argon2's time, memory and parallelism) is read from a real stored hash, so an
     unknown name takes as long as a known one even where accounts were hashed with other
-    parameters than today's defaults. Built on first use, not at import.
+    parameters than today's defaults. Built on first use, not at import, and cached per cost.
     """
+    try:
+        params = extract_parameters(like) if like else None
+    except InvalidHashError:
+        params = None
+    if params is None:
+        return _dummy_for(None)
+    return _dummy_for(
+        (params.type.value, params.version, params.salt_len, params.hash_len,
+         params.time_cost, params.memory_cost, params.parallelism)
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=8)
+def _dummy_for(cost: tuple[int, ...] | None) -> str:
     secret = "timing-equaliser-not-a-real-password"
-    if like:
-        try:
-            return PasswordHasher.from_parameters(extract_parameters(like)).hash(secret)
-        except InvalidHashError:
-            pass
-    return hash_password(secret)
+    if cost is None:
+        return hash_password(secret)
+    kind, _version, salt_len, hash_len, time_cost, memory_cost, parallelism = cost
+    hasher = PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism,
+        hash_len=hash_len, salt_len=salt_len, type=Type(kind),
+    )  # fmt: skip
+    return hasher.hash(secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,8 +287,11 @@ def authenticate(
                 StaffUser.username == name
             )
         ).first()
-        like = None if found else tx.scalar(select(StaffUser.password_hash).limit(1))
-    matches = verify_password(found.password_hash if found else _dummy_hash(like), password)
+        like = found.password_hash if found else tx.scalar(select(StaffUser.password_hash).limit(1))
+    # Both paths build (or find cached) the dummy for this cost, so the one-off cost of building
+    # it falls on whichever name comes first, known or not, and betrays neither.
+    dummy = _dummy_hash(like)
+    matches = verify_password(found.password_hash if found else dummy, password)
     if found is None or not matches or not found.active:
         return SignIn(Outcome.INVALID)
     _forgive(db, keys, now, policy)
