@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
+    # `suarawarga serve`: web worker processes; None = one per core
+    web_workers: int | None = Field(default=None, ge=1, le=64)
 
     agencies_file: Path = CONFIG_DIR / "agencies.yml"
     sla_file: Path = CONFIG_DIR / "sla.yml"
@@ -60,7 +62,8 @@ class Settings(BaseSettings):
     # Scheduler
     sweep_interval_seconds: int = 60
     sweep_batch_size: int = 500
-    heartbeat_stale_seconds: int = 300
+    # /health is degraded when the last real sweep is older than this; default three intervals
+    heartbeat_stale_seconds: int | None = Field(default=None, gt=0)
     run_scheduler_in_process: bool = True
     run_worker_in_process: bool = True
 
@@ -100,6 +103,8 @@ class Settings(BaseSettings):
     # this many seconds finds out whether they were fixed.
     outbox_credentials_retry_seconds: float = Field(default=60.0, gt=0)
     webhook_max_body_bytes: int = 1_000_000
+    # Every request body (webhooks.limits.BodyLimit); nothing we accept is larger (no uploads)
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Group commit of webhook deliveries (``webhooks.group_commit``): concurrent transactions
     # per process, and the most messages one transaction carries. One lane makes the largest
     # batches and measured fastest with the embedded NLU (probe at 16 connections: 1037-1040 req/s
@@ -132,8 +137,6 @@ class Settings(BaseSettings):
 
     # Console
     session_secret: SecretStr = SecretStr("development-only-secret-change-me")
-    login_max_failures: int = 5  # consecutive wrong passwords before the account is locked
-    login_lockout_minutes: int = 15
     dashboard_cache_seconds: int = 30  # the manager dashboard's figures may be this old; 0 = live
 
     # Open311 (GeoReport v2): keys allowed to POST requests besides staff API tokens,
@@ -168,6 +171,11 @@ class Settings(BaseSettings):
                 "set a long random value before running in production"
             )
         return self
+
+    @property
+    def heartbeat_stale_after(self) -> float:
+        """Seconds after the last sweep when ``/health`` stops saying "ok" (three missed sweeps)."""
+        return float(self.heartbeat_stale_seconds or 3 * self.sweep_interval_seconds)
 
     @property
     def tz(self) -> ZoneInfo:

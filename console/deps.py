@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
+from console import sessions as staff_sessions
 from console import tokens
 from reports.enums import Role
 from reports.models import StaffUser
 from reports.service import Actor
 from webhooks.runtime import Runtime
 
-SESSION_USER_KEY = "uid"
+SESSION_KEY = "sid"  # the server-side session's secret (console.sessions)
 SESSION_CSRF_KEY = "csrf"
 CSRF_FORM_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -68,6 +69,13 @@ def get_db(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
+#: The largest row id our tables hold (``INTEGER`` primary keys: 32 bits on PostgreSQL).
+MAX_ROW_ID = 2**31 - 1
+#: A row id in a URL. Larger numbers can name no row, and must not reach the driver: PostgreSQL
+#: refuses them ("out of range for type integer") and SQLite's driver overflows past 64 bits, both
+#: as a 500. Refused here with a 422 instead.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
 
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
@@ -104,7 +112,7 @@ def _remember(request: Request, user: StaffUser, via: str) -> None:
 
 
 def current_staff(request: Request, db: SessionDep) -> StaffUser:
-    """The signed-in staff member: a bearer token (API clients) or the signed session cookie.
+    """The signed-in staff member: a bearer token (API clients) or a server-side session.
 
     A token that is present but wrong is refused even when a cookie is also sent, so a script
     never silently acts as whoever is signed in in the browser.
@@ -117,14 +125,15 @@ def current_staff(request: Request, db: SessionDep) -> StaffUser:
         _remember(request, user, "token")
         return user
     session = _session(request)
-    uid = session.get(SESSION_USER_KEY) if session is not None else None
-    if not isinstance(uid, int):
+    secret = session.get(SESSION_KEY) if session is not None else None
+    if not isinstance(secret, str):
         raise LoginRequired()
-    user = db.get(StaffUser, uid)
-    if user is None or not user.active:
+    user = staff_sessions.resolve(db, secret, now=datetime.now(UTC))
+    if user is None:
+        # Signed out elsewhere, ended by an admin, expired, or the account was deactivated.
         assert session is not None
-        session.clear()
-        raise LoginRequired("your account is no longer active")
+        session.pop(SESSION_KEY, None)
+        raise LoginRequired("your session has ended")
     _remember(request, user, "session")
     return user
 

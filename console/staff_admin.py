@@ -2,8 +2,10 @@
 
 Only an admin may call any of these; the check is here, not only in the route, so every caller
 (a page, a future API endpoint, a script) gets the same rule. Accounts are never deleted: their
-name stays on every action they took in the audit log. Deactivating signs the person out at their
-next request (``console.deps.current_staff`` refuses inactive accounts, and so do API tokens).
+name stays on every action they took in the audit log. Deactivating, a role change and a password
+reset end the person's console sessions at once (``console.sessions.end_all``): whoever holds a
+copy of their cookie is signed out on the next request. API tokens of an inactive account are
+refused too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console import sessions as staff_sessions
+from console.auth import lift_throttles
 from reports.enums import Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Agency, StaffUser
@@ -80,9 +84,9 @@ def set_active(
     user = _get(db, user_id, for_update=True)
     if not active and user.id == actor.id:
         raise DomainError("you cannot deactivate your own account")
+    if user.active and not active:
+        staff_sessions.end_all(db, staff_id=user.id)
     user.active = active
-    if active:
-        user.failed_logins, user.locked_until = 0, None
     db.flush()
     return user
 
@@ -91,14 +95,17 @@ def set_role(
     db: Session, *, actor: Actor, user_id: int, role: Role, agency_code: str | None
 ) -> StaffUser:
     """Change what an account may do and for which agency (someone moves to another agency, or
-    from verifier to manager). It applies from the person's next request: every request reads the
-    account afresh. An admin cannot change their own role (the last admin could lock everyone out).
+    from verifier to manager). It ends their open sessions: they sign in again under the new role.
+    An admin cannot change their own role (the last admin could lock everyone out).
     """
     _require_admin(actor)
     user = _get(db, user_id, for_update=True)
     if user.id == actor.id:
         raise DomainError("you cannot change your own role")
     agency = agency_for_role(db, role, agency_code or None)
+    if user.role is not role or user.agency_id != (agency.id if agency else None):
+        # What the open sessions were granted no longer holds: sign in again under the new role.
+        staff_sessions.end_all(db, staff_id=user.id)
     user.role = role
     user.agency_id = agency.id if agency else None
     db.flush()
@@ -106,12 +113,14 @@ def set_role(
 
 
 def reset_password(db: Session, *, actor: Actor, user_id: int, password: str) -> StaffUser:
-    """Set a new password (told to the person out of band) and lift a login lock."""
+    """Set a new password (told to the person out of band), sign out every session of the old one
+    and lift the account's sign-in throttle."""
     _require_admin(actor)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
     user = _get(db, user_id, for_update=True)
     user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    staff_sessions.end_all(db, staff_id=user.id)
+    lift_throttles(db, username=user.username)
     db.flush()
     return user

@@ -15,7 +15,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +50,9 @@ class SweepAction:
         return asdict(self)
 
 
-def select_due(db: Session, now: datetime, limit: int, exclude: set[int]) -> list[int]:
+def select_due(
+    db: Session, now: datetime, limit: int, exclude: set[int], *, lock: bool = True
+) -> list[int]:
     """Ids of reports with SLA work due, oldest first, locked for this sweep.
 
     Only ids: the index on ``next_sla_at`` answers this on its own, and building hundreds of full
@@ -67,7 +69,7 @@ def select_due(db: Session, now: datetime, limit: int, exclude: set[int]) -> lis
     )
     if exclude:
         query = query.where(Report.id.not_in(exclude))
-    if db.get_bind().dialect.name == "postgresql":
+    if lock and db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(db.scalars(query))
 
@@ -251,12 +253,16 @@ def run_sweep(
     now: datetime,
     batch_size: int = 500,
     on_action: Callable[[SweepAction], None] | None = None,
+    dry_run: bool = False,
 ) -> list[SweepAction]:
     """One sweep as of ``now``; returns (and reports through ``on_action``) what it did.
 
     Each batch is one transaction; each report runs in its own savepoint, so a report that fails
     (bad data, a bug) is logged and skipped without undoing the others or stopping the sweep.
+    With ``dry_run`` the same code runs and everything is rolled back (see :func:`rehearse`).
     """
+    if dry_run:
+        return rehearse(factory, clock=clock, now=now, batch_size=batch_size, on_action=on_action)
     actions: list[SweepAction] = []
     failed: set[int] = set()
     started = datetime.now(now.tzinfo)
@@ -288,9 +294,61 @@ def run_sweep(
     return actions
 
 
+def rehearse(
+    factory: sessionmaker[Session],
+    *,
+    clock: SlaClock,
+    now: datetime,
+    batch_size: int = 500,
+    on_action: Callable[[SweepAction], None] | None = None,
+) -> list[SweepAction]:
+    """What a sweep at ``now`` would do, by doing it in one transaction that is rolled back.
+
+    The real code runs (so the answer cannot drift from what a sweep does), nothing is committed,
+    no row is locked against the real sweeps, and no heartbeat is written: a rehearsal says
+    nothing about whether the scheduler is alive.
+    """
+    actions: list[SweepAction] = []
+    seen: set[int] = set()
+    with factory() as db:
+        db.begin()
+        try:
+            while True:
+                due = select_due(db, now, batch_size, seen, lock=False)
+                staff = StaffDirectory(db)
+                for report_id in due:
+                    seen.add(report_id)
+                    try:
+                        with db.begin_nested():
+                            batch = process_report(
+                                db, clock, db.get_one(Report, report_id), now, staff
+                            )
+                    except Exception:
+                        log.exception("sweep rehearsal: report %s would fail", report_id)
+                        continue
+                    actions.extend(batch)
+                    if on_action:
+                        for action in batch:
+                            on_action(action)
+                if len(due) < batch_size:
+                    break
+        finally:
+            db.rollback()
+    return actions
+
+
 def write_heartbeat(
     factory: sessionmaker[Session], *, now: datetime, actions: int, failed: int, started: datetime
 ) -> None:
+    """Record that a sweep ran, at the real time it ran, never later.
+
+    ``now`` is the instant the sweep acted *as of*; a sweep "as if" in the future once stored
+    that future instant, and ``/health`` reported a live scheduler (with a negative age) for
+    months. The beat is ``min(now, the clock)``, never moves backwards, and a beat already in the
+    future (written before this rule) is replaced.
+    """
+    wall = datetime.now(UTC)
+    beat_at = min(now, wall)
     details = {
         "actions": actions,
         "failed": failed,
@@ -305,14 +363,14 @@ def write_heartbeat(
             # waits for it on the key, fails, and updates the row it then finds.
             try:
                 with db.begin_nested():
-                    db.add(Heartbeat(name=SWEEP_HEARTBEAT, beat_at=now, details=details))
+                    db.add(Heartbeat(name=SWEEP_HEARTBEAT, beat_at=beat_at, details=details))
                 return
             except IntegrityError:
                 beat = db.get(
                     Heartbeat, SWEEP_HEARTBEAT, with_for_update=True, populate_existing=True
                 )
                 assert beat is not None
-        beat.beat_at = max(beat.beat_at, now)
+        beat.beat_at = beat_at if beat.beat_at > wall else max(beat.beat_at, beat_at)
         beat.details = details
 
 

@@ -157,6 +157,43 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class StaffSession(Base):
+    """A signed-in console session, kept server-side so it can be ended at once.
+
+    The cookie carries only a random secret; this row (keyed by the secret's SHA-256, so a leaked
+    table cannot be replayed as cookies) is what makes it valid. Signing out deletes the row, and
+    a password reset, a deactivation or a role change delete every row of the account: a copied
+    cookie stops working on its next request instead of living out its 12 hours.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class LoginThrottle(Base):
+    """Recent failed sign-ins per throttling key (see ``console.auth``).
+
+    ``key`` is the SHA-256 of the key's kind and value (a client address, an account with a client
+    address or trusted device, or an account alone), so the table never holds usernames or
+    addresses in the clear. A row with ``blocked_until`` in the future refuses attempts under that
+    key until then; rows are forgotten a while after their last failure.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
+
+
 class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (

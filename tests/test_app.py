@@ -1,4 +1,4 @@
-"""The ASGI app: /health reports a stale scheduler honestly."""
+"""The ASGI app: /health reports a stopped (or time-travelling) scheduler honestly."""
 
 from __future__ import annotations
 
@@ -7,31 +7,58 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from config.settings import Settings
-from escalation.sweep import write_heartbeat
+from escalation.sweep import run_sweep, write_heartbeat
 from reports.migrate import upgrade
+from reports.models import Heartbeat
 from webhooks.app import create_app
 from webhooks.runtime import Runtime
 
 
-def test_health_goes_stale_when_sweeps_stop(settings: Settings) -> None:
-    settings = settings.model_copy(update={"run_scheduler_in_process": False})
+def _set_beat(runtime: Runtime, at: datetime) -> None:
+    with runtime.sessions() as db, db.begin():
+        beat = db.get(Heartbeat, "sweep")
+        assert beat is not None
+        beat.beat_at = at
+
+
+def test_health_is_degraded_after_three_missed_sweeps(settings: Settings) -> None:
+    settings = settings.model_copy(
+        update={"run_scheduler_in_process": False, "sweep_interval_seconds": 60}
+    )
     upgrade(settings.sqlalchemy_url)
     runtime = Runtime.from_settings(settings)
     with TestClient(create_app(runtime=runtime)) as client:
         response = client.get("/health")
-        assert response.status_code == 503 and response.json()["status"] == "stale"
+        assert response.status_code == 503 and response.json()["status"] == "degraded"
         now = datetime.now(UTC)
         write_heartbeat(runtime.sessions, now=now, actions=0, failed=0, started=now)
         response = client.get("/health")
         assert response.status_code == 200 and response.json()["status"] == "ok"
-        old = now - timedelta(seconds=settings.heartbeat_stale_seconds + 60)
-        with runtime.sessions() as db, db.begin():
-            from reports.models import Heartbeat
+        _set_beat(runtime, now - timedelta(seconds=150))  # two missed sweeps: still ok
+        assert client.get("/health").json()["status"] == "ok"
+        _set_beat(runtime, now - timedelta(seconds=200))  # three missed: degraded
+        response = client.get("/health")
+        assert response.status_code == 503 and response.json()["status"] == "degraded"
+    runtime.engine.dispose()
 
+
+def test_a_sweep_as_of_the_future_never_stores_a_future_heartbeat(settings: Settings) -> None:
+    settings = settings.model_copy(update={"run_scheduler_in_process": False})
+    upgrade(settings.sqlalchemy_url)
+    runtime = Runtime.from_settings(settings)
+    months_ahead = datetime.now(UTC) + timedelta(days=120)
+    with TestClient(create_app(runtime=runtime)) as client:
+        run_sweep(runtime.sessions, clock=runtime.clock, now=months_ahead)
+        with runtime.sessions() as db:
             beat = db.get(Heartbeat, "sweep")
-            assert beat is not None
-            beat.beat_at = old
-        assert client.get("/health").status_code == 503
+            assert beat is not None and beat.beat_at <= datetime.now(UTC)
+        # A future beat stored by an older version says nothing about the scheduler...
+        _set_beat(runtime, months_ahead)
+        response = client.get("/health")
+        assert response.status_code == 503 and response.json()["status"] == "degraded"
+        # ...and the next real sweep replaces it with the real time.
+        run_sweep(runtime.sessions, clock=runtime.clock, now=datetime.now(UTC))
+        assert client.get("/health").json()["status"] == "ok"
     runtime.engine.dispose()
 
 

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot.delivery.ratelimit import credential_problems
 from bot.sender import serve_channels
@@ -23,9 +24,37 @@ from reports.models import Heartbeat
 from webhooks import telegram as telegram_webhooks
 from webhooks import twilio as twilio_webhooks
 from webhooks.group_commit import close_for_app
+from webhooks.limits import BodyLimit
 from webhooks.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+#: Seconds a client is asked to wait after a database outage (connections refused, the server
+#: restarting, a serialization failure or SQLite busy): long enough for a restart to finish.
+DB_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(request: Request, exc: Exception) -> Response:
+    """A database that cannot be reached (or refused the transaction for now) is our outage, not
+    the client's error and not a bug: 503 with ``Retry-After``, so providers and scripts retry
+    (Telegram and Twilio redeliver a webhook that did not get a 2xx) instead of a bare 500."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
+    if request.url.path.startswith("/console") and "session" in request.scope:
+        from console.views.errors import unavailable_page
+
+        return unavailable_page(request, DB_RETRY_AFTER_SECONDS)
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": "the database is unavailable; retry shortly",
+        },
+        status_code=503,
+        media_type="application/problem+json",
+        headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)},
+    )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -66,6 +95,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimit, limit=settings.max_request_body_bytes)
+    for outage in (OperationalError, InterfaceError, SATimeoutError):
+        app.add_exception_handler(outage, database_unavailable)
     app.include_router(chat_router)  # /chat: the web chat (channel web)
     app.include_router(telegram_webhooks.router)
     app.include_router(twilio_webhooks.router)
@@ -83,7 +115,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> JSONResponse:
-        """Database reachable and the sweep alive; 503 when sweeps have stopped."""
+        """Database reachable and the sweep alive; 503 "degraded" when the last real sweep is
+        older than three sweep intervals (``heartbeat_stale_after``)."""
         rt: Runtime = request.app.state.runtime
         try:
             with rt.sessions() as db:
@@ -101,9 +134,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             )
         now = datetime.now(UTC)
         age = (now - beat.beat_at).total_seconds() if beat else None
-        stale = age is None or age > settings.heartbeat_stale_seconds
+        # A beat from the future (a clock that jumped back, or one stored before sweeps refused
+        # to) proves nothing about the scheduler: degraded, like a beat that is too old.
+        stale = age is None or age < -60 or age > settings.heartbeat_stale_after
         body: dict[str, Any] = {
-            "status": "stale" if stale else "ok",
+            "status": "degraded" if stale else "ok",
             "database": "ok",
             "sweep_last_run": beat.beat_at.isoformat() if beat else None,
             "sweep_age_seconds": round(age, 1) if age is not None else None,

@@ -7,23 +7,95 @@ Every command reads the same ``SUARAWARGA_*`` settings as the server, so ``suara
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from bot.terminal import chat as chat_command
-from config.settings import get_settings
 from reports.enums import Channel, Privacy, ReportType, Role, Status
-from reports.lifecycle import DomainError
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+# -- lazy commands ---------------------------------------------------------------------------------
+# Every command used to import everything (scikit-learn through ``nlu``, the whole bot and web
+# stack through ``chat`` and ``worker``): 2.4-2.9 s for ``--help``. Commands whose modules are heavy
+# are listed here with their one-line help and imported only when that command runs.
+
+
+@dataclass(frozen=True, slots=True)
+class Lazy:
+    module: str
+    attribute: str
+    help: str
+    group: bool = False  # a Typer app of sub-commands rather than one command function
+
+
+LAZY: dict[str, Lazy] = {
+    "chat": Lazy("bot.terminal", "chat", "Talk to the bot from a terminal (channel web)."),
+    "worker": Lazy("bot.delivery.cli", "worker", "Deliver queued outbox messages (the sender)."),
+    "telegram": Lazy(
+        "bot.delivery.cli", "telegram_app", "Telegram bot: webhook registration, long polling.",
+        group=True,
+    ),
+    "nlu": Lazy(
+        "nlu.cli", "app", "Classifier: train, evaluate, export to Rasa.", group=True
+    ),
+}  # fmt: skip
+
+
+class _Placeholder(TyperCommand):
+    """Stands in for a lazy command in the help listing, without importing it."""
+
+
+def _load(name: str, spec: Lazy) -> Any:
+    module = importlib.import_module(spec.module)
+    target = getattr(module, spec.attribute)
+    command: Any
+    if spec.group:
+        command = typer.main.get_group(target)
+        command.help = command.help or spec.help
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name=name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root command group: lazy commands are placeholders until one is invoked."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, spec in LAZY.items():
+            self.commands.setdefault(name, _Placeholder(name=name, help=spec.help, callback=None))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name in LAZY and isinstance(self.commands.get(name), _Placeholder):
+            try:
+                self.commands[name] = _load(name, LAZY[name])
+            except ImportError as exc:  # an optional part (e.g. the NLU extras) not installed
+                ctx.fail(f"'{name}' is not available in this installation: {exc}")
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     help="SuaraWarga: citizen complaints and aspirations with LAPOR!-style deadlines.\n\n"
     "Quick start: `suarawarga db upgrade`, `suarawarga demo seed`, `suarawarga serve`.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 sla_app = typer.Typer(help="Deadline arithmetic in working days.", no_args_is_help=True)
@@ -35,7 +107,19 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
 app.add_typer(demo_app, name="demo")
-app.command("chat")(chat_command)  # talk to the bot from a terminal (channel web)
+
+
+def get_settings() -> Settings:
+    """The process settings (imported on use: pydantic-settings alone costs ~0.15 s)."""
+    from config.settings import get_settings as settings
+
+    return settings()
+
+
+def _domain_error() -> type[Exception]:
+    from reports.lifecycle import DomainError
+
+    return DomainError
 
 
 def _runtime() -> Any:
@@ -90,21 +174,133 @@ def db_upgrade() -> None:
 # -- processes -----------------------------------------------------------------------------------
 
 
+#: The production log format: one line per event, with time, level and logger, no colours.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def _log_config(access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging as production wants it: plain timestamped lines on stderr; the access
+    log (a line per request, written synchronously by every worker) only when asked for."""
+    handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {"default": handler},
+        "root": {"handlers": ["default"], "level": "INFO"},
+        "loggers": {
+            "uvicorn": {"level": "INFO"},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"level": "INFO" if access_log else "WARNING", "propagate": True},
+        },
+    }
+
+
+class _Jobs:
+    """The sweep scheduler and the outbox sender, each in a process of its own beside the web
+    workers, restarted if they die: in-process, their CPU work (a sweep over thousands of reports,
+    a batch of sends) competed with requests for the web process's one interpreter lock."""
+
+    def __init__(self, commands: list[tuple[str, ...]]) -> None:
+        self.commands = commands
+        self.children: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="serve-jobs", daemon=True)
+
+    def _spawn(self, command: tuple[str, ...]) -> None:
+        argv = [sys.executable, "-m", "webhooks.cli", *command]
+        self.children[command] = subprocess.Popen(argv)
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(5):
+            for command, child in list(self.children.items()):
+                if child.poll() is not None and not self.stopping.is_set():
+                    logging.getLogger(__name__).error(
+                        "serve: %s exited with %s; restarting it", command[0], child.returncode
+                    )
+                    self._spawn(command)
+
+    def start(self) -> None:
+        for command in self.commands:
+            self._spawn(command)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for child in self.children.values():
+            child.terminate()
+        for child in self.children.values():
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Web worker processes (default: SUARAWARGA_WEB_WORKERS, else one per core). "
+            "With 1, the scheduler and the sender run inside the web process (a laptop).",
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option(help="Log a line per request (off by default: it costs throughput).")
+    ] = False,
 ) -> None:
-    """Run the web app (webhooks, console, API, web chat) with the scheduler in-process."""
+    """Run the web app (webhooks, console, API, web chat) with the scheduler and the sender.
+
+    By default it uses the machine: one web worker process per core, plus the deadline scheduler
+    and the outbox sender in processes of their own (restarted if they die), so neither takes CPU
+    from requests. Deployments that run ``suarawarga scheduler`` and ``suarawarga worker``
+    separately set ``SUARAWARGA_RUN_SCHEDULER_IN_PROCESS=false`` and
+    ``SUARAWARGA_RUN_WORKER_IN_PROCESS=false``: serve then starts neither.
+    """
     import uvicorn
 
-    from webhooks.app import create_app
-
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     host, port = host or settings.host, port or settings.port
-    typer.echo(f"SuaraWarga on http://{host}:{port}/  (health: /health, API docs: /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    workers = workers or settings.web_workers or os.cpu_count() or 1
+    typer.echo(
+        f"SuaraWarga on http://{host}:{port}/  ({workers} worker process(es); "
+        "health: /health, API docs: /docs)"
+    )
+    log_config = _log_config(access_log)
+    if workers == 1:
+        from webhooks.app import create_app
+
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_config=log_config,
+            access_log=access_log,
+        )  # fmt: skip
+        return
+    jobs = _Jobs(
+        [
+            command
+            for command, wanted in (
+                (("scheduler",), settings.run_scheduler_in_process),
+                (("worker",), settings.run_worker_in_process),
+            )
+            if wanted
+        ]
+    )
+    jobs.start()
+    # The web workers (spawned by uvicorn, inheriting this environment) only serve requests.
+    os.environ["SUARAWARGA_RUN_SCHEDULER_IN_PROCESS"] = "false"
+    os.environ["SUARAWARGA_RUN_WORKER_IN_PROCESS"] = "false"
+    try:
+        uvicorn.run(
+            "webhooks.app:create_app", factory=True, host=host, port=port, workers=workers,
+            log_config=log_config, access_log=access_log,
+        )  # fmt: skip
+    finally:
+        jobs.stop()
 
 
 @app.command()
@@ -112,7 +308,7 @@ def scheduler() -> None:
     """Run only the deadline sweeps and the daily digest (for multi-process deployments)."""
     from escalation.scheduler import build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     rt = _runtime()
     sched = build_scheduler(
         rt.sessions,
@@ -126,24 +322,50 @@ def scheduler() -> None:
         sched.start()
 
 
+#: How far ahead of the clock ``sweep --now`` may act for real: a slow clock, not time travel.
+SWEEP_FUTURE_TOLERANCE_SECONDS = 60
+
+
 @app.command()
 def sweep(
     now: Annotated[
         str | None,
         typer.Option(help="Act as if it were this instant (ISO 8601); default: the current time."),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print what the sweep would do and change nothing (any --now)."
+        ),
+    ] = False,
 ) -> None:
-    """Run one sweep: reminders, breaches, escalations, auto-closes. Prints one JSON line each."""
+    """Run one sweep: reminders, breaches, escalations, auto-closes. Prints one JSON line each.
+
+    A --now more than a minute ahead of the clock is refused unless --dry-run: acting in the
+    future would send real reminders and escalations dated months ahead.
+    """
     from escalation.sweep import run_sweep
 
+    at = _parse_instant(now)
+    ahead = (at - datetime.now(UTC)).total_seconds()
+    if ahead > SWEEP_FUTURE_TOLERANCE_SECONDS and not dry_run:
+        raise typer.BadParameter(
+            f"{now} is {ahead / 86400:.1f} days ahead of the clock; a sweep then would act for "
+            "real (escalations, reminders, auto-closes, staff notifications). Add --dry-run to "
+            "see what it would do without changing anything.",
+            param_hint="--now",
+        )
     rt = _runtime()
-    run_sweep(
+    actions = run_sweep(
         rt.sessions,
         clock=rt.clock,
-        now=_parse_instant(now),
+        now=at,
         batch_size=rt.settings.sweep_batch_size,
         on_action=lambda action: typer.echo(json.dumps(action.as_dict())),
+        dry_run=dry_run,
     )
+    if dry_run:
+        typer.secho(f"dry run: {len(actions)} action(s) shown, nothing changed", err=True)
 
 
 # -- sla -----------------------------------------------------------------------------------------
@@ -249,7 +471,7 @@ def report_create(
                 title=title or text[:80], body=text, now=at, privacy=privacy,
                 location_text=location, nlu=suggestion,
             )  # fmt: skip
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
         code = report.tracking_code
         due = report.verify_due_at
@@ -288,7 +510,7 @@ def report_show(
     with rt.sessions() as db:
         try:
             report = get_report(db, code)
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
         data = _report_dict(db, report, rt.settings.tz)
     if as_json:
@@ -382,7 +604,7 @@ def user_create(
                 db, username=username, full_name=full_name or username, password=password,
                 role=role, agency_code=agency, addresses=addresses, now=datetime.now(UTC),
             )  # fmt: skip
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
         typer.echo(f"created {user.username} ({user.role.value}{', ' + agency if agency else ''})")
 
@@ -417,7 +639,7 @@ def user_token_create(
         user = _staff_by_username(db, username)
         try:
             _row, secret = tokens.create_token(db, staff=user, name=name, now=datetime.now(UTC))
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
     typer.echo(secret)
     typer.secho(
@@ -439,7 +661,7 @@ def user_token_revoke(
         user = _staff_by_username(db, username)
         try:
             count = tokens.revoke_token(db, staff=user, name=name, now=datetime.now(UTC))
-        except DomainError as exc:
+        except _domain_error() as exc:
             _fail(str(exc))
     typer.echo(f"revoked {count} token(s) named {name!r} of {username}")
 
@@ -463,27 +685,6 @@ def demo_seed(
     for line in summary:
         typer.echo(line)
 
-
-def _mount_optional() -> None:
-    try:
-        from nlu.cli import app as nlu_app
-    except ImportError:
-        return
-    app.add_typer(nlu_app, name="nlu", help="Classifier: train, evaluate, export to Rasa.")
-
-
-_mount_optional()
-
-
-def _mount_channels() -> None:
-    """``worker`` and ``telegram set-webhook|poll`` live with the channels (bot/delivery/cli.py)."""
-    from bot.delivery.cli import telegram_app, worker
-
-    app.command()(worker)
-    app.add_typer(telegram_app, name="telegram")
-
-
-_mount_channels()
 
 __all__ = ["app"]
 

@@ -62,13 +62,26 @@ def decode_update(raw: bytes, bot: Bot) -> Update | None:
     """JSON -> PTB ``Update``; None when it is not a Telegram update at all."""
     try:
         data: Any = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         return None
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         return None
     try:
         return Update.de_json(data, bot)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+        return None
+
+
+def parse_or_none(update: Update) -> ParsedUpdate | None:
+    """The update as the pipeline reads it; None when a field it relies on is missing or of the
+    wrong type (a message without ``chat``, a callback query without ``from``, a photo size whose
+    width is not a number). PTB's ``de_json`` does not check types, so such an update only fails
+    when read; that is bad input (a 400), never a 500 that Telegram would redeliver for ever.
+    """
+    try:
+        return parse_update(update)
+    except (AttributeError, TypeError, ValueError) as exc:
+        log.warning("telegram update %s refused: %s", update.update_id, exc)
         return None
 
 
@@ -104,6 +117,8 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     update = decode_update(raw, bot)
     if update is None:
         return _error(400, "not a Telegram update")
-    parsed = parse_update(update)
+    parsed = parse_or_none(update)
+    if parsed is None:
+        return _error(400, "malformed Telegram update")
     body = await handle_update(for_app(request.app), bot, parsed, request_now(request))
     return JSONResponse(body)

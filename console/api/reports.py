@@ -70,7 +70,7 @@ def _decode(cursor: str, order: str) -> dict[str, Any]:
             if payload["due"].tzinfo is None:
                 raise ValueError("naive")
         return payload
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise Problem(
             422, "bad-cursor", "Invalid cursor", "use the next_cursor of the previous page"
         ) from None

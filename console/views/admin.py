@@ -7,13 +7,13 @@ reset password) and the agencies. Every change is a CSRF-protected POST that red
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console import staff_admin
-from console.deps import CsrfProtected, SessionDep, actor_of, require_roles
+from console.deps import CsrfProtected, RowId, SessionDep, actor_of, require_roles
 from console.views.common import NowDep
 from console.views.templating import flash, render
 from reports.enums import AGENCY_ROLES, Role
@@ -139,7 +139,7 @@ def create_staff(
 @router.post("/admin/staff/{user_id}/role", include_in_schema=False, dependencies=[CsrfProtected])
 def set_role(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     db: SessionDep,
     role: Annotated[str, Form(max_length=20)],
     agency_code: Annotated[str | None, Form(max_length=40)] = None,
@@ -157,10 +157,10 @@ def set_role(
 @router.post("/admin/staff/{user_id}/active", include_in_schema=False, dependencies=[CsrfProtected])
 def set_active(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     db: SessionDep,
     now: NowDep,
-    active: Annotated[str, Form(max_length=5)],
+    active: Annotated[Literal["0", "1"], Form()],  # anything else is a 422, never "deactivate"
     staff: StaffUser = AdminDep,
 ) -> Response:
     return _apply(
@@ -177,7 +177,7 @@ def set_active(
 )
 def reset_password(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     db: SessionDep,
     password: Annotated[str, Form(max_length=200)],
     staff: StaffUser = AdminDep,

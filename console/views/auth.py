@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from console.auth import Outcome, authenticate
+from console import auth
+from console import sessions as staff_sessions
 from console.deps import (
-    SESSION_USER_KEY,
+    SESSION_KEY,
     CsrfProtected,
     CurrentStaff,
     SessionDep,
@@ -61,42 +62,65 @@ def login(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    settings = get_runtime(request).settings
+    runtime = get_runtime(request)
+    secret = runtime.settings.session_secret.get_secret_value()
     now = datetime.now(UTC)
-    result = authenticate(
+    device = auth.read_device(request.cookies.get(auth.DEVICE_COOKIE), secret=secret)
+    result = auth.authenticate(
         db,
+        runtime.sessions,
         username=username,
         password=password,
+        client=auth.client_key(request.client.host if request.client else None),
+        device=device,
         now=now,
-        max_failures=settings.login_max_failures,
-        lockout=timedelta(minutes=settings.login_lockout_minutes),
     )
-    if result.outcome is not Outcome.OK or result.user is None:
-        if result.outcome is Outcome.LOCKED and result.locked_until:
-            until = result.locked_until.astimezone(settings.tz).strftime("%H:%M")
-            error, values, status = "login_locked", {"until": until}, 429
+    if result.outcome is not auth.Outcome.OK or result.user is None:
+        if result.outcome is auth.Outcome.THROTTLED:
+            error, values, status = "login_throttled", {"seconds": result.retry_after}, 429
+            headers = {"Retry-After": str(result.retry_after)}
         else:
-            error, values, status = "login_invalid", {}, 401
-        return render(
+            error, values, status, headers = "login_invalid", {}, 401, {}
+        response = render(
             request,
             "login.html",
             {"error": error, "error_values": values, "next": _safe_next(next) or "",
              "username": username},
             status_code=status,
         )  # fmt: skip
+        response.headers.update(headers)
+        return response
     user = result.user
     lang = request.session.get("lang")
     # A fresh session (and CSRF token) at sign-in: a token planted before login is worthless.
+    old = request.session.get(SESSION_KEY)
+    if isinstance(old, str):
+        staff_sessions.end(db, old)
     request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
+    staff_sessions.purge_expired(db, now=now)
+    request.session[SESSION_KEY] = staff_sessions.start(db, staff=user, now=now)
     request.session["lang"] = normalise(lang if isinstance(lang, str) else user.language)
     flash(request, "welcome", name=user.full_name)
-    return RedirectResponse(_safe_next(next) or landing_for(user.role), status_code=303)
+    landing = RedirectResponse(_safe_next(next) or landing_for(user.role), status_code=303)
+    # This browser is now trusted for this account: others' guesses never slow it down.
+    landing.set_cookie(
+        auth.DEVICE_COOKIE,
+        auth.trust_device(device, user.username, secret=secret),
+        max_age=auth.DEVICE_MAX_AGE,
+        path="/console",
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.public_base_url.startswith("https://"),
+    )
+    return landing
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[CsrfProtected])
-def logout(request: Request) -> Response:
+def logout(request: Request, db: SessionDep) -> Response:
     lang = language_of(request)
+    secret = request.session.get(SESSION_KEY)
+    if isinstance(secret, str):
+        staff_sessions.end(db, secret)  # a copy of the cookie is worthless from now on
     request.session.clear()
     request.session["lang"] = lang
     flash(request, "signed_out")
@@ -112,11 +136,9 @@ def switch_language(
 ) -> Response:
     chosen = normalise(lang)
     request.session["lang"] = chosen
-    uid = request.session.get(SESSION_USER_KEY)
-    if isinstance(uid, int):
-        from reports.models import StaffUser
-
-        user = db.get(StaffUser, uid)
+    secret = request.session.get(SESSION_KEY)
+    if isinstance(secret, str):
+        user = staff_sessions.resolve(db, secret, now=datetime.now(UTC))
         if user is not None:
             user.language = chosen
     return RedirectResponse(_safe_next(back) or "/console/login", status_code=303)

@@ -46,6 +46,13 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
     return problem(403, "Forbidden", str(exc.detail))
 
 
+def unavailable_page(request: Request, retry_after: int) -> Response:
+    """The console's page for a database outage (the API gets problem+json, see webhooks.app)."""
+    response = render(request, "error.html", {"message_key": "db_unavailable"}, status_code=503)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)

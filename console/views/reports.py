@@ -12,6 +12,7 @@ from sqlalchemy import select
 from console.deps import (
     CsrfProtected,
     CurrentStaff,
+    RowId,
     SessionDep,
     actor_of,
     get_runtime,
@@ -199,7 +200,7 @@ def report_action(
 
 @router.get("/reports/{code}/attachments/{attachment_id}", include_in_schema=False)
 def attachment(
-    request: Request, code: str, attachment_id: int, db: SessionDep, staff: CurrentStaff
+    request: Request, code: str, attachment_id: RowId, db: SessionDep, staff: CurrentStaff
 ) -> Response:
     report = visible_report(db, staff, code)
     item = db.get(Attachment, attachment_id)

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from console import staff_admin
+from console.auth import account_throttle_key
 from console.deps import actor_of
 from escalation.deadlines import SlaClock
 from reports.enums import Role
 from reports.lifecycle import NotPermitted
-from reports.models import StaffUser
+from reports.models import LoginThrottle, StaffUser
 from reports.staff import verify_password
 from tests.console.api_support import build_scenario
 from tests.console.conftest import STAFF_PASSWORD, csrf_from, sign_in
@@ -154,7 +155,9 @@ def test_an_officer_moved_to_another_agency_sees_only_that_agencys_reports(
         )
         assert moved.status_code == 303
         assert "Peran officer diubah." in client.get("/console/admin/staff").text
-        # The officer's very next request already works for the new agency, and only for it.
+        # The move ended the officer's session; signed in again, they work for the new agency only.
+        assert officer.get("/console/inbox", follow_redirects=False).status_code == 303
+        sign_in(officer, "officer")
         assert officer.get(f"/console/reports/{lingkungan}").status_code == 200
         assert officer.get(f"/console/reports/{pupr}").status_code == 404
         inbox = officer.get("/console/inbox").text
@@ -204,10 +207,16 @@ def test_admin_cannot_change_their_own_role(
 def test_reset_password_replaces_the_old_one_and_lifts_a_lock(
     client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
 ) -> None:
+    throttle = account_throttle_key("verifier")
     with sessions() as db, db.begin():
-        locked = db.get(StaffUser, staff_users["verifier"].id)
-        assert locked is not None
-        locked.failed_logins, locked.locked_until = 9, datetime(2999, 1, 1, tzinfo=UTC)
+        db.add(
+            LoginThrottle(
+                key=throttle,
+                failures=40,
+                last_failure_at=datetime.now(UTC),
+                blocked_until=datetime(2999, 1, 1, tzinfo=UTC),
+            )
+        )
     sign_in(client, "admin")
     short = client.post(
         f"/console/admin/staff/{staff_users['verifier'].id}/password",
@@ -221,7 +230,9 @@ def test_reset_password_replaces_the_old_one_and_lifts_a_lock(
     )
     assert done.status_code == 303
     user = _user(sessions, "verifier")
-    assert user is not None and user.failed_logins == 0 and user.locked_until is None
+    assert user is not None
+    with sessions() as db:
+        assert db.get(LoginThrottle, throttle) is None
     assert verify_password(user.password_hash, NEW_PASSWORD)
     assert not verify_password(user.password_hash, STAFF_PASSWORD)
 

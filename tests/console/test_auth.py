@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -57,26 +57,6 @@ def test_wrong_password_is_refused_without_saying_which_part(
     assert _login(client, "verifier", "wrong password!") == 401
     assert _login(client, "nobody", STAFF_PASSWORD) == 401
     assert client.get("/console/queue", follow_redirects=False).status_code == 303
-
-
-def test_lockout_after_five_failures_even_for_the_right_password(
-    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
-) -> None:
-    for _ in range(4):
-        assert _login(client, "officer", "not the password") == 401
-    assert _login(client, "officer", "not the password") == 429
-    # Locked: the right password does not help now.
-    assert _login(client, "officer", STAFF_PASSWORD) == 429
-    with sessions() as db:
-        user = db.get(StaffUser, staff_users["officer"].id)
-        assert user is not None and user.locked_until is not None
-        assert user.locked_until > datetime.now(UTC) + timedelta(minutes=14)
-    # Once the lock has expired, the right password works again.
-    with sessions() as db, db.begin():
-        user = db.get(StaffUser, staff_users["officer"].id)
-        assert user is not None
-        user.locked_until = datetime.now(UTC) - timedelta(seconds=1)
-    assert _login(client, "officer", STAFF_PASSWORD) == 303
 
 
 def test_post_without_csrf_token_is_refused(

@@ -75,7 +75,8 @@ def test_verification_ladder_fires_each_step_once(
         # Level 1: the verifier and the manager; level 2: the manager; level 3: the authority.
         assert templates["staff_escalation"] == 3
         beat = db.get(Heartbeat, SWEEP_HEARTBEAT)
-        assert beat is not None and beat.beat_at == wib(2026, 12, 31)
+        # The last sweep acted "as of" a later date than today: the beat keeps the real time.
+        assert beat is not None and beat.beat_at <= datetime.now(UTC)
 
 
 def test_a_late_scheduler_skips_stale_reminders_but_escalates(
