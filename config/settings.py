@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     rasa_cooldown_seconds: float = 30.0  # after a Rasa failure, embedded model only for this long
     nlu_type_threshold: float = 0.55
     nlu_agency_threshold: float = 0.45
+    # The console offers one-click "accept suggestion & forward" only when the stored calibrated
+    # agency confidence is at least this; below it the verifier chooses the agency (the server
+    # refuses a one-click accept too, not only the page). Higher than nlu_agency_threshold on
+    # purpose: "worth suggesting" is a weaker claim than "safe to forward without looking".
+    nlu_auto_forward_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
 
     # Conversation (bot/): per-contact limits, explained politely to the citizen when hit
     bot_max_reports_per_day: int = 5

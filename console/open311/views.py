@@ -472,6 +472,7 @@ def create_request(
                 type=report_type.value,
                 agency_code=agency.code,
                 ranking={"source": "open311", "service_code": service_code},
+                model_version="open311 service_code",  # the submitter's choice, no model's
             ),
         )
     except DomainError as exc:
