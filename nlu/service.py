@@ -475,6 +475,7 @@ def _cache_key(settings: Settings) -> tuple[Any, ...]:
         str(Path(settings.data_dir).resolve()),
         str(settings.agencies_file),
         settings.rasa_url,
+        settings.rasa_agency_url,
         settings.nlu_type_threshold,
         settings.nlu_agency_threshold,
     )
