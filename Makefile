@@ -49,12 +49,13 @@ bench-toy: install
 clean:
 	rm -rf $(VENV) var .pytest_cache
 
-# Rasa 3.6 (Python 3.10, env outside the clone): set up once, export our data, train NLU (cached by
-# data hash), serve on 127.0.0.1:5005. No Python 3.10? `docker compose --profile rasa up rasa`.
+# Rasa 3.6 (Python 3.10, env outside the clone): set up once, export our data, train two NLU models
+# (cached by data hash), serve the report type on 127.0.0.1:5005 and the agency on :5006.
+# No Python 3.10? `docker compose --profile rasa up rasa rasa-agency`.
 RASA_EPOCHS ?= 100
 rasa: install
 	bash nlu/rasa/setup_env.sh >/dev/null
-	$(BIN)/python -m nlu.rasa.runtime serve --epochs $(RASA_EPOCHS) --port 5005
+	$(BIN)/python -m nlu.rasa.runtime serve --epochs $(RASA_EPOCHS) --port 5005 --agency-port 5006
 
 # Embedded model vs TF-IDF + linear SVM vs Rasa DIET (its default 100 epochs: hours on 2 cores,
 # run it in the background), side by side; writes benchmarks/nlu/results.{md,json}.

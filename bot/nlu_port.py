@@ -49,6 +49,21 @@ class Classifier(Protocol):
     def detect_language(self, text: str) -> str: ...
 
 
+def suggestion_version(*predictions: object) -> str | None:
+    """One ``model_version`` for a suggestion made of several predictions (type and agency).
+
+    The embedded backend answers type and agency from two artifacts, Rasa from one model: the
+    distinct versions (``Prediction.model_version``) are joined in order, so the text names every
+    model that contributed. The keyword fallback has none.
+    """
+    seen: list[str] = []
+    for prediction in predictions:
+        version = getattr(prediction, "model_version", None)
+        if version and version not in seen:
+            seen.append(str(version))
+    return " + ".join(seen) or None
+
+
 def _words(text: str) -> list[str]:
     return text.split()
 

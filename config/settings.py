@@ -123,11 +123,20 @@ class Settings(BaseSettings):
 
     # NLU
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_url: str = "http://127.0.0.1:5005"  # Rasa model of the report type (and conversation)
+    # Rasa model of the agency, its own server so its softmax runs over agencies only (one
+    # combined model gave the agency ~1e-5 of the mass after the type took it). Empty: the same
+    # server as rasa_url, for a deployment that serves one combined model.
+    rasa_agency_url: str | None = "http://127.0.0.1:5006"
     rasa_timeout_seconds: float = 2.0  # per /model/parse call; the bot falls back after it
     rasa_cooldown_seconds: float = 30.0  # after a Rasa failure, embedded model only for this long
     nlu_type_threshold: float = 0.55
     nlu_agency_threshold: float = 0.45
+    # The console offers one-click "accept suggestion & forward" only when the stored calibrated
+    # agency confidence is at least this; below it the verifier chooses the agency (the server
+    # refuses a one-click accept too, not only the page). Higher than nlu_agency_threshold on
+    # purpose: "worth suggesting" is a weaker claim than "safe to forward without looking".
+    nlu_auto_forward_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
 
     # Conversation (bot/): per-contact limits, explained politely to the citizen when hit
     bot_max_reports_per_day: int = 5

@@ -270,11 +270,24 @@ def info() -> None:
 
 @app.command("export-rasa")
 def export_rasa(
-    directory: Annotated[Path, typer.Argument(help="Where to write the Rasa project.")],
+    directory: Annotated[Path, typer.Argument(help="Where to write the Rasa project(s).")],
     epochs: Annotated[int, typer.Option(help="DIETClassifier epochs (Rasa's default: 100).")] = 100,
+    combined: Annotated[
+        bool, typer.Option(help="One project with every intent family (one model to serve).")
+    ] = False,
 ) -> None:
-    """Write a Rasa 3.6 project of our data (prefixed intents) for `rasa train nlu`."""
-    from nlu.rasa_export import export_rasa_project
+    """Write Rasa 3.6 projects of our data (prefixed intents) for `rasa train nlu`.
 
-    project = export_rasa_project(directory, epochs=epochs)
-    typer.echo(f"wrote {directory}: {len(project.intents)} intents; train with `rasa train nlu`")
+    By default two projects, DIRECTORY/type and DIRECTORY/agency, one model each: served
+    separately (SUARAWARGA_RASA_URL, SUARAWARGA_RASA_AGENCY_URL), the agency is not drowned by
+    the report type in a shared softmax.
+    """
+    from nlu.rasa_export import export_rasa_project, export_split_projects
+
+    if combined:
+        project = export_rasa_project(directory, epochs=epochs)
+        typer.echo(f"wrote {directory}: {len(project.intents)} intents; `rasa train nlu` there")
+        return
+    for name, project in export_split_projects(directory, epochs=epochs).items():
+        typer.echo(f"wrote {directory / name}: {len(project.intents)} intents")
+    typer.echo("train each with `rasa train nlu`; serve type and agency on their own ports")

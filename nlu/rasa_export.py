@@ -2,9 +2,12 @@
 
 Why this exists: deployments that already run Rasa (or want its DIET classifier) can serve our
 intents from a Rasa server instead of the embedded model, behind the same ``NLU`` protocol (see
-:mod:`nlu.rasa_backend`). One Rasa model serves every intent, so intent names carry a prefix that
-says which question they answer: ``type__complaint`` (report type), ``agency__pupr`` (routing) and
-``conv__greet`` (conversation control). The backend keeps only the prefix it needs from Rasa's
+:mod:`nlu.rasa_backend`). Intent names carry a prefix that says which question they answer:
+``type__complaint`` (report type), ``agency__pupr`` (routing) and ``conv__greet`` (conversation
+control). ``make rasa`` trains and serves two models (:data:`SPLIT_MODELS`: report type with the
+conversation intents, and the agency alone) so each question gets a softmax of its own; the
+combined project (every family in one model) is still written by :func:`export_rasa_project`
+for deployments that serve one model. The backend keeps only the prefix it needs from Rasa's
 ranking and renormalises it, so the other families cannot leak into an answer.
 
 The project written here is plain files (no Rasa import): ``config.yml`` with Rasa's default NLU
@@ -29,10 +32,14 @@ __all__ = [
     "CONVERSATION_PREFIX",
     "DATA_DIR",
     "DEFAULT_EPOCHS",
+    "FAMILY_FILES",
+    "SPLIT_MODELS",
     "TYPE_PREFIX",
     "RasaProject",
     "build_project",
+    "build_split_projects",
     "export_rasa_project",
+    "export_split_projects",
     "load_rasa_examples",
     "project_hash",
     "stratified_split",
@@ -197,22 +204,40 @@ class RasaProject:
         return "\n".join(lines) + "\n"
 
 
+#: The training file of each intent family.
+FAMILY_FILES: dict[str, str] = {
+    TYPE_PREFIX: "report_type.yml",
+    AGENCY_PREFIX: "routing.yml",
+    CONVERSATION_PREFIX: "conversation.yml",
+}
+#: The models ``make rasa`` serves, one softmax each (see :mod:`nlu.rasa_backend` for why the
+#: agency must not share one with the report type): name -> the families it holds.
+SPLIT_MODELS: dict[str, tuple[str, ...]] = {
+    "type": (TYPE_PREFIX, CONVERSATION_PREFIX),
+    "agency": (AGENCY_PREFIX,),
+}
+
+
 def build_project(
     *,
     data_dir: Path = DATA_DIR,
     include_conversation: bool = True,
     epochs: int = DEFAULT_EPOCHS,
+    families: tuple[str, ...] | None = None,
 ) -> RasaProject:
     """Collect our training files into one prefixed project.
 
     Report type comes from ``report_type.yml``, routing from ``routing.yml``, conversation turns
     from ``conversation.yml``; a file that does not exist yet is skipped so a partial checkout
-    still exports what it has.
+    still exports what it has. ``families`` (prefixes) picks some of them; by default all
+    three, the combined model.
     """
     project = RasaProject(epochs=epochs)
-    sources = [("report_type.yml", TYPE_PREFIX), ("routing.yml", AGENCY_PREFIX)]
-    if include_conversation:
-        sources.append(("conversation.yml", CONVERSATION_PREFIX))
+    if families is None:
+        families = (TYPE_PREFIX, AGENCY_PREFIX)
+        if include_conversation:
+            families += (CONVERSATION_PREFIX,)
+    sources = [(FAMILY_FILES[prefix], prefix) for prefix in families]
     for filename, prefix in sources:
         path = data_dir / filename
         if path.exists():
@@ -251,6 +276,16 @@ def write_project(project: RasaProject, directory: Path) -> Path:
     return directory
 
 
+def build_split_projects(
+    *, data_dir: Path = DATA_DIR, epochs: int = DEFAULT_EPOCHS
+) -> dict[str, RasaProject]:
+    """The projects of :data:`SPLIT_MODELS`: ``type`` (report type + conversation), ``agency``."""
+    return {
+        name: build_project(data_dir=data_dir, epochs=epochs, families=families)
+        for name, families in SPLIT_MODELS.items()
+    }
+
+
 def export_rasa_project(
     directory: Path,
     *,
@@ -258,9 +293,19 @@ def export_rasa_project(
     epochs: int = DEFAULT_EPOCHS,
     include_conversation: bool = True,
 ) -> RasaProject:
-    """Build the project from our data and write it to ``directory``; the CLI entry point."""
+    """Build the combined project from our data and write it to ``directory``."""
     project = build_project(
         data_dir=data_dir, include_conversation=include_conversation, epochs=epochs
     )
     write_project(project, directory)
     return project
+
+
+def export_split_projects(
+    directory: Path, *, data_dir: Path = DATA_DIR, epochs: int = DEFAULT_EPOCHS
+) -> dict[str, RasaProject]:
+    """Write one project per served model, ``directory/type`` and ``directory/agency``."""
+    projects = build_split_projects(data_dir=data_dir, epochs=epochs)
+    for name, project in projects.items():
+        write_project(project, directory / name)
+    return projects

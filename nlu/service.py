@@ -35,6 +35,7 @@ __all__ = [
     "EmbeddedNLU",
     "ModelSlot",
     "Prediction",
+    "artifact_version",
     "detect_language",
     "get_nlu",
 ]
@@ -55,6 +56,9 @@ class Prediction:
     confidence: float  # calibrated probability of label
     ranking: list[tuple[str, float]]  # top labels with probabilities, best first
     confident: bool  # confidence >= the configured threshold
+    # Which model answered (stored with the report's suggestion so a correction can be traced
+    # to it): ``embedded <task>@<created_at>#<data hash>`` or ``rasa <model file>``.
+    model_version: str | None = None
 
 
 class NLU(Protocol):
@@ -239,6 +243,20 @@ def detect_language(text: str) -> str:
 # Model files and hot reload
 
 
+def artifact_version(meta: dict[str, Any], path: Path | None) -> str:
+    """``<task>@<created_at>#<training-data hash>`` of a loaded model artifact.
+
+    Why both: two models trained on the same data at different times differ (seeds, code), and
+    the data hash says what a model learned from. A model without a data hash in its metadata
+    (older artifacts) is named by its file instead.
+    """
+    task = meta.get("task") or "model"
+    created = meta.get("created_at") or "?"
+    data = meta.get("data_sha256") or meta.get("data_hash")
+    tail = str(data)[:12] if data else (path.name if path is not None else "?")
+    return f"{task}@{created}#{tail}"
+
+
 class ModelSlot:
     """The current model of one task: newest file in ``models_dir``, else the shipped one.
 
@@ -263,6 +281,7 @@ class ModelSlot:
         self._lock = threading.Lock()
         self._model: TextClassifier | None = None
         self._source: tuple[Path, int] | None = None  # (path, mtime_ns) of the loaded file
+        self.version: str | None = None  # "embedded <artifact_version>" of the loaded model
         self._next_check = float("-inf")
         self._bad: set[tuple[Path, int]] = set()
 
@@ -293,6 +312,7 @@ class ModelSlot:
                 self._bad.add(key)
                 continue
             self._model, self._source = model, key
+            self.version = f"embedded {artifact_version(model.meta, path)}"
             logger.info("NLU %s model loaded from %s", self.task, path)
             return
 
@@ -344,13 +364,16 @@ class _Keywords:
         return list(self._codes)
 
 
-def _prediction(ranking: list[tuple[str, float]], threshold: float) -> Prediction:
+def _prediction(
+    ranking: list[tuple[str, float]], threshold: float, version: str | None
+) -> Prediction:
     label, confidence = ranking[0]
     return Prediction(
         label=label,
         confidence=confidence,
         ranking=ranking[:RANKING_SIZE],
         confident=confidence >= threshold,
+        model_version=version,
     )
 
 
@@ -390,7 +413,9 @@ class EmbeddedNLU:
             uniform = 1.0 / len(REPORT_TYPE_LABELS)
             ranking = [(label, uniform) for label in REPORT_TYPE_LABELS]
             return Prediction(REPORT_TYPE_LABELS[0], uniform, ranking, False)
-        return _prediction(model.rank(text), self.settings.nlu_type_threshold)
+        return _prediction(
+            model.rank(text), self.settings.nlu_type_threshold, self.type_slot.version
+        )
 
     def route_agency(self, text: str) -> Prediction:
         """Routing model probabilities, mixed with keyword evidence from ``agencies.yml``.
@@ -416,11 +441,13 @@ class EmbeddedNLU:
                 for code in set(probs) | set(kw)
             }
             ranking = sorted(mixed.items(), key=lambda item: (-item[1], item[0]))
-            return _prediction(ranking, self.settings.nlu_agency_threshold)
+            return _prediction(
+                ranking, self.settings.nlu_agency_threshold, self.routing_slot.version
+            )
         if kw:
             ranking = sorted(kw.items(), key=lambda item: (-item[1], item[0]))
             label, p = ranking[0]
-            return Prediction(label, p, ranking[:RANKING_SIZE], False)
+            return Prediction(label, p, ranking[:RANKING_SIZE], False, "embedded keywords")
         return Prediction(UNDECIDED_AGENCY, 0.0, [], False)
 
     def detect_language(self, text: str) -> str:
@@ -448,6 +475,7 @@ def _cache_key(settings: Settings) -> tuple[Any, ...]:
         str(Path(settings.data_dir).resolve()),
         str(settings.agencies_file),
         settings.rasa_url,
+        settings.rasa_agency_url,
         settings.nlu_type_threshold,
         settings.nlu_agency_threshold,
     )

@@ -244,6 +244,9 @@ class Report(Base):
     nlu_agency_code: Mapped[str | None] = mapped_column(String(40))
     nlu_agency_confidence: Mapped[float | None] = mapped_column(Float)
     nlu_suggestions: Mapped[dict[str, Any] | None]
+    # Which model made the suggestion (artifact created_at + training-data hash, or the Rasa
+    # model file), so a verifier's correction can be traced to the model that erred.
+    nlu_model_version: Mapped[str | None] = mapped_column(String(200))
 
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

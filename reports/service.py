@@ -86,6 +86,7 @@ class NluSuggestion:
     agency_code: str | None = None
     agency_confidence: float | None = None
     ranking: dict[str, Any] = field(default_factory=dict)
+    model_version: str | None = None  # the model(s) that made it; see Report.nlu_model_version
 
 
 # -- people --------------------------------------------------------------------------------------
@@ -399,6 +400,7 @@ def submit_report(
         nlu_agency_code=nlu.agency_code,
         nlu_agency_confidence=nlu.agency_confidence,
         nlu_suggestions=nlu.ranking or None,
+        nlu_model_version=(nlu.model_version or "")[:200] or None,
         created_at=now,
         updated_at=now,
     )
@@ -531,14 +533,22 @@ def verify_and_forward(
     title: str | None = None,
     category: str | None = None,
     privacy: Privacy | None = None,
+    suggestion_accepted: bool = False,
 ) -> Report:
-    """Verification and disposition: confirm the details and hand the report to an agency."""
+    """Verification and disposition: confirm the details and hand the report to an agency.
+
+    ``suggestion_accepted`` marks the event as a one-click accept of the NLU's suggestion
+    (``reports.suggestion.accept_suggestion``), so training can tell a confirmed suggestion
+    from an agency the verifier chose.
+    """
     _check_staff(actor, Action.VERIFY_FORWARD, report)
     agency = agency_by_code(db, agency_code)
     if agency.code == "lainnya":
         raise DomainError("choose the responsible agency before forwarding")
     before, _ = _transition(db, report, Action.VERIFY_FORWARD, now)
     changes: dict[str, Any] = {"agency": agency.code}
+    if suggestion_accepted:
+        changes["suggestion_accepted"] = True
     if report_type is not None and report_type != report.type:
         changes["type"] = {"from": report.type.value, "to": report_type.value}
         report.type = report_type

@@ -64,6 +64,10 @@ def test_create_show_sweep_round_trip(data_dir: Path) -> None:
     assert shown["status"] == "submitted"
     assert shown["deadlines"]["verify_due_at"] == "2026-11-26T23:59:59+07:00"
     assert [e["action"] for e in shown["events"]] == ["submit"]
+    # The type was given, so the NLU made no suggestion: every field is there, and null.
+    assert shown["suggestion"] == dict.fromkeys(
+        ("type", "type_confidence", "agency", "agency_confidence", "model_version")
+    )
     lines = run("sweep", "--now", "2026-11-27T08:00+07:00").splitlines()
     actions = [json.loads(line) for line in lines]
     # The reminder's moment passed while nobody swept: it is recorded as skipped, not sent late.
@@ -111,6 +115,22 @@ def test_sweep_a_few_seconds_ahead_is_allowed(data_dir: Path) -> None:
     run("db", "upgrade")
     soon = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
     assert runner.invoke(app, ["sweep", "--now", soon]).exit_code == 0
+
+
+def test_show_json_carries_the_suggestion_and_the_models_that_made_it(data_dir: Path) -> None:
+    run("db", "upgrade")
+    out = run(
+        "report", "create", "Jalan di depan SDN 3 Sukamaju rusak parah dan berlubang besar",
+        "--now", "2026-11-23T09:00+07:00",
+    )  # fmt: skip
+    suggestion = json.loads(run("report", "show", out.split()[0], "--json"))["suggestion"]
+    assert suggestion["type"] == "complaint" and suggestion["agency"] == "pupr"
+    assert 0.0 < suggestion["type_confidence"] <= 1.0
+    assert 0.0 < suggestion["agency_confidence"] <= 1.0
+    # Both embedded models, each by creation time and training-data hash.
+    type_model, routing_model = suggestion["model_version"].split(" + ")
+    assert type_model.startswith("embedded report_type@20") and "#" in type_model
+    assert routing_model.startswith("embedded routing@20") and "#" in routing_model
 
 
 def test_unknown_code_is_a_clear_error(data_dir: Path) -> None:

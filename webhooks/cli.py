@@ -389,6 +389,8 @@ def sla_due_date(
 
 
 def _report_dict(db: Any, report: Any, tz: Any) -> dict[str, Any]:
+    from reports.suggestion import stored_suggestion
+
     def iso(value: datetime | None) -> str | None:
         return value.astimezone(tz).isoformat() if value else None
 
@@ -404,6 +406,7 @@ def _report_dict(db: Any, report: Any, tz: Any) -> dict[str, Any]:
         "agency": report.agency.code if report.agency else None,
         "category": report.category,
         "location": report.location_text,
+        "suggestion": stored_suggestion(report).as_dict(),
         "deadlines": {
             "verify_due_at": iso(report.verify_due_at),
             "response_due_at": iso(report.response_due_at),
@@ -487,6 +490,8 @@ def _classify(rt: Any, text: str) -> tuple[ReportType, Any]:
         from nlu.service import get_nlu
     except ImportError:
         return ReportType.COMPLAINT, NluSuggestion()
+    from bot.nlu_port import suggestion_version
+
     nlu = get_nlu(rt.settings)
     kind, agency = nlu.classify_type(text), nlu.route_agency(text)
     return ReportType(kind.label), NluSuggestion(
@@ -495,6 +500,7 @@ def _classify(rt: Any, text: str) -> tuple[ReportType, Any]:
         agency_code=agency.label,
         agency_confidence=agency.confidence,
         ranking={"type": kind.ranking, "agency": agency.ranking},
+        model_version=suggestion_version(kind, agency),
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bot import intents, limits, places
 from bot.inbound import refused_file_message
 from bot.intents import Intent
-from bot.nlu_port import PredictionLike, classifier
+from bot.nlu_port import PredictionLike, classifier, suggestion_version
 from bot.turn import Button, Turn
 from reports import service
 from reports.enums import Privacy, ReportType
@@ -137,6 +137,7 @@ def _classify(turn: Turn, body: str) -> None:
     d["nlu_type_conf"] = float(kind.confidence)
     d["nlu_agency"] = agency.label
     d["nlu_agency_conf"] = float(agency.confidence)
+    d["nlu_model"] = suggestion_version(kind, agency)
     d["ranking"] = {
         "type": [[label, float(c)] for label, c in kind.ranking[:3]],
         "agency": [[label, float(c)] for label, c in agency.ranking[:3]],
@@ -563,6 +564,7 @@ def submit(turn: Turn) -> bool:
         agency_code=d.get("nlu_agency"),
         agency_confidence=d.get("nlu_agency_conf"),
         ranking=d.get("ranking") or {},
+        model_version=d.get("nlu_model"),
     )
     citizen = turn.citizen
     # The receipt is written in the citizen's stored language; this turn may have just changed

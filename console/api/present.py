@@ -18,6 +18,7 @@ from console.api.schemas import (
     ReportDetail,
     ReporterView,
     ReportSummary,
+    SuggestionView,
 )
 from reports import access
 from reports.enums import ActorKind, Stage, Status
@@ -32,6 +33,7 @@ from reports.models import (
     StaffUser,
 )
 from reports.service import Actor
+from reports.suggestion import stored_suggestion
 
 #: Keys an event's data might carry about a person; dropped unless the caller may see the reporter.
 PERSONAL_KEYS: Final = frozenset(
@@ -139,6 +141,7 @@ def detail(db: Session, report: Report, actor: Actor, now: datetime) -> ReportDe
             agency=report.nlu_agency_code,
             agency_confidence=report.nlu_agency_confidence,
         ),
+        suggestion=SuggestionView(**stored_suggestion(report).as_dict()),
         allowed_actions=[
             a.value
             for a in allowed_actions(report.status)

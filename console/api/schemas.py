@@ -63,6 +63,24 @@ class NluView(BaseModel):
     agency_confidence: float | None
 
 
+class SuggestionView(BaseModel):
+    """What the classifier proposed at intake; every field null when there was no suggestion."""
+
+    type: str | None = Field(description="suggested report type", examples=["complaint"])
+    type_confidence: float | None = Field(
+        description="calibrated probability of the type, 0-1", examples=[0.93]
+    )
+    agency: str | None = Field(description="suggested agency code", examples=["pupr"])
+    agency_confidence: float | None = Field(
+        description="calibrated probability of the agency, 0-1", examples=[0.87]
+    )
+    model_version: str | None = Field(
+        description="the model(s) that made the suggestion: the embedded models' creation time "
+        "and training-data hash, or the Rasa model file",
+        examples=["embedded report_type@2026-12-01T08:00:00+00:00#3f9a1c2e7b10"],
+    )
+
+
 class EventView(BaseModel):
     id: int
     action: str
@@ -115,7 +133,8 @@ class ReportDetail(ReportSummary):
     verify_due_at: datetime | None
     response_due_at: datetime | None
     feedback_due_at: datetime | None
-    nlu: NluView
+    nlu: NluView = Field(description="deprecated: the same as suggestion, without model_version")
+    suggestion: SuggestionView
     allowed_actions: list[str] = Field(
         description="actions the caller's role may try from this status (the agency is checked "
         "when acting)",

@@ -519,6 +519,7 @@ def create_request(
                 type=report_type.value,
                 agency_code=agency.code,
                 ranking={"source": "open311", "service_code": code},
+                model_version="open311 service_code",  # the submitter's choice, no model's
             ),
         )
     except DomainError as exc:

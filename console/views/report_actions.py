@@ -15,7 +15,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import service, suggestion
 from reports.enums import AGENCY_ROLES, Privacy, ReportType, Role, Status
 from reports.lifecycle import (
     STAFF_ROLES,
@@ -29,6 +29,10 @@ from reports.models import Report
 from reports.service import Actor
 
 NOTE: Final = "note"
+#: One click from the queue: verify and forward to the stored suggestion (refused below the
+#: configured confidence; ``reports.suggestion``). Not a button on the report page, whose
+#: verify-and-forward form is where the verifier chooses.
+ACCEPT_SUGGESTION: Final = "accept_suggestion"
 #: The actions the console offers (the citizen's own moves are never buttons here).
 CONSOLE_ACTIONS: Final = (
     Action.VERIFY_FORWARD,
@@ -108,10 +112,20 @@ def perform(
     action: str,
     form: ActionForm,
     now: datetime,
+    accept_threshold: float,
 ) -> dict[str, str]:
-    """Run one console action through its use case; returns values for the confirmation."""
+    """Run one console action through its use case; returns values for the confirmation.
+
+    ``accept_threshold`` is ``settings.nlu_auto_forward_threshold``: the least stored agency
+    confidence at which :data:`ACCEPT_SUGGESTION` goes through.
+    """
     values = {"code": report.tracking_code}
-    if action == Action.VERIFY_FORWARD:
+    if action == ACCEPT_SUGGESTION:
+        suggestion.accept_suggestion(
+            db, clock=clock, report=report, actor=actor, now=now, threshold=accept_threshold
+        )
+        values["agency"] = report.agency.name if report.agency else "-"
+    elif action == Action.VERIFY_FORWARD:
         rtype = _enum(ReportType, form.report_type, "report type")
         privacy = _enum(Privacy, form.privacy, "privacy")
         service.verify_and_forward(
@@ -174,6 +188,7 @@ REFUSALS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
     for pattern, key in (
         (r" is empty$", "err_empty"),
         (r"^unknown agency code|^choose the responsible", "err_agency"),
+        (r"^the suggestion is not confident enough", "err_suggestion_not_confident"),
         (r"^the report is already with this agency$", "err_same_agency"),
         (r"^the agency now handles this report", "err_agency_handles"),
         (r"^this report is not with your agency$", "err_not_your_agency"),

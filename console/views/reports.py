@@ -26,9 +26,10 @@ from console.views.common import (
     visible_report,
 )
 from console.views.due import due_state
+from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform
 from console.views.templating import SECURITY_HEADERS, flash, render
-from reports import access, tracking
+from reports import access, suggestion, tracking
 from reports.attachments import open_path
 from reports.enums import ActorKind, Privacy, ReportType, Role, Status
 from reports.lifecycle import DomainError, IllegalTransition, NotPermitted
@@ -110,12 +111,17 @@ def _page_context(
             "name": report.citizen.display_name,
             "identities": [(i.channel.value, i.external_id) for i in identities],
         }
+    agencies = active_agencies(db)
+    agency_names = {a.code: a.name for a in agencies}
+    threshold = get_runtime(request).settings.nlu_auto_forward_threshold
     suggestions = report.nlu_suggestions or {}
     agency_ranking = [
-        (str(code), round(100 * float(conf)))
+        (agency_names.get(str(code), str(code)), round(100 * float(conf)))
         for code, conf in (suggestions.get("agency") or [])[:3]
         if isinstance(conf, int | float)
     ]
+    nlu = suggestion_of(report, {a.code: a for a in agencies}, threshold=threshold)
+    rtype = suggestion.suggested_type(report)
     return {
         "report": report,
         "due": due_state(calendar_of(request), report, now),
@@ -125,10 +131,24 @@ def _page_context(
         "names": names,
         "reporter": reporter,
         "actions": available_actions(actor, report),
-        "agencies": active_agencies(db),
+        "agencies": agencies,
         "types": list(ReportType),
         "privacies": list(Privacy),
         "agency_ranking": agency_ranking,
+        "suggestion": nlu,
+        "suggested_type": rtype.value if rtype else None,
+        "suggested_type_pct": (
+            round(100 * report.nlu_type_confidence)
+            if rtype and report.nlu_type_confidence is not None
+            else None
+        ),
+        # Below the one-click threshold the verifier chooses: nothing is preselected for them.
+        "preselected_agency": (
+            nlu["agency_code"]
+            if nlu and nlu["one_click"]
+            else (report.agency.code if report.agency else "")
+        ),
+        "threshold_pct": round(100 * threshold),
         "max_extension": get_runtime(request).clock.policy.for_type(report.type).max_extension_days,
     }
 
@@ -175,8 +195,9 @@ def report_action(
     try:
         with db.begin_nested():
             values = perform(
-                db, clock=clock, report=report, actor=actor, action=action, form=form, now=now
-            )
+                db, clock=clock, report=report, actor=actor, action=action, form=form, now=now,
+                accept_threshold=get_runtime(request).settings.nlu_auto_forward_threshold,
+            )  # fmt: skip
     except DomainError as exc:
         # The savepoint is rolled back: show the page again, with the reason, and a 4xx status.
         if isinstance(exc, NotPermitted):

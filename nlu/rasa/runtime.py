@@ -10,7 +10,7 @@ hash of the exported project (data + pipeline config), because a DIET training c
 2-core machine and CI clones afresh on every run.
 
 Run as ``python -m nlu.rasa.runtime serve`` (what ``make rasa`` does) to export our data, train
-if needed and serve on 127.0.0.1:5005.
+if needed and serve the report-type model on 127.0.0.1:5005 and the agency model on :5006.
 """
 
 from __future__ import annotations
@@ -32,7 +32,13 @@ from pathlib import Path
 
 import httpx
 
-from nlu.rasa_export import DEFAULT_EPOCHS, RasaProject, build_project, project_hash, write_project
+from nlu.rasa_export import (
+    DEFAULT_EPOCHS,
+    RasaProject,
+    build_split_projects,
+    project_hash,
+    write_project,
+)
 
 __all__ = [
     "RASA_VERSION",
@@ -294,32 +300,53 @@ def serving(project: RasaProject, *, port: int | None = None) -> Iterator[RasaSe
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """``make rasa``: set up the env, export, train (cached), serve in the foreground."""
+    """``make rasa``: set up the env, export, train (cached) and serve both models.
+
+    Two servers, one per intent family (``nlu.rasa_export.SPLIT_MODELS``): the report type on
+    ``--port`` (``SUARAWARGA_RASA_URL``) and the agency on ``--agency-port``
+    (``SUARAWARGA_RASA_AGENCY_URL``). They run until interrupted; stopping one stops both.
+    """
     try:
         rasa = ensure_rasa_env()
     except RasaEnvMissing as exc:
         print(exc, file=sys.stderr)
         return 3
-    project = build_project(epochs=args.epochs)
     export_dir = Path(args.project_dir)
-    write_project(project, export_dir)
-    print(f"Exported Rasa project to {export_dir} ({len(project.intents)} intents)")
-    print(f"Training NLU with DIET epochs={args.epochs} (cached by data hash) ...", flush=True)
-    model = train_nlu(project, rasa=rasa, log_file=export_dir / "train.log")
-    state = "cached" if model.cached else f"trained in {model.seconds:.0f} s"
-    print(f"Model {model.path} ({state}); serving on http://{args.host}:{args.port}", flush=True)
-    command = [
-        str(rasa),
-        "run",
-        "--enable-api",
-        "-m",
-        str(model.path),
-        "-i",
-        args.host,
-        "-p",
-        str(args.port),
-    ]
-    return subprocess.call(command, env=rasa_subprocess_env())
+    projects = build_split_projects(epochs=args.epochs)
+    ports = {"type": args.port, "agency": args.agency_port}
+    models: dict[str, Path] = {}
+    for name, project in projects.items():
+        write_project(project, export_dir / name)
+        print(
+            f"Exported Rasa {name} project to {export_dir / name} ({len(project.intents)} intents)"
+        )
+        print(
+            f"Training {name} NLU with DIET epochs={args.epochs} (cached by data hash) ...",
+            flush=True,
+        )
+        model = train_nlu(project, rasa=rasa, log_file=export_dir / f"train-{name}.log")
+        state = "cached" if model.cached else f"trained in {model.seconds:.0f} s"
+        print(f"Model {model.path} ({state})", flush=True)
+        models[name] = model.path
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, path in models.items():
+            command = [str(rasa), "run", "--enable-api", "-m", str(path),
+                       "-i", args.host, "-p", str(ports[name])]  # fmt: skip
+            processes.append(subprocess.Popen(command, env=rasa_subprocess_env()))
+            print(f"Serving the {name} model on http://{args.host}:{ports[name]}", flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(1.0)
+        return next(p.returncode for p in processes if p.returncode is not None)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=20)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="export, train (cached) and serve our Rasa model")
     serve.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=5005)
+    serve.add_argument("--port", type=int, default=5005, help="report-type model")
+    serve.add_argument("--agency-port", type=int, default=5006, help="agency model")
     serve.add_argument("--project-dir", default="var/rasa/project")
     sub.add_parser("env", help="install the Rasa environment if missing; print its path")
     args = parser.parse_args(argv)

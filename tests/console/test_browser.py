@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "test-artifacts" / "screenshots"
 PASSWORD = "demo-password-123"
 NLU_TITLE = "Lampu lalu lintas mati di simpang Pasar Baru"
+UNSURE_TITLE = "Genangan air di depan Puskesmas Melati"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -94,6 +95,13 @@ def _seed(settings: Settings) -> None:
                 now=now, location_text="Simpang Pasar Baru", latitude=-6.21, longitude=106.82,
                 nlu=service.NluSuggestion(type="complaint", type_confidence=0.88,
                                           agency_code="pupr", agency_confidence=0.81),
+            )  # fmt: skip
+            service.submit_report(
+                db, clock=runtime.clock, citizen=citizen, channel=Channel.TELEGRAM,
+                report_type=ReportType.COMPLAINT, title=UNSURE_TITLE, now=now,
+                body="Air menggenang di depan Puskesmas Melati tiap hujan, pasien kesulitan masuk.",
+                nlu=service.NluSuggestion(type="complaint", type_confidence=0.9,
+                                          agency_code="kesehatan", agency_confidence=0.28),
             )  # fmt: skip
     finally:
         runtime.engine.dispose()
@@ -182,7 +190,12 @@ def test_a_day_in_the_console(new_page: Any) -> None:
     _sign_in(page, "verifikator")
     assert page.url.endswith("/console/queue")
     row = page.locator("tr[data-row]", has_text=NLU_TITLE)
-    assert "keyakinan 81%" in row.inner_text()
+    assert "Dinas Pekerjaan Umum" in row.inner_text() and "keyakinan 81%" in row.inner_text()
+    # Below the one-click threshold (80%): the suggestion by name, no accept button.
+    unsure = page.locator("tr[data-row]", has_text=UNSURE_TITLE)
+    assert "Dinas Kesehatan" in unsure.inner_text() and "keyakinan 28%" in unsure.inner_text()
+    assert unsure.locator("button[data-accept]").count() == 0
+    assert unsure.get_by_role("link", name="Pilih instansi").count() == 1
     _shot(page, "01-verifier-queue")
     row.get_by_role("button", name="Terima saran & teruskan").click()
     page.wait_for_selector("p.flash")

@@ -36,11 +36,21 @@ class RasaDouble:
         self.ranking: list[tuple[str, float]] = []
         self.slow_seconds = 1.0
         self.requests: list[dict[str, Any]] = []
+        self.model_file: str | None = None  # what GET /status names; None: /status is a 404
+        self.status_requests = 0
         double = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: object) -> None:
                 """Keep test output clean."""
+
+            def do_GET(self) -> None:
+                double.status_requests += self.path == "/status"
+                if self.path == "/status" and double.model_file is not None:
+                    status = {"model_file": double.model_file, "model_id": "x"}
+                    self._send(200, json.dumps(status).encode())
+                else:
+                    self._send(404, b'{"status": "failure"}')
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -142,6 +152,7 @@ def make_backend(url: str, embedded: NLU, tmp_path: Path, **overrides: Any) -> R
         data_dir=tmp_path,
         nlu_backend="rasa",
         rasa_url=url,
+        rasa_agency_url=overrides.pop("agency_url", url),  # one combined model unless given
         rasa_timeout_seconds=overrides.pop("timeout", 1.0),
         rasa_cooldown_seconds=overrides.pop("cooldown", 30.0),
         **overrides,
@@ -301,3 +312,50 @@ def test_language_detection_is_the_embedded_one(
     finally:
         nlu.close()
     assert double.requests == []
+
+
+# -- one model per intent family (what ``make rasa`` serves) ------------------------------------
+
+
+@pytest.fixture
+def agency_double() -> Iterator[RasaDouble]:
+    """The agency model's server: its ranking holds agencies only."""
+    with RasaDouble() as server:
+        server.ranking = [("agency__lingkungan", 0.7), ("agency__pupr", 0.3)]
+        server.model_file = "/models/nlu-agency0123456789.tar.gz"
+        yield server
+
+
+def test_type_and_agency_are_asked_of_their_own_models(
+    double: RasaDouble, agency_double: RasaDouble, embedded: NLU, tmp_path: Path
+) -> None:
+    """Each question goes to its own server and reads its own softmax, with the model named."""
+    double.ranking = [("type__complaint", 0.99998), ("conv__greet", 0.00001)]
+    double.model_file = "models/nlu-type0123456789ab.tar.gz"
+    nlu = make_backend(double.url, embedded, tmp_path, agency_url=agency_double.url)
+    try:
+        kind = nlu.classify_type(COMPLAINT_TEXT)
+        agency = nlu.route_agency(COMPLAINT_TEXT)
+        nlu.route_agency(COMPLAINT_TEXT + " lagi")
+    finally:
+        nlu.close()
+    assert kind.label == "complaint" and kind.model_version == "rasa nlu-type0123456789ab.tar.gz"
+    assert agency.label == "lingkungan" and agency.confidence == pytest.approx(0.7)
+    assert agency.confident and agency.model_version == "rasa nlu-agency0123456789.tar.gz"
+    assert double.requests == [{"text": COMPLAINT_TEXT}]
+    assert [r["text"] for r in agency_double.requests] == [COMPLAINT_TEXT, COMPLAINT_TEXT + " lagi"]
+    assert agency_double.status_requests == 1  # the model's name is asked once, not per message
+
+
+def test_agency_server_down_falls_back_for_the_agency_only(
+    double: RasaDouble, embedded: NLU, tmp_path: Path
+) -> None:
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens
+    nlu = make_backend(double.url, embedded, tmp_path, agency_url=down)
+    try:
+        assert nlu.route_agency(COMPLAINT_TEXT) == embedded.route_agency(COMPLAINT_TEXT)
+        kind = nlu.classify_type(COMPLAINT_TEXT)
+        assert kind.label == "complaint" and kind.model_version == f"rasa at {double.url}"
+        assert not nlu.rasa_available  # one of the two servers is out
+    finally:
+        nlu.close()

@@ -1,0 +1,27 @@
+"""Migration 0007 (which model made a report's NLU suggestion) goes up, down and up on both
+databases, keeping the reports that were there (the column is nullable: old reports have none)."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, inspect
+
+from reports.migrate import downgrade, upgrade
+from tests.console.test_dashboard_indexes import fresh_url  # noqa: F401  (fixture)
+
+
+def _columns(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {str(c["name"]) for c in inspect(engine).get_columns("reports")}
+    finally:
+        engine.dispose()
+
+
+def test_0007_up_down_up(fresh_url: str) -> None:  # noqa: F811
+    upgrade(fresh_url)
+    assert "nlu_model_version" in _columns(fresh_url)
+    downgrade(fresh_url, "0006")
+    assert "nlu_model_version" not in _columns(fresh_url)
+    assert "nlu_agency_confidence" in _columns(fresh_url)  # only the new column went
+    upgrade(fresh_url)
+    assert "nlu_model_version" in _columns(fresh_url)
