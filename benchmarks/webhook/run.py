@@ -398,7 +398,10 @@ def process_cpu(root: int) -> dict[int, tuple[str, float]]:
 def measure(
     url: str, path: str, *, kind: str, secret: str, args: argparse.Namespace, label: str
 ) -> dict[str, Any]:
-    primed = prime(url, path, kind=kind, secret=secret, workers=args.workers)
+    # As many concurrent requests as the most worker processes either side runs (serve: one per
+    # core), so every worker has loaded its lazy parts before the warm-up.
+    workers = max(args.workers, os.cpu_count() or 1)
+    primed = prime(url, path, kind=kind, secret=secret, workers=workers)
     print(f"[{label}] primed in {primed:.0f}s; warm-up {args.warmup}s ...", flush=True)
     warm = (
         load(
