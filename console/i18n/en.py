@@ -294,4 +294,6 @@ MESSAGES: dict[str, str] = {
     "done_unassign": "Report {code} is now unassigned.",
     "event_assign": "Officer assignment changed",
     "err_assignee": "The chosen person is not an active officer of this agency.",
+    "search_text": "Search",
+    "search_placeholder": "words or a report code",
 }

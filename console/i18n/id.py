@@ -294,4 +294,6 @@ MESSAGES: dict[str, str] = {
     "done_unassign": "Laporan {code} kini belum ditugaskan.",
     "event_assign": "Penugasan petugas diubah",
     "err_assignee": "Petugas yang dipilih bukan petugas aktif instansi ini.",
+    "search_text": "Cari",
+    "search_placeholder": "kata kunci atau kode laporan",
 }

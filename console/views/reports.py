@@ -29,7 +29,7 @@ from console.views.due import due_state
 from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform
 from console.views.templating import SECURITY_HEADERS, flash, render
-from reports import access, assignment, suggestion, tracking
+from reports import access, assignment, search, suggestion, tracking
 from reports.attachments import open_path
 from reports.enums import ActorKind, Privacy, ReportType, Role, Status
 from reports.lifecycle import DomainError, IllegalTransition, NotPermitted
@@ -55,8 +55,12 @@ def report_list(
     now: NowDep,
     status: Annotated[str | None, Query(max_length=20)] = None,
     code: Annotated[str | None, Query(max_length=40, description="tracking code")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="words or a tracking code")] = None,
 ) -> Any:
     query = select(Report).where(access.visible_filter(actor_of(staff)))
+    found = search.search_filter(q or "", db.get_bind().dialect.name)
+    if found is not None:
+        query = query.where(found)
     chosen = status if status in {s.value for s in Status} else None
     if chosen:
         query = query.where(Report.status == Status(chosen))
@@ -72,7 +76,7 @@ def report_list(
     return render(
         request,
         "reports.html",
-        {"rows": rows, "statuses": list(Status), "status": chosen, "code": code or "",
+        {"rows": rows, "statuses": list(Status), "status": chosen, "code": code or "", "q": q or "",
          "agencies": agencies, "limit": LIST_SIZE},
         staff=staff,
     )  # fmt: skip

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.views.common import get_now
 from escalation.deadlines import SlaClock
 from reports import service
-from reports.models import OutboxMessage, ReportEvent, StaffUser
-from tests.console.api_support import Scenario, build_scenario
+from reports.models import OutboxMessage, Report, ReportEvent, StaffUser
+from tests.console.api_support import Scenario, bearer, build_scenario, make_tokens
 from tests.console.conftest import csrf_from, sign_in
 
 
@@ -95,3 +95,50 @@ def test_head_assigns_officer_takes_and_the_inbox_views(
     assert public in late and anon in late and scenario.codes["other_public"] not in late
     assert _assign(client, anon, "") == 303  # release
     assert _assignee(sessions, anon) is None
+
+
+def _api_codes(client: TestClient, token: str, q: str) -> set[str]:
+    response = client.get("/api/v1/reports", headers=bearer(token), params={"q": q, "limit": 100})
+    assert response.status_code == 200, response.text
+    return {item["code"] for item in response.json()["items"]}
+
+
+def test_search_respects_the_agency_in_the_api_and_the_console(
+    client: TestClient,
+    scenario: Scenario,
+    staff_users: dict[str, StaffUser],
+    sessions: sessionmaker[Session],
+) -> None:
+    tokens = make_tokens(sessions, staff_users)
+    c = scenario.codes
+    everything = set(c.values())
+    pupr = {c["pupr_public"], c["pupr_anonymous"], c["pupr_confidential"]}
+    # Words of the body and the location, in any case, any order; every word must match.
+    assert _api_codes(client, tokens["verifier"], "RUSAK jalan") == everything
+    assert _api_codes(client, tokens["verifier"], "melati") == everything
+    assert _api_codes(client, tokens["officer"], "jalan rusak") == pupr
+    assert _api_codes(client, tokens["verifier"], "pupr public") == {c["pupr_public"]}
+    assert _api_codes(client, tokens["verifier"], "jalan banjir") == set()
+    # A word prefix ("rus" finds "rusak") and part of a tracking code.
+    assert _api_codes(client, tokens["verifier"], "rus") == everything
+    other = c["other_public"]
+    assert _api_codes(client, tokens["verifier"], other[3:].lower()) == {other}
+    # An officer searching for another agency's report by its words or its code gets nothing.
+    assert _api_codes(client, tokens["officer"], "other") == set()
+    assert _api_codes(client, tokens["officer"], other) == set()
+    # Operators and punctuation are just text, never a 500 (tsquery syntax is not exposed).
+    for junk in ("&|!:*()", "' OR 1=1 --", "100%_\\", "a\x00b", "ǅ"):
+        _api_codes(client, tokens["verifier"], junk)
+    schema = client.get("/openapi.json").json()
+    params = schema["paths"]["/api/v1/reports"]["get"]["parameters"]
+    assert "q" in {p["name"] for p in params}
+
+    sign_in(client, "officer")
+    page = client.get("/console/reports", params={"q": "jalan rusak"}).text
+    assert all(code in page for code in pupr) and other not in page
+    assert c["new_public"] not in page
+    page = client.get("/console/reports", params={"q": other}).text
+    listed = page.split("<table", 1)[1] if "<table" in page else ""
+    assert other not in listed  # only in the search box, as typed
+    with sessions() as db:
+        assert db.scalar(select(Report).where(Report.tracking_code == other)) is not None
