@@ -296,4 +296,6 @@ MESSAGES: dict[str, str] = {
     "err_assignee": "The chosen person is not an active officer of this agency.",
     "search_text": "Search",
     "search_placeholder": "words or a report code",
+    "flag_not_satisfied": "Reporter not satisfied",
+    "flag_reopened": "Reopened",
 }

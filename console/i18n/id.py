@@ -296,4 +296,6 @@ MESSAGES: dict[str, str] = {
     "err_assignee": "Petugas yang dipilih bukan petugas aktif instansi ini.",
     "search_text": "Cari",
     "search_placeholder": "kata kunci atau kode laporan",
+    "flag_not_satisfied": "Pelapor belum puas",
+    "flag_reopened": "Dibuka kembali",
 }

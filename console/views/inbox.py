@@ -13,6 +13,7 @@ from console.views.common import NowDep, calendar_of
 from console.views.due import due_state
 from console.views.templating import render
 from reports.enums import Role, Stage, Status
+from reports.flags import flags_of
 from reports.models import Agency, Report, StaffUser
 
 router = APIRouter()
@@ -70,8 +71,13 @@ def inbox(
         ).all()
     )
 
+    marks = flags_of(db, [r.id for r in (*to_answer, *waiting, *answered)])
+
     def rows(reports: Any) -> list[dict[str, Any]]:
-        return [{"r": r, "due": due_state(calendar, r, now)} for r in reports]
+        return [
+            {"r": r, "due": due_state(calendar, r, now), "flags": marks.get(r.id, [])}
+            for r in reports
+        ]
 
     return render(
         request,

@@ -32,6 +32,7 @@ from console.views.templating import SECURITY_HEADERS, flash, render
 from reports import access, assignment, search, suggestion, tracking
 from reports.attachments import open_path
 from reports.enums import ActorKind, Privacy, ReportType, Role, Status
+from reports.flags import flags_of
 from reports.lifecycle import DomainError, IllegalTransition, NotPermitted
 from reports.models import (
     Attachment,
@@ -69,10 +70,13 @@ def report_list(
         query = query.where(Report.tracking_code == canonical)
     reports = db.scalars(
         query.order_by(Report.created_at.desc(), Report.id.desc()).limit(LIST_SIZE)
-    )
+    ).all()
     calendar = calendar_of(request)
     agencies = {a.id: a.name for a in active_agencies(db)}
-    rows = [{"r": r, "due": due_state(calendar, r, now)} for r in reports]
+    marks = flags_of(db, [r.id for r in reports])
+    rows = [
+        {"r": r, "due": due_state(calendar, r, now), "flags": marks.get(r.id, [])} for r in reports
+    ]
     return render(
         request,
         "reports.html",
@@ -157,6 +161,7 @@ def _page_context(
         "threshold_pct": round(100 * threshold),
         "max_extension": get_runtime(request).clock.policy.for_type(report.type).max_extension_days,
         "assignee_name": report.assignee.full_name if report.assignee else None,
+        "flags": flags_of(db, [report.id]).get(report.id, []),
         # The head picks anyone of the agency; an officer can only take or release.
         "assign_options": holders if is_head else [],
         "can_take": not is_head
