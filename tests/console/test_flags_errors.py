@@ -110,3 +110,30 @@ def test_images_inline_and_pdfs_as_links(
     client.cookies.clear()
     sign_in(client, "other.officer")
     assert client.get(f"/console/reports/{code}").status_code == 404
+
+
+def test_readable_wording_for_reporter_deadlines_and_confirmations(
+    client: TestClient, sessions: sessionmaker[Session], clock: SlaClock, staff_users: object
+) -> None:
+    """Point 9: no hash for a web-chat reporter, no internal code for a missed deadline, and a
+    confirmation that says what will happen."""
+    from escalation.sweep import run_sweep
+    from reports.enums import Channel, Privacy, ReportType
+
+    now = datetime.now(UTC) - timedelta(days=20)
+    with sessions() as db, db.begin():
+        citizen = service.get_or_create_citizen(
+            db, channel=Channel.WEB, external_id="9f86d081884c7d659a2feaa0c55ad015", now=now
+        )
+        code = service.submit_report(
+            db, clock=clock, citizen=citizen, channel=Channel.WEB,
+            report_type=ReportType.COMPLAINT, title="Pohon tumbang", privacy=Privacy.PUBLIC,
+            body="Pohon tumbang menutup jalan.", now=now,
+        ).tracking_code  # fmt: skip
+    run_sweep(sessions, clock=clock, now=datetime.now(UTC))
+    sign_in(client, "verifier")
+    page = client.get(f"/console/reports/{code}").text
+    assert "Warga (web chat)" in page and "9f86d081884c7d659a2feaa0c55ad015" not in page
+    assert "Batas verifikasi terlewati" in page and "deadline missed" not in page
+    assert "Arsipkan laporan " + code + " tanpa tindak lanjut?" in page
+    assert "Yakin?" not in page
