@@ -315,4 +315,10 @@ MESSAGES: dict[str, str] = {
     "confirm_take": "Take report {code}? Reminders and the reporter's replies will go to you alone.",
     "confirm_release": "Release report {code}? Notifications go to every officer of the agency again.",
     "choose_role": "Choose a role",
+    "admin_addresses": "Notification addresses",
+    "admin_email": "E-mail",
+    "admin_telegram": "Telegram chat id",
+    "admin_whatsapp": "WhatsApp number",
+    "admin_addresses_help": "Reminders and escalations go to these addresses; an account without any receives no notifications.",
+    "admin_bad_address": "Not a valid notification address (e-mail, a numeric Telegram chat id, a WhatsApp number +62...).",
 }

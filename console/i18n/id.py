@@ -315,4 +315,10 @@ MESSAGES: dict[str, str] = {
     "confirm_take": "Ambil laporan {code}? Pengingat dan tanggapan pelapor akan dikirim hanya kepada Anda.",
     "confirm_release": "Lepaskan laporan {code}? Pemberitahuan kembali dikirim ke semua petugas instansi.",
     "choose_role": "Pilih peran",
+    "admin_addresses": "Alamat pemberitahuan",
+    "admin_email": "E-mail",
+    "admin_telegram": "ID chat Telegram",
+    "admin_whatsapp": "Nomor WhatsApp",
+    "admin_addresses_help": "Pengingat dan eskalasi dikirim ke alamat ini; akun tanpa alamat tidak menerima pemberitahuan apa pun.",
+    "admin_bad_address": "Alamat pemberitahuan tidak valid (e-mail, ID chat Telegram berupa angka, nomor WhatsApp +62...).",
 }
