@@ -10,6 +10,7 @@ refused too.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from console import sessions as staff_sessions
 from console.auth import lift_throttles
-from reports.enums import Role
+from reports.enums import Channel, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Agency, StaffUser
 from reports.service import Actor
@@ -54,8 +55,13 @@ def add_staff(
     role: Role,
     agency_code: str | None,
     now: datetime,
+    email: str = "",
+    telegram: str = "",
+    whatsapp: str = "",
 ) -> StaffUser:
-    """Create an account (the same rules as the CLI: agency roles need an agency, others none)."""
+    """Create an account (the same rules as the CLI: agency roles need an agency, others none),
+    with the addresses its reminders and escalations go to: an account without any receives
+    nothing, which an admin used to find out only when a deadline was missed."""
     _require_admin(actor)
     return create_staff(
         db,
@@ -65,7 +71,33 @@ def add_staff(
         role=role,
         agency_code=agency_code or None,
         now=now,
+        addresses=notification_addresses(email=email, telegram=telegram, whatsapp=whatsapp),
     )
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_TELEGRAM = re.compile(r"-?\d{3,20}")
+_WHATSAPP = re.compile(r"\+\d{8,15}")
+
+
+def notification_addresses(
+    *, email: str = "", telegram: str = "", whatsapp: str = ""
+) -> list[tuple[Channel, str]]:
+    """The non-empty addresses, each checked for its channel's shape (a WhatsApp number in E.164,
+    a Telegram chat id as digits), so a typo is refused now rather than bouncing at 3 a.m."""
+    out: list[tuple[Channel, str]] = []
+    for channel, value, shape in (
+        (Channel.EMAIL, email, _EMAIL),
+        (Channel.TELEGRAM, telegram, _TELEGRAM),
+        (Channel.WHATSAPP, whatsapp.replace(" ", "").replace("-", ""), _WHATSAPP),
+    ):
+        value = value.strip()
+        if not value:
+            continue
+        if not shape.fullmatch(value):
+            raise DomainError(f"{channel.value} address: not a valid {channel.value} address")
+        out.append((channel, value))
+    return out
 
 
 def _get(db: Session, user_id: int, *, for_update: bool = False) -> StaffUser:

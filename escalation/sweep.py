@@ -100,6 +100,9 @@ class StaffDirectory:
         if who is Audience.MANAGERS:
             return self.with_role(Role.MANAGER)
         if who is Audience.AGENCY_OFFICERS and report.agency_id:
+            if report.assignee_id is not None:
+                # The report's assignee, not the whole agency (``reports.assignment``).
+                return notify.agency_officers(self._db, report)
             return self.with_role(Role.OFFICER, report.agency_id)
         if who is Audience.AGENCY_HEAD and report.agency_id:
             return self.with_role(Role.AGENCY_HEAD, report.agency_id)

@@ -255,8 +255,12 @@ class Report(Base):
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(500))
+    # The one officer of the agency following the report up (``reports.assignment``); their
+    # notifications replace the whole agency's. Cleared when the report leaves the agency.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
 
     agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
+    assignee: Mapped[StaffUser | None] = relationship(foreign_keys=[assignee_id])
     citizen: Mapped[Citizen] = relationship()
     events: Mapped[list[ReportEvent]] = relationship(
         back_populates="report", order_by="ReportEvent.id"

@@ -165,6 +165,18 @@ def staff_with_role(db: Session, role: Role, agency_id: int | None = None) -> li
     return list(db.scalars(query.order_by(StaffUser.id)))
 
 
+def agency_officers(db: Session, report: Report) -> list[StaffUser]:
+    """Who hears about a report held by an agency: its assignee when it has one (still active and
+    still of that agency), otherwise every officer of the agency."""
+    if report.assignee_id is not None and report.agency_id is not None:
+        assignee = db.get(StaffUser, report.assignee_id)
+        if assignee is not None and assignee.active and assignee.agency_id == report.agency_id:
+            return [assignee]
+    if report.agency_id is None:
+        return []
+    return staff_with_role(db, Role.OFFICER, report.agency_id)
+
+
 def notify_staff(
     db: Session,
     *,

@@ -227,6 +227,8 @@ def _hand_to_agency(
     """The agency's full window to respond starts now, and with it the assignment that counts the
     working days it holds the report (forward, reroute, reopen). No agency: only the window."""
     if agency is not None:
+        if agency.id != report.agency_id:
+            report.assignee_id = None  # the assignee was an officer of the previous agency
         report.agency_id = agency.id
     clock.start(report, Stage.RESPOND, now)
     clock.refresh(report)
@@ -450,7 +452,7 @@ def provide_info(
     _thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.INFO_REPLY, text, now)
     event = _event(db, report, Action.PROVIDE_INFO, actor, now, from_status=before)
     staff = (
-        notify.staff_with_role(db, Role.OFFICER, report.agency_id)
+        notify.agency_officers(db, report)
         if stage is Stage.RESPOND
         else notify.staff_with_role(db, Role.VERIFIER)
     )
@@ -477,7 +479,7 @@ def citizen_respond(
         now,
         Notice(
             "staff_citizen_response",
-            staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id),
+            staff=notify.agency_officers(db, report),
         ),
     )
     return report
@@ -513,7 +515,7 @@ def reopen(
         report,
         event,
         now,
-        Notice("staff_reopened", staff=notify.staff_with_role(db, Role.OFFICER, report.agency_id)),
+        Notice("staff_reopened", staff=notify.agency_officers(db, report)),
     )
     return report
 
@@ -666,6 +668,7 @@ def return_to_verifier(
     _release_assignment(db, clock, report, now, "returned: " + reason)
     previous_agency = report.agency_id
     report.agency_id = None
+    report.assignee_id = None
     report.response_due_at = None
     clock.start(report, Stage.VERIFY, now)
     clock.refresh(report)

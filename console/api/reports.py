@@ -22,7 +22,7 @@ from console.api.present import agency_codes, detail, summary
 from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
 from console.deps import CurrentStaff, SessionDep, actor_of
 from console.problems import Problem, documented
-from reports import access, tracking
+from reports import access, search, tracking
 from reports.enums import Privacy, ReportType, Status
 from reports.models import Agency, Report
 from reports.service import Actor
@@ -134,6 +134,14 @@ def list_reports(
     order: Annotated[Order, Query(description="newest first, or most urgent deadline")] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="full-text search: every word in the title, body or location "
+            "(as a word prefix on PostgreSQL), or part of the tracking code",
+        ),
+    ] = None,
 ) -> ReportPage:
     """Reports the caller may see, newest first (or by deadline), ``limit`` per page.
 
@@ -143,6 +151,9 @@ def list_reports(
     actor = actor_of(staff)
     now = datetime.now(UTC)
     query = select(Report).where(access.visible_filter(actor))
+    found = search.search_filter(q or "", db.get_bind().dialect.name)
+    if found is not None:
+        query = query.where(found)
     if status:
         query = query.where(Report.status.in_(status))
     if type is not None:

@@ -69,6 +69,9 @@ def _refused(request: Request, db: Any, staff: StaffUser, exc: DomainError) -> H
         ("you cannot deactivate", "admin_not_self"),
         ("you cannot change your own role", "admin_not_self_role"),
         ("unknown role", "admin_bad_role"),
+        ("email address:", "admin_bad_address"),
+        ("telegram address:", "admin_bad_address"),
+        ("whatsapp address:", "admin_bad_address"),
     ):
         if message.startswith(prefix):
             return _page(
@@ -124,6 +127,9 @@ def create_staff(
     password: Annotated[str, Form(max_length=200)],
     role: Annotated[str, Form(max_length=20)],
     agency_code: Annotated[str | None, Form(max_length=40)] = None,
+    email: Annotated[str, Form(max_length=200)] = "",
+    telegram: Annotated[str, Form(max_length=40)] = "",
+    whatsapp: Annotated[str, Form(max_length=40)] = "",
     staff: StaffUser = AdminDep,
 ) -> Response:
     return _apply(
@@ -131,6 +137,7 @@ def create_staff(
         lambda actor: staff_admin.add_staff(
             db, actor=actor, username=username, full_name=full_name, password=password,
             role=_role(role), agency_code=agency_code, now=now,
+            email=email, telegram=telegram, whatsapp=whatsapp,
         ),
         lambda _: "admin_created",
     )  # fmt: skip

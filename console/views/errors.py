@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from console.deps import CsrfRejected, Forbidden, LoginRequired
+from console.views.common import ReportNotFound
 from console.views.templating import render
 
 CONSOLE_PREFIX = "/console"
@@ -46,6 +47,16 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
     return problem(403, "Forbidden", str(exc.detail))
 
 
+async def _report_not_found(request: Request, exc: Exception) -> Response:
+    """A report the viewer may not see (or that does not exist): the console's own page, worded
+    the same either way so it reveals nothing; JSON only outside the console."""
+    if _is_page(request):
+        staff = getattr(request.state, "staff", None)
+        return render(request, "error.html", {"message_key": "not_found"}, staff=staff,
+                      status_code=404)  # fmt: skip
+    return problem(404, "Not Found", "report not found")
+
+
 def unavailable_page(request: Request, retry_after: int) -> Response:
     """The console's page for a database outage (the API gets problem+json, see webhooks.app)."""
     response = render(request, "error.html", {"message_key": "db_unavailable"}, status_code=503)
@@ -57,3 +68,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _forbidden)
+    app.add_exception_handler(ReportNotFound, _report_not_found)

@@ -204,6 +204,7 @@ REFUSALS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         ),
         (r"^no \w+ deadline to extend$", "err_no_deadline"),
         (r"^the window to reopen this report has ended$", "err_reopen_window"),
+        (r"^the assignee must be an active officer", "err_assignee"),
         (r"^unknown (?P<what>[a-z ]+) (?P<value>'.*')$", "err_unknown_value"),
     )
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -29,9 +29,10 @@ from console.views.due import due_state
 from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform
 from console.views.templating import SECURITY_HEADERS, flash, render
-from reports import access, suggestion, tracking
+from reports import access, assignment, search, suggestion, tracking
 from reports.attachments import open_path
 from reports.enums import ActorKind, Privacy, ReportType, Role, Status
+from reports.flags import flags_of
 from reports.lifecycle import DomainError, IllegalTransition, NotPermitted
 from reports.models import (
     Attachment,
@@ -55,8 +56,12 @@ def report_list(
     now: NowDep,
     status: Annotated[str | None, Query(max_length=20)] = None,
     code: Annotated[str | None, Query(max_length=40, description="tracking code")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="words or a tracking code")] = None,
 ) -> Any:
     query = select(Report).where(access.visible_filter(actor_of(staff)))
+    found = search.search_filter(q or "", db.get_bind().dialect.name)
+    if found is not None:
+        query = query.where(found)
     chosen = status if status in {s.value for s in Status} else None
     if chosen:
         query = query.where(Report.status == Status(chosen))
@@ -65,14 +70,17 @@ def report_list(
         query = query.where(Report.tracking_code == canonical)
     reports = db.scalars(
         query.order_by(Report.created_at.desc(), Report.id.desc()).limit(LIST_SIZE)
-    )
+    ).all()
     calendar = calendar_of(request)
     agencies = {a.id: a.name for a in active_agencies(db)}
-    rows = [{"r": r, "due": due_state(calendar, r, now)} for r in reports]
+    marks = flags_of(db, [r.id for r in reports])
+    rows = [
+        {"r": r, "due": due_state(calendar, r, now), "flags": marks.get(r.id, [])} for r in reports
+    ]
     return render(
         request,
         "reports.html",
-        {"rows": rows, "statuses": list(Status), "status": chosen, "code": code or "",
+        {"rows": rows, "statuses": list(Status), "status": chosen, "code": code or "", "q": q or "",
          "agencies": agencies, "limit": LIST_SIZE},
         staff=staff,
     )  # fmt: skip
@@ -121,6 +129,8 @@ def _page_context(
         if isinstance(conf, int | float)
     ]
     nlu = suggestion_of(report, {a.code: a for a in agencies}, threshold=threshold)
+    holders = assignment.candidates(db, report.agency_id) if report.agency_id else []
+    is_head = assignment.may_assign(actor, report, None) and staff.role is Role.AGENCY_HEAD
     rtype = suggestion.suggested_type(report)
     return {
         "report": report,
@@ -150,6 +160,14 @@ def _page_context(
         ),
         "threshold_pct": round(100 * threshold),
         "max_extension": get_runtime(request).clock.policy.for_type(report.type).max_extension_days,
+        "assignee_name": report.assignee.full_name if report.assignee else None,
+        "flags": flags_of(db, [report.id]).get(report.id, []),
+        # The head picks anyone of the agency; an officer can only take or release.
+        "assign_options": holders if is_head else [],
+        "can_take": not is_head
+        and assignment.may_assign(actor, report, staff.id)
+        and report.assignee_id != staff.id,
+        "can_release": not is_head and report.assignee_id == staff.id,
     }
 
 
@@ -217,6 +235,44 @@ def report_action(
         still_visible = access.can_view(actor, report)
         target = f"/console/reports/{report.tracking_code}" if still_visible else "/console/"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/reports/{code}/assign", include_in_schema=False, dependencies=[CsrfProtected])
+def assign_report(
+    request: Request,
+    code: str,
+    db: SessionDep,
+    now: NowDep,
+    staff: StaffUser = Depends(require_roles(Role.OFFICER, Role.AGENCY_HEAD)),
+    assignee: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Assign the report ("" for nobody, "me" for oneself, or a staff id for the head)."""
+    report = visible_report(db, staff, code, for_update=True)
+    if assignee == "me":
+        chosen: int | None = staff.id
+    elif assignee.isdigit():
+        chosen = int(assignee)
+    elif assignee == "":
+        chosen = None
+    else:
+        raise HTTPException(status_code=422, detail="bad assignee")
+    try:
+        with db.begin_nested():
+            assignment.assign(
+                db, clock=get_runtime(request).clock, report=report, actor=actor_of(staff),
+                assignee_id=chosen, now=now,
+            )  # fmt: skip
+    except DomainError as exc:
+        db.expire_all()
+        report = visible_report(db, staff, code)
+        context = _page_context(db, request, staff, report, now)
+        context["error_key"], context["error_values"] = explain(exc)
+        status = 403 if isinstance(exc, NotPermitted) else 422
+        return render(request, "report.html", context, staff=staff, status_code=status)
+    flash(
+        request, "done_assign" if chosen is not None else "done_unassign", code=report.tracking_code
+    )
+    return RedirectResponse(f"/console/reports/{report.tracking_code}", status_code=303)
 
 
 @router.get("/reports/{code}/attachments/{attachment_id}", include_in_schema=False)

@@ -50,6 +50,7 @@ MESSAGES: dict[str, str] = {
     "staff_citizen_response": (
         "The reporter responded to the answer on report {code}; new follow-up due by {response_due}."
     ),
+    "staff_assigned": "Report {code} ({title}) was assigned to you. Follow-up due by {response_due}.",
     "staff_reopened": "The reporter reopened report {code}; follow-up due by {response_due}.",
     "staff_reminder": "Reminder: report {code} ({title}) must be {stage_verb} by {due}.",
     "staff_escalation": (

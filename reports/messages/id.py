@@ -57,6 +57,7 @@ MESSAGES: dict[str, str] = {
         "Pelapor menanggapi jawaban atas laporan {code}; tindak lanjut baru paling lambat "
         "{response_due}."
     ),
+    "staff_assigned": "Laporan {code} ({title}) ditugaskan kepada Anda. Tindak lanjut paling lambat {response_due}.",
     "staff_reopened": "Pelapor membuka kembali laporan {code}; tindak lanjut paling lambat {response_due}.",
     "staff_reminder": (
         "Pengingat: laporan {code} ({title}) harus {stage_verb} paling lambat {due}."

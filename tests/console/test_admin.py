@@ -279,3 +279,35 @@ def test_use_cases_refuse_everyone_but_an_admin(
     assert _user(sessions, "sneaky") is None
     other = _user(sessions, "other.officer")
     assert other is not None and other.active and other.role is Role.OFFICER
+
+
+def test_admin_sets_notification_addresses_and_no_role_is_preselected(
+    client: TestClient, staff_users: dict[str, StaffUser], sessions: sessionmaker[Session]
+) -> None:
+    sign_in(client, "admin")
+    form = client.get("/console/admin/staff").text.split('action="/console/admin/staff" ', 1)[1]
+    assert '<option value="" selected disabled>Pilih peran</option>' in form
+    assert "selected" not in form.split("Pilih peran", 1)[1].split("</select>", 1)[0]
+    base = {"username": "rudi", "full_name": "Rudi", "password": NEW_PASSWORD,
+            "role": "officer", "agency_code": "pupr"}  # fmt: skip
+    refused = client.post(
+        "/console/admin/staff",
+        data={"csrf_token": _token(client), **base, "whatsapp": "0812 bukan nomor"},
+    )
+    assert refused.status_code == 422 and "Alamat pemberitahuan tidak valid" in refused.text
+    assert _user(sessions, "rudi") is None
+    created = client.post(
+        "/console/admin/staff",
+        data={"csrf_token": _token(client), **base, "email": "rudi@pupr.go.id",
+              "telegram": "123456789", "whatsapp": "+62 812-3456-7890"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert created.status_code == 303
+    with sessions() as db:
+        user = db.scalar(select(StaffUser).where(StaffUser.username == "rudi"))
+        assert user is not None
+        assert {(a.channel.value, a.address) for a in user.addresses} == {
+            ("email", "rudi@pupr.go.id"),
+            ("telegram", "123456789"),
+            ("whatsapp", "+6281234567890"),
+        }

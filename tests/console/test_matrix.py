@@ -284,6 +284,16 @@ RULES: dict[tuple[str, str], Rule] = {
             {"data": {"agency_code": "nope"}},
         ),
     ],
+    # Assigning nobody-that-exists: the head passes the role check and fails the rule (422), an
+    # officer may assign only themself (403), another agency does not see the report (404).
+    ("POST", "/console/reports/{code}/assign"): lambda w: [
+        Probe(
+            "POST",
+            f"/console/reports/{w.code('pupr_anonymous')}/assign",
+            expect(403, anonymous=303, head=422, other=404),
+            {"data": {"assignee": "999999"}},
+        )
+    ],
     ("GET", "/console/reports/{code}/attachments/{attachment_id}"): lambda w: [
         Probe(
             "GET",
