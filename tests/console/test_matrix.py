@@ -391,6 +391,12 @@ RULES: dict[tuple[str, str], Rule] = {
         [Probe("GET", f"/t/{w.code(name)}", PUBLIC_OK) for name in sorted(w.scenario.codes)]
         + [Probe("GET", "/t/SW-0000-0000", expect(404))]
     ),
+    # A photo by tracking code: the scenario's reports have none, so 404 for everyone, signed in
+    # or not (staff see photos on the console, never through this door).
+    ("GET", "/t/{code}/photos/{attachment_id}"): lambda w: [
+        Probe("GET", f"/t/{w.code(name)}/photos/1", expect(404))
+        for name in sorted(w.scenario.codes)
+    ],
 }
 
 # The confidential and unverified reports are 404 on Open311 for everyone: fix those expectations.
