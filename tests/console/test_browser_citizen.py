@@ -150,6 +150,7 @@ def page(request: pytest.FixtureRequest, browser: Any, site: tuple[str, dict[str
     context = browser.new_context(
         base_url=site[0],
         viewport=VIEWPORTS[request.param],
+        locale="id-ID",
         is_mobile=request.param == "phone",
         has_touch=request.param == "phone",
         geolocation={"latitude": -6.2001, "longitude": 106.8167},
@@ -187,7 +188,11 @@ def test_tracking_page_tells_the_whole_story(page: Any, site: tuple[str, dict[st
     assert "Balas 1" in page.inner_text("[data-testid=next]")
     photo = page.locator("[data-testid=photos] img")
     assert photo.count() == 1
-    assert page.evaluate("(img) => img.complete && img.naturalWidth", photo.element_handle()) == 1
+    photo.scroll_into_view_if_needed()  # loading="lazy": below the fold on a phone
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-testid=photos] img');"
+        " return i.complete && i.naturalWidth === 1; }"
+    )
     assert REPORTER not in page.content()
     _no_sideways_scroll(page)
     _shot(page, "tracking-page")
@@ -206,3 +211,47 @@ def test_tracking_page_of_a_confidential_report_shows_no_content(
     assert "Jalan berlubang" not in text and REPORTER not in text
     assert page.locator("[data-testid=photos] img").count() == 0
     _shot(page, "tracking-page-confidential")
+
+
+def test_web_chat_sends_a_photo_a_pdf_and_a_confirmed_location(page: Any) -> None:
+    page.goto("/chat")
+    page.wait_for_selector(".msg.bot")
+    page.fill(
+        "#text", "Jalan berlubang besar di depan SD Negeri 3, sudah dua motor jatuh minggu ini"
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 2")
+    file_input = page.locator("input[type=file]")
+    assert file_input.get_attribute("accept") == "image/*,application/pdf"
+    assert file_input.get_attribute("capture") is not None
+    # -- location: the browser's position, moved one step east on the plain (tile-less) map --
+    bots = page.locator(".msg.bot").count()
+    page.get_by_role("button", name="Bagikan lokasi").click()
+    page.wait_for_selector("#mapbox:not([hidden])")
+    assert page.locator("#map img.tile").count() == 0  # no tile URL: nothing fetched
+    assert "-6.200100, 106.816700" in page.inner_text("#coords")
+    _no_sideways_scroll(page)
+    _shot(page, "web-chat-location")
+    page.focus("#map")
+    page.keyboard.press("ArrowRight")
+    moved = page.inner_text("#coords")
+    assert "-6.200100" in moved and "106.816700" not in moved
+    page.get_by_role("button", name="Kirim lokasi ini").click()
+    page.wait_for_function(f"document.querySelectorAll('.msg.bot').length > {bots}")
+    assert "Lokasi: -6.200100, 106.8168" in page.locator(".msg.me").last.inner_text()
+    # -- a photo (by the camera on a phone) and a PDF ---------------------------------------
+    bots = page.locator(".msg.bot").count()
+    file_input.set_input_files({"name": "lubang.png", "mimeType": "image/png", "buffer": PNG})
+    page.wait_for_function(f"document.querySelectorAll('.msg.bot').length > {bots}")
+    assert "Lampiran diterima" in page.locator(".msg.bot").last.inner_text()
+    bots = page.locator(".msg.bot").count()
+    file_input.set_input_files({"name": "surat.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    page.wait_for_function(f"document.querySelectorAll('.msg.bot').length > {bots}")
+    assert "Lampiran diterima (2)" in page.locator(".msg.bot").last.inner_text()
+    assert page.inner_text("#err") == ""
+    # -- a file that only claims to be a PDF: a polite word on the page and in the chat ----
+    file_input.set_input_files({"name": "x.pdf", "mimeType": "application/pdf", "buffer": b"hi"})
+    page.wait_for_function("document.getElementById('err').textContent.includes('diterima')")
+    assert "Jenis berkas ini tidak diterima" in page.inner_text("#err")
+    _no_sideways_scroll(page)
+    _shot(page, "web-chat-files")

@@ -232,6 +232,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/chat/api/messages"): lambda w: [
         Probe("POST", "/chat/api/messages", expect(NOT_2XX), {"json": {}})
     ],
+    # A file with no client_id is refused before anything is read, for everyone.
+    ("POST", "/chat/api/files"): lambda w: [
+        Probe("POST", "/chat/api/files", expect(NOT_2XX), {"content": b"x"})
+    ],
     ("POST", "/webhooks/telegram"): lambda w: [
         Probe("POST", "/webhooks/telegram", expect(NOT_2XX), {"json": {"update_id": 1}})
     ],
