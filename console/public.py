@@ -125,6 +125,24 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "status_answered": "Sudah ditanggapi instansi",
         "status_finished": "Selesai",
         "status_archived": "Ditutup tanpa tindak lanjut",
+        "list_title": "Laporan warga",
+        "list_intro": (
+            "Laporan yang sudah diverifikasi dan tidak bersifat rahasia. Identitas pelapor tidak "
+            "pernah ditampilkan."
+        ),
+        "filter": "Saring",
+        "all": "Semua",
+        "type": "Jenis",
+        "area": "Wilayah",
+        "none_found": "Tidak ada laporan yang cocok.",
+        "on_time_title": "Ketepatan waktu tindak lanjut per instansi (12 bulan terakhir)",
+        "on_time_share": "Tepat waktu",
+        "measured": "Diukur",
+        "not_measured": "belum ada data",
+        "next_page": "Berikutnya",
+        "type_complaint": "Pengaduan",
+        "type_aspiration": "Aspirasi",
+        "type_information_request": "Permintaan informasi",
     },
     "en": {
         "page_title": "Report status",
@@ -195,6 +213,24 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "status_answered": "Answered by the agency",
         "status_finished": "Finished",
         "status_archived": "Closed without follow-up",
+        "list_title": "Citizens' reports",
+        "list_intro": (
+            "Reports that were verified and are not confidential. The reporter's identity is "
+            "never shown."
+        ),
+        "filter": "Filter",
+        "all": "All",
+        "type": "Type",
+        "area": "Area",
+        "none_found": "No matching reports.",
+        "on_time_title": "Follow-up on time, per agency (last 12 months)",
+        "on_time_share": "On time",
+        "measured": "Measured",
+        "not_measured": "no data yet",
+        "next_page": "Next",
+        "type_complaint": "Complaint",
+        "type_aspiration": "Aspiration",
+        "type_information_request": "Information request",
     },
 }
 

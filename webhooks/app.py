@@ -112,10 +112,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     install_console(app, settings)
 
-    from console import api, open311, problems, public
+    from console import api, open311, problems, public, public_reports
 
     app.include_router(api.router)
     app.include_router(public.router)
+    app.include_router(public_reports.router)  # /laporan: the public list
     problems.install(app)  # after the console's handlers: answers for /api only
     open311.install(app)  # its routes, and the spec's error documents for /open311 only
 

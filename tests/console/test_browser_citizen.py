@@ -255,3 +255,24 @@ def test_web_chat_sends_a_photo_a_pdf_and_a_confirmed_location(page: Any) -> Non
     assert "Jenis berkas ini tidak diterima" in page.inner_text("#err")
     _no_sideways_scroll(page)
     _shot(page, "web-chat-files")
+
+
+def test_public_list_shows_public_reports_and_on_time_shares(
+    page: Any, site: tuple[str, dict[str, str]]
+) -> None:
+    page.goto("/laporan")
+    listed = page.inner_text("[data-testid=reports]")
+    assert site[1]["public"] in listed and "Jalan berlubang (public)" in listed
+    assert site[1]["secret"] not in page.content() and REPORTER not in page.content()
+    # Both reports were answered 30 days after forwarding: late, so 0% on time for the agency.
+    shares = page.inner_text("[data-testid=on-time]")
+    assert "Dinas Pekerjaan Umum dan Penataan Ruang\t0.0%\t2" in shares
+    page.select_option("select[name=status]", "finished")
+    page.get_by_role("button", name="Saring").click()
+    page.wait_for_selector("[data-testid=none]")
+    _no_sideways_scroll(page)
+    page.goto("/laporan")
+    _no_sideways_scroll(page)
+    _shot(page, "public-reports")
+    page.get_by_role("link", name=site[1]["public"]).click()
+    page.wait_for_selector("[data-testid=timeline]")

@@ -395,6 +395,8 @@ RULES: dict[tuple[str, str], Rule] = {
         [Probe("GET", f"/t/{w.code(name)}", PUBLIC_OK) for name in sorted(w.scenario.codes)]
         + [Probe("GET", "/t/SW-0000-0000", expect(404))]
     ),
+    # The public list: everyone, the same page (never a confidential report, never a reporter)
+    ("GET", "/laporan"): _get("/laporan", PUBLIC_OK),
     # A photo by tracking code: the scenario's reports have none, so 404 for everyone, signed in
     # or not (staff see photos on the console, never through this door).
     ("GET", "/t/{code}/photos/{attachment_id}"): lambda w: [
