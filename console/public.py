@@ -435,9 +435,9 @@ def tracking_view(
         due = (texts[f"due_{stage.value}"], due_text)
     entries: list[tuple[datetime, int, str]] = []
     for event in history.events:
-        key = TIMELINE_ACTIONS.get(event.action)
-        if key is not None:
-            entries.append((event.created_at, 0, texts[key]))
+        label_key = TIMELINE_ACTIONS.get(event.action)
+        if label_key is not None:
+            entries.append((event.created_at, 0, texts[label_key]))
     for at, name in history.forwards:
         label = texts["ev_forwarded"].format(agency=name) if show else texts["ev_forwarded_hidden"]
         entries.append((at, 1, label))
