@@ -103,7 +103,14 @@ class Settings(BaseSettings):
     # this many seconds finds out whether they were fixed.
     outbox_credentials_retry_seconds: float = Field(default=60.0, gt=0)
     webhook_max_body_bytes: int = 1_000_000
-    # Every request body (webhooks.limits.BodyLimit); nothing we accept is larger (no uploads)
+    # Map tiles of the web chat's location picker, with {z}, {x} and {y}, e.g.
+    # "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (respect the provider's usage policy).
+    # Empty: no tiles are fetched; the page shows the coordinates and a plain pin instead, so it
+    # works offline and without a tile provider.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    # Every request body (webhooks.limits.BodyLimit), except the web chat's file upload, which
+    # is capped at the attachment limit (reports.attachments.MAX_BYTES)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Group commit of webhook deliveries (``webhooks.group_commit``): concurrent transactions
     # per process, and the most messages one transaction carries. One lane makes the largest

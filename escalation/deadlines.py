@@ -41,6 +41,15 @@ class SlaClock:
 
     calendar: WorkingCalendar
     policy: SlaPolicy
+    #: Where citizens open ``/t/{code}`` (``settings.public_base_url``). It rides with the clock
+    #: because every use case that announces a transition already receives the clock, and the
+    #: link must be rendered into the outbox row when it is queued. Empty: notices carry no link.
+    public_base_url: str = ""
+
+    def tracking_url(self, code: str) -> str | None:
+        """The public tracking page of ``code``, or None when no public address is configured."""
+        base = self.public_base_url.rstrip("/")
+        return f"{base}/t/{code}" if base else None
 
     # -- stage clocks -------------------------------------------------------------------------
 
@@ -167,4 +176,8 @@ class SlaClock:
 
 def clock_from_settings(settings: Settings) -> SlaClock:
     """The deployment's clock: its zone, holiday overrides and SLA policy file."""
-    return SlaClock(calendar_from_settings(settings), SlaPolicy.from_yaml(settings.sla_file))
+    return SlaClock(
+        calendar_from_settings(settings),
+        SlaPolicy.from_yaml(settings.sla_file),
+        public_base_url=settings.public_base_url,
+    )

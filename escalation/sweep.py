@@ -133,6 +133,7 @@ def _notify(
                 tz=tz,
                 now=now,
                 values=values,
+                tracking_url=clock.tracking_url(report.tracking_code),
             )
             sent += row is not None
         elif who is Audience.AUTHORITY:

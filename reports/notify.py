@@ -137,12 +137,21 @@ def notify_citizen(
     now: datetime,
     values: Mapping[str, Any],
     payload: dict[str, Any] | None = None,
+    tracking_url: str | None = None,
 ) -> OutboxMessage | None:
+    """Queue ``template`` for the reporter, with the tracking page's link when one is given.
+
+    Every citizen notice names the report's code, so every one of them also carries the link to
+    ``/t/{code}``: the citizen can open the page from whichever message they find first.
+    """
     identity = citizen_identity(db, report)
     if identity is None:
         return None  # e.g. a report typed in by staff for a walk-in citizen
     citizen = db.get(Citizen, report.citizen_id)
     language = citizen.language if citizen else "id"
+    body = render_notice(template, language, tz, values)
+    if tracking_url:
+        body = f"{body}\n\n{render('tracking_link', language, url=tracking_url)}"
     return queue(
         db,
         key=f"{key}:citizen",
@@ -150,7 +159,7 @@ def notify_citizen(
         channel=identity.channel,
         address=identity.external_id,
         template=template,
-        body=render_notice(template, language, tz, values),
+        body=body,
         now=now,
         report=report,
         citizen_id=report.citizen_id,

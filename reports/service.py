@@ -333,6 +333,7 @@ def _announce(
                 now=now,
                 values=rendered,
                 payload=notice.payload,
+                tracking_url=clock.tracking_url(report.tracking_code),
             )
         else:
             notify.notify_staff(

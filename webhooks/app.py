@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot.delivery.ratelimit import credential_problems
 from bot.sender import serve_channels
+from bot.webchat import UPLOAD_LIMIT, UPLOAD_PATH
 from bot.webchat import router as chat_router
 from config.settings import Settings, get_settings
 from escalation.scheduler import build_scheduler
@@ -95,7 +96,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.add_middleware(BodyLimit, limit=settings.max_request_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_request_body_bytes,
+        # The web chat's uploads: one file up to the attachment limit (checked again there).
+        larger={UPLOAD_PATH: UPLOAD_LIMIT},
+    )
     for outage in (OperationalError, InterfaceError, SATimeoutError):
         app.add_exception_handler(outage, database_unavailable)
     app.include_router(chat_router)  # /chat: the web chat (channel web)
@@ -106,10 +112,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     install_console(app, settings)
 
-    from console import api, open311, problems, public
+    from console import api, open311, problems, public, public_reports
 
     app.include_router(api.router)
     app.include_router(public.router)
+    app.include_router(public_reports.router)  # /laporan: the public list
     problems.install(app)  # after the console's handlers: answers for /api only
     open311.install(app)  # its routes, and the spec's error documents for /open311 only
 

@@ -3,6 +3,8 @@ own tighter readers)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import HTTPException, Request
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
@@ -42,20 +44,23 @@ class BodyLimit:
     (chunked) is counted as it arrives and refused as soon as it passes the cap.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        #: Exact paths allowed a larger body (the web chat's file upload); only those.
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.limit)
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not declared.isdigit():
                 await PlainTextResponse("bad Content-Length", 400)(scope, receive, send)
                 return
-            if int(declared) > self.limit:
+            if int(declared) > limit:
                 await PlainTextResponse("request body too large", 413)(scope, receive, send)
                 return
         received = 0
@@ -66,7 +71,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise BodyTooLarge()
             return message
 

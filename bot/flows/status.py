@@ -34,9 +34,12 @@ def stage_text(turn: Turn, report: Report) -> str:
 
 
 def _line(turn: Turn, report: Report) -> str:
-    return turn.tr(
+    """One report: code, title and stage, then the tracking page's link (when configured)."""
+    line = turn.tr(
         "status_line", code=report.tracking_code, title=report.title, stage=stage_text(turn, report)
     )
+    url = turn.runtime.clock.tracking_url(report.tracking_code)
+    return f"{line}\n  {url}" if url else line
 
 
 def show(turn: Turn, text: str) -> None:

@@ -183,3 +183,28 @@ MESSAGES: dict[str, str] = {
     "rating_thanks": "Thank you for rating report {code}!",
     "rating_invalid": 'Please answer with 1, 2, 3 or 4 (or type "skip").',
 }
+
+#: Labels of the web chat page (``bot/static/chat.html``), filled in when the page is served.
+WEB_PAGE: dict[str, str] = {
+    "attach": "Attach a photo or PDF",
+    "location": "Share location",
+    "send": "Send",
+    "placeholder": "Type a message... (Enter to send)",
+    "uploading": "Sending {name}...",
+    "sent_file": "File: {name}",
+    "sent_location": "Location: {lat}, {lon}",
+    "too_large": "The file is too large (at most {mb} MB). Try a photo with a lower resolution.",
+    "not_accepted": "This kind of file is not accepted. Send a photo (JPEG/PNG) or a PDF.",
+    "upload_failed": "The file was not sent; check your connection and try again.",
+    "locating": "Finding your location...",
+    "geo_denied": "Your location could not be read. Allow location access, or type the address.",
+    "geo_unsupported": "This browser cannot share a location. Please type the address.",
+    "map_title": "Confirm the pin",
+    "map_hint": "Drag the map or tap to move the pin. The arrow keys work too.",
+    "map_no_tiles": "No map available: the pin is shown by its coordinates.",
+    "confirm": "Send this location",
+    "cancel": "Cancel",
+    "coordinates": "Coordinates",
+    "send_failed": "The message was not sent ({status}).",
+    "offline": "Connection lost, retrying...",
+}

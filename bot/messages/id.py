@@ -207,3 +207,28 @@ MESSAGES: dict[str, str] = {
     "rating_thanks": "Terima kasih atas penilaian Anda untuk laporan {code}!",
     "rating_invalid": 'Mohon jawab dengan angka 1, 2, 3, atau 4 (atau ketik "lewati").',
 }
+
+#: Labels of the web chat page (``bot/static/chat.html``), filled in when the page is served.
+WEB_PAGE: dict[str, str] = {
+    "attach": "Lampirkan foto atau PDF",
+    "location": "Bagikan lokasi",
+    "send": "Kirim",
+    "placeholder": "Tulis pesan... (Enter untuk kirim)",
+    "uploading": "Mengirim {name}...",
+    "sent_file": "Berkas: {name}",
+    "sent_location": "Lokasi: {lat}, {lon}",
+    "too_large": "Berkas terlalu besar (paling besar {mb} MB). Coba foto dengan resolusi lebih kecil.",
+    "not_accepted": "Jenis berkas ini tidak diterima. Kirim foto (JPEG/PNG) atau PDF.",
+    "upload_failed": "Berkas tidak terkirim, periksa koneksi lalu coba lagi.",
+    "locating": "Mencari lokasi Anda...",
+    "geo_denied": "Lokasi tidak dapat dibaca. Izinkan akses lokasi, atau ketik alamatnya.",
+    "geo_unsupported": "Peramban ini tidak dapat berbagi lokasi. Ketik alamatnya saja.",
+    "map_title": "Pastikan titik lokasi",
+    "map_hint": "Geser peta atau ketuk untuk memindahkan titik. Tombol panah juga bisa dipakai.",
+    "map_no_tiles": "Peta tidak tersedia: titik ditunjukkan dengan koordinat.",
+    "confirm": "Kirim lokasi ini",
+    "cancel": "Batal",
+    "coordinates": "Koordinat",
+    "send_failed": "Pesan tidak terkirim ({status}).",
+    "offline": "Koneksi terputus, mencoba lagi...",
+}

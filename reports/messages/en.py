@@ -13,6 +13,7 @@ TYPE_NAMES = {
 }
 
 MESSAGES: dict[str, str] = {
+    "tracking_link": "Follow your report: {url}",
     "report_received": (
         "We have received your report, tracking code {code}.\n"
         "It will be verified by {verify_due} at the latest.\n"

@@ -13,6 +13,7 @@ TYPE_NAMES = {
 }
 
 MESSAGES: dict[str, str] = {
+    "tracking_link": "Pantau laporan Anda: {url}",
     # to citizens
     "report_received": (
         "Laporan Anda sudah kami terima dengan kode {code}.\n"

@@ -111,8 +111,13 @@ class Finished:
     @property
     def completed(self) -> bool:
         """Ran to its end: exit 0, or bench-console's exit 1 after a FAIL verdict (a toy run's
-        timings on a shared machine may miss a target; only a crash is a failure here)."""
-        return self.returncode == 0 or (self.returncode == 1 and "Verdict: FAIL" in self.log)
+        timings on a shared machine may miss a target; only a crash is a failure here). Run
+        through ``make``, that exit 1 arrives as make's own 2 with "Error 1" in the log."""
+        if self.returncode == 0:
+            return True
+        verdict_fail = "Verdict: FAIL" in self.log
+        via_make = self.returncode == 2 and "] Error 1" in self.log
+        return verdict_fail and (self.returncode == 1 or via_make)
 
 
 @dataclass

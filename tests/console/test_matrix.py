@@ -232,6 +232,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/chat/api/messages"): lambda w: [
         Probe("POST", "/chat/api/messages", expect(NOT_2XX), {"json": {}})
     ],
+    # A file with no client_id is refused before anything is read, for everyone.
+    ("POST", "/chat/api/files"): lambda w: [
+        Probe("POST", "/chat/api/files", expect(NOT_2XX), {"content": b"x"})
+    ],
     ("POST", "/webhooks/telegram"): lambda w: [
         Probe("POST", "/webhooks/telegram", expect(NOT_2XX), {"json": {"update_id": 1}})
     ],
@@ -401,6 +405,14 @@ RULES: dict[tuple[str, str], Rule] = {
         [Probe("GET", f"/t/{w.code(name)}", PUBLIC_OK) for name in sorted(w.scenario.codes)]
         + [Probe("GET", "/t/SW-0000-0000", expect(404))]
     ),
+    # The public list: everyone, the same page (never a confidential report, never a reporter)
+    ("GET", "/laporan"): _get("/laporan", PUBLIC_OK),
+    # A photo by tracking code: the scenario's reports have none, so 404 for everyone, signed in
+    # or not (staff see photos on the console, never through this door).
+    ("GET", "/t/{code}/photos/{attachment_id}"): lambda w: [
+        Probe("GET", f"/t/{w.code(name)}/photos/1", expect(404))
+        for name in sorted(w.scenario.codes)
+    ],
 }
 
 # The confidential and unverified reports are 404 on Open311 for everyone: fix those expectations.

@@ -138,13 +138,15 @@ def test_citizen_text_is_inert(
     assert "&lt;script&gt;" in text
 
 
-def test_page_costs_two_indexed_lookups(
+def test_page_costs_six_indexed_lookups(
     client: TestClient, scenario: Scenario, statements: list[str]
 ) -> None:
+    """The code, the agency, then events, forwards, answer and photos each by report id."""
     client.get(f"/t/{scenario.codes['pupr_public']}")
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 2, selects
+    assert len(selects) == 6, selects
     assert "WHERE reports.tracking_code =" in selects[0]
+    assert all(".report_id = " in s for s in selects[2:]), selects[2:]
     statements.clear()
     client.get("/t/not-a-code")
     assert statements == []
