@@ -214,3 +214,16 @@ def test_lazy_commands_load_when_used(data_dir: Path) -> None:
     assert "set-webhook" in run("telegram", "--help")
     assert "--once" in run("worker", "--help")
     assert "--as" in run("chat", "--help")
+
+
+def test_report_show_keeps_the_breach(data_dir: Path) -> None:
+    run("db", "upgrade")
+    code = run(
+        "report", "create", "Sampah menumpuk di pasar", "--type", "complaint",
+        "--now", "2026-11-23T09:00+07:00",
+    ).split()[0]  # fmt: skip
+    run("sweep")
+    [breach] = json.loads(run("report", "show", code, "--json"))["sla_history"]
+    assert breach["stage"] == "verify" and breach["ongoing"] is True
+    assert breach["due"] == "2026-11-26T23:59:59+07:00"
+    assert breach["working_days_late"] >= 6  # Fri 27 Nov to Mon 7 Dec at least

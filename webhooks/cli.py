@@ -388,8 +388,11 @@ def sla_due_date(
 # -- reports -------------------------------------------------------------------------------------
 
 
-def _report_dict(db: Any, report: Any, tz: Any) -> dict[str, Any]:
+def _report_dict(db: Any, report: Any, calendar: Any, now: datetime) -> dict[str, Any]:
+    from escalation.history import sla_history
     from reports.suggestion import stored_suggestion
+
+    tz = calendar.tz
 
     def iso(value: datetime | None) -> str | None:
         return value.astimezone(tz).isoformat() if value else None
@@ -416,6 +419,7 @@ def _report_dict(db: Any, report: Any, tz: Any) -> dict[str, Any]:
             "paused_days_left": report.paused_days_left,
         },
         "escalation_level": report.escalation_level,
+        "sla_history": [b.as_dict(tz) for b in sla_history(report.events, calendar, now)],
         "created_at": iso(report.created_at),
         "closed_at": iso(report.closed_at),
         "events": [
@@ -518,7 +522,7 @@ def report_show(
             report = get_report(db, code)
         except _domain_error() as exc:
             _fail(str(exc))
-        data = _report_dict(db, report, rt.settings.tz)
+        data = _report_dict(db, report, rt.clock.calendar, datetime.now(UTC))
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return

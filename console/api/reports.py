@@ -13,14 +13,14 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from console.api.present import agency_codes, detail, summary
 from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
-from console.deps import CurrentStaff, SessionDep, actor_of
+from console.deps import CurrentStaff, SessionDep, actor_of, get_runtime
 from console.problems import Problem, documented
 from reports import access, tracking
 from reports.enums import Privacy, ReportType, Status
@@ -198,14 +198,15 @@ def visible_report(db: Session, actor: Actor, code: str, *, for_update: bool = F
     summary="One report with its events and thread",
     responses=documented(404, s404="unknown, or not visible to you"),
 )
-def get_report(code: str, db: SessionDep, staff: CurrentStaff) -> ReportDetail:
+def get_report(code: str, request: Request, db: SessionDep, staff: CurrentStaff) -> ReportDetail:
     """The report, its deadlines, event log, message thread and attachments.
 
     ``reporter`` is only filled in for callers allowed to see who reported (verifiers, admins,
     and the agency for public reports): never for anonymous or confidential ones.
     """
     actor = actor_of(staff)
-    return detail(db, visible_report(db, actor, code), actor, datetime.now(UTC))
+    calendar = get_runtime(request).clock.calendar
+    return detail(db, visible_report(db, actor, code), actor, datetime.now(UTC), calendar)
 
 
 @router.get("/agencies", response_model=list[AgencyView], summary="Agencies (for forwarding)")
