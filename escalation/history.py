@@ -85,7 +85,7 @@ class StageBreach:
 
 def _stage_of(data: Mapping[str, Any]) -> Stage | None:
     try:
-        return Stage(data.get("stage"))
+        return Stage(str(data.get("stage")))
     except ValueError:
         return None
 
