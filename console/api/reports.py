@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -118,10 +119,46 @@ def _agency_id(db: Session, code: str) -> int:
     return agency_id
 
 
-@router.get("/reports", response_model=ReportPage, summary="List reports")
-def list_reports(
-    db: SessionDep,
-    staff: CurrentStaff,
+@dataclass(frozen=True, slots=True)
+class ReportFilters:
+    """The list's filters, shared by ``GET /reports`` and ``GET /reports/export`` so an export
+    holds exactly the reports the same query lists."""
+
+    status: list[Status] | None
+    type: ReportType | None
+    agency: str | None
+    privacy: Privacy | None
+    created_from: datetime | None
+    created_to: datetime | None
+    due_from: datetime | None
+    due_to: datetime | None
+    overdue: bool | None
+
+    def query(self, db: Session, actor: Actor, now: datetime) -> Select[Report]:
+        """Reports ``actor`` may see that match; access comes first, so no filter widens it."""
+        query = select(Report).where(access.visible_filter(actor))
+        if self.status:
+            query = query.where(Report.status.in_(self.status))
+        if self.type is not None:
+            query = query.where(Report.type == self.type)
+        if self.agency is not None:
+            query = query.where(Report.agency_id == _agency_id(db, self.agency))
+        if self.privacy is not None:
+            query = query.where(Report.privacy == self.privacy)
+        if self.created_from is not None:
+            query = query.where(Report.created_at >= self.created_from)
+        if self.created_to is not None:
+            query = query.where(Report.created_at < self.created_to)
+        if self.due_from is not None:
+            query = query.where(current_due >= self.due_from)
+        if self.due_to is not None:
+            query = query.where(current_due < self.due_to)
+        if self.overdue is not None:
+            query = query.where(_overdue(now) if self.overdue else ~_overdue(now))
+        return query
+
+
+def report_filters(
     status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
     type: Annotated[ReportType | None, Query()] = None,
     agency: Annotated[str | None, Query(max_length=40, description="agency code")] = None,
@@ -131,6 +168,20 @@ def list_reports(
     due_from: Annotated[AwareDatetime | None, Query(description="running stage's deadline")] = None,
     due_to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
     overdue: Annotated[bool | None, Query(description="verification/follow-up late")] = None,
+) -> ReportFilters:
+    return ReportFilters(
+        status, type, agency, privacy, created_from, created_to, due_from, due_to, overdue
+    )
+
+
+FiltersDep = Annotated[ReportFilters, Depends(report_filters)]
+
+
+@router.get("/reports", response_model=ReportPage, summary="List reports")
+def list_reports(
+    db: SessionDep,
+    staff: CurrentStaff,
+    filters: FiltersDep,
     order: Annotated[Order, Query(description="newest first, or most urgent deadline")] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -142,25 +193,7 @@ def list_reports(
     """
     actor = actor_of(staff)
     now = datetime.now(UTC)
-    query = select(Report).where(access.visible_filter(actor))
-    if status:
-        query = query.where(Report.status.in_(status))
-    if type is not None:
-        query = query.where(Report.type == type)
-    if agency is not None:
-        query = query.where(Report.agency_id == _agency_id(db, agency))
-    if privacy is not None:
-        query = query.where(Report.privacy == privacy)
-    if created_from is not None:
-        query = query.where(Report.created_at >= created_from)
-    if created_to is not None:
-        query = query.where(Report.created_at < created_to)
-    if due_from is not None:
-        query = query.where(current_due >= due_from)
-    if due_to is not None:
-        query = query.where(current_due < due_to)
-    if overdue is not None:
-        query = query.where(_overdue(now) if overdue else ~_overdue(now))
+    query = filters.query(db, actor, now)
     position = _decode(cursor, order) if cursor else None
     rows = _page_rows(db, query, order, position, limit + 1)
     page, more = rows[:limit], len(rows) > limit

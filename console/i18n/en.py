@@ -242,6 +242,8 @@ MESSAGES: dict[str, str] = {
     "filter_agency": "Agency",
     "filter_type": "Type",
     "export_csv": "Download CSV",
+    "export_reports_csv": "Per-report CSV",
+    "export_reports_xlsx": "Per-report XLSX",
     "export_xlsx": "Download XLSX",
     "dash_open_by_stage": "Open reports by stage",
     "dash_deadlines": "Staff deadlines",

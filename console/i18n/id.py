@@ -242,6 +242,8 @@ MESSAGES: dict[str, str] = {
     "filter_agency": "Instansi",
     "filter_type": "Jenis",
     "export_csv": "Unduh CSV",
+    "export_reports_csv": "Unduh per laporan (CSV)",
+    "export_reports_xlsx": "Unduh per laporan (XLSX)",
     "export_xlsx": "Unduh XLSX",
     "dash_open_by_stage": "Laporan terbuka per tahap",
     "dash_deadlines": "Batas waktu petugas",
