@@ -227,3 +227,18 @@ def test_report_show_keeps_the_breach(data_dir: Path) -> None:
     assert breach["stage"] == "verify" and breach["ongoing"] is True
     assert breach["due"] == "2026-11-26T23:59:59+07:00"
     assert breach["working_days_late"] >= 6  # Fri 27 Nov to Mon 7 Dec at least
+
+
+def test_report_show_includes_the_message_thread(data_dir: Path) -> None:
+    run("db", "upgrade")
+    code = run(
+        "report", "create", "Lampu jalan di Jl. Kenanga mati sudah seminggu",
+        "--type", "complaint", "--now", "2026-11-23T09:00+07:00",
+    ).split()[0]  # fmt: skip
+    [message] = json.loads(run("report", "show", code, "--json"))["messages"]
+    assert message == {
+        "at": "2026-11-23T09:00:00+07:00",
+        "direction": "citizen_to_agency",
+        "kind": "report",
+        "body": "Lampu jalan di Jl. Kenanga mati sudah seminggu",
+    }

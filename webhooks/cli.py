@@ -434,6 +434,15 @@ def _report_dict(db: Any, report: Any, calendar: Any, now: datetime) -> dict[str
             }
             for e in report.events
         ],
+        "messages": [
+            {
+                "at": iso(m.created_at),
+                "direction": m.direction.value,
+                "kind": m.kind.value,
+                "body": m.body,
+            }
+            for m in sorted(report.messages, key=lambda m: (m.created_at, m.id))
+        ],
         "agencies_held": [
             {
                 "agency": a.agency.code,

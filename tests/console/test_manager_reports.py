@@ -243,3 +243,21 @@ def test_dashboard_links_the_per_report_export(
     schema = client.get("/openapi.json").json()
     export = schema["paths"]["/api/v1/reports/export"]["get"]
     assert {p["name"] for p in export["parameters"]} >= {"format", "created_from", "agency", "type"}
+
+
+def test_openapi_declares_how_to_authenticate(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["apiToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["apiToken"]["description"],
+    }
+    assert schemes["consoleSession"]["in"] == "cookie"
+    assert schemes["consoleSession"]["name"] == "sw_session"
+    listing = schema["paths"]["/api/v1/reports"]["get"]
+    assert {"apiToken": []} in listing["security"] and {"consoleSession": []} in listing["security"]
+    # Declaring the schemes changed no answer: still our problem+json 401 without credentials.
+    response = client.get("/api/v1/reports")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
