@@ -226,6 +226,7 @@ MESSAGES: dict[str, str] = {
     "event_extend_deadline": "Deadline extended",
     "event_reopen": "Reopened by the reporter",
     "event_breach": "Deadline missed",
+    "event_sla_recompute": "Deadline recomputed (working-day calendar changed)",
     "event_escalate": "Escalated",
     "actor_citizen": "Reporter",
     "actor_system": "System",

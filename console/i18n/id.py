@@ -226,6 +226,7 @@ MESSAGES: dict[str, str] = {
     "event_extend_deadline": "Batas waktu diperpanjang",
     "event_reopen": "Dibuka kembali oleh pelapor",
     "event_breach": "Melewati batas waktu",
+    "event_sla_recompute": "Batas waktu dihitung ulang (kalender kerja berubah)",
     "event_escalate": "Eskalasi",
     "actor_citizen": "Pelapor",
     "actor_system": "Sistem",
