@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export SUARAWARGA_DATA_DIR ?= $(CURDIR)/var
+# `make run PORT=8080` when 8000 is taken; unset, serve uses SUARAWARGA_PORT (default 8000).
+PORT ?=
 
 .PHONY: run test install lint rasa bench bench-nlu bench-understanding bench-webhook bench-console bench-toy demo clean
 
@@ -21,7 +23,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/suarawarga db upgrade
-	$(BIN)/suarawarga serve
+	$(BIN)/suarawarga serve $(if $(PORT),--port $(PORT))
 
 test: install
 	$(BIN)/ruff check .

@@ -114,6 +114,11 @@ class SlaClock:
         }[stage]
 
     @staticmethod
+    def set_due(report: Report, stage: Stage, due: datetime) -> None:
+        """Store a deadline re-derived from the log (``reports.recompute``)."""
+        SlaClock._set_due(report, stage, due)
+
+    @staticmethod
     def _set_due(report: Report, stage: Stage, due: datetime) -> None:
         if stage is Stage.VERIFY:
             report.verify_due_at = due

@@ -214,3 +214,64 @@ def test_lazy_commands_load_when_used(data_dir: Path) -> None:
     assert "set-webhook" in run("telegram", "--help")
     assert "--once" in run("worker", "--help")
     assert "--as" in run("chat", "--help")
+
+
+def test_report_show_keeps_the_breach(data_dir: Path) -> None:
+    run("db", "upgrade")
+    code = run(
+        "report", "create", "Sampah menumpuk di pasar", "--type", "complaint",
+        "--now", "2026-11-23T09:00+07:00",
+    ).split()[0]  # fmt: skip
+    run("sweep")
+    [breach] = json.loads(run("report", "show", code, "--json"))["sla_history"]
+    assert breach["stage"] == "verify" and breach["ongoing"] is True
+    assert breach["due"] == "2026-11-26T23:59:59+07:00"
+    assert breach["working_days_late"] >= 6  # Fri 27 Nov to Mon 7 Dec at least
+
+
+def test_report_show_includes_the_message_thread(data_dir: Path) -> None:
+    run("db", "upgrade")
+    code = run(
+        "report", "create", "Lampu jalan di Jl. Kenanga mati sudah seminggu",
+        "--type", "complaint", "--now", "2026-11-23T09:00+07:00",
+    ).split()[0]  # fmt: skip
+    [message] = json.loads(run("report", "show", code, "--json"))["messages"]
+    assert message == {
+        "at": "2026-11-23T09:00:00+07:00",
+        "direction": "citizen_to_agency",
+        "kind": "report",
+        "body": "Lampu jalan di Jl. Kenanga mati sudah seminggu",
+    }
+
+
+def test_sla_recompute_after_a_decreed_holiday(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("db", "upgrade")
+    code = run(
+        "report", "create", "Sampah menumpuk di pasar", "--type", "complaint",
+        "--now", "2026-11-23T09:00+07:00",
+    ).split()[0]  # fmt: skip
+    assert "changed 0 report(s)" in run("sla", "recompute")  # the calendar has not changed yet
+    holidays = data_dir / "holidays.yml"
+    holidays.write_text("closed:\n  - {date: 2026-11-25, name: Cuti bersama}\nworking: []\n")
+    monkeypatch.setenv("SUARAWARGA_HOLIDAYS_FILE", str(holidays))
+    get_settings.cache_clear()
+
+    rehearsal = run("sla", "recompute", "--dry-run")
+    assert json_lines(rehearsal) == [
+        {
+            "report": code,
+            "stage": "verify",
+            "old_due": "2026-11-26T23:59:59+07:00",
+            "new_due": "2026-11-27T23:59:59+07:00",
+            "outcome": "changed",
+        }
+    ]
+    shown = json.loads(run("report", "show", code, "--json"))
+    assert shown["deadlines"]["verify_due_at"] == "2026-11-26T23:59:59+07:00"  # dry run
+    assert json_lines(run("sla", "recompute")) == json_lines(rehearsal)
+    shown = json.loads(run("report", "show", code, "--json"))
+    assert shown["deadlines"]["verify_due_at"] == "2026-11-27T23:59:59+07:00"
+    assert [e["action"] for e in shown["events"]] == ["submit", "sla_recompute"]
+    assert json_lines(run("sla", "recompute")) == []  # a second run changes nothing

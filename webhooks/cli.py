@@ -385,11 +385,55 @@ def sla_due_date(
     typer.echo(due.astimezone(settings.tz).isoformat())
 
 
+@sla_app.command("recompute")
+def sla_recompute(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change and change nothing.")
+    ] = False,
+) -> None:
+    """Re-derive open reports' deadlines after a calendar change (e.g. a new cuti bersama in
+    config/holidays.yml). Prints one JSON line per changed report; safe to run twice.
+
+    Each changed report gets an 'sla_recompute' event saying from and to. Reports whose log
+    does not say how their clock started are listed as "skipped" and left alone.
+    """
+    from reports.recompute import recompute_open_deadlines
+
+    rt = _runtime()
+    tz = rt.settings.tz
+
+    def local(value: str | None) -> str | None:
+        return datetime.fromisoformat(value).astimezone(tz).isoformat() if value else None
+
+    changed = skipped = 0
+    with rt.sessions() as db:
+        # One transaction: all reports change, or (dry run, or any error) none does.
+        for change in recompute_open_deadlines(db, clock=rt.clock, now=datetime.now(UTC)):
+            line = change.as_dict()
+            line["old_due"], line["new_due"] = local(change.old_due), local(change.new_due)
+            typer.echo(json.dumps(line))
+            changed += change.outcome == "changed"
+            skipped += change.outcome == "skipped"
+        if dry_run:
+            db.rollback()
+        else:
+            db.commit()
+    verb = "would change" if dry_run else "changed"
+    typer.secho(
+        f"{verb} {changed} report(s); {skipped} skipped"
+        + (" (dry run: nothing changed)" if dry_run else ""),
+        err=True,
+    )
+
+
 # -- reports -------------------------------------------------------------------------------------
 
 
-def _report_dict(db: Any, report: Any, tz: Any) -> dict[str, Any]:
+def _report_dict(db: Any, report: Any, calendar: Any, now: datetime) -> dict[str, Any]:
+    from escalation.history import sla_history
     from reports.suggestion import stored_suggestion
+
+    tz = calendar.tz
 
     def iso(value: datetime | None) -> str | None:
         return value.astimezone(tz).isoformat() if value else None
@@ -416,6 +460,7 @@ def _report_dict(db: Any, report: Any, tz: Any) -> dict[str, Any]:
             "paused_days_left": report.paused_days_left,
         },
         "escalation_level": report.escalation_level,
+        "sla_history": [b.as_dict(tz) for b in sla_history(report.events, calendar, now)],
         "created_at": iso(report.created_at),
         "closed_at": iso(report.closed_at),
         "events": [
@@ -429,6 +474,15 @@ def _report_dict(db: Any, report: Any, tz: Any) -> dict[str, Any]:
                 "data": e.data,
             }
             for e in report.events
+        ],
+        "messages": [
+            {
+                "at": iso(m.created_at),
+                "direction": m.direction.value,
+                "kind": m.kind.value,
+                "body": m.body,
+            }
+            for m in sorted(report.messages, key=lambda m: (m.created_at, m.id))
         ],
         "agencies_held": [
             {
@@ -518,7 +572,7 @@ def report_show(
             report = get_report(db, code)
         except _domain_error() as exc:
             _fail(str(exc))
-        data = _report_dict(db, report, rt.settings.tz)
+        data = _report_dict(db, report, rt.clock.calendar, datetime.now(UTC))
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return

@@ -81,7 +81,7 @@ def _act(
     with domain_errors():
         use_case(db, clock=runtime.clock, report=report, actor=actor, now=now, **arguments)
         db.flush()
-    return detail(db, report, actor, now)
+    return detail(db, report, actor, now, runtime.clock.calendar)
 
 
 def _route(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from console.api.schemas import (
     AttachmentView,
+    BreachView,
     EventView,
     IdentityView,
     Location,
@@ -20,6 +21,8 @@ from console.api.schemas import (
     ReportSummary,
     SuggestionView,
 )
+from escalation.calendar import WorkingCalendar
+from escalation.history import sla_history
 from reports import access
 from reports.enums import ActorKind, Stage, Status
 from reports.lifecycle import STAFF_ROLES, allowed_actions
@@ -104,12 +107,16 @@ def _reporter(db: Session, report: Report) -> ReporterView:
     )
 
 
-def detail(db: Session, report: Report, actor: Actor, now: datetime) -> ReportDetail:
+def detail(
+    db: Session, report: Report, actor: Actor, now: datetime, calendar: WorkingCalendar
+) -> ReportDetail:
     """Everything ``actor`` may see of ``report`` (the caller has checked ``can_view``)."""
     codes = agency_codes(db)
     identity_visible = access.can_see_reporter(actor, report)
-    events = db.scalars(
-        select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+    events = list(
+        db.scalars(
+            select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+        )
     )
     messages = db.execute(
         select(ReportMessage, StaffUser.full_name)
@@ -148,6 +155,18 @@ def detail(db: Session, report: Report, actor: Actor, now: datetime) -> ReportDe
             if role is not None and role in STAFF_ROLES.get(a, frozenset())
         ],
         reporter=_reporter(db, report) if identity_visible else None,
+        sla_history=[
+            BreachView(
+                stage=b.stage,
+                due=b.due,
+                breached_at=b.breached_at,
+                ended_at=b.ended_at,
+                working_days_late=b.working_days_late,
+                max_level=b.max_level,
+                ongoing=b.ongoing,
+            )
+            for b in sla_history(events, calendar, now)
+        ],
         events=[_event(e, identity_visible) for e in events],
         thread=[
             MessageView(

@@ -10,17 +10,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from console.api.present import agency_codes, detail, summary
 from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
-from console.deps import CurrentStaff, SessionDep, actor_of
+from console.deps import CurrentStaff, SessionDep, actor_of, get_runtime
 from console.problems import Problem, documented
 from reports import access, search, tracking
 from reports.enums import Privacy, ReportType, Status
@@ -118,10 +119,50 @@ def _agency_id(db: Session, code: str) -> int:
     return agency_id
 
 
-@router.get("/reports", response_model=ReportPage, summary="List reports")
-def list_reports(
-    db: SessionDep,
-    staff: CurrentStaff,
+@dataclass(frozen=True, slots=True)
+class ReportFilters:
+    """The list's filters, shared by ``GET /reports`` and ``GET /reports/export`` so an export
+    holds exactly the reports the same query lists."""
+
+    status: list[Status] | None
+    type: ReportType | None
+    agency: str | None
+    privacy: Privacy | None
+    created_from: datetime | None
+    created_to: datetime | None
+    due_from: datetime | None
+    due_to: datetime | None
+    overdue: bool | None
+    q: str | None = None
+
+    def query(self, db: Session, actor: Actor, now: datetime) -> Select[Report]:
+        """Reports ``actor`` may see that match; access comes first, so no filter widens it."""
+        query = select(Report).where(access.visible_filter(actor))
+        found = search.search_filter(self.q or "", db.get_bind().dialect.name)
+        if found is not None:
+            query = query.where(found)
+        if self.status:
+            query = query.where(Report.status.in_(self.status))
+        if self.type is not None:
+            query = query.where(Report.type == self.type)
+        if self.agency is not None:
+            query = query.where(Report.agency_id == _agency_id(db, self.agency))
+        if self.privacy is not None:
+            query = query.where(Report.privacy == self.privacy)
+        if self.created_from is not None:
+            query = query.where(Report.created_at >= self.created_from)
+        if self.created_to is not None:
+            query = query.where(Report.created_at < self.created_to)
+        if self.due_from is not None:
+            query = query.where(current_due >= self.due_from)
+        if self.due_to is not None:
+            query = query.where(current_due < self.due_to)
+        if self.overdue is not None:
+            query = query.where(_overdue(now) if self.overdue else ~_overdue(now))
+        return query
+
+
+def report_filters(
     status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
     type: Annotated[ReportType | None, Query()] = None,
     agency: Annotated[str | None, Query(max_length=40, description="agency code")] = None,
@@ -131,9 +172,6 @@ def list_reports(
     due_from: Annotated[AwareDatetime | None, Query(description="running stage's deadline")] = None,
     due_to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
     overdue: Annotated[bool | None, Query(description="verification/follow-up late")] = None,
-    order: Annotated[Order, Query(description="newest first, or most urgent deadline")] = "newest",
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
     q: Annotated[
         str | None,
         Query(
@@ -142,6 +180,23 @@ def list_reports(
             "(as a word prefix on PostgreSQL), or part of the tracking code",
         ),
     ] = None,
+) -> ReportFilters:
+    return ReportFilters(
+        status, type, agency, privacy, created_from, created_to, due_from, due_to, overdue, q
+    )
+
+
+FiltersDep = Annotated[ReportFilters, Depends(report_filters)]
+
+
+@router.get("/reports", response_model=ReportPage, summary="List reports")
+def list_reports(
+    db: SessionDep,
+    staff: CurrentStaff,
+    filters: FiltersDep,
+    order: Annotated[Order, Query(description="newest first, or most urgent deadline")] = "newest",
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ReportPage:
     """Reports the caller may see, newest first (or by deadline), ``limit`` per page.
 
@@ -150,28 +205,7 @@ def list_reports(
     """
     actor = actor_of(staff)
     now = datetime.now(UTC)
-    query = select(Report).where(access.visible_filter(actor))
-    found = search.search_filter(q or "", db.get_bind().dialect.name)
-    if found is not None:
-        query = query.where(found)
-    if status:
-        query = query.where(Report.status.in_(status))
-    if type is not None:
-        query = query.where(Report.type == type)
-    if agency is not None:
-        query = query.where(Report.agency_id == _agency_id(db, agency))
-    if privacy is not None:
-        query = query.where(Report.privacy == privacy)
-    if created_from is not None:
-        query = query.where(Report.created_at >= created_from)
-    if created_to is not None:
-        query = query.where(Report.created_at < created_to)
-    if due_from is not None:
-        query = query.where(current_due >= due_from)
-    if due_to is not None:
-        query = query.where(current_due < due_to)
-    if overdue is not None:
-        query = query.where(_overdue(now) if overdue else ~_overdue(now))
+    query = filters.query(db, actor, now)
     position = _decode(cursor, order) if cursor else None
     rows = _page_rows(db, query, order, position, limit + 1)
     page, more = rows[:limit], len(rows) > limit
@@ -209,14 +243,15 @@ def visible_report(db: Session, actor: Actor, code: str, *, for_update: bool = F
     summary="One report with its events and thread",
     responses=documented(404, s404="unknown, or not visible to you"),
 )
-def get_report(code: str, db: SessionDep, staff: CurrentStaff) -> ReportDetail:
+def get_report(code: str, request: Request, db: SessionDep, staff: CurrentStaff) -> ReportDetail:
     """The report, its deadlines, event log, message thread and attachments.
 
     ``reporter`` is only filled in for callers allowed to see who reported (verifiers, admins,
     and the agency for public reports): never for anonymous or confidential ones.
     """
     actor = actor_of(staff)
-    return detail(db, visible_report(db, actor, code), actor, datetime.now(UTC))
+    calendar = get_runtime(request).clock.calendar
+    return detail(db, visible_report(db, actor, code), actor, datetime.now(UTC), calendar)
 
 
 @router.get("/agencies", response_model=list[AgencyView], summary="Agencies (for forwarding)")

@@ -122,6 +122,20 @@ class ReporterView(BaseModel):
     identities: list[IdentityView]
 
 
+class BreachView(BaseModel):
+    """One missed deadline, kept after the clock moved on (``escalation.history``)."""
+
+    stage: Stage = Field(description="verify or respond")
+    due: datetime = Field(description="the deadline that was missed")
+    breached_at: datetime = Field(description="when the sweep recorded the breach")
+    ended_at: datetime | None = Field(description="when the stage ended; null: still running")
+    working_days_late: int = Field(
+        description="working days after the deadline's date up to the end (or now)", examples=[3]
+    )
+    max_level: int = Field(description="highest escalation level reached", examples=[2])
+    ongoing: bool
+
+
 class ReportDetail(ReportSummary):
     body: str
     incident_date: date | None
@@ -142,6 +156,9 @@ class ReportDetail(ReportSummary):
     )
     reporter: ReporterView | None = Field(
         description="present only for roles allowed to see the reporter of this report"
+    )
+    sla_history: list[BreachView] = Field(
+        description="every stage whose deadline was missed, and by how many working days"
     )
     events: list[EventView]
     thread: list[MessageView]

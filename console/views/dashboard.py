@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -59,6 +60,17 @@ class FilterForm:
             agency_id=self.agency_id,
             report_type=self.report_type,
         )
+
+    def report_export_query(self, tz: ZoneInfo, agency_codes: dict[int, str]) -> str:
+        """The same period, agency and type as ``GET /api/v1/reports/export`` parameters."""
+        since = datetime.combine(self.since, time.min, tzinfo=tz)
+        until = datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=tz)
+        params = {"created_from": since.isoformat(), "created_to": until.isoformat()}
+        if self.agency_id and self.agency_id in agency_codes:
+            params["agency"] = agency_codes[self.agency_id]
+        if self.report_type:
+            params["type"] = self.report_type.value
+        return urlencode(params)
 
     def query(self) -> str:
         parts = [f"since={self.since.isoformat()}", f"until={self.until.isoformat()}"]
@@ -207,6 +219,9 @@ def dashboard(request: Request, db: SessionDep, now: NowDep, staff: StaffUser = 
             "board": board,
             "charts": _charts(board, lang),
             "agency_options": agencies,
+            "report_export_query": form.report_export_query(
+                request.app.state.settings.tz, {a.id: a.code for a in agencies}
+            ),
             "types": list(ReportType),
         },
         staff=staff,

@@ -29,6 +29,7 @@ from console.views.due import due_state
 from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform
 from console.views.templating import SECURITY_HEADERS, flash, render
+from escalation.history import sla_history
 from reports import access, assignment, search, suggestion, tracking
 from reports.attachments import open_path
 from reports.enums import ActorKind, Privacy, ReportType, Role, Status
@@ -135,6 +136,7 @@ def _page_context(
     return {
         "report": report,
         "due": due_state(calendar_of(request), report, now),
+        "sla_history": sla_history(events, calendar_of(request), now),
         "events": events,
         "messages": messages,
         "attachments": attachments,

@@ -357,6 +357,18 @@ RULES: dict[tuple[str, str], Rule] = {
         Probe("GET", "/api/v1/reports", API_STAFF_OK, {"params": {"privacy": "confidential"}}),
         Probe("GET", "/api/v1/reports", API_STAFF_OK, {"params": {"agency": "pupr"}}),
     ],
+    # The export: the list's access rule (an officer's file holds their agency's reports only:
+    # tests/console/test_manager_reports.py checks the rows).
+    ("GET", "/api/v1/reports/export"): lambda w: [
+        Probe("GET", "/api/v1/reports/export", API_STAFF_OK, {"params": {"format": "csv"}}),
+        Probe("GET", "/api/v1/reports/export", API_STAFF_OK, {"params": {"format": "xlsx"}}),
+        Probe(
+            "GET",
+            "/api/v1/reports/export",
+            API_STAFF_OK,
+            {"params": {"privacy": "confidential", "agency": "pupr"}},
+        ),
+    ],
     ("GET", "/api/v1/reports/{code}"): _reads("/api/v1/reports", API_READ_PUPR, API_READ_NEW),
     ("GET", "/api/v1/agencies"): _get("/api/v1/agencies", API_STAFF_OK),
     ("GET", "/api/v1/statistics"): _get("/api/v1/statistics", API_STAFF_OK),
