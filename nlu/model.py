@@ -603,8 +603,8 @@ def _out_of_fold_scores(
         train_mask = everyone.copy()
         train_mask[index[test]] = False
         train = np.flatnonzero(train_mask)
-        featurizer, estimator = _fit_linear(method, [parts[i] for i in train], y[train])
-        held = featurizer._matrix([parts[i] for i in index[test]])
+        featurizer, estimator = _fit_linear(method, [parts[int(i)] for i in train], y[train])
+        held = featurizer._matrix([parts[int(i)] for i in index[test]])
         fold_scores = _estimator_scores(estimator, held)
         full = np.full((len(test), len(classes)), fold_scores.min() - 10.0)
         for column, label in enumerate(estimator.classes_):

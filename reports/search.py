@@ -72,7 +72,7 @@ def search_filter(text: str, dialect: str) -> ColumnElement[bool] | None:
         return None
     if dialect == "postgresql":
         tsquery = " & ".join(f"{w}:*" for w in words)
-        document = literal_column(PG_DOCUMENT)
+        document: ColumnElement[str] = literal_column(PG_DOCUMENT)
         by_words: ColumnElement[bool] = document.op("@@")(func.to_tsquery("simple", tsquery))
     else:
         fields = (Report.title, Report.body, Report.location_text)
