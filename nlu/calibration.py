@@ -115,9 +115,9 @@ def macro_f1(pred: np.ndarray, y: np.ndarray, n_labels: int) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def _fit_temperature(scores: np.ndarray, y: np.ndarray, shift: np.ndarray) -> float:
+def _fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     def loss(log_t: float) -> float:
-        return _log_loss(softmax_rows(scores / np.exp(log_t) + shift), y)
+        return _log_loss(softmax_rows(scores / np.exp(log_t)), y)
 
     result = minimize_scalar(
         loss, bounds=(np.log(_MIN_T), np.log(_MAX_T)), method="bounded", options={"xatol": 1e-4}
@@ -147,7 +147,7 @@ def fit_calibration(
     # The temperature of the balanced model first (it does not change its decisions), then the
     # prior shift on the calibrated log-probabilities: at strength 1 that is Bayes' rule with the
     # deployment's frequencies, so the shift means the same whatever scale the raw scores have.
-    temperature = _fit_temperature(scores, y, np.zeros(n_labels))
+    temperature = _fit_temperature(scores, y)
     calibrated = scores / temperature
     candidates = []
     for strength in PRIOR_STRENGTHS:
@@ -156,7 +156,7 @@ def fit_calibration(
     best = max(f1 for _, f1 in candidates)
     strength = max(s for s, f1 in candidates if f1 >= best - STRENGTH_TOLERANCE)
     shift = strength * np.log(pi * n_labels)
-    raw_probs = softmax_rows(scores.copy())
+    raw_probs = softmax_rows(scores)
     probs = softmax_rows(calibrated + shift)
     pred = probs.argmax(axis=1)
     report = {
