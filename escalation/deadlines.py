@@ -2,21 +2,45 @@
 schedule of reminders, escalations and the auto-close that the sweep will carry out.
 
 All functions mutate the report's deadline columns only; the use cases in ``reports.service``
-decide when to call them and record the events.
+decide when to call them and record the events. They see a report through :class:`DeadlineFields`
+(the ORM model ``reports.models.Report`` fits), so this arithmetic sits below the domain core and
+imports no model: the clock is tested and reused without a database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from config.settings import Settings
 from escalation.calendar import WorkingCalendar, calendar_from_settings
 from escalation.policy import Audience, SlaPolicy
-from reports.enums import SlaActionKind, Stage
-from reports.models import Report
+from escalation.vocabulary import ReportType, SlaActionKind, Stage
 
 ONE_SECOND = timedelta(seconds=1)
+
+
+class DeadlineFields(Protocol):
+    """What the clock reads and writes of a report: its type, running stage and deadline columns."""
+
+    @property
+    def type(self) -> ReportType | None: ...
+
+    @property
+    def stage(self) -> Stage | None: ...  # derived from the status by the domain
+
+    verify_due_at: datetime | None
+    response_due_at: datetime | None
+    feedback_due_at: datetime | None
+    stage_started_at: datetime | None
+    stage_cycle: int
+    escalation_level: int
+    extension_days: int
+    next_sla_at: datetime | None
+    paused_stage: Stage | None
+    paused_at: datetime | None
+    paused_days_left: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +77,7 @@ class SlaClock:
 
     # -- stage clocks -------------------------------------------------------------------------
 
-    def start(self, report: Report, stage: Stage, now: datetime) -> None:
+    def start(self, report: DeadlineFields, stage: Stage, now: datetime) -> None:
         """Start a fresh clock for ``stage`` (a new cycle: reminders and escalations start over)."""
         days = self.policy.for_type(report.type).stage(stage).days
         self._set_due(report, stage, self.calendar.due(now, days))
@@ -64,7 +88,7 @@ class SlaClock:
             report.extension_days = 0
         report.paused_stage = report.paused_at = report.paused_days_left = None
 
-    def pause(self, report: Report, stage: Stage, now: datetime) -> None:
+    def pause(self, report: DeadlineFields, stage: Stage, now: datetime) -> None:
         """Stop the clock while we wait for the citizen, remembering the working days left."""
         due = self.due_of(report, stage)
         left = self.calendar.working_days_between(now, due) if due else 0
@@ -73,7 +97,7 @@ class SlaClock:
         report.paused_days_left = max(left, 0)
         report.next_sla_at = None
 
-    def resume(self, report: Report, now: datetime) -> Stage:
+    def resume(self, report: DeadlineFields, now: datetime) -> Stage:
         """Restart the paused clock with the working days that were left (at least one)."""
         stage = report.paused_stage
         if stage is None:
@@ -86,7 +110,7 @@ class SlaClock:
         report.paused_stage = report.paused_at = report.paused_days_left = None
         return stage
 
-    def extend(self, report: Report, stage: Stage, days: int) -> datetime:
+    def extend(self, report: DeadlineFields, stage: Stage, days: int) -> datetime:
         """Push the current deadline ``days`` working days later, within the policy's bound."""
         limit = self.policy.for_type(report.type).max_extension_days
         if days < 1:
@@ -106,7 +130,7 @@ class SlaClock:
         return new_due
 
     @staticmethod
-    def due_of(report: Report, stage: Stage) -> datetime | None:
+    def due_of(report: DeadlineFields, stage: Stage) -> datetime | None:
         return {
             Stage.VERIFY: report.verify_due_at,
             Stage.RESPOND: report.response_due_at,
@@ -114,12 +138,12 @@ class SlaClock:
         }[stage]
 
     @staticmethod
-    def set_due(report: Report, stage: Stage, due: datetime) -> None:
+    def set_due(report: DeadlineFields, stage: Stage, due: datetime) -> None:
         """Store a deadline re-derived from the log (``reports.recompute``)."""
         SlaClock._set_due(report, stage, due)
 
     @staticmethod
-    def _set_due(report: Report, stage: Stage, due: datetime) -> None:
+    def _set_due(report: DeadlineFields, stage: Stage, due: datetime) -> None:
         if stage is Stage.VERIFY:
             report.verify_due_at = due
         elif stage is Stage.RESPOND:
@@ -129,7 +153,7 @@ class SlaClock:
 
     # -- what the sweep will do ---------------------------------------------------------------
 
-    def schedule(self, report: Report) -> list[ScheduledAction]:
+    def schedule(self, report: DeadlineFields) -> list[ScheduledAction]:
         """Every reminder, escalation and auto-close of the running clock, in time order."""
         stage = report.stage
         if stage is None or report.paused_stage is not None:
@@ -169,13 +193,15 @@ class SlaClock:
         return sorted(actions, key=lambda a: (a.at, a.kind != SlaActionKind.REMINDER, a.level))
 
     def next_action_at(
-        self, report: Report, done: set[tuple[str, int, str, int]]
+        self, report: DeadlineFields, done: set[tuple[str, int, str, int]]
     ) -> datetime | None:
         """When the sweep next has work for this report (the indexed ``next_sla_at`` column)."""
         pending = [a.at for a in self.schedule(report) if a.key not in done]
         return min(pending) if pending else None
 
-    def refresh(self, report: Report, done: set[tuple[str, int, str, int]] | None = None) -> None:
+    def refresh(
+        self, report: DeadlineFields, done: set[tuple[str, int, str, int]] | None = None
+    ) -> None:
         report.next_sla_at = self.next_action_at(report, done or set())
 
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 
 from escalation.calendar import WorkingCalendar
-from reports.enums import Stage
+from escalation.vocabulary import Stage
 
 #: Event actions that stop each stage's clock (see the module docstring).
 STAGE_ENDS: Final[dict[Stage, frozenset[str]]] = {

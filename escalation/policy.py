@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from reports.enums import ReportType, Stage
+from escalation.vocabulary import ReportType, Stage
 
 
 class Audience(StrEnum):

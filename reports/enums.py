@@ -2,11 +2,11 @@
 
 from enum import StrEnum
 
-
-class ReportType(StrEnum):
-    COMPLAINT = "complaint"
-    ASPIRATION = "aspiration"
-    INFORMATION_REQUEST = "information_request"
+# Defined below ``reports`` (the SLA policy and the deadline arithmetic are written in them);
+# re-exported so the domain's vocabulary is imported from one place.
+from escalation.vocabulary import ReportType as ReportType
+from escalation.vocabulary import SlaActionKind as SlaActionKind
+from escalation.vocabulary import Stage as Stage
 
 
 class Privacy(StrEnum):
@@ -35,14 +35,6 @@ class Status(StrEnum):
 OPEN_STATUSES = frozenset(
     {Status.SUBMITTED, Status.INFO_REQUESTED, Status.FORWARDED, Status.ANSWERED}
 )
-
-
-class Stage(StrEnum):
-    """The clock that is running; each status with a deadline has exactly one."""
-
-    VERIFY = "verify"
-    RESPOND = "respond"
-    FEEDBACK = "feedback"
 
 
 STAGE_OF_STATUS: dict[Status, Stage] = {
@@ -95,9 +87,3 @@ class RecipientKind(StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
     EXTERNAL = "external"  # e.g. the configured higher authority
-
-
-class SlaActionKind(StrEnum):
-    REMINDER = "reminder"
-    ESCALATION = "escalation"  # level 1 is the breach itself
-    AUTO_CLOSE = "auto_close"
