@@ -230,9 +230,9 @@ def classify(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Show report type, agency and language for one message."""
-    from nlu.service import get_nlu
+    from nlu.service import build_nlu
 
-    nlu = get_nlu(_settings())
+    nlu = build_nlu(_settings())
     kind, agency = nlu.classify_type(text), nlu.route_agency(text)
     language = nlu.detect_language(text)
     if as_json:

@@ -36,11 +36,10 @@ import httpx
 import yaml
 
 from nlu.rasa_export import AGENCY_PREFIX, TYPE_PREFIX
-from nlu.service import RANKING_SIZE, Prediction
+from nlu.types import NLU, RANKING_SIZE, Prediction
 
 if TYPE_CHECKING:
     from config.settings import Settings
-    from nlu.service import NLU
 
 __all__ = ["REPORT_TYPES", "RasaNLU", "RasaUnavailable", "ranking_for_prefix"]
 
@@ -224,7 +223,7 @@ class _Endpoint:
 
 
 class RasaNLU:
-    """The :class:`nlu.service.NLU` protocol answered by Rasa's ``POST /model/parse``.
+    """The :class:`nlu.types.NLU` protocol answered by Rasa's ``POST /model/parse``.
 
     ``fallback`` is the embedded NLU; it answers whenever Rasa cannot, and always answers
     :meth:`detect_language` (Rasa has no language identification). Thread-safe: the webhook

@@ -1,242 +1,51 @@
-"""Public NLU API used by the bot and the console: report type, agency routing, language.
+"""The NLU backends: the embedded model, and the factory that picks the deployment's backend.
 
-Why this shape: callers only see :class:`Prediction` and the :class:`NLU` protocol, so the
-embedded model and the Rasa backend are interchangeable, and every decision carries a calibrated
-confidence plus a ``confident`` flag (the bot asks the citizen or leaves the choice to the
-verifier when it is False, instead of guessing).
+Why this shape: callers only see :class:`nlu.types.Prediction` and the classifier port
+(:class:`reports.classifier.Classifier`), so the embedded model and the Rasa backend are
+interchangeable, and every decision carries a calibrated confidence plus a ``confident`` flag (the
+bot asks the citizen or leaves the choice to the verifier when it is False, instead of guessing).
 
 Models are loaded lazily on first use. The newest ``<task>-*.joblib`` under
 ``settings.models_dir`` wins over the model shipped in the package; the directory is re-checked at
 most every few seconds, so ``suarawarga nlu train`` takes effect in a running server without a
 restart. A model file that fails to load is logged and skipped (the previous model keeps serving).
+There is no process-wide cache: the runtime (``reports.runtime``) holds the one NLU of a process.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from nlu.dataset import REPORT_TYPE_LABELS
+from nlu.language import detect_language
 from nlu.model import ArtifactError, TextClassifier, clip_text, load_artifact
 from nlu.normalize import normalize
-from nlu.train import UNDECIDED_AGENCY, Task, shipped_model_path
+from nlu.rasa_backend import RasaNLU
+from nlu.train import Task, shipped_model_path
+from nlu.types import NLU, RANKING_SIZE, UNDECIDED_AGENCY, Prediction
 
 if TYPE_CHECKING:
     from config.settings import Settings
 
 __all__ = [
-    "NLU",
     "EmbeddedNLU",
     "ModelSlot",
-    "Prediction",
     "artifact_version",
-    "detect_language",
-    "get_nlu",
+    "build_nlu",
 ]
 
 logger = logging.getLogger(__name__)
 
 RELOAD_CHECK_SECONDS = 3.0
-RANKING_SIZE = 5
 # Weight of the agencies.yml keyword evidence mixed into the routing model's probabilities.
 # Small on purpose: keywords fix clear-cut cases the model has not seen ("pdam" -> air_minum)
 # without overriding the model on messages that mention several topics.
 KEYWORD_WEIGHT = 0.25
-
-
-@dataclass(frozen=True)
-class Prediction:
-    label: str  # best label
-    confidence: float  # calibrated probability of label
-    ranking: list[tuple[str, float]]  # top labels with probabilities, best first
-    confident: bool  # confidence >= the configured threshold
-    # Which model answered (stored with the report's suggestion so a correction can be traced
-    # to it): ``embedded <task>@<created_at>#<data hash>`` or ``rasa <model file>``.
-    model_version: str | None = None
-
-
-class NLU(Protocol):
-    def classify_type(
-        self, text: str
-    ) -> Prediction: ...  # complaint | aspiration | information_request
-
-    def route_agency(self, text: str) -> Prediction: ...  # agency code
-
-    def detect_language(self, text: str) -> str: ...  # "id" | "en"
-
-
-# ---------------------------------------------------------------------------------------------
-# Language detection
-
-_ID_WORDS = frozenset(
-    [
-        "yang",
-        "dan",
-        "di",
-        "ke",
-        "dari",
-        "tidak",
-        "sudah",
-        "belum",
-        "ini",
-        "itu",
-        "dengan",
-        "untuk",
-        "karena",
-        "saya",
-        "kami",
-        "mohon",
-        "tolong",
-        "jalan",
-        "ada",
-        "akan",
-        "bisa",
-        "apa",
-        "bagaimana",
-        "kapan",
-        "sangat",
-        "sekali",
-        "juga",
-        "atau",
-        "pada",
-        "oleh",
-        "dalam",
-        "tapi",
-        "kenapa",
-        "mengapa",
-        "berapa",
-        "dimana",
-        "apakah",
-        "terima",
-        "kasih",
-        "bapak",
-        "ibu",
-        "warga",
-        "rumah",
-        "kantor",
-        "sampai",
-        "lagi",
-        "masih",
-        "harus",
-        "kalau",
-        "sudah",
-        "banget",
-        "pak",
-        "bu",
-        "min",
-        "halo",
-        "selamat",
-        "pagi",
-        "siang",
-        "sore",
-        "malam",
-        "minta",
-        "kok",
-        "dong",
-        "ya",
-        "nya",
-        "aja",
-        "saja",
-        "mau",
-        "ingin",
-        "tanya",
-    ]
-)
-_EN_WORDS = frozenset(
-    [
-        "the",
-        "and",
-        "is",
-        "are",
-        "was",
-        "were",
-        "to",
-        "of",
-        "in",
-        "on",
-        "for",
-        "with",
-        "my",
-        "our",
-        "your",
-        "this",
-        "that",
-        "it",
-        "not",
-        "no",
-        "have",
-        "has",
-        "been",
-        "please",
-        "thank",
-        "thanks",
-        "you",
-        "we",
-        "i",
-        "he",
-        "she",
-        "they",
-        "from",
-        "at",
-        "by",
-        "what",
-        "how",
-        "when",
-        "where",
-        "why",
-        "which",
-        "who",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "do",
-        "does",
-        "did",
-        "there",
-        "their",
-        "road",
-        "water",
-        "street",
-        "garbage",
-        "office",
-        "hello",
-        "hi",
-        "good",
-        "morning",
-        "evening",
-        "help",
-        "report",
-        "status",
-        "cancel",
-        "yes",
-    ]
-)
-_WORD_RE = re.compile(r"[a-z]+")
-
-
-def detect_language(text: str) -> str:
-    """``"en"`` when English function words clearly dominate, else ``"id"`` (the default).
-
-    Why so simple: the bot only needs to pick the reply language, citizens mix languages, and
-    Indonesian is the safe default for an Indonesian service. Counting frequent function words is
-    robust for messages of two words or more and costs microseconds.
-    """
-    words = _WORD_RE.findall(text.lower())
-    if not words:
-        return "id"
-    en = sum(w in _EN_WORDS for w in words)
-    idn = sum(w in _ID_WORDS for w in words)
-    if en >= 1 and en > idn * 1.5:
-        return "en"
-    return "id"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,7 +187,7 @@ def _prediction(
 
 
 class EmbeddedNLU:
-    """The :class:`NLU` protocol answered in-process by the scikit-learn models."""
+    """The :class:`nlu.types.NLU` protocol answered in-process by the scikit-learn models."""
 
     def __init__(
         self,
@@ -465,40 +274,14 @@ class EmbeddedNLU:
 # ---------------------------------------------------------------------------------------------
 # Factory
 
-_INSTANCES: dict[tuple[Any, ...], NLU] = {}
-_INSTANCES_LOCK = threading.Lock()
 
+def build_nlu(settings: Settings) -> NLU:
+    """The NLU these settings ask for (models themselves load lazily, on first use).
 
-def _cache_key(settings: Settings) -> tuple[Any, ...]:
-    return (
-        settings.nlu_backend,
-        str(Path(settings.data_dir).resolve()),
-        str(settings.agencies_file),
-        settings.rasa_url,
-        settings.rasa_agency_url,
-        settings.nlu_type_threshold,
-        settings.nlu_agency_threshold,
-    )
-
-
-def get_nlu(settings: Settings) -> NLU:
-    """The NLU for these settings, built once and cached (models themselves load lazily)."""
-    key = _cache_key(settings)
-    with _INSTANCES_LOCK:
-        nlu = _INSTANCES.get(key)
-        if nlu is not None:
-            return nlu
-        embedded = EmbeddedNLU(settings)
-        if settings.nlu_backend == "rasa":
-            try:
-                from nlu.rasa_backend import RasaNLU
-            except ImportError as exc:
-                raise RuntimeError(
-                    "SUARAWARGA_NLU_BACKEND=rasa but the Rasa backend (nlu.rasa_backend) cannot "
-                    f"be imported: {exc}. Use the embedded backend or install the Rasa client."
-                ) from exc
-            nlu = RasaNLU(settings, fallback=embedded)
-        else:
-            nlu = embedded
-        _INSTANCES[key] = nlu
-        return nlu
+    Built once per process by whoever builds the runtime; Rasa answers with the embedded model as
+    its safety net.
+    """
+    embedded = EmbeddedNLU(settings)
+    if settings.nlu_backend == "rasa":
+        return RasaNLU(settings, fallback=embedded)
+    return embedded

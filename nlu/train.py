@@ -35,6 +35,7 @@ from nlu.dataset import (
     read_rasa_yaml,
 )
 from nlu.model import DEFAULT_METHOD, TextClassifier, save_artifact
+from nlu.types import UNDECIDED_AGENCY
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -71,8 +72,6 @@ REAL_FILES: dict[Task, Path] = {
 }
 # Below this many examples of the deployment's own stream, the shipped real messages calibrate.
 MIN_DEPLOYMENT_EXAMPLES = 50
-# Agency code the verifier decides; never a training label (it means "unknown", not a topic).
-UNDECIDED_AGENCY = "lainnya"
 
 
 def shipped_model_path(task: Task) -> Path:
@@ -131,18 +130,14 @@ def examples_from_verified(
 def verified_rows_from_db(settings: Settings) -> Iterator[tuple[str, str | None, str | None]]:
     """``(title. body, type, agency code)`` of every report a verifier has confirmed.
 
-    Raises ``RuntimeError("... not available yet")`` when the domain tables are not importable.
+    The database is imported here, not at the top: training from the shipped data needs none.
     """
-    try:
-        from sqlalchemy import select
-        from sqlalchemy.orm import joinedload
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
 
-        from reports.db import engine_from_settings, session_factory
-        from reports.models import Report
-    except ImportError as exc:
-        raise RuntimeError(f"training from the database is not available yet ({exc})") from exc
-    if not hasattr(Report, "verified_at"):
-        raise RuntimeError("training from the database is not available yet (no verified marker)")
+    from reports.db import engine_from_settings, session_factory
+    from reports.models import Report
+
     engine = engine_from_settings(settings)
     try:
         with session_factory(engine)() as session:

@@ -537,16 +537,12 @@ def report_create(
 
 
 def _classify(rt: Any, text: str) -> tuple[ReportType, Any]:
-    """Ask the NLU when it is installed; otherwise a complaint for the verifier to correct."""
+    """The NLU's type and agency for a report made on the command line."""
+    from nlu.service import build_nlu
+    from reports.classifier import suggestion_version
     from reports.service import NluSuggestion
 
-    try:
-        from nlu.service import get_nlu
-    except ImportError:
-        return ReportType.COMPLAINT, NluSuggestion()
-    from bot.nlu_port import suggestion_version
-
-    nlu = get_nlu(rt.settings)
+    nlu = build_nlu(rt.settings)
     kind, agency = nlu.classify_type(text), nlu.route_agency(text)
     return ReportType(kind.label), NluSuggestion(
         type=kind.label,

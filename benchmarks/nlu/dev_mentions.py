@@ -7,7 +7,7 @@ weak but honest agency label that nobody chose by looking at the model. This scr
 
 1. finds dev messages matching the institution names in :data:`AGENCY_MENTIONS`, labels each with
    the agency named, and skips messages naming two or more different agencies;
-2. routes each message through the public NLU API the bot uses (``get_nlu(settings).route_agency``)
+2. routes each message through the public NLU API the bot uses (``build_nlu(...).route_agency``)
    twice: (a) the raw text, (b) the text with every matched name replaced by the neutral word
    :data:`NEUTRAL` so the model has to route on what the message is about.
 
@@ -153,11 +153,11 @@ def run(dev_csv: Path) -> dict[str, Any]:
     from config.settings import get_settings
     from nlu.cli import evaluate
     from nlu.dataset import Example
-    from nlu.service import get_nlu
+    from nlu.service import build_nlu
 
     kept, stats = collect(dev_csv)
     settings = get_settings()
-    nlu = get_nlu(settings)
+    nlu = build_nlu(settings)
     results: dict[str, Any] = {**stats, "n": len(kept)}
     results["per_agency"] = dict(sorted(Counter(label for _, _, label in kept).items()))
     for name, index in (("raw", 0), ("masked", 1)):

@@ -23,9 +23,10 @@ from sqlalchemy import select
 from bot import intents, limits, places
 from bot.inbound import refused_file_message
 from bot.intents import Intent
-from bot.nlu_port import PredictionLike, classifier, suggestion_version
+from bot.nlu_port import classifier
 from bot.turn import Button, Turn
 from reports import service
+from reports.classifier import Prediction, suggestion_version
 from reports.enums import Privacy, ReportType
 from reports.lifecycle import DomainError
 from reports.models import Agency, Attachment
@@ -147,7 +148,7 @@ def _classify(turn: Turn, body: str) -> None:
     _take_place(d, body)
 
 
-def _confident(prediction: PredictionLike) -> bool:
+def _confident(prediction: Prediction) -> bool:
     """The classifier's own verdict: its calibrated confidence against the configured threshold
     (``Settings.nlu_type_threshold``). Below it the citizen is asked, never guessed for."""
     return bool(prediction.confident)

@@ -21,7 +21,8 @@ import pytest
 from config.settings import Settings
 from nlu.rasa.runtime import free_port
 from nlu.rasa_backend import RasaNLU, ranking_for_prefix
-from nlu.service import NLU, EmbeddedNLU
+from nlu.service import EmbeddedNLU
+from nlu.types import NLU
 
 Behaviour = Literal["ok", "http_500", "not_json", "no_ranking", "bad_confidence", "slow"]
 

@@ -33,7 +33,8 @@ from nlu.rasa_export import (
     build_project,
     load_rasa_examples,
 )
-from nlu.service import NLU, EmbeddedNLU
+from nlu.service import EmbeddedNLU
+from nlu.types import NLU
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow, pytest.mark.timeout(2400)]
 

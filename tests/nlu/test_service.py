@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from nlu.language import detect_language
 from nlu.model import save_artifact
-from nlu.service import EmbeddedNLU, ModelSlot, Prediction, detect_language, get_nlu
+from nlu.rasa_backend import RasaNLU
+from nlu.service import EmbeddedNLU, ModelSlot, build_nlu
 from nlu.train import model_filename
+from nlu.types import Prediction
 from tests.nlu.helpers import report_type_model, settings_for, small_routing_model
 
 
@@ -149,17 +152,12 @@ def test_embedded_nlu_reloads_a_model_written_by_training(tmp_path: Path) -> Non
     assert len(after.ranking) <= 3 < len(before.ranking)  # fixture model knows three agencies
 
 
-def test_get_nlu_is_cached_per_settings(tmp_path: Path) -> None:
-    a = get_nlu(settings_for(tmp_path))
-    assert get_nlu(settings_for(tmp_path)) is a
-    assert get_nlu(settings_for(tmp_path, nlu_type_threshold=0.9)) is not a
-    assert isinstance(a, EmbeddedNLU)
+def test_build_nlu_is_the_embedded_model_by_default(tmp_path: Path) -> None:
+    assert isinstance(build_nlu(settings_for(tmp_path)), EmbeddedNLU)
 
 
-def test_get_nlu_rasa_backend_wraps_the_embedded_model(tmp_path: Path) -> None:
-    nlu = get_nlu(settings_for(tmp_path, nlu_backend="rasa", rasa_url="http://127.0.0.1:9"))
-    from nlu.rasa_backend import RasaNLU
-
+def test_build_nlu_rasa_backend_wraps_the_embedded_model(tmp_path: Path) -> None:
+    nlu = build_nlu(settings_for(tmp_path, nlu_backend="rasa", rasa_url="http://127.0.0.1:9"))
     assert isinstance(nlu, RasaNLU)
     assert nlu.detect_language("where is my report status") == "en"
 
