@@ -5,7 +5,8 @@
   rows, all in the caller's transaction;
 - ``engine``: dispatch of one turn; ``flows/``: report, status, pending (information requests,
   answers, reopening) and rating; ``intents``: short control turns; ``limits``: flood and daily
-  limits; ``nlu_port``: the NLU with a last-resort fallback; ``messages/``: the catalogues;
+  limits; ``messages/``: the catalogues; the NLU is the runtime's ``classifier``
+  (``reports.classifier`` port, ``nlu.fallback`` guard);
 - ``webchat`` (``/chat``) and ``terminal`` (``suarawarga chat``): channel ``web`` without any
   provider, reading their replies from the outbox through ``outbox_view``.
 """

@@ -17,7 +17,6 @@ from bot import intents, limits
 from bot.flows import pending, rating, report, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
-from bot.nlu_port import classifier
 from bot.turn import Button, Turn
 
 LANGUAGE_MIN_WORDS = 4
@@ -206,7 +205,7 @@ def _command(turn: Turn, command: Intent) -> None:
 def _idle_text(turn: Turn) -> None:
     text = turn.text
     if intents.word_count(text) >= LANGUAGE_MIN_WORDS:
-        detected = classifier(turn.runtime.settings).detect_language(text)
+        detected = turn.runtime.classifier.detect_language(text)
         if detected in ("id", "en"):
             turn.language = detected
     number = intents.digit(text, 4)

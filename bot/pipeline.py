@@ -44,7 +44,7 @@ from reports.models import (
 )
 
 if TYPE_CHECKING:
-    from webhooks.runtime import Runtime
+    from reports.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

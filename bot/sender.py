@@ -66,7 +66,7 @@ from config.settings import Settings
 from reports.enums import Channel
 
 if TYPE_CHECKING:
-    from webhooks.runtime import Runtime
+    from reports.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ import typer
 from sqlalchemy import inspect
 
 from bot import intents, outbox_view
+from bot.delivery.cli import runtime_from
 from bot.inbound import InboundKind, InboundMessage
 from bot.pipeline import process_inbound
 from reports.enums import Channel
@@ -38,19 +39,17 @@ def _print(messages: list[outbox_view.ChatMessage], out: TextIO) -> list[dict[st
 
 
 def chat(
+    ctx: typer.Context,
     as_: Annotated[
         str,
         typer.Option("--as", help="Contact id to talk as (the web-chat identity); any text."),
     ] = "terminal",
 ) -> None:
     """Chat with the bot in the terminal: one message per line; /quit (or end of input) stops."""
-    from config.settings import get_settings
-    from webhooks.runtime import Runtime
-
     contact = as_.strip()
     if not 1 <= len(contact) <= 120:
         raise typer.BadParameter("--as must be 1 to 120 characters")
-    runtime = Runtime.from_settings(get_settings())
+    runtime = runtime_from(ctx)
     if not inspect(runtime.engine).has_table("conversations"):
         typer.secho(
             "error: the database has no schema yet; run `suarawarga db upgrade` first",

@@ -27,7 +27,7 @@ from reports.messages import format_date
 from reports.models import Citizen, OutboxMessage
 
 if TYPE_CHECKING:
-    from webhooks.runtime import Runtime
+    from reports.runtime import Runtime
 
 
 @functools.cache

@@ -36,9 +36,9 @@ from bot.inbound import InboundKind, InboundMessage
 from bot.messages import en as messages_en
 from bot.messages import id as messages_id
 from bot.pipeline import process_inbound
+from bot.request_body import read_body
 from reports.attachments import ALLOWED_TYPES
 from reports.enums import Channel
-from webhooks.limits import read_body
 
 COOKIE = "sw_chat"
 WEB_PREFIX = "browser:"

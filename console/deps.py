@@ -21,8 +21,8 @@ from console import SESSION_COOKIE, tokens
 from console import sessions as staff_sessions
 from reports.enums import Role
 from reports.models import StaffUser
+from reports.runtime import Runtime
 from reports.service import Actor
-from webhooks.runtime import Runtime
 
 SESSION_KEY = "sid"  # the server-side session's secret (console.sessions)
 SESSION_CSRF_KEY = "csrf"

@@ -46,7 +46,7 @@ from reports.models import (
     ReportEvent,
     ReportMessage,
 )
-from webhooks.runtime import Runtime
+from reports.runtime import Runtime
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 LANGUAGES: Final = ("id", "en")

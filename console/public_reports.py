@@ -22,7 +22,7 @@ from console.public import TEMPLATES, TEXTS, language, local_time, stage_label
 from reports import stats
 from reports.enums import Privacy, ReportType, Status
 from reports.models import Agency, Report
-from webhooks.runtime import Runtime
+from reports.runtime import Runtime
 
 PAGE: Final = 50
 MAX_ID: Final = 2**31 - 1

@@ -22,6 +22,8 @@ from config.settings import CONFIG_DIR, Settings
 from escalation.calendar import WorkingCalendar
 from escalation.deadlines import SlaClock
 from escalation.policy import SlaPolicy
+from nlu.fallback import Guarded, guarded_nlu
+from reports.classifier import Classifier
 from reports.db import make_engine, session_factory
 from reports.migrate import upgrade
 from reports.models import Base
@@ -32,6 +34,24 @@ PG_ADMIN_URL = os.environ.get(
 )
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+_NLUS: dict[tuple[object, ...], Guarded] = {}
+
+
+def nlu_for(settings: Settings) -> Classifier:
+    """The NLU a test's runtime carries (``Runtime.classifier``), shared by the tests that ask for
+    the same NLU settings: a process builds one NLU, and loading the models for every test would
+    cost seconds each. Tests that change thresholds get their own."""
+    key = (
+        str(Path(settings.data_dir).resolve()),
+        str(settings.agencies_file),
+        settings.nlu_backend,
+        settings.rasa_url,
+        settings.rasa_agency_url,
+        settings.nlu_type_threshold,
+        settings.nlu_agency_threshold,
+    )
+    return _NLUS.setdefault(key, guarded_nlu(settings))
 
 
 def _pg_available() -> bool:

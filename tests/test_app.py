@@ -10,8 +10,9 @@ from config.settings import Settings
 from escalation.sweep import run_sweep, write_heartbeat
 from reports.migrate import upgrade
 from reports.models import Heartbeat
+from reports.runtime import Runtime
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
+from webhooks.runtime import build_runtime
 
 
 def _set_beat(runtime: Runtime, at: datetime) -> None:
@@ -26,7 +27,7 @@ def test_health_is_degraded_after_three_missed_sweeps(settings: Settings) -> Non
         update={"run_scheduler_in_process": False, "sweep_interval_seconds": 60}
     )
     upgrade(settings.sqlalchemy_url)
-    runtime = Runtime.from_settings(settings)
+    runtime = build_runtime(settings)
     with TestClient(create_app(runtime=runtime)) as client:
         response = client.get("/health")
         assert response.status_code == 503 and response.json()["status"] == "degraded"
@@ -45,7 +46,7 @@ def test_health_is_degraded_after_three_missed_sweeps(settings: Settings) -> Non
 def test_a_sweep_as_of_the_future_never_stores_a_future_heartbeat(settings: Settings) -> None:
     settings = settings.model_copy(update={"run_scheduler_in_process": False})
     upgrade(settings.sqlalchemy_url)
-    runtime = Runtime.from_settings(settings)
+    runtime = build_runtime(settings)
     months_ahead = datetime.now(UTC) + timedelta(days=120)
     with TestClient(create_app(runtime=runtime)) as client:
         run_sweep(runtime.sessions, clock=runtime.clock, now=months_ahead)
@@ -65,7 +66,7 @@ def test_a_sweep_as_of_the_future_never_stores_a_future_heartbeat(settings: Sett
 def test_health_says_the_database_is_not_migrated(settings: Settings) -> None:
     """``suarawarga serve`` on a fresh data dir without ``db upgrade``: a 503 with the fix."""
     settings = settings.model_copy(update={"run_scheduler_in_process": False})
-    runtime = Runtime.from_settings(settings)  # no upgrade: the SQLite file has no tables
+    runtime = build_runtime(settings)  # no upgrade: the SQLite file has no tables
     with TestClient(create_app(runtime=runtime)) as client:
         response = client.get("/health")
     runtime.engine.dispose()
@@ -76,7 +77,7 @@ def test_health_says_the_database_is_not_migrated(settings: Settings) -> None:
 
 def test_in_process_scheduler_sweeps_on_start(settings: Settings) -> None:
     upgrade(settings.sqlalchemy_url)
-    runtime = Runtime.from_settings(settings)
+    runtime = build_runtime(settings)
     with TestClient(create_app(runtime=runtime)) as client:
         for _ in range(50):
             if client.get("/health").status_code == 200:

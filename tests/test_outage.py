@@ -24,7 +24,7 @@ from reports.models import StaffUser
 from tests.conftest import PG_ADMIN_URL, _pg_available
 from tests.console.conftest import STAFF_PASSWORD, sign_in
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
+from webhooks.runtime import build_runtime
 
 pytestmark = pytest.mark.postgres
 
@@ -80,7 +80,7 @@ def test_database_outage_is_503_with_retry_after(
         telegram_webhook_secret="s3cret",  # type: ignore[arg-type]
         session_secret="outage-test-secret-" + "x" * 32,  # type: ignore[arg-type]
     )
-    runtime = Runtime.from_settings(settings)
+    runtime = build_runtime(settings)
     update = {
         "update_id": 7,
         "message": {

@@ -22,11 +22,12 @@ from config.settings import Settings, get_settings
 from escalation.scheduler import build_scheduler
 from escalation.sweep import SWEEP_HEARTBEAT
 from reports.models import Heartbeat
+from reports.runtime import Runtime
 from webhooks import telegram as telegram_webhooks
 from webhooks import twilio as twilio_webhooks
 from webhooks.group_commit import close_for_app
 from webhooks.limits import BodyLimit
-from webhooks.runtime import Runtime
+from webhooks.runtime import build_runtime
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # A runtime handed in (argument, or installed on app.state before start-up by its owner)
         # is used as is and left open; only one built here is ours to dispose.
         given = runtime or getattr(app.state, "runtime", None)
-        rt = given or Runtime.from_settings(settings)
+        rt = given or build_runtime(settings)
         app.state.runtime = rt
         scheduler = None
         if settings.run_scheduler_in_process:

@@ -96,6 +96,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     cls=LazyGroup,
+    # The bot's commands (``chat``, ``worker``, ``telegram poll``) are below the composition root:
+    # they build their runtime with what is handed down here (``webhooks.runtime.build_runtime``).
+    context_settings={"obj": lambda: _runtime()},
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 sla_app = typer.Typer(help="Deadline arithmetic in working days.", no_args_is_help=True)
@@ -123,9 +126,9 @@ def _domain_error() -> type[Exception]:
 
 
 def _runtime() -> Any:
-    from webhooks.runtime import Runtime
+    from webhooks.runtime import build_runtime
 
-    return Runtime.from_settings(get_settings())
+    return build_runtime(get_settings())
 
 
 def _parse_instant(value: str | None) -> datetime:
@@ -538,11 +541,10 @@ def report_create(
 
 def _classify(rt: Any, text: str) -> tuple[ReportType, Any]:
     """The NLU's type and agency for a report made on the command line."""
-    from nlu.service import build_nlu
     from reports.classifier import suggestion_version
     from reports.service import NluSuggestion
 
-    nlu = build_nlu(rt.settings)
+    nlu = rt.classifier
     kind, agency = nlu.classify_type(text), nlu.route_agency(text)
     return ReportType(kind.label), NluSuggestion(
         type=kind.label,

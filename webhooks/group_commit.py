@@ -31,7 +31,7 @@ from fastapi import FastAPI
 
 from bot.channels.ingest import Delivery, ingest_many
 from bot.pipeline import PipelineResult
-from webhooks.runtime import Runtime
+from reports.runtime import Runtime
 
 _Waiting = tuple[Delivery, "asyncio.Future[PipelineResult]"]
 

@@ -1,32 +1,14 @@
-"""Request body size limits: a 413 instead of buffering gigabytes (every route, and the webhooks'
-own tighter readers)."""
+"""Request body size limits: a 413 instead of buffering gigabytes, on every route (the routes'
+own tighter reader is ``bot.request_body.read_body``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > limit:
-                raise HTTPException(413, "request body too large")
-        except ValueError:
-            raise HTTPException(400, "bad Content-Length") from None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, "request body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class BodyTooLarge(HTTPException):

@@ -1,25 +1,18 @@
-"""Everything a process needs, built once from settings: engine, sessions, SLA clock."""
+"""The composition root: the one place that builds a :class:`reports.runtime.Runtime`.
+
+The outermost layer plugs the deployment's parts into the runtime's ports (the NLU behind its
+keyword fallback) and hands the runtime down: to the ASGI app (``webhooks.app.create_app``) and
+to every command line (``webhooks.cli``, which passes this builder to the bot's commands as the
+Click context object).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
 from config.settings import Settings
-from escalation.deadlines import SlaClock, clock_from_settings
-from reports.db import engine_from_settings, session_factory
+from nlu.fallback import guarded_nlu
+from reports.runtime import Runtime
 
 
-@dataclass(frozen=True)
-class Runtime:
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    clock: SlaClock
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Runtime:
-        engine = engine_from_settings(settings)
-        return cls(settings, engine, session_factory(engine), clock_from_settings(settings))
+def build_runtime(settings: Settings) -> Runtime:
+    """The process's runtime; the NLU's models load on the first message, not here."""
+    return Runtime.from_settings(settings, classifier=guarded_nlu(settings))

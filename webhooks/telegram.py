@@ -28,9 +28,9 @@ from bot.channels.telegram import (
     parse_update,
     secret_ok,
 )
+from bot.request_body import read_body
+from reports.runtime import Runtime
 from webhooks.group_commit import GroupCommit, for_app
-from webhooks.limits import read_body
-from webhooks.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from bot.channels.whatsapp import (
     signature_ok,
 )
 from bot.delivery.outbox import record_provider_status
+from bot.request_body import read_body
 from reports.enums import Channel
+from reports.runtime import Runtime
 from webhooks.group_commit import for_app
-from webhooks.limits import read_body
-from webhooks.runtime import Runtime
 from webhooks.telegram import request_now
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from reports.models import CitizenIdentity, InboundReceipt
 
 if TYPE_CHECKING:
     from bot.pipeline import PipelineResult
-    from webhooks.runtime import Runtime
+    from reports.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

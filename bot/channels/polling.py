@@ -34,7 +34,7 @@ from bot.channels.telegram import (
     retry_after_seconds,
 )
 from reports.models import Heartbeat
-from webhooks.runtime import Runtime
+from reports.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

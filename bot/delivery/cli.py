@@ -10,12 +10,16 @@ import logging
 import re
 import signal
 import threading
-from typing import Annotated, Any, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, NoReturn
 from urllib.parse import urlsplit
 
 import typer
 
 from config.settings import get_settings
+
+if TYPE_CHECKING:
+    from reports.runtime import Runtime
 
 telegram_app = typer.Typer(help="Telegram bot: webhook registration, long polling.",
                            no_args_is_help=True)  # fmt: skip
@@ -23,10 +27,18 @@ telegram_app = typer.Typer(help="Telegram bot: webhook registration, long pollin
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
-def _runtime() -> Any:
-    from webhooks.runtime import Runtime
+def runtime_from(ctx: typer.Context) -> Runtime:
+    """The runtime of a command mounted on ``suarawarga``, built by what that CLI hands down.
 
-    return Runtime.from_settings(get_settings())
+    ``webhooks/cli.py`` is the composition root (it plugs the NLU into the runtime) and sits above
+    the bot, so it passes its builder as the Click context object instead of the bot importing it.
+    """
+    build: Callable[[], Runtime] | None = ctx.obj
+    if build is None:
+        raise RuntimeError(
+            "run this command through `suarawarga` (webhooks.cli), which builds the runtime"
+        )
+    return build()
 
 
 def _stop_on_signals() -> threading.Event:
@@ -38,6 +50,7 @@ def _stop_on_signals() -> threading.Event:
 
 
 def worker(
+    ctx: typer.Context,
     once: Annotated[bool, typer.Option(help="Deliver what is due now, then exit.")] = False,
     status: Annotated[bool, typer.Option(help="Print outbox rows per status and exit.")] = False,
 ) -> None:
@@ -46,7 +59,7 @@ def worker(
     from bot.sender import OutboxWorker, build_senders
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    rt = _runtime()
+    rt = runtime_from(ctx)
     if status:
         from bot.delivery.ratelimit import credential_problems
 
@@ -154,6 +167,7 @@ def set_webhook(
 
 @telegram_app.command("poll")
 def poll_command(
+    ctx: typer.Context,
     rounds: Annotated[int | None, typer.Option(help="Stop after N getUpdates calls.")] = None,
     long_poll: Annotated[int, typer.Option(help="Seconds each getUpdates may wait.")] = 30,
 ) -> None:
@@ -161,7 +175,7 @@ def poll_command(
     from bot.channels.polling import PollingStopped, poll
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    rt = _runtime()
+    rt = runtime_from(ctx)
     typer.echo("telegram: long polling; Ctrl-C stops (run `suarawarga worker` to send replies)")
     try:
         count = asyncio.run(poll(rt, stop=_stop_on_signals(), long_poll_seconds=long_poll,
@@ -169,7 +183,3 @@ def poll_command(
     except PollingStopped as exc:
         _fail(f"telegram polling stopped: {exc}")
     typer.echo(f"telegram: {count} updates processed")
-
-
-if __name__ == "__main__":  # `python -m bot.delivery.cli`: the worker, without NLU imports
-    typer.run(worker)

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from bot import intents, limits, places
 from bot.inbound import refused_file_message
 from bot.intents import Intent
-from bot.nlu_port import classifier
 from bot.turn import Button, Turn
 from reports import service
 from reports.classifier import Prediction, suggestion_version
@@ -129,8 +128,7 @@ def expired(turn: Turn) -> bool:
 
 
 def _classify(turn: Turn, body: str) -> None:
-    settings = turn.runtime.settings
-    nlu = classifier(settings)
+    nlu = turn.runtime.classifier
     kind = nlu.classify_type(body)
     agency = nlu.route_agency(body)
     d = draft(turn)

@@ -23,8 +23,8 @@ from escalation.deadlines import clock_from_settings
 from reports.db import session_factory
 from reports.enums import Channel
 from reports.models import Citizen, CitizenIdentity, OutboxMessage, Report
-from tests.conftest import wib
-from webhooks.runtime import Runtime
+from reports.runtime import Runtime
+from tests.conftest import nlu_for, wib
 
 MONDAY_9 = wib(2026, 11, 23, 9, 0)  # verification due Thursday 26 November 2026
 
@@ -38,12 +38,14 @@ def make_runtime(engine: Engine, data_dir: Path, **overrides: Any) -> Runtime:
         run_worker_in_process=False,
         **overrides,
     )
-    return Runtime(settings, engine, session_factory(engine), clock_from_settings(settings))
+    return Runtime(
+        settings, engine, session_factory(engine), clock_from_settings(settings), nlu_for(settings)
+    )
 
 
 @pytest.fixture(scope="session")
 def bot_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data dir for the session: the NLU caches its loaded models per data dir."""
+    """One data dir for the session: the tests share one NLU per data dir (``nlu_for``)."""
     return tmp_path_factory.mktemp("bot-var")
 
 

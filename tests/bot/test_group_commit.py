@@ -21,9 +21,9 @@ from bot.channels.ingest import Delivery, ingest_many
 from bot.inbound import InboundKind
 from bot.pipeline import PipelineResult
 from reports.models import Conversation, InboundReceipt, OutboxMessage
+from reports.runtime import Runtime
 from tests.bot.conftest import Chat, templates
 from webhooks.group_commit import GroupCommit
-from webhooks.runtime import Runtime
 
 STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
 

@@ -18,8 +18,8 @@ from bot.messages import t
 from reports.enums import Channel, Privacy, ReportType
 from reports.messages import render
 from reports.models import Conversation
+from reports.runtime import Runtime
 from tests.bot.conftest import Chat, Out, complete, make_runtime, sqlite_only, templates, texts
-from webhooks.runtime import Runtime
 
 OPENINGS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "fixtures" / "openings.yml").read_text(encoding="utf-8")

@@ -19,8 +19,8 @@ from bot.pipeline import process_inbound
 from reports import notify, service
 from reports.enums import Channel, RecipientKind
 from reports.models import Citizen, CitizenIdentity, Conversation, OutboxMessage
+from reports.runtime import Runtime
 from tests.bot.conftest import Chat, templates
-from webhooks.runtime import Runtime
 
 STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
 

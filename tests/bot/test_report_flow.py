@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.inbound import InboundKind, InboundMedia
-from bot.nlu_port import classifier
 from reports import attachments
 from reports.enums import Channel, Privacy, ReportType, Status
 from reports.models import Attachment, OutboxMessage
@@ -228,7 +227,7 @@ def test_a_story_told_in_several_messages_is_kept_whole(sure_chat: Chat) -> None
     assert report.body == f"{opening}\n{more}\n{later}"
     assert report.location_text == "Jl. Cendana RT 05 RW 02 Kelurahan Sukamaju"
     # The suggestion is the classifier's reading of the whole story, not of its first message.
-    nlu = classifier(chat.runtime.settings)
+    nlu = chat.runtime.classifier
     whole = nlu.route_agency(report.body)
     assert (report.nlu_agency_code, report.nlu_agency_confidence) == (
         whole.label,

@@ -26,9 +26,9 @@ from reports.models import (
     Report,
     ReportMessage,
 )
+from reports.runtime import Runtime
 from tests.bot.conftest import Chat, complete, make_runtime, sqlite_only, templates
 from tests.bot.test_followup import file_report, report_of, request_info
-from webhooks.runtime import Runtime
 
 STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
 postgres_only = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.nlu_port import classifier
 from tests.bot.conftest import Chat, complete, make_runtime
 
 STORY = (
@@ -25,7 +24,7 @@ def test_submitted_report_stores_the_suggestion_and_its_model_version(
     chat = Chat(make_runtime(engine, bot_data_dir, nlu_type_threshold=0.0))
     complete(chat, chat.send(STORY))
     [report] = chat.reports()
-    nlu = classifier(chat.runtime.settings)
+    nlu = chat.runtime.classifier
     kind, agency = nlu.classify_type(STORY), nlu.route_agency(STORY)
     assert (report.nlu_type, report.nlu_agency_code) == (kind.label, agency.label)
     assert report.nlu_agency_confidence is not None and report.nlu_agency_confidence > 0

@@ -19,10 +19,11 @@ from reports.enums import OutboxStatus, Role, Status
 from reports.messages import format_date
 from reports.migrate import upgrade
 from reports.models import OutboxMessage, Report
+from reports.runtime import Runtime
 from reports.staff import sync_agencies
 from tests import factories
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
+from webhooks.runtime import build_runtime
 
 STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
 
@@ -37,7 +38,7 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         run_worker_in_process=False,
     )
     upgrade(settings.sqlalchemy_url)
-    rt = Runtime.from_settings(settings)
+    rt = build_runtime(settings)
     with rt.sessions() as db, db.begin():
         sync_agencies(db, load_agencies(settings.agencies_file))
     yield rt

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bot.webchat import UPLOAD_LIMIT
 from reports.models import Attachment, Report
+from reports.runtime import Runtime
 from tests.bot.test_webchat import STORY, Browser, app, runtime  # noqa: F401 (fixtures)
-from webhooks.runtime import Runtime
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from copy import deepcopy
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,11 +25,12 @@ from twilio.request_validator import RequestValidator
 from config.settings import Settings, WhatsAppTemplate
 from escalation.deadlines import SlaClock
 from reports.db import session_factory
+from reports.runtime import Runtime
 from tests.channels.fakes.server import ThreadedServer
 from tests.channels.fakes.telegram_api import FakeTelegram
 from tests.channels.fakes.twilio_api import FakeTwilio
+from tests.conftest import nlu_for
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PUBLIC_BASE = "https://suarawarga.example.go.id"
@@ -82,8 +84,8 @@ class Channels:
 
     def runtime_with(self, **settings: Any) -> Runtime:
         """The same database and clock under other settings (a smaller budget, a test SMTP)."""
-        rt = self.runtime
-        return Runtime(self.settings.model_copy(update=settings), rt.engine, rt.sessions, rt.clock)
+        changed = self.settings.model_copy(update=settings)
+        return replace(self.runtime, settings=changed, classifier=nlu_for(changed))
 
     def post_telegram(
         self, update: dict[str, Any] | bytes | str, *, secret: str | bytes | None = "default"
@@ -194,7 +196,7 @@ def channels(
     telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
     twilio.account_sid = cfg.twilio_account_sid or ""
     twilio.auth_token = cfg.twilio_auth_token.get_secret_value()  # type: ignore[union-attr]
-    runtime = Runtime(cfg, engine, session_factory(engine), clock)
+    runtime = Runtime(cfg, engine, session_factory(engine), clock, nlu_for(cfg))
     with TestClient(
         create_app(runtime=runtime), raise_server_exceptions=bool(os.environ.get("CHANNELS_RAISE"))
     ) as client:

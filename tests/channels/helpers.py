@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.sender import BatchStats, OutboxWorker, build_senders, utcnow
 from reports.enums import Channel
 from reports.models import OutboxMessage
-from webhooks.runtime import Runtime
+from reports.runtime import Runtime
 
 
 def drain(runtime: Runtime, *, rounds: int = 50, now: datetime | None = None) -> BatchStats:

@@ -23,10 +23,10 @@ from bot.sender import OutboxWorker, build_senders
 from reports import notify, service
 from reports.enums import Channel, OutboxStatus, RecipientKind
 from reports.models import CitizenIdentity, OutboxMessage
+from reports.runtime import Runtime
 from tests.channels.conftest import BOTH_BACKENDS, Channels
 from tests.channels.fakes.server import free_port
 from tests.channels.helpers import drain, outbox_rows
-from webhooks.runtime import Runtime
 
 
 def queue_row(

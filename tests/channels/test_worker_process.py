@@ -23,12 +23,13 @@ from sqlalchemy import Engine
 from escalation.deadlines import SlaClock
 from reports.db import session_factory
 from reports.enums import OutboxStatus
+from reports.runtime import Runtime
 from tests.channels.conftest import make_settings
 from tests.channels.fakes.telegram_api import FakeTelegram
 from tests.channels.fakes.twilio_api import FakeTwilio
 from tests.channels.helpers import outbox_rows
 from tests.channels.test_sender import queue_row
-from webhooks.runtime import Runtime
+from tests.conftest import nlu_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,7 @@ def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
 
 def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.delivery.cli"],
+        [sys.executable, "-m", "webhooks.cli", "worker"],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -69,7 +70,7 @@ def test_worker_killed_mid_outage_resumes_and_delivers_exactly_once(
     telegram, _, tg_url, tw_url = fakes
     cfg = make_settings(settings, db_url, tg_url, tw_url)  # type: ignore[arg-type]
     telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
-    runtime = Runtime(cfg, engine, session_factory(engine), clock)
+    runtime = Runtime(cfg, engine, session_factory(engine), clock, nlu_for(cfg))
     texts = [f"Pemberitahuan {i} untuk warga {i % 4}" for i in range(40)]
     now = datetime.now(UTC)
     for i, text in enumerate(texts):
@@ -186,12 +187,8 @@ def test_two_workers_send_each_row_once_and_keep_the_bots_rate_with_a_slow_provi
         SUARAWARGA_OUTBOX_LEASE_SECONDS="2", SUARAWARGA_OUTBOX_BATCH_SIZE="50",
         SUARAWARGA_TELEGRAM_RATE_PER_SECOND=str(rate),
     )  # fmt: skip
-    runtime = Runtime(
-        settings.model_copy(update={"database_url": db_url}),  # type: ignore[attr-defined]
-        engine,
-        session_factory(engine),
-        clock,
-    )
+    cfg = settings.model_copy(update={"database_url": db_url})  # type: ignore[attr-defined]
+    runtime = Runtime(cfg, engine, session_factory(engine), clock, nlu_for(cfg))
     texts = [f"Tanggapan {i}" for i in range(24)]
     now = datetime.now(UTC)
     for i, text in enumerate(texts):

@@ -24,8 +24,9 @@ from config.settings import Settings
 from escalation.deadlines import SlaClock
 from reports.enums import Channel, Role
 from reports.models import Agency, StaffAddress, StaffUser
+from reports.runtime import Runtime
+from tests.conftest import nlu_for
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
 
 STAFF_PASSWORD = "correct horse battery"
 
@@ -59,7 +60,7 @@ def console_settings(tmp_path: Path) -> Settings:
 def runtime(
     engine: Engine, sessions: sessionmaker[Session], clock: SlaClock, console_settings: Settings
 ) -> Runtime:
-    return Runtime(console_settings, engine, sessions, clock)
+    return Runtime(console_settings, engine, sessions, clock, nlu_for(console_settings))
 
 
 @pytest.fixture

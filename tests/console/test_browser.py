@@ -31,7 +31,7 @@ from reports.enums import Channel, Privacy, ReportType
 from reports.migrate import upgrade
 from reports.models import Agency, StaffAddress, StaffUser
 from reports.staff import sync_agencies
-from webhooks.runtime import Runtime
+from webhooks.runtime import build_runtime
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def _free_port() -> int:
 def _seed(settings: Settings) -> None:
     """Demo data, with the demo accounts' password hashed cheaply (the real argon2 code path)."""
     upgrade(settings.sqlalchemy_url)
-    runtime = Runtime.from_settings(settings)
+    runtime = build_runtime(settings)
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
     now = datetime.now(UTC)
     try:

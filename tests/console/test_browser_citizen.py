@@ -28,7 +28,7 @@ from reports.models import Agency, StaffUser
 from reports.service import Actor
 from reports.staff import sync_agencies
 from tests.console.test_browser import CHROMIUM_ARGS, _chromium, _free_port
-from webhooks.runtime import Runtime
+from webhooks.runtime import build_runtime
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ REPORTER = "Bu Siti Rahasia"
 def _seed(settings: Settings) -> dict[str, str]:
     """A late, answered public report with a photo, and a confidential one: name -> code."""
     upgrade(settings.sqlalchemy_url)
-    runtime = Runtime.from_settings(settings)
+    runtime = build_runtime(settings)
     t0 = datetime.now(UTC) - timedelta(days=60)
     codes: dict[str, str] = {}
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalation.deadlines import SlaClock
 from reports.enums import Channel, Privacy, Status
 from reports.models import CitizenIdentity, Report, StaffUser
+from reports.runtime import Runtime
 from tests.console.api_support import Scenario, build_scenario, make_tokens, quick_staff
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
 
 JSON = "application/json; charset=utf-8"
 IDENTITY_FIELDS = {"email", "first_name", "last_name", "phone", "device_id", "account_id"}
@@ -362,7 +363,7 @@ def test_configured_open311_key(runtime: Runtime) -> None:
     settings = runtime.settings.model_copy(
         update={"open311_api_keys": SecretStr("partner-one, partner-two")}
     )
-    app = create_app(runtime=Runtime(settings, runtime.engine, runtime.sessions, runtime.clock))
+    app = create_app(runtime=replace(runtime, settings=settings))
     form = {
         "service_code": "lingkungan.aspiration",
         "description": "Mohon tambah tempat sampah di taman kota",
@@ -394,7 +395,7 @@ def test_discovery_from_settings(runtime: Runtime) -> None:
             ],
         }
     )
-    app = create_app(runtime=Runtime(settings, runtime.engine, runtime.sessions, runtime.clock))
+    app = create_app(runtime=replace(runtime, settings=settings))
     with TestClient(app) as client:
         document = client.get("/open311/discovery.json").json()
     assert document["contact"] == "open311@pemkot.example.go.id"

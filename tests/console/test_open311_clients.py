@@ -31,6 +31,7 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -52,11 +53,11 @@ from escalation.deadlines import SlaClock
 from reports import service
 from reports.enums import Channel, Privacy, ReportType, Status
 from reports.models import CitizenIdentity, Report, StaffUser
+from reports.runtime import Runtime
 from reports.service import Actor
 from tests.channels.fakes.server import ThreadedServer, free_port
 from tests.console.api_support import Scenario, build_scenario, make_tokens, quick_staff
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
 
 # -- the specification's shapes (https://wiki.open311.org/GeoReport_v2) ---------------------------
 
@@ -230,7 +231,7 @@ def base(runtime: Runtime) -> Iterator[str]:
     settings = runtime.settings.model_copy(
         update={"public_base_url": url, "open311_api_keys": SecretStr(PARTNER_KEY)}
     )
-    served = Runtime(settings, runtime.engine, runtime.sessions, runtime.clock)
+    served = replace(runtime, settings=settings)
     app = create_app(runtime=served)
     app.state.runtime = served  # the helper runs uvicorn without the lifespan that sets it
     with ThreadedServer(app, port=port):

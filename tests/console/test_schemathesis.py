@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from escalation.deadlines import SlaClock
 from reports.models import StaffUser
+from reports.runtime import Runtime
 from tests.console.api_support import bearer, build_scenario, make_tokens, quick_staff
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
 
 MAX_EXAMPLES = 20
 CHECKS = [

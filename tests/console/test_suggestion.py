@@ -20,11 +20,11 @@ from escalation.deadlines import SlaClock
 from reports import service
 from reports.enums import Channel, ReportType, Status
 from reports.models import ReportEvent, StaffUser
+from reports.runtime import Runtime
 from reports.service import NluSuggestion
 from tests.console.api_support import bearer, make_tokens
 from tests.console.conftest import csrf_from, sign_in
 from webhooks.app import create_app
-from webhooks.runtime import Runtime
 
 PUPR = "Dinas Pekerjaan Umum dan Penataan Ruang"
 PERHUBUNGAN = "Dinas Perhubungan"
