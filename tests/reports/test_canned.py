@@ -90,9 +90,9 @@ def test_officers_may_not_edit_and_other_agencies_see_nothing(db: Session) -> No
     lingkungan = service.agency_by_code(db, "lingkungan").id
     canned.create(db, actor=who["other.head"], agency_id=lingkungan, title="A", body="l", now=MON)
     assert [c.body for c in canned.list_for(db, actor=who["officer"], agency_id=pupr)] == ["a"]
-    assert [c.body for c in canned.list_for(db, actor=who["other.officer"], agency_id=lingkungan)] == [
-        "l"
-    ]
+    assert [
+        c.body for c in canned.list_for(db, actor=who["other.officer"], agency_id=lingkungan)
+    ] == ["l"]
 
 
 @pytest.mark.parametrize(
@@ -124,9 +124,7 @@ def test_an_agency_keeps_a_bounded_list(db: Session) -> None:
     pupr = service.agency_by_code(db, "pupr").id
     for n in range(canned.MAX_PER_AGENCY):
         db.add(
-            CannedAnswer(
-                agency_id=pupr, title=f"T{n}", body="b", created_at=MON, updated_at=MON
-            )
+            CannedAnswer(agency_id=pupr, title=f"T{n}", body="b", created_at=MON, updated_at=MON)
         )
     db.flush()
     with pytest.raises(canned.CannedError) as refused:
