@@ -30,6 +30,7 @@ MAX_LATITUDE: Final = 85.0511
 class Marker:
     x: float
     y: float
+    number: int  # the report's place in the list under the map (1: the newest)
     code: str
     title: str
     status: str
@@ -103,7 +104,8 @@ def _tiles(tile_url: str, zoom: int, left: float, top: float) -> list[Tile]:
 def view(
     points: Sequence[tuple[float, float, str, str, str]], tile_url: str = ""
 ) -> MapView | None:
-    """The map of ``points`` (latitude, longitude, code, title, status), or None for none."""
+    """The map of ``points`` (latitude, longitude, code, title, status; newest first), or None
+    for none. Markers are numbered in that order, as the list under the map."""
     if not points:
         return None
     zoom = _zoom_to_fit([(lat, lon) for lat, lon, *_ in points])
@@ -117,8 +119,8 @@ def view(
     north, west = degrees(left, top, zoom)
     south, east = degrees(left + WIDTH, top + HEIGHT, zoom)
     markers = [
-        Marker(round(x - left, 1), round(y - top, 1), code, title, status)
-        for (x, y), code, title, status in placed
+        Marker(round(x - left, 1), round(y - top, 1), n, code, title, status)
+        for n, ((x, y), code, title, status) in enumerate(placed, start=1)
     ]
     # Older first, so the newest marker is drawn on top where they overlap.
     markers.reverse()
