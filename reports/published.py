@@ -49,7 +49,7 @@ class PublicFilters:
     status: Status | None = None
     area: str = ""
 
-    def query(self) -> Select[tuple[Report]]:
+    def query(self) -> Select[Report]:
         """Published reports matching every filter (unordered, unbounded: callers page it)."""
         conds = published()
         if self.agency_id is not None:
