@@ -112,3 +112,15 @@ def test_bad_assignee_is_a_422(
         "/api/v1/reports", headers=bearer(tokens["head"]), params={"assignee": bad}
     )
     assert response.status_code == 422, response.text
+
+
+def test_openapi_documents_the_assignee_and_canned_answers(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/reports", "/api/v1/reports/export"):
+        [param] = [p for p in paths[path]["get"]["parameters"] if p["name"] == "assignee"]
+        assert param["schema"]["anyOf"][0]["pattern"] == "^(me|none|[0-9]{1,10})$"
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "assignee" in schemas["ReportSummary"]["properties"]
+    assert "assignee" in schemas["ReportDetail"]["properties"]
+    canned = paths["/api/v1/canned-answers"]["get"]
+    assert {"200", "401", "403"} <= canned["responses"].keys()
