@@ -93,20 +93,37 @@ def map_points(
 ) -> tuple[list[MapPoint], bool]:
     """The newest ``cap`` published reports of ``filters`` that have coordinates, and whether
     more matched (the map then says it shows the newest ``cap``)."""
-    query = filters.query().where(Report.latitude.is_not(None), Report.longitude.is_not(None))
-    rows = list(db.scalars(query.order_by(Report.id.desc()).limit(cap + 1)))
+    # The list's query with only the columns a marker shows (never the body, never the citizen).
+    query = (
+        filters.query()
+        .where(Report.latitude.is_not(None), Report.longitude.is_not(None))
+        .with_only_columns(
+            Report.tracking_code,
+            Report.title,
+            Report.type,
+            Report.agency_id,
+            Report.status,
+            Report.location_text,
+            Report.created_at,
+            Report.latitude,
+            Report.longitude,
+        )
+        .order_by(Report.id.desc())
+        .limit(cap + 1)
+    )
+    rows = db.execute(query).all()
     points = [
         MapPoint(
-            code=r.tracking_code,
-            title=r.title,
-            type=r.type,
-            agency_id=r.agency_id,
-            status=r.status,
-            area=r.location_text or "",
-            created_at=r.created_at,
-            latitude=round(float(r.latitude or 0.0), COORDINATE_DECIMALS),
-            longitude=round(float(r.longitude or 0.0), COORDINATE_DECIMALS),
+            code=code,
+            title=title,
+            type=kind,
+            agency_id=agency_id,
+            status=status,
+            area=area or "",
+            created_at=created_at,
+            latitude=round(lat or 0.0, COORDINATE_DECIMALS),  # never null: filtered above
+            longitude=round(lon or 0.0, COORDINATE_DECIMALS),
         )
-        for r in rows[:cap]
+        for code, title, kind, agency_id, status, area, created_at, lat, lon in rows[:cap]
     ]
     return points, len(rows) > cap
