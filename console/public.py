@@ -143,6 +143,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "type_complaint": "Pengaduan",
         "type_aspiration": "Aspirasi",
         "type_information_request": "Permintaan informasi",
+        "views": "Tampilan",
+        "view_list": "Daftar",
+        "view_map": "Peta",
+        "map_title": "Peta laporan warga",
+        "map_label": "Peta laporan; setiap titik membuka halaman status laporannya",
+        "map_no_tiles": (
+            "Peta dasar tidak tersedia: titik laporan digambar pada kisi koordinat "
+            "(utara {north}, selatan {south}, barat {west}, timur {east}). Daftar di bawah peta "
+            "memuat laporan yang sama."
+        ),
+        "map_key_open": "Dalam proses",
+        "map_key_finished": "Selesai",
+        "map_key_archived": "Ditutup",
+        "map_capped": (
+            "Peta hanya menampilkan {n} laporan terbaru; persempit saringan untuk melihat "
+            "yang lain."
+        ),
+        "map_list": "Laporan pada peta ({n})",
+        "map_none": "Tidak ada laporan dengan lokasi yang cocok dengan saringan ini.",
+        "map_geojson": "Data peta (GeoJSON)",
     },
     "en": {
         "page_title": "Report status",
@@ -231,6 +251,25 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "type_complaint": "Complaint",
         "type_aspiration": "Aspiration",
         "type_information_request": "Information request",
+        "views": "Views",
+        "view_list": "List",
+        "view_map": "Map",
+        "map_title": "Map of citizens' reports",
+        "map_label": "Map of reports; each marker opens the report's status page",
+        "map_no_tiles": (
+            "No base map available: the reports are drawn on a coordinate grid (north {north}, "
+            "south {south}, west {west}, east {east}). The list below the map holds the same "
+            "reports."
+        ),
+        "map_key_open": "In progress",
+        "map_key_finished": "Finished",
+        "map_key_archived": "Closed",
+        "map_capped": (
+            "The map shows the newest {n} reports only; narrow the filters to see others."
+        ),
+        "map_list": "Reports on the map ({n})",
+        "map_none": "No reports with a location match these filters.",
+        "map_geojson": "Map data (GeoJSON)",
     },
 }
 

@@ -289,6 +289,25 @@ class Report(Base):
         }[self.stage]
 
 
+class CannedAnswer(Base):
+    """A stock answer of one agency (``reports.canned``): written and kept up to date by the
+    agency head, inserted by its officers into their answers and edited there before sending."""
+
+    __tablename__ = "canned_answers"
+    __table_args__ = (UniqueConstraint("agency_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    # Who wrote it and who changed it last, and when: the audit of an agency-wide text that is
+    # not about one report (``report_events`` belongs to reports).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    updated_at: Mapped[datetime]
+
+
 class AgencyAssignment(Base):
     """Who held a report when: a re-route closes one row and opens the next."""
 

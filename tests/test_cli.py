@@ -275,3 +275,42 @@ def test_sla_recompute_after_a_decreed_holiday(
     assert shown["deadlines"]["verify_due_at"] == "2026-11-27T23:59:59+07:00"
     assert [e["action"] for e in shown["events"]] == ["submit", "sla_recompute"]
     assert json_lines(run("sla", "recompute")) == []  # a second run changes nothing
+
+
+def test_report_show_names_the_assignee(data_dir: Path) -> None:
+    from sqlalchemy import select
+
+    from reports import assignment, service
+    from reports.enums import Role
+    from reports.models import Report
+    from tests import factories
+    from webhooks.runtime import build_runtime
+
+    run("db", "upgrade")
+    code = run(
+        "report", "create", "Jalan berlubang di Jl. Melati", "--type", "complaint",
+        "--now", "2026-11-23T09:00+07:00",
+    ).split()[0]  # fmt: skip
+    assert json.loads(run("report", "show", code, "--json"))["assignee"] is None
+    rt = build_runtime(get_settings())
+    now = datetime.now(UTC)
+    try:
+        with rt.sessions() as db, db.begin():
+            report = db.scalar(select(Report).where(Report.tracking_code == code))
+            assert report is not None
+            verifier = factories.staff(db, Role.VERIFIER, now)
+            head = factories.staff(db, Role.AGENCY_HEAD, now, agency="pupr")
+            officer = factories.staff(db, Role.OFFICER, now, agency="pupr", name="agus")
+            service.verify_and_forward(
+                db, clock=rt.clock, report=report, actor=service.Actor.staff(verifier),
+                agency_code="pupr", now=now,
+            )  # fmt: skip
+            assignment.assign(
+                db, clock=rt.clock, report=report, actor=service.Actor.staff(head),
+                assignee_id=officer.id, now=now,
+            )  # fmt: skip
+            officer_id = officer.id
+    finally:
+        rt.engine.dispose()
+    shown = json.loads(run("report", "show", code, "--json"))
+    assert shown["assignee"] == {"id": officer_id, "name": "Agus"}

@@ -452,6 +452,11 @@ def _report_dict(db: Any, report: Any, calendar: Any, now: datetime) -> dict[str
         "channel": report.channel.value,
         "agency": report.agency.code if report.agency else None,
         "category": report.category,
+        "assignee": (
+            {"id": report.assignee.id, "name": report.assignee.full_name}
+            if report.assignee
+            else None
+        ),
         "location": report.location_text,
         "suggestion": stored_suggestion(report).as_dict(),
         "deadlines": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.api.schemas import (
+    AssigneeView,
     AttachmentView,
     BreachView,
     EventView,
@@ -48,13 +50,25 @@ def agency_codes(db: Session) -> dict[int, str]:
     return {agency_id: code for agency_id, code in db.execute(select(Agency.id, Agency.code))}
 
 
+def assignee_names(db: Session, reports: Iterable[Report]) -> dict[int, str]:
+    """Display names of the reports' assignees, in one query (not one lazy load per row)."""
+    ids = {r.assignee_id for r in reports if r.assignee_id is not None}
+    if not ids:
+        return {}
+    rows = db.execute(select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_(ids)))
+    return {staff_id: name for staff_id, name in rows}
+
+
 def is_overdue(report: Report, now: datetime) -> bool:
     """A verification or agency follow-up deadline passed (the citizen's window is no breach)."""
     due = report.current_due_at
     return report.stage in (Stage.VERIFY, Stage.RESPOND) and due is not None and due < now
 
 
-def summary(report: Report, codes: dict[int, str], now: datetime) -> ReportSummary:
+def summary(
+    report: Report, codes: dict[int, str], now: datetime, assignees: dict[int, str]
+) -> ReportSummary:
+    holder = report.assignee_id
     return ReportSummary(
         code=report.tracking_code,
         type=report.type,
@@ -71,6 +85,9 @@ def summary(report: Report, codes: dict[int, str], now: datetime) -> ReportSumma
         overdue=is_overdue(report, now),
         paused=report.status is Status.INFO_REQUESTED,
         escalation_level=report.escalation_level,
+        assignee=(
+            AssigneeView(id=holder, name=assignees.get(holder, "")) if holder is not None else None
+        ),
     )
 
 
@@ -129,7 +146,7 @@ def detail(
     )
     role = actor.role
     return ReportDetail(
-        **summary(report, codes, now).model_dump(),
+        **summary(report, codes, now, assignee_names(db, [report])).model_dump(),
         body=report.body,
         incident_date=report.incident_date,
         location=Location(

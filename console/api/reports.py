@@ -16,12 +16,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, false, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from console.api.present import agency_codes, detail, summary
+from console.api.present import agency_codes, assignee_names, detail, summary
 from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
-from console.deps import CurrentStaff, SessionDep, actor_of, get_runtime
+from console.deps import MAX_ROW_ID, CurrentStaff, SessionDep, actor_of, get_runtime
 from console.problems import Problem, documented
 from reports import access, search, tracking
 from reports.enums import Privacy, ReportType, Status
@@ -44,6 +44,10 @@ current_due = type_coerce(
     ),
     UTCDateTime(),
 )
+
+
+#: ``?assignee=``: ``me``, ``none`` or a staff id (digits; a larger one than a row id is a 422).
+ASSIGNEE_PATTERN = r"^(me|none|[0-9]{1,10})$"
 
 
 def _overdue(now: datetime) -> ColumnElement[bool]:
@@ -134,6 +138,20 @@ class ReportFilters:
     due_to: datetime | None
     overdue: bool | None
     q: str | None = None
+    assignee: str | None = None
+
+    def _assignee_filter(self, actor: Actor) -> ColumnElement[bool] | None:
+        """``me``, ``none`` or a staff id, as the inbox's "mine" and "unassigned" views."""
+        if self.assignee is None:
+            return None
+        if self.assignee == "me":
+            return Report.assignee_id == actor.id if actor.id is not None else false()
+        if self.assignee == "none":
+            return Report.assignee_id.is_(None)
+        staff_id = int(self.assignee)
+        if not 1 <= staff_id <= MAX_ROW_ID:
+            raise Problem(422, "bad-assignee", "Invalid assignee", "use me, none or a staff id")
+        return Report.assignee_id == staff_id
 
     def query(self, db: Session, actor: Actor, now: datetime) -> Select[Report]:
         """Reports ``actor`` may see that match; access comes first, so no filter widens it."""
@@ -159,6 +177,9 @@ class ReportFilters:
             query = query.where(current_due < self.due_to)
         if self.overdue is not None:
             query = query.where(_overdue(now) if self.overdue else ~_overdue(now))
+        holder = self._assignee_filter(actor)
+        if holder is not None:
+            query = query.where(holder)
         return query
 
 
@@ -180,10 +201,19 @@ def report_filters(
             "(as a word prefix on PostgreSQL), or part of the tracking code",
         ),
     ] = None,
+    assignee: Annotated[
+        str | None,
+        Query(
+            pattern=ASSIGNEE_PATTERN,
+            description="me (assigned to the caller), none (unassigned) or a staff id",
+            examples=["me"],
+        ),
+    ] = None,
 ) -> ReportFilters:
     return ReportFilters(
-        status, type, agency, privacy, created_from, created_to, due_from, due_to, overdue, q
-    )
+        status, type, agency, privacy, created_from, created_to, due_from, due_to, overdue, q,
+        assignee,
+    )  # fmt: skip
 
 
 FiltersDep = Annotated[ReportFilters, Depends(report_filters)]
@@ -218,8 +248,9 @@ def list_reports(
             payload["due"] = due.isoformat() if due else None
         next_cursor = _encode(payload)
     codes = agency_codes(db)
+    names = assignee_names(db, page)
     return ReportPage(
-        items=[summary(r, codes, now) for r in page], next_cursor=next_cursor, limit=limit
+        items=[summary(r, codes, now, names) for r in page], next_cursor=next_cursor, limit=limit
     )
 
 

@@ -26,6 +26,13 @@ from reports.enums import (
 CODE_EXAMPLE = "SW-7KQ4-M2XD"
 
 
+class AssigneeView(BaseModel):
+    """The officer following the report up (``reports.assignment``)."""
+
+    id: int = Field(description="staff id; filter with ?assignee=<id>", examples=[12])
+    name: str = Field(description="display name", examples=["Agus (Dinas PUPR)"])
+
+
 class ReportSummary(BaseModel):
     code: str = Field(examples=[CODE_EXAMPLE])
     type: ReportType
@@ -42,6 +49,9 @@ class ReportSummary(BaseModel):
     overdue: bool = Field(description="verification or agency follow-up deadline passed")
     paused: bool = Field(description="waiting for the citizen's information; clock stopped")
     escalation_level: int
+    assignee: AssigneeView | None = Field(
+        description="the officer of the holding agency who follows it up; null: unassigned"
+    )
 
 
 class ReportPage(BaseModel):

@@ -18,6 +18,7 @@ from console.deps import (
     get_runtime,
     require_roles,
 )
+from console.views.canned import compose, for_report
 from console.views.common import (
     NowDep,
     ReportNotFound,
@@ -133,6 +134,7 @@ def _page_context(
     holders = assignment.candidates(db, report.agency_id) if report.agency_id else []
     is_head = assignment.may_assign(actor, report, None) and staff.role is Role.AGENCY_HEAD
     rtype = suggestion.suggested_type(report)
+    actions = available_actions(actor, report)
     return {
         "report": report,
         "due": due_state(calendar_of(request), report, now),
@@ -142,7 +144,7 @@ def _page_context(
         "attachments": attachments,
         "names": names,
         "reporter": reporter,
-        "actions": available_actions(actor, report),
+        "actions": actions,
         "agencies": agencies,
         "types": list(ReportType),
         "privacies": list(Privacy),
@@ -170,6 +172,8 @@ def _page_context(
         and assignment.may_assign(actor, report, staff.id)
         and report.assignee_id != staff.id,
         "can_release": not is_head and report.assignee_id == staff.id,
+        "canned": for_report(db, staff, report.agency_id) if "answer" in actions else [],
+        "answer_draft": "",
     }
 
 
@@ -275,6 +279,38 @@ def assign_report(
         request, "done_assign" if chosen is not None else "done_unassign", code=report.tracking_code
     )
     return RedirectResponse(f"/console/reports/{report.tracking_code}", status_code=303)
+
+
+@router.post(
+    "/reports/{code}/answer-draft",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=[CsrfProtected],
+)
+def answer_draft(
+    request: Request,
+    code: str,
+    db: SessionDep,
+    now: NowDep,
+    staff: StaffUser = Depends(require_roles(Role.OFFICER, Role.AGENCY_HEAD)),
+    text: Annotated[str, Form(max_length=20_000)] = "",
+    canned_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """The report page again, the chosen canned answer added to the answer's draft: the answer
+    form's "insert" button without JavaScript. Nothing is saved or sent here."""
+    report = visible_report(db, staff, code)
+    context = _page_context(db, request, staff, report, now)
+    context["answer_draft"] = text
+    chosen = int(canned_id) if canned_id.isdigit() and len(canned_id) <= 10 else None
+    item = next((c for c in context["canned"] if c.id == chosen), None)
+    if item is None:
+        # Nothing chosen, or not one of this agency's (another agency's id is "not found" too).
+        context["error_key"] = "canned_not_found" if canned_id else "canned_none_chosen"
+        context["error_values"] = {}
+        status = 404 if canned_id else 422
+        return render(request, "report.html", context, staff=staff, status_code=status)
+    context["answer_draft"] = compose(text, item.body)
+    return render(request, "report.html", context, staff=staff)
 
 
 @router.get("/reports/{code}/attachments/{attachment_id}", include_in_schema=False)

@@ -127,6 +127,8 @@ API_READ_PUPR = expect(200, anonymous=401, other=404)
 PAGE_READ_PUPR = expect(200, anonymous=303, other=404)
 # Reading a report still with the verifier: no agency sees it.
 API_READ_NEW = expect(200, anonymous=401, officer=404, head=404, other=404)
+CANNED_PAGE = expect(200, anonymous=303, verifier=403, manager=403)
+CANNED_MISSING = expect(404, anonymous=303, verifier=403, manager=403)
 PAGE_READ_NEW = expect(200, anonymous=303, officer=404, head=404, other=404)
 
 #: API actions with a body that passes validation but fails a domain rule *after* the permission
@@ -305,6 +307,37 @@ RULES: dict[tuple[str, str], Rule] = {
             expect(404, anonymous=303),
         )
     ],
+    # Inserting a canned answer into a draft: agency staff of the report's agency only; with
+    # nothing chosen they get the page back with the reason (422), another agency a 404.
+    ("POST", "/console/reports/{code}/answer-draft"): lambda w: [
+        Probe(
+            "POST",
+            f"/console/reports/{w.code('pupr_anonymous')}/answer-draft",
+            expect(403, anonymous=303, officer=422, head=422, other=404),
+            {"data": {"text": "draf", "canned_id": ""}},
+        )
+    ],
+    # Canned answers: agency staff and admins read; a blank one passes the role check of the
+    # head and the admin and fails the rule (422); officers may not write (403); an unknown id
+    # is "not found" to everyone who may use the page.
+    ("GET", "/console/canned"): _get("/console/canned", CANNED_PAGE),
+    ("POST", "/console/canned"): lambda w: [
+        Probe(
+            "POST",
+            "/console/canned",
+            expect(403, anonymous=303, admin=422, head=422),
+            {"data": {"title": BLANK, "body": "x"}},
+        )
+    ],
+    ("GET", "/console/canned/{canned_id}"): _get("/console/canned/999999", CANNED_MISSING),
+    ("POST", "/console/canned/{canned_id}"): lambda w: [
+        Probe(
+            "POST", "/console/canned/999999", CANNED_MISSING, {"data": {"title": "t", "body": "b"}}
+        )
+    ],
+    ("POST", "/console/canned/{canned_id}/delete"): lambda w: [
+        Probe("POST", "/console/canned/999999/delete", CANNED_MISSING)
+    ],
     ("GET", "/console/dashboard"): _get("/console/dashboard", DASHBOARD),
     ("GET", "/console/dashboard.csv"): _get("/console/dashboard.csv", DASHBOARD),
     ("GET", "/console/dashboard.xlsx"): _get("/console/dashboard.xlsx", DASHBOARD),
@@ -371,6 +404,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ],
     ("GET", "/api/v1/reports/{code}"): _reads("/api/v1/reports", API_READ_PUPR, API_READ_NEW),
     ("GET", "/api/v1/agencies"): _get("/api/v1/agencies", API_STAFF_OK),
+    ("GET", "/api/v1/canned-answers"): _get(
+        "/api/v1/canned-answers", expect(403, anonymous=401, officer=200, head=200, other=200)
+    ),
     ("GET", "/api/v1/statistics"): _get("/api/v1/statistics", API_STAFF_OK),
     **{("POST", f"/api/v1/reports/{{code}}/{a}"): _api_action(a) for a in API_ACTIONS},
     # Open311: public reads (confidential never), intake-only writes
@@ -419,6 +455,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     # The public list: everyone, the same page (never a confidential report, never a reporter)
     ("GET", "/laporan"): _get("/laporan", PUBLIC_OK),
+    ("GET", "/laporan/peta"): _get("/laporan/peta", PUBLIC_OK),
+    ("GET", "/laporan/peta.geojson"): _get("/laporan/peta.geojson", PUBLIC_OK),
     # A photo by tracking code: the scenario's reports have none, so 404 for everyone, signed in
     # or not (staff see photos on the console, never through this door).
     ("GET", "/t/{code}/photos/{attachment_id}"): lambda w: [

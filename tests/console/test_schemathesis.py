@@ -9,6 +9,8 @@ and repeatable: ``MAX_EXAMPLES`` per operation and role.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -22,8 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
+from reports import assignment, canned, service
 from reports.models import StaffUser
 from reports.runtime import Runtime
+from reports.service import Actor
 from tests.console.api_support import bearer, build_scenario, make_tokens, quick_staff
 from webhooks.app import create_app
 
@@ -50,7 +54,20 @@ def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
 def tokens(
     sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
 ) -> dict[str, str]:
-    build_scenario(sessions, clock, staff_users)
+    scenario = build_scenario(sessions, clock, staff_users)
+    # Data for the optional parts of the responses: an assignee and a canned answer.
+    now = datetime.now(UTC)
+    with sessions() as db, db.begin():
+        head = Actor.staff(db.merge(staff_users["head"]))
+        report = service.get_report(db, scenario.codes["pupr_public"])
+        assignment.assign(
+            db, clock=clock, report=report, actor=head,
+            assignee_id=staff_users["officer"].id, now=now,
+        )  # fmt: skip
+        canned.create(
+            db, actor=head, agency_id=report.agency_id or 0, title="Jadwal perbaikan",
+            body="Perbaikan dijadwalkan pada anggaran tahun depan.", now=now,
+        )  # fmt: skip
     return make_tokens(sessions, staff_users)
 
 
