@@ -1,0 +1,287 @@
+"""Processing the inbox: decode a stored update, fetch its files, run the pipeline, mark it done.
+
+Each row is one transaction: the row is locked and its claim checked (``service.still_ours``),
+then the same transaction carries the attachments, the conversation state, the domain changes,
+their events, the reply rows in the outbox and the row's "done". A failure rolls all of it back
+and the row is retried later (``service.record_failure``), or set aside as dead after
+``inbox_max_attempts``; a row that can never be read (a payload the adapter refuses) is set
+aside at once. Nothing here sends a message: replies are outbox rows for the sender.
+
+Runs in ``suarawarga worker`` (and so in ``serve``'s worker process, at a lower CPU priority than
+the web workers, so acknowledgements are not starved) and, with ``inbox_processing`` "inline",
+in the web process right after it stored an update (:meth:`InboxProcessor.drain_chat`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.channels.media import Download
+from bot.inbound import InboundMessage
+from bot.inbox import service
+from reports.enums import Channel, InboxStatus
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+    from webhooks.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Unreadable(Exception):
+    """A stored payload the channel adapter refuses: it will never succeed, so no retries."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A stored update as the pipeline reads it, with the files still to fetch."""
+
+    message: InboundMessage | None  # None: nothing to answer (the route stores none of these)
+    files: tuple[Any, ...] = ()  # Telegram FileRef or Twilio MediaRef
+
+
+def decode(claimed: service.Claimed, bot: Bot | None) -> Decoded:
+    """The stored payload through the same adapter the route validated it with."""
+    if claimed.channel == Channel.TELEGRAM:
+        from bot.channels.telegram import decode_update, parse_or_none
+
+        update = decode_update(claimed.payload.encode("utf-8"), bot)
+        parsed = parse_or_none(update) if update is not None else None
+        if parsed is None:
+            raise Unreadable("not a readable Telegram update")
+        return Decoded(parsed.message, parsed.files)
+    if claimed.channel == Channel.WHATSAPP:
+        from bot.channels.whatsapp import BadPayload, parse_form
+
+        try:
+            form = json.loads(claimed.payload)
+            parsed_form = parse_form({str(k): str(v) for k, v in dict(form).items()})
+        except (ValueError, TypeError, BadPayload) as exc:
+            raise Unreadable(f"not a readable Twilio form: {type(exc).__name__}") from None
+        return Decoded(parsed_form.message, tuple(parsed_form.media))
+    raise Unreadable(f"no inbox adapter for channel {claimed.channel.value}")
+
+
+@dataclass
+class _Item:
+    claimed: service.Claimed
+    decoded: Decoded | None = None
+    downloads: tuple[Download, ...] = ()
+    error: Exception | None = None
+
+
+class InboxProcessor:
+    """Claims and processes inbox rows; one per process (or per web app for inline work)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        bot: Callable[[], Bot] | None = None,
+        now: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.now = now
+        self.monotonic = monotonic
+        self._bot_source = bot
+        self._own_bot: Bot | None = None
+        self._last_burial = -float("inf")
+        self.processed = 0  # rows done by this processor, for logs and tests
+
+    # -- provider clients ----------------------------------------------------------------------
+
+    def bot(self) -> Bot | None:
+        """The PTB ``Bot`` for Telegram files: the web app's (inline) or one of our own."""
+        if self.settings.telegram_bot_token is None:
+            return None
+        if self._bot_source is not None:
+            return self._bot_source()
+        if self._own_bot is None:
+            from bot.channels.telegram import build_bot
+
+            self._own_bot = build_bot(self.settings)
+        return self._own_bot
+
+    async def _fetch(self, item: _Item) -> None:
+        """Download the update's files before its transaction (no network inside it)."""
+        decoded = item.decoded
+        if decoded is None or decoded.message is None or not decoded.files:
+            return
+        if item.claimed.channel == Channel.TELEGRAM:
+            from bot.channels.telegram import download
+
+            bot = self.bot()
+            assert bot is not None
+            item.downloads = tuple([await download(bot, ref) for ref in decoded.files])
+        elif item.claimed.channel == Channel.WHATSAPP:
+            import httpx
+
+            from bot.channels.whatsapp import download as twilio_download
+
+            async with httpx.AsyncClient(timeout=20.0) as client:
+                item.downloads = tuple(
+                    [await twilio_download(self.settings, client, ref) for ref in decoded.files]
+                )
+
+    # -- database steps (run in a thread) ------------------------------------------------------
+
+    def _claim(self, limit: int, chat: tuple[Channel, str] | None = None) -> list[_Item]:
+        now = self.now()
+        settings = self.settings
+        with self.runtime.sessions() as db, db.begin():
+            if (
+                chat is None
+                and self.monotonic() - self._last_burial >= settings.inbox_lease_seconds
+            ):
+                self._last_burial = self.monotonic()
+                for row_id in service.bury_abandoned(
+                    db, now=now, max_attempts=settings.inbox_max_attempts
+                ):
+                    log.error("inbox %s set aside: claimed repeatedly, never finished", row_id)
+            claimed = service.claim(
+                db, now=now, limit=limit, lease_seconds=settings.inbox_lease_seconds, chat=chat
+            )
+        items = [_Item(c) for c in claimed]
+        bot = self.bot() if any(c.channel == Channel.TELEGRAM for c in claimed) else None
+        for item in items:
+            try:
+                item.decoded = decode(item.claimed, bot)
+            except Unreadable as exc:
+                item.error = exc
+        return items
+
+    def _process(self, item: _Item) -> bool:
+        """One row, one transaction; False when the row was not ours any more."""
+        from bot.channels.ingest import with_stored_files
+        from bot.pipeline import Inbound, process_batch
+
+        claimed, decoded = item.claimed, item.decoded
+        assert decoded is not None
+        with self.runtime.sessions() as db, db.begin():
+            if not service.still_ours(db, claimed):
+                return False
+            message = decoded.message
+            if message is not None:
+                if item.downloads:
+                    message = with_stored_files(
+                        db, self.runtime, message, item.downloads, now=claimed.received_at
+                    )
+                process_batch(
+                    db, runtime=self.runtime, batch=[Inbound(message, claimed.received_at)]
+                )
+            service.mark_done(db, claimed, now=self.now())
+        return True
+
+    def _failed(self, item: _Item, exc: Exception) -> None:
+        claimed = item.claimed
+        settings = self.settings
+        error = f"{type(exc).__name__}: {str(exc)[:500]}"
+        try:
+            with self.runtime.sessions() as db, db.begin():
+                status = service.record_failure(
+                    db,
+                    claimed,
+                    now=self.now(),
+                    error=error,
+                    max_attempts=settings.inbox_max_attempts,
+                    backoff_base=settings.inbox_backoff_base_seconds,
+                    permanent=isinstance(exc, Unreadable),
+                )
+        except Exception as record_exc:  # the lease runs out and the row is claimed again
+            log.warning(
+                "inbox %s failed (%s) and could not be rescheduled (%s)",
+                claimed.id, type(exc).__name__, type(record_exc).__name__,
+            )  # fmt: skip
+            return
+        if status == InboxStatus.DEAD:
+            log.error(
+                "inbox %s (%s) set aside as dead after %d attempt(s): %s",
+                claimed.id, claimed.channel.value, claimed.attempts, type(exc).__name__,
+            )  # fmt: skip
+        elif status == InboxStatus.PENDING:
+            log.warning(
+                "inbox %s (%s) failed (attempt %d, %s); retrying later",
+                claimed.id, claimed.channel.value, claimed.attempts, type(exc).__name__,
+            )  # fmt: skip
+
+    def _handle_all(self, items: Sequence[_Item]) -> int:
+        done = 0
+        for item in items:
+            if item.error is not None:
+                self._failed(item, item.error)
+                continue
+            try:
+                if self._process(item):
+                    done += 1
+            except Exception as exc:
+                if not isinstance(exc, Unreadable):
+                    log.debug("inbox %s failed", item.claimed.id, exc_info=True)
+                self._failed(item, exc)
+        self.processed += done
+        return done
+
+    # -- loops ---------------------------------------------------------------------------------
+
+    async def _run(self, limit: int, chat: tuple[Channel, str] | None = None) -> int:
+        items = await asyncio.to_thread(self._claim, limit, chat)
+        if not items:
+            return 0
+        for item in items:
+            if item.decoded is not None and item.decoded.files:
+                try:
+                    await self._fetch(item)
+                except Exception as exc:  # a download bug must cost a retry, not the loop
+                    item.error = exc
+        await asyncio.to_thread(self._handle_all, items)
+        return len(items)
+
+    async def run_once(self) -> int:
+        """Claim one batch and process it; the number of rows claimed."""
+        return await self._run(self.settings.inbox_batch_size)
+
+    async def drain_chat(self, channel: Channel, chat_id: str) -> int:
+        """Process whatever of one chat may be processed now, oldest first (inline mode: the
+        update just stored, and any earlier one of the chat that waited)."""
+        total = 0
+        while await self._run(1, (channel, chat_id[: service.ID_MAX])):
+            total += 1
+        return total
+
+    async def run(self, stop: threading.Event) -> None:
+        """Process until ``stop`` is set; an empty claim waits ``inbox_poll_seconds``."""
+        poll = self.settings.inbox_poll_seconds
+        log.info("inbox processor: started")
+        try:
+            while not stop.is_set():
+                try:
+                    claimed = await self.run_once()
+                except Exception:  # a database hiccup must not end the processor
+                    log.exception("inbox claim failed; retrying shortly")
+                    claimed = 0
+                if not claimed:
+                    await asyncio.to_thread(stop.wait, poll)
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_bot is not None:
+            bot, self._own_bot = self._own_bot, None
+            try:
+                await bot.shutdown()
+            except Exception:  # closing is best effort at shutdown
+                log.debug("closing the inbox bot failed", exc_info=True)
