@@ -1,9 +1,13 @@
 """Processing the inbox: decode a stored update, fetch its files, run the pipeline, mark it done.
 
-Each row is one transaction: the row is locked and its claim checked (``service.still_ours``),
-then the same transaction carries the attachments, the conversation state, the domain changes,
-their events, the reply rows in the outbox and the row's "done". A failure rolls all of it back
-and the row is retried later (``service.record_failure``), or set aside as dead after
+A row's effects commit in the transaction that marks it done: the rows are locked and their
+claims checked (``service.still_ours_many``), then the same transaction carries the
+attachments, the conversation states, the domain changes, their events, the reply rows in the
+outbox and the rows' "done". The rows of one claim (at most one per chat) share that transaction,
+as the webhooks' group commit shared one before the inbox: a transaction per row measured several
+times slower to drain (see ``benchmarks/webhook/results.md``). If the shared transaction fails,
+every row is processed again in a transaction of its own, so a failure is one row's: rolled back
+and retried later (``service.record_failure``), or set aside as dead after
 ``inbox_max_attempts``; a row that can never be read (a payload the adapter refuses) is set
 aside at once. Nothing here sends a message: replies are outbox rows for the sender.
 
@@ -165,27 +169,30 @@ class InboxProcessor:
                 item.error = exc
         return items
 
-    def _process(self, item: _Item) -> bool:
-        """One row, one transaction; False when the row was not ours any more."""
+    def _process(self, items: Sequence[_Item]) -> int:
+        """Rows of different chats (a claim holds at most one per chat) in one transaction: each
+        row's effects commit with its "done", and the batch's statements and commit are shared,
+        as the webhooks' group commit did. Returns how many were ours and are now done."""
         from bot.channels.ingest import with_stored_files
         from bot.pipeline import Inbound, process_batch
 
-        claimed, decoded = item.claimed, item.decoded
-        assert decoded is not None
         with self.runtime.sessions() as db, db.begin():
-            if not service.still_ours(db, claimed):
-                return False
-            message = decoded.message
-            if message is not None:
+            ours = service.still_ours_many(db, [item.claimed for item in items])
+            mine = [item for item in items if item.claimed.id in ours]
+            batch = []
+            for item in mine:
+                assert item.decoded is not None
+                message = item.decoded.message
+                if message is None:
+                    continue
                 if item.downloads:
                     message = with_stored_files(
-                        db, self.runtime, message, item.downloads, now=claimed.received_at
+                        db, self.runtime, message, item.downloads, now=item.claimed.received_at
                     )
-                process_batch(
-                    db, runtime=self.runtime, batch=[Inbound(message, claimed.received_at)]
-                )
-            service.mark_done(db, claimed, now=self.now())
-        return True
+                batch.append(Inbound(message, item.claimed.received_at))
+            process_batch(db, runtime=self.runtime, batch=batch)
+            service.mark_done(db, [item.claimed for item in mine], now=self.now())
+        return len(mine)
 
     def _failed(self, item: _Item, exc: Exception) -> None:
         claimed = item.claimed
@@ -220,17 +227,27 @@ class InboxProcessor:
             )  # fmt: skip
 
     def _handle_all(self, items: Sequence[_Item]) -> int:
-        done = 0
+        """Process the claimed rows together; if that fails, each in a transaction of its own,
+        so a row that breaks the batch fails (and is retried, or set aside) alone."""
+        readable = []
         for item in items:
             if item.error is not None:
                 self._failed(item, item.error)
-                continue
+            else:
+                readable.append(item)
+        done = 0
+        if len(readable) > 1:
             try:
-                if self._process(item):
-                    done += 1
+                done = self._process(readable)
+                readable = []
             except Exception as exc:
-                if not isinstance(exc, Unreadable):
-                    log.debug("inbox %s failed", item.claimed.id, exc_info=True)
+                log.warning("inbox: a batch of %d failed (%s); processing one by one",
+                            len(readable), type(exc).__name__)  # fmt: skip
+        for item in readable:
+            try:
+                done += self._process([item])
+            except Exception as exc:
+                log.debug("inbox %s failed", item.claimed.id, exc_info=True)
                 self._failed(item, exc)
         self.processed += done
         return done

@@ -245,12 +245,27 @@ def still_ours(db: Session, claimed: Claimed) -> bool:
     )
 
 
-def mark_done(db: Session, claimed: Claimed, *, now: datetime) -> None:
+def still_ours_many(db: Session, claims: Sequence[Claimed]) -> set[int]:
+    """:func:`still_ours` for several rows at once (locked in id order): the ids still ours."""
+    tokens = {c.id: c.token for c in claims}
+    rows = db.execute(
+        select(_INBOX.c.id, _INBOX.c.status, _INBOX.c.claim_token)
+        .where(_INBOX.c.id.in_(list(tokens)))
+        .order_by(_INBOX.c.id)
+        .with_for_update()
+    ).all()
+    return {r.id for r in rows if r.status == InboxStatus.PENDING and r.claim_token == tokens[r.id]}
+
+
+def mark_done(db: Session, claimed: Claimed | Sequence[Claimed], *, now: datetime) -> None:
     """In the processing transaction: done, and the message text dropped (the row stays as the
     dedupe key; the conversation and the report keep what they need)."""
+    claims = [claimed] if isinstance(claimed, Claimed) else list(claimed)
+    if not claims:
+        return
     db.execute(
         update(_INBOX)
-        .where(_INBOX.c.id == claimed.id)
+        .where(_INBOX.c.id.in_([c.id for c in claims]))
         .values(
             status=InboxStatus.DONE,
             processed_at=now,
