@@ -283,6 +283,7 @@ class InboxProcessor:
         """Process until ``stop`` is set; an empty claim waits ``inbox_poll_seconds``."""
         poll = self.settings.inbox_poll_seconds
         log.info("inbox processor: started")
+        await asyncio.to_thread(self._warm)
         try:
             while not stop.is_set():
                 try:
@@ -294,6 +295,16 @@ class InboxProcessor:
                     await asyncio.to_thread(stop.wait, poll)
         finally:
             await self.aclose()
+
+    def _warm(self) -> None:
+        """Load the NLU (scikit-learn, the model files) before the first update needs it: seconds
+        of CPU once per process, better spent at start than by the first citizen's message."""
+        from bot.nlu_port import classifier
+
+        try:
+            classifier(self.settings).classify_type("jalan rusak")
+        except Exception:  # the pipeline falls back on its own; this was only a warm-up
+            log.warning("inbox processor: NLU warm-up failed", exc_info=True)
 
     async def aclose(self) -> None:
         if self._own_bot is not None:
