@@ -219,8 +219,9 @@ class _Jobs:
         # Below the web workers: under load the CPU goes to acknowledging webhooks (whose updates
         # are durable in the inbox once stored) and the jobs catch up when it eases. Set before
         # the child's interpreter has started any thread, so all its threads inherit it.
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, child.pid, JOB_NICENESS)
+        with contextlib.suppress(OSError):  # relative to serve's own (which may be niced too)
+            niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + JOB_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, child.pid, niceness)
         self.children[command] = child
 
     def _watch(self) -> None:
