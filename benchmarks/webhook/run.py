@@ -4,10 +4,13 @@ In one run, on one fresh database, with the same load generator (``wrk`` + ``tel
 loopback, 32 connections by default:
 
 1. SuaraWarga as a user starts it: the installed ``suarawarga serve --host 127.0.0.1 --port P``
-   with its defaults (one web worker per core, the scheduler and the outbox sender in processes
-   of their own, no access log), given only what a deployment must set (production, database,
-   session secret, Telegram token and webhook secret) and a Bot API address pointing at a small
-   local fake (``fake_bot_api.py``), so the sender really sends the replies while it is measured;
+   with its defaults (one web worker per core, the scheduler and the worker, which processes the
+   durable inbox and sends the outbox, in processes of their own at a lower CPU priority, no
+   access log), given only what a deployment must set (production, database, session secret,
+   Telegram token and webhook secret) and a Bot API address pointing at a small local fake
+   (``fake_bot_api.py``), so the sender really sends the replies while it is measured. req/s
+   counts acknowledged updates (stored in the inbox); after the load the run waits for the
+   worker to empty the inbox and records how fast it processed them;
 2. the ceiling: a bare FastAPI app doing one INSERT per request through an asyncpg pool
    (``apps.py``), uvicorn with one worker per core;
 3. Rasa's REST channel with our trained model, when a Rasa env and a cached model exist: as it
@@ -661,13 +664,13 @@ NOTES = """## Reading these numbers
 
 - **As shipped.** SuaraWarga is the installed ``suarawarga serve`` with its defaults: one uvicorn
   web worker per core, and the deadline scheduler and the worker (inbox processor + outbox
-  sender) each in a process of its own at a lower CPU priority (nice 10), no access log. It gets
-  only the settings a deployment must set (production, database URL, session secret, Telegram
-  token and webhook secret) plus the Bot API address of a local fake (``fake_bot_api.py``) that
-  answers at once, so the sender delivers the replies during the run as it would in production
-  (at Telegram's limits: 30 messages/s per bot, 1/s per chat; the outbox grows under this load
-  and drains afterwards). "cores per process" is CPU seconds over the measured seconds for every
-  process of the tree.
+  sender) each in a process of its own at a lower CPU priority (serve's niceness + 10), no access
+  log. It gets only the settings a deployment must set (production, database URL, session
+  secret, Telegram token and webhook secret) plus the Bot API address of a local fake
+  (``fake_bot_api.py``) that answers at once, so the sender delivers the replies during the run
+  as it would in production (at Telegram's limits: 30 messages/s per bot, 1/s per chat; the
+  outbox grows under this load and drains afterwards). "cores per process" is CPU seconds over
+  the measured seconds for every process of the tree.
 - **The ceiling** is a bare FastAPI app whose async route inserts the raw body through an asyncpg
   pool (autocommit, so durable before the 200), served by uvicorn with one worker per core and no
   access log. It neither parses the JSON nor checks the secret: a generous ceiling.
@@ -746,8 +749,9 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
         f"measured after {results['warmup']} s warm-up, loopback, PostgreSQL (local), fresh "
         "database",
         f"- SuaraWarga: `{results.get('serve_command', 'suarawarga serve')}` as a user starts it "
-        "(defaults: one web worker per core, scheduler and outbox sender in their own processes, "
-        f"no access log); ceiling: uvicorn, {workers} workers",
+        "(defaults: one web worker per core, scheduler and worker (inbox processor + outbox "
+        f"sender) in their own processes at nice +10, no access log); ceiling: uvicorn, {workers} "
+        "workers",
         "- every request is a distinct update (unique update_id, 20,000 citizens, ten realistic "
         "texts in Indonesian and English), with the secret header",
         "",
