@@ -442,17 +442,27 @@ class OutboxWorker:
                 log.debug("closing %s sender failed", sender.channel, exc_info=True)
 
 
+async def run_worker(runtime: Runtime, stop: threading.Event) -> None:
+    """What a worker runs until ``stop``: the inbox processor (the conversation pipeline on
+    stored provider updates, ``bot.inbox``) and the outbox sender, side by side in one loop."""
+    from bot.inbox.processor import InboxProcessor
+
+    jobs = [InboxProcessor(runtime).run(stop)]
+    try:
+        senders = build_senders(runtime)
+    except (RuntimeError, ValueError):  # a misconfigured provider must not stop the inbox
+        log.exception("outbox sender not started: provider configuration is incomplete")
+    else:
+        jobs.append(OutboxWorker(runtime, senders).run(stop))
+    await asyncio.gather(*jobs)
+
+
 def start_in_thread(runtime: Runtime) -> tuple[threading.Thread, threading.Event]:
-    """The in-process sender under ``serve``: own thread and event loop, stopped by the event."""
+    """The in-process worker under ``serve``: own thread and event loop, stopped by the event."""
     stop = threading.Event()
 
     def _main() -> None:
-        try:
-            senders = build_senders(runtime)
-        except (RuntimeError, ValueError):  # a misconfigured provider must not stop `serve`
-            log.exception("outbox worker not started: provider configuration is incomplete")
-            return
-        asyncio.run(OutboxWorker(runtime, senders).run(stop))
+        asyncio.run(run_worker(runtime, stop))
 
     thread = threading.Thread(target=_main, name="outbox-worker", daemon=True)
     thread.start()

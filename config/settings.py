@@ -122,6 +122,26 @@ class Settings(BaseSettings):
     # Under load only (others queued, or the previous batch had several): the longest a lane lets
     # a batch gather before it starts (it starts sooner, once the arrivals stop; 0: never gather).
     webhook_commit_max_wait_ms: float = Field(default=3.0, ge=0, le=50)
+    # The durable inbox (``bot.inbox``): Telegram and Twilio updates are stored (one INSERT,
+    # committed) before the 200, then processed in order per chat. "worker": the webhook answers
+    # once the update is stored; a processor handles it (``suarawarga worker``, serve's worker
+    # process, or the in-process worker thread). "inline": the web process processes the chat's
+    # pending updates right after storing, before it answers. Unset: "worker" when a processor
+    # runs here (``run_worker_in_process``; ``suarawarga serve`` sets "worker" for its web
+    # workers, whose processor is serve's worker process), otherwise "inline", so an app with
+    # no processor anywhere in sight still answers every message.
+    inbox_processing: Literal["inline", "worker"] | None = None
+    inbox_batch_size: int = Field(default=32, ge=1, le=1000)
+    inbox_poll_seconds: float = Field(default=0.2, gt=0)  # idle wait between empty claims
+    # A crashed processor's claimed rows are taken over after this (processing is fenced by
+    # the claim token under a row lock, so a slow live one never runs a row twice).
+    inbox_lease_seconds: float = Field(default=60.0, gt=0)
+    # An update that fails this many times is set aside ("dead", logged, shown in /health) so
+    # the chat's later messages are not held behind it for ever.
+    inbox_max_attempts: int = Field(default=5, ge=1)
+    inbox_backoff_base_seconds: float = Field(default=1.0, ge=0)
+    # /health is degraded when the oldest pending update waited longer than this.
+    inbox_stale_seconds: int = Field(default=120, gt=0)
 
     # E-mail (staff notifications)
     smtp_host: str | None = None

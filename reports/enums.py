@@ -83,6 +83,12 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class InboxStatus(StrEnum):
+    PENDING = "pending"  # acknowledged to the provider, not processed yet (or waiting to retry)
+    DONE = "done"  # processed: its effects and replies committed with this status
+    DEAD = "dead"  # kept failing: set aside (logged, counted in /health) so the chat moves on
+
+
 class RecipientKind(StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"

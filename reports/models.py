@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from reports.enums import (
     ActorKind,
     Channel,
+    InboxStatus,
     MessageDirection,
     MessageKind,
     OutboxStatus,
@@ -440,6 +441,59 @@ class InboundReceipt(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
     external_message_id: Mapped[str] = mapped_column(String(120))
     received_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """A provider update acknowledged with a 200 but maybe not processed yet: the durable inbox.
+
+    The webhook route stores the raw update in one INSERT and commits before it answers, so a
+    redelivery of the same (channel, external message id) is a no-op and nothing acknowledged
+    can be lost. ``bot.inbox`` processes pending rows in order per chat (``chat_id``), one
+    transaction each, and clears ``payload`` once done (the row stays as the dedupe key and
+    keeps no message text). ``claim_token``/``claimed_until`` are the processor's lease.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_message_id"),
+        # Pending rows only: the claim, the per-chat order and /health's backlog read these.
+        Index(
+            "ix_inbox_pending",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_inbox_pending_chat",
+            "channel",
+            "chat_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_inbox_dead",
+            "id",
+            postgresql_where=text("status = 'dead'"),
+            sqlite_where=text("status = 'dead'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    external_message_id: Mapped[str] = mapped_column(String(120))
+    chat_id: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[InboxStatus] = mapped_column(
+        _enum(InboxStatus, "inbox_status"), default=InboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None]
+    processed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Conversation(Base):

@@ -43,6 +43,10 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -95,6 +99,12 @@ def test_serve_runs_workers_and_jobs_in_their_own_processes(tmp_path: Path) -> N
         assert sum("webhooks.cli worker" in c for c in commands) == 1, commands
         web = [c for c in commands if "webhooks.cli" not in c]
         assert len(web) >= 2, commands  # the two web workers (plus uvicorn's own helpers)
+        # The jobs run below the web workers' CPU priority, relative to serve's own niceness.
+        nice = {pid: _niceness(pid) for pid in children}
+        base = _niceness(server.pid)
+        for pid, command in zip(children, commands, strict=True):
+            expected = min(19, base + 10) if "webhooks.cli" in command else base
+            assert nice[pid] == expected, (command, nice[pid], base)
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot.delivery.ratelimit import credential_problems
+from bot.inbox.service import backlog as inbox_backlog
 from bot.sender import serve_channels
 from bot.webchat import UPLOAD_LIMIT, UPLOAD_PATH
 from bot.webchat import router as chat_router
@@ -124,13 +125,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> JSONResponse:
         """Database reachable and the sweep alive; 503 "degraded" when the last real sweep is
-        older than three sweep intervals (``heartbeat_stale_after``)."""
+        older than three sweep intervals (``heartbeat_stale_after``). The inbox's backlog and its
+        oldest update's age; "degraded" (200) when that age passes ``inbox_stale_seconds``."""
         rt: Runtime = request.app.state.runtime
         try:
             with rt.sessions() as db:
                 db.execute(text("SELECT 1"))
                 beat = db.get(Heartbeat, SWEEP_HEARTBEAT)
                 refused = credential_problems(db)
+                inbox = inbox_backlog(db)
         except DBAPIError as exc:  # unreachable, or not migrated: say so, not a bare 500
             log.warning("health check: database not usable: %s", exc.orig)
             return JSONResponse(
@@ -151,6 +154,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             "sweep_last_run": beat.beat_at.isoformat() if beat else None,
             "sweep_age_seconds": round(age, 1) if age is not None else None,
         }
+        # The durable inbox: updates acknowledged to the providers, not processed yet. A backlog
+        # whose oldest update waited too long means citizens wait for answers (no worker running,
+        # or it cannot keep up): degraded, not 503, since this app still takes and keeps updates.
+        inbox_age = (now - inbox.oldest).total_seconds() if inbox.oldest is not None else 0.0
+        body["inbox"] = {
+            "pending": inbox.pending,
+            "oldest_age_seconds": round(max(0.0, inbox_age), 1),
+            "dead": inbox.dead,
+        }
+        if inbox_age > settings.inbox_stale_seconds:
+            body["inbox"]["stale"] = True
+            body["status"] = "degraded"
         if refused:
             # Replies are kept, not lost, but none goes out until someone fixes the credentials.
             # Degraded, not 503: the app still takes messages, and a load balancer must not

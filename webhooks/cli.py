@@ -42,7 +42,9 @@ class Lazy:
 
 LAZY: dict[str, Lazy] = {
     "chat": Lazy("bot.terminal", "chat", "Talk to the bot from a terminal (channel web)."),
-    "worker": Lazy("bot.delivery.cli", "worker", "Deliver queued outbox messages (the sender)."),
+    "worker": Lazy(
+        "bot.delivery.cli", "worker", "Process the inbox and deliver queued outbox messages."
+    ),
     "telegram": Lazy(
         "bot.delivery.cli", "telegram_app", "Telegram bot: webhook registration, long polling.",
         group=True,
@@ -199,6 +201,10 @@ def _log_config(access_log: bool) -> dict[str, Any]:
     }
 
 
+#: How much lower (``nice``) serve runs its scheduler and worker processes than its web workers.
+JOB_NICENESS = 10
+
+
 class _Jobs:
     """The sweep scheduler and the outbox sender, each in a process of its own beside the web
     workers, restarted if they die: in-process, their CPU work (a sweep over thousands of reports,
@@ -212,7 +218,14 @@ class _Jobs:
 
     def _spawn(self, command: tuple[str, ...]) -> None:
         argv = [sys.executable, "-m", "webhooks.cli", *command]
-        self.children[command] = subprocess.Popen(argv)
+        child = subprocess.Popen(argv)
+        # Below the web workers: under load the CPU goes to acknowledging webhooks (whose updates
+        # are durable in the inbox once stored) and the jobs catch up when it eases. Set before
+        # the child's interpreter has started any thread, so all its threads inherit it.
+        with contextlib.suppress(OSError):  # relative to serve's own (which may be niced too)
+            niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + JOB_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, child.pid, niceness)
+        self.children[command] = child
 
     def _watch(self) -> None:
         while not self.stopping.wait(5):
@@ -259,10 +272,13 @@ def serve(
     """Run the web app (webhooks, console, API, web chat) with the scheduler and the sender.
 
     By default it uses the machine: one web worker process per core, plus the deadline scheduler
-    and the outbox sender in processes of their own (restarted if they die), so neither takes CPU
-    from requests. Deployments that run ``suarawarga scheduler`` and ``suarawarga worker``
-    separately set ``SUARAWARGA_RUN_SCHEDULER_IN_PROCESS=false`` and
-    ``SUARAWARGA_RUN_WORKER_IN_PROCESS=false``: serve then starts neither.
+    and the worker (inbox processor and outbox sender) in processes of their own, at a lower CPU
+    priority and restarted if they die. Webhooks store each provider update in the durable inbox
+    and answer; the worker runs the conversation on it, in order per chat. Deployments that run
+    ``suarawarga scheduler`` and ``suarawarga worker`` separately set
+    ``SUARAWARGA_RUN_SCHEDULER_IN_PROCESS=false`` and ``SUARAWARGA_RUN_WORKER_IN_PROCESS=false``
+    (and, for app replicas started otherwise, ``SUARAWARGA_INBOX_PROCESSING=worker``): serve then
+    starts neither.
     """
     import uvicorn
 
@@ -294,9 +310,11 @@ def serve(
         ]
     )
     jobs.start()
-    # The web workers (spawned by uvicorn, inheriting this environment) only serve requests.
+    # The web workers (spawned by uvicorn, inheriting this environment) only serve requests:
+    # webhooks store updates in the inbox and answer; the worker process processes them.
     os.environ["SUARAWARGA_RUN_SCHEDULER_IN_PROCESS"] = "false"
     os.environ["SUARAWARGA_RUN_WORKER_IN_PROCESS"] = "false"
+    os.environ.setdefault("SUARAWARGA_INBOX_PROCESSING", "worker")
     try:
         uvicorn.run(
             "webhooks.app:create_app", factory=True, host=host, port=port, workers=workers,

@@ -24,41 +24,55 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from anyio import to_thread
 from fastapi import FastAPI
 
-from bot.channels.ingest import Delivery, ingest_many
-from bot.pipeline import PipelineResult
+from bot.channels.ingest import ingest_many
+from bot.inbox.service import store_many
 from reports.runtime import Runtime
 
-_Waiting = tuple[Delivery, "asyncio.Future[PipelineResult]"]
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
 
 #: Passes of the event loop without a new request after which a gathering batch starts. Probe at
 #: 16 connections: 2 made batches too small (867-915 req/s), 3 to 12 did equally well (1034-1153).
 QUIET_PASSES = 5
 
 
-class GroupCommit:
-    """Per process and event loop; see :func:`for_app`."""
+class GroupCommit(Generic[Item, Outcome]):
+    """Per process and event loop; see :func:`for_app`.
+
+    ``step`` commits a batch and returns an outcome or an exception per item, in order: the
+    pipeline's ``ingest_many`` by default, or the durable inbox's ``store_many`` (its webhooks
+    commit only the raw update before answering, see :func:`inbox_for_app`).
+    """
 
     def __init__(
-        self, runtime: Runtime, *, lanes: int, max_batch: int, max_wait: float = 0.0
+        self,
+        runtime: Runtime,
+        *,
+        lanes: int,
+        max_batch: int,
+        max_wait: float = 0.0,
+        step: Callable[[Runtime, Sequence[Item]], Sequence[Outcome | Exception]] = ingest_many,  # type: ignore[assignment]
     ) -> None:
         if lanes < 1 or max_batch < 1 or max_wait < 0:
             raise ValueError("lanes and max_batch must be at least 1, max_wait not negative")
         self.runtime = runtime
+        self.step = step
         self.lanes = lanes
         self.max_batch = max_batch
         self.max_wait = max_wait
         self.loop = asyncio.get_running_loop()  # queue and lanes live on this loop
-        self._queue: asyncio.Queue[_Waiting] | None = None
+        self._queue: asyncio.Queue[tuple[Item, asyncio.Future[Outcome]]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.batches = 0  # batches committed (or failed) so far, for logs and tests
         self.largest = 0
 
-    async def submit(self, delivery: Delivery) -> PipelineResult:
+    async def submit(self, delivery: Item) -> Outcome:
         """Process one delivery with whatever else is queued; returns after its commit.
 
         A request that is cancelled while waiting (the client went away) does not take its
@@ -68,7 +82,7 @@ class GroupCommit:
         if self._queue is None:
             self._queue = asyncio.Queue()
             self._tasks = [asyncio.create_task(self._lane()) for _ in range(self.lanes)]
-        future: asyncio.Future[PipelineResult] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((delivery, future))
         return await future
 
@@ -84,8 +98,8 @@ class GroupCommit:
                 waiting.append(queue.get_nowait())
             deliveries = [delivery for delivery, _ in waiting]
             try:
-                outcomes: Sequence[PipelineResult | Exception] = await to_thread.run_sync(
-                    ingest_many, self.runtime, deliveries
+                outcomes: Sequence[Outcome | Exception] = await to_thread.run_sync(
+                    self.step, self.runtime, deliveries
                 )
             except Exception as exc:  # ingest_many reports per delivery; this is a safety net
                 outcomes = [exc] * len(waiting)
@@ -100,7 +114,7 @@ class GroupCommit:
                 else:
                     future.set_result(outcome)
 
-    async def _gather(self, queue: asyncio.Queue[_Waiting], *, room: int) -> None:
+    async def _gather(self, queue: asyncio.Queue[Any], *, room: int) -> None:
         """Yield to the event loop until :data:`QUIET_PASSES` passes in a row add no request.
 
         A pass runs whatever the loop has ready: polling the sockets, then the request tasks,
@@ -128,11 +142,9 @@ class GroupCommit:
         self._queue = None
 
 
-def for_app(app: FastAPI) -> GroupCommit:
-    """The app's group commit, built on the first webhook request in the serving event loop
-    (rebuilt if the runtime or the loop changed, as between test clients)."""
+def _for_app(app: FastAPI, attribute: str, step: Callable[..., Any]) -> GroupCommit[Any, Any]:
     runtime: Runtime = app.state.runtime
-    current: GroupCommit | None = getattr(app.state, "group_commit", None)
+    current: GroupCommit[Any, Any] | None = getattr(app.state, attribute, None)
     if (
         current is None
         or current.runtime is not runtime
@@ -144,14 +156,27 @@ def for_app(app: FastAPI) -> GroupCommit:
             lanes=settings.webhook_commit_lanes,
             max_batch=settings.webhook_commit_batch,
             max_wait=settings.webhook_commit_max_wait_ms / 1000,
+            step=step,
         )
-        app.state.group_commit = current
+        setattr(app.state, attribute, current)
     return current
 
 
+def for_app(app: FastAPI) -> GroupCommit[Any, Any]:
+    """The app's group commit of whole pipeline runs, built on first use in the serving event
+    loop (rebuilt if the runtime or the loop changed, as between test clients)."""
+    return _for_app(app, "group_commit", ingest_many)
+
+
+def inbox_for_app(app: FastAPI) -> GroupCommit[Any, Any]:
+    """The app's group commit of inbox inserts (``bot.inbox.service.store_many``)."""
+    return _for_app(app, "inbox_commit", store_many)
+
+
 async def close_for_app(app: FastAPI) -> None:
-    current: GroupCommit | None = getattr(app.state, "group_commit", None)
-    if current is not None:
-        del app.state.group_commit
-        if current.loop is asyncio.get_running_loop():
-            await current.close()
+    for attribute in ("group_commit", "inbox_commit"):
+        current: GroupCommit[Any, Any] | None = getattr(app.state, attribute, None)
+        if current is not None:
+            delattr(app.state, attribute)
+            if current.loop is asyncio.get_running_loop():
+                await current.close()

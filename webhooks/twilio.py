@@ -1,34 +1,35 @@
 """Twilio webhooks: ``/webhooks/twilio/whatsapp`` (incoming) and ``/webhooks/twilio/status``.
 
 Both verify ``X-Twilio-Signature`` over the public URL and every form field before using any of
-them. Replies never go in the TwiML answer (an empty ``<Response/>``): they are outbox rows,
-delivered by the sender with retries, pacing and the 24-hour template rule.
+them. An incoming message is stored in the durable inbox (``webhooks.inbox``) before the
+answer; the conversation pipeline runs on it there. Replies never go in the TwiML answer (an
+empty ``<Response/>``): they are outbox rows, delivered by the sender with retries, pacing and
+the 24-hour template rule.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from urllib.parse import parse_qsl
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from bot.channels.ingest import Delivery, already_received
 from bot.channels.whatsapp import (
     SIGNATURE_HEADER,
     BadPayload,
-    download,
     parse_form,
     public_url,
     signature_ok,
 )
 from bot.delivery.outbox import record_provider_status
+from bot.inbox.service import Incoming
 from bot.request_body import read_body
 from reports.enums import Channel
 from reports.runtime import Runtime
-from webhooks.group_commit import for_app
+from webhooks.inbox import accept
 from webhooks.telegram import request_now
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,6 @@ async def _signed_form(request: Request) -> dict[str, str] | JSONResponse:
 
 @router.post("/webhooks/twilio/whatsapp", include_in_schema=False)
 async def whatsapp_webhook(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
     form = await _signed_form(request)
     if isinstance(form, JSONResponse):
         return form
@@ -79,14 +79,16 @@ async def whatsapp_webhook(request: Request) -> Response:
     except BadPayload as exc:
         return _error(400, str(exc))
     message = parsed.message
-    now = request_now(request)
-    downloads = []
-    if parsed.media and not await run_in_threadpool(
-        already_received, runtime, Channel.WHATSAPP, message.external_message_id
-    ):
-        async with httpx.AsyncClient(timeout=20.0) as client:
-            downloads = [await download(runtime.settings, client, ref) for ref in parsed.media]
-    await for_app(request.app).submit(Delivery(message, now, tuple(downloads)))
+    await accept(
+        request.app,
+        Incoming(
+            channel=message.channel,
+            external_message_id=message.external_message_id,
+            chat_id=message.external_user_id,
+            payload=json.dumps(form, ensure_ascii=False),
+            received_at=request_now(request),
+        ),
+    )
     return _twiml()
 
 

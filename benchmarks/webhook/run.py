@@ -4,10 +4,13 @@ In one run, on one fresh database, with the same load generator (``wrk`` + ``tel
 loopback, 32 connections by default:
 
 1. SuaraWarga as a user starts it: the installed ``suarawarga serve --host 127.0.0.1 --port P``
-   with its defaults (one web worker per core, the scheduler and the outbox sender in processes
-   of their own, no access log), given only what a deployment must set (production, database,
-   session secret, Telegram token and webhook secret) and a Bot API address pointing at a small
-   local fake (``fake_bot_api.py``), so the sender really sends the replies while it is measured;
+   with its defaults (one web worker per core, the scheduler and the worker, which processes the
+   durable inbox and sends the outbox, in processes of their own at a lower CPU priority, no
+   access log), given only what a deployment must set (production, database, session secret,
+   Telegram token and webhook secret) and a Bot API address pointing at a small local fake
+   (``fake_bot_api.py``), so the sender really sends the replies while it is measured. req/s
+   counts acknowledged updates (stored in the inbox); after the load the run waits for the
+   worker to empty the inbox and records how fast it processed them;
 2. the ceiling: a bare FastAPI app doing one INSERT per request through an asyncpg pool
    (``apps.py``), uvicorn with one worker per core;
 3. Rasa's REST channel with our trained model, when a Rasa env and a cached model exist: as it
@@ -368,7 +371,7 @@ def _role(pid: int, root: int) -> str:
     if "webhooks.cli scheduler" in cmdline:
         return "scheduler"
     if "webhooks.cli worker" in cmdline:
-        return "outbox sender"
+        return "worker (inbox + sender)"
     if "resource_tracker" in cmdline:
         return "resource tracker"
     return "web worker"
@@ -395,8 +398,61 @@ def process_cpu(root: int) -> dict[int, tuple[str, float]]:
     return {pid: (_role(pid, root), stats[pid][1]) for pid in tree if pid in stats}
 
 
+def inbox_counts(db_url: str) -> dict[str, int]:
+    """Inbox rows per status (``pending``, ``done``, ``dead``)."""
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT status, count(*) FROM inbox GROUP BY status"))
+        counts = {str(status): int(n) for status, n in rows}
+    engine.dispose()
+    return {key: counts.get(key, 0) for key in ("pending", "done", "dead")}
+
+
+def drain_inbox(
+    db_url: str, *, root: int | None, began: float, before: dict[str, int],
+    tree_before: dict[int, tuple[str, float]], timeout: float,
+) -> dict[str, Any]:  # fmt: skip
+    """After the measured load: wait until the inbox is empty (the worker processed every update
+    acknowledged so far) and say how long that took, how many updates were processed from the
+    start of the measured load until then, and the server's CPU over that whole span."""
+    at_end = inbox_counts(db_url)
+    ended = time.perf_counter()
+    counts = at_end
+    while counts["pending"] and time.perf_counter() - ended < timeout:
+        time.sleep(0.5)
+        counts = inbox_counts(db_url)
+    drained = time.perf_counter()
+    processed = counts["done"] + counts["dead"] - before["done"] - before["dead"]
+    tree_after = process_cpu(root) if root else {}
+    cpu = sum(
+        c - tree_before[pid][1] if pid in tree_before else c for pid, (_, c) in tree_after.items()
+    )
+    span = drained - began
+    return {
+        "backlog_at_end": at_end["pending"],
+        "processed_during_load": at_end["done"] + at_end["dead"] - before["done"] - before["dead"],
+        "processed_during_load_per_s": round(
+            (at_end["done"] + at_end["dead"] - before["done"] - before["dead"]) / (ended - began), 1
+        ),
+        "drain_seconds": round(drained - ended, 1),
+        "drained": counts["pending"] == 0,
+        "still_pending": counts["pending"],
+        "processed": processed,
+        "processed_per_s": round(processed / span, 1) if span else 0.0,
+        "dead": counts["dead"] - before["dead"],
+        "cpu_ms_per_processed": round(1000 * cpu / processed, 2) if processed else None,
+    }
+
+
 def measure(
-    url: str, path: str, *, kind: str, secret: str, args: argparse.Namespace, label: str
+    url: str,
+    path: str,
+    *,
+    kind: str,
+    secret: str,
+    args: argparse.Namespace,
+    label: str,
+    inbox_db: str | None = None,
 ) -> dict[str, Any]:
     # As many concurrent requests as the most worker processes either side runs (serve: one per
     # core), so every worker has loaded its lazy parts before the warm-up.
@@ -420,6 +476,7 @@ def measure(
         f"[{label}] measuring {args.seconds}s with {args.connections} connections ...", flush=True
     )
     root = SERVER_PIDS.get(url)
+    inbox_before = inbox_counts(inbox_db) if inbox_db else None
     before, tree_before = cpu_times(), process_cpu(root) if root else {}
     began = time.perf_counter()
     result = load(
@@ -457,6 +514,13 @@ def measure(
         round(1000 * total / result["requests"], 2) if result["requests"] else None
     )
     print(f"[{label}] {result}", flush=True)
+    if inbox_db and inbox_before is not None:
+        print(f"[{label}] waiting for the worker to drain the inbox ...", flush=True)
+        result["inbox"] = drain_inbox(
+            inbox_db, root=root, began=began, before=inbox_before, tree_before=tree_before,
+            timeout=args.drain_timeout,
+        )  # fmt: skip
+        print(f"[{label}] inbox: {result['inbox']}", flush=True)
     global PRIMED
     result["sent_including_warmup"] = result["requests"] + warm["requests"] + PRIMED
     PRIMED = 0
@@ -468,7 +532,14 @@ def db_counts(url: str) -> dict[str, int]:
     with engine.connect() as conn:
         counts = {
             table: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
-            for table in ("inbound_receipts", "outbox", "conversations", "reports", "bench_ceiling")
+            for table in (
+                "inbox",
+                "inbound_receipts",
+                "outbox",
+                "conversations",
+                "reports",
+                "bench_ceiling",
+            )
         }
         for status, n in conn.execute(text("SELECT status, count(*) FROM outbox GROUP BY status")):
             counts[f"outbox_{status}"] = int(n)
@@ -592,9 +663,10 @@ def machine() -> dict[str, Any]:
 NOTES = """## Reading these numbers
 
 - **As shipped.** SuaraWarga is the installed ``suarawarga serve`` with its defaults: one uvicorn
-  web worker per core, the deadline scheduler and the outbox sender each in a process of its own,
-  no access log. It gets only the settings a deployment must set (production, database URL,
-  session secret, Telegram token and webhook secret) plus the Bot API address of a local fake
+  web worker per core, and the deadline scheduler and the worker (inbox processor + outbox
+  sender) each in a process of its own at a lower CPU priority (serve's niceness + 10), no access
+  log. It gets only the settings a deployment must set (production, database URL, session
+  secret, Telegram token and webhook secret) plus the Bot API address of a local fake
   (``fake_bot_api.py``) that answers at once, so the sender delivers the replies during the run
   as it would in production (at Telegram's limits: 30 messages/s per bot, 1/s per chat; the
   outbox grows under this load and drains afterwards). "cores per process" is CPU seconds over
@@ -602,12 +674,17 @@ NOTES = """## Reading these numbers
 - **The ceiling** is a bare FastAPI app whose async route inserts the raw body through an asyncpg
   pool (autocommit, so durable before the 200), served by uvicorn with one worker per core and no
   access log. It neither parses the JSON nor checks the secret: a generous ceiling.
-- **What the full pipeline does per request:** secret check, body read, JSON + PTB
-  ``Update.de_json``, mapping, one transaction (shared with the requests that queued up meanwhile:
-  group commit, ``webhooks.group_commit``) with the inbound receipt (dedupe), conversation row
-  lock, citizen/identity, NLU (embedded model), domain writes when a report is submitted, reply
-  rows in the outbox; commit; 200. A failed batch is retried message by message, so one bad
-  message fails only its own request.
+- **What a request costs serve:** secret check, body read, JSON + PTB ``Update.de_json`` and
+  the mapping the pipeline will read (so junk is a 400 at once), one INSERT into the durable
+  inbox (unique per update id: a redelivery is a no-op) in a transaction shared with the
+  requests that queued up meanwhile (group commit, ``webhooks.group_commit``); commit; 200.
+- **What the worker does per update, after the 200:** claims pending inbox rows (oldest first,
+  one at a time per chat, under a lease), then per update one transaction: lock and check the
+  claim, the inbound receipt (dedupe), conversation row lock, citizen/identity, NLU (embedded
+  model), domain writes when a report is submitted, reply rows in the outbox, the row marked
+  done. "req/s" counts acknowledged updates; the inbox line under the table says how fast they
+  were processed, during the load (at nice 10 the worker gets what the web workers leave) and
+  until the backlog was empty, and the CPU of both per update.
 - **Rasa's processes.** ``rasa run`` serves with one Sanic worker; it refuses more unless
   conversations are locked across processes (a Redis lock store). So the first Rasa ratio
   compares our worker processes with Rasa's one; the second (Rasa with as many workers as ours
@@ -672,8 +749,9 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
         f"measured after {results['warmup']} s warm-up, loopback, PostgreSQL (local), fresh "
         "database",
         f"- SuaraWarga: `{results.get('serve_command', 'suarawarga serve')}` as a user starts it "
-        "(defaults: one web worker per core, scheduler and outbox sender in their own processes, "
-        f"no access log); ceiling: uvicorn, {workers} workers",
+        "(defaults: one web worker per core, scheduler and worker (inbox processor + outbox "
+        f"sender) in their own processes at nice +10, no access log); ceiling: uvicorn, {workers} "
+        "workers",
         "- every request is a distinct update (unique update_id, 20,000 citizens, ten realistic "
         "texts in Indonesian and English), with the secret header",
         "",
@@ -727,11 +805,32 @@ def write_results(results: dict[str, Any], directory: Path = HERE) -> None:
         )
     db = results["db_after_suarawarga"]
     calls = results.get("bot_api_calls_during_suarawarga", {})
+    inbox = ours.get("inbox")
+    if inbox:
+        per = inbox.get("cpu_ms_per_processed")
+        lines += [
+            f"- **Acknowledged vs processed.** serve acknowledged {ours['rps']:.1f} updates/s "
+            f"(each stored in the inbox before its 200); its worker processed "
+            f"{inbox['processed_during_load_per_s']:.1f}/s meanwhile "
+            f"({inbox['processed_during_load']} updates) and left a backlog of "
+            f"{inbox['backlog_at_end']} when the load stopped, which it "
+            + (
+                f"drained in {inbox['drain_seconds']:.1f} s"
+                if inbox["drained"]
+                else f"had not drained after {inbox['drain_seconds']:.1f} s "
+                f"({inbox['still_pending']} still pending)"
+            )
+            + f". From the start of the measured load to an empty inbox: {inbox['processed']} "
+            f"updates processed, **{inbox['processed_per_s']:.1f}/s**, dead-lettered "
+            f"{inbox['dead']}, serve's whole process tree "
+            f"{per if per is not None else '-'} CPU ms per update acknowledged and processed",
+        ]
     lines += [
         f"- requests sent to SuaraWarga (priming, warm-up, measured): "
-        f"{ours.get('sent_including_warmup', '?')}; inbound receipts written: "
-        f"{db.get('inbound_receipts', '?')} (wrk stops with requests in flight, which the app "
-        "still commits; no update was a duplicate)",
+        f"{ours.get('sent_including_warmup', '?')}; inbox rows: {db.get('inbox', '?')}, "
+        f"inbound receipts written by the pipeline: {db.get('inbound_receipts', '?')} (wrk "
+        "stops with requests in flight, which the app still commits; no update was a "
+        "duplicate)",
         f"- replies: {db.get('outbox', '?')} outbox rows, of which "
         f"{db.get('outbox_sent', 0)} sent by serve's outbox sender to the fake Bot API while "
         f"serve ran (the fake's sendMessage calls: {calls.get('sendMessage', 0)}), the rest "
@@ -757,6 +856,12 @@ def main() -> int:
         "core, as `suarawarga serve` starts; SuaraWarga itself always runs with serve's defaults)",
     )
     parser.add_argument("--skip-rasa", action="store_true")
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=600,
+        help="seconds to wait, after the measured load, for serve's worker to empty the inbox",
+    )
     parser.add_argument(
         "--rasa-epochs",
         type=int,
@@ -839,6 +944,7 @@ def main() -> int:
                     secret=secret,
                     args=args,
                     label="suarawarga serve",
+                    inbox_db=url,
                 )
             # After serve stopped (its sender finishes the batch in hand): these calls and the
             # outbox rows marked sent are the same deliveries.

@@ -112,9 +112,19 @@ def _ingest_together(runtime: Runtime, deliveries: Sequence[Delivery]) -> list[P
 
 
 def _with_stored_files(db: Session, runtime: Runtime, delivery: Delivery) -> InboundMessage:
+    return with_stored_files(db, runtime, delivery.message, delivery.downloads, now=delivery.now)
+
+
+def with_stored_files(
+    db: Session,
+    runtime: Runtime,
+    message: InboundMessage,
+    downloads: Sequence[Download],
+    *,
+    now: datetime,
+) -> InboundMessage:
     """The message with its downloaded files stored as attachments (owned by the sender if the
     sender is already known; the pipeline claims them for a first-time contact)."""
-    message = delivery.message
     citizen_id = db.scalar(
         select(CitizenIdentity.citizen_id).where(
             CitizenIdentity.channel == message.channel,
@@ -124,8 +134,8 @@ def _with_stored_files(db: Session, runtime: Runtime, delivery: Delivery) -> Inb
     media = store_downloads(
         db,
         root=runtime.settings.attachments_dir,
-        downloads=list(delivery.downloads),
+        downloads=list(downloads),
         citizen_id=citizen_id,
-        now=delivery.now,
+        now=now,
     )
     return replace(message, media=media)

@@ -8,6 +8,7 @@ URL comes from settings, so a local Bot API server (or the test double) is one s
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import os
 import warnings
@@ -206,6 +207,33 @@ def parse_update(update: Update) -> ParsedUpdate:
         ),
         files=files,
     )
+
+
+def decode_update(raw: bytes, bot: Bot | None) -> Update | None:
+    """JSON -> PTB ``Update``; None when it is not a Telegram update at all."""
+    try:
+        data: Any = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+        return None
+
+
+def parse_or_none(update: Update) -> ParsedUpdate | None:
+    """The update as the pipeline reads it; None when a field it relies on is missing or of the
+    wrong type (a message without ``chat``, a callback query without ``from``, a photo size whose
+    width is not a number). PTB's ``de_json`` does not check types, so such an update only fails
+    when read; that is bad input (a 400), never a 500 that Telegram would redeliver for ever.
+    """
+    try:
+        return parse_update(update)
+    except (AttributeError, TypeError, ValueError) as exc:
+        log.warning("telegram update %s refused: %s", update.update_id, exc)
+        return None
 
 
 async def download(bot: Bot, ref: FileRef) -> Download:

@@ -54,9 +54,10 @@ def worker(
     once: Annotated[bool, typer.Option(help="Deliver what is due now, then exit.")] = False,
     status: Annotated[bool, typer.Option(help="Print outbox rows per status and exit.")] = False,
 ) -> None:
-    """Run the outbox sender: Telegram, WhatsApp (Twilio) and e-mail, with retries and pacing."""
+    """Run the worker: the inbox processor (the conversation on stored provider updates) and the
+    outbox sender (Telegram, WhatsApp via Twilio, e-mail, with retries and pacing)."""
     from bot.delivery.outbox import counts_by_status
-    from bot.sender import OutboxWorker, build_senders
+    from bot.sender import OutboxWorker, build_senders, run_worker
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     rt = runtime_from(ctx)
@@ -72,20 +73,29 @@ def worker(
     senders = build_senders(rt)
     if not senders:
         typer.echo("worker: no provider configured (Telegram token, Twilio, SMTP); rows wait")
-    runner = OutboxWorker(rt, senders)
     if once:
+        from bot.inbox.processor import InboxProcessor
+
+        runner = OutboxWorker(rt, senders)
+        processor = InboxProcessor(rt)
 
         async def _drain() -> None:
             try:
+                while await processor.run_once():  # the inbox first: its replies go out too
+                    pass
                 while (await runner.run_once()).claimed:
                     pass
             finally:
+                await processor.aclose()
                 await runner.aclose()
 
         asyncio.run(_drain())
         return
-    typer.echo(f"worker: delivering via {', '.join(c.value for c in senders) or 'nothing'}")
-    asyncio.run(runner.run(_stop_on_signals()))
+    typer.echo(
+        "worker: processing the inbox; delivering via "
+        f"{', '.join(c.value for c in senders) or 'nothing'}"
+    )
+    asyncio.run(run_worker(rt, _stop_on_signals()))
 
 
 #: The ports Telegram delivers webhooks to.
