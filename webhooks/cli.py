@@ -665,7 +665,8 @@ def user_create(
                 role=role, agency_code=agency, addresses=addresses, now=datetime.now(UTC),
             )  # fmt: skip
         except _domain_error() as exc:
-            _fail(str(exc))
+            needs_agency = getattr(exc, "code", None) == "role_needs_agency"
+            _fail(str(exc) + (" Give --agency CODE." if needs_agency else ""))
         typer.echo(f"created {user.username} ({user.role.value}{', ' + agency if agency else ''})")
 
 

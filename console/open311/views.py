@@ -522,8 +522,8 @@ def create_request(
                 model_version="open311 service_code",  # the submitter's choice, no model's
             ),
         )
-    except DomainError as exc:
-        raise _bad(str(exc)) from None
+    except DomainError as exc:  # the refusal in the request's language, by its code
+        raise _bad(exc.text(language(lang or citizen.language))) from None
     log.info("open311: %s filed %s", submitter, report.tracking_code)
     notice = gettext(
         language(lang or citizen.language), "open311_received", code=report.tracking_code

@@ -14,10 +14,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -66,9 +68,9 @@ def tokens(
 #: which builds a runtime of its own and starts the outbox worker while tests are being collected
 #: (a thread left running that printed a traceback at exit).
 APP = create_app(Settings(environment="test", run_scheduler_in_process=False))
-schema = schemathesis.openapi.from_dict(json.loads(json.dumps(APP.openapi())))
-schema.app = APP
-schema = schema.include(path_regex=r"^/(api/v1|open311/v2)/")
+loaded = schemathesis.openapi.from_dict(json.loads(json.dumps(APP.openapi())))
+loaded.app = APP
+schema = loaded.include(path_regex=r"^/(api/v1|open311/v2)/")
 # Explicit examples and bounded fuzzing; the coverage phase enumerates every boundary case of every
 # parameter (hundreds per operation), too slow for the suite's time budget.
 schema.config.phases.update(phases=["examples", "fuzzing"])
@@ -91,7 +93,7 @@ SETTINGS = settings(
 
 @schema.parametrize()
 @SETTINGS
-def test_api_conforms_to_its_schema(case: schemathesis.Case, tokens: dict[str, str]) -> None:
+def test_api_conforms_to_its_schema(case: Case[Any], tokens: dict[str, str]) -> None:
     """Each generated request is sent as a verifier and as an officer (one setup for both)."""
     for role in ("verifier", "officer"):
         case.call_and_validate(headers=bearer(tokens[role]), checks=CHECKS)
