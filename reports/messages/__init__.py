@@ -15,6 +15,8 @@ from reports.messages import en, id
 NOTIFICATIONS = Catalogue("reports.notifications", {"id": id.MESSAGES, "en": en.MESSAGES})
 #: The refusals' texts, by error code (``reports.lifecycle.DomainError.code``).
 ERRORS = Catalogue("reports.errors", {"id": id.ERRORS, "en": en.ERRORS})
+#: A report type as a citizen reads it ("information or confirmation request").
+TYPE_NAMES = Catalogue("reports.type_names", {"id": id.TYPE_NAMES, "en": en.TYPE_NAMES})
 DAYS = {"id": id.DAYS, "en": en.DAYS}
 MONTHS = {"id": id.MONTHS, "en": en.MONTHS}
 

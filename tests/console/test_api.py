@@ -266,7 +266,14 @@ def test_lifecycle_through_the_api(
     # The other agency still cannot see it; a verifier cannot answer for the agency.
     assert post("other.officer", "answer", {"text": "x"})[0] == 404
     assert post("verifier", "answer", {"text": "x"})[0] == 403
-    assert post("officer", "extend", {"days": 50, "reason": "survei lapangan"})[0] == 422
+    status, problem = post("officer", "extend", {"days": 50, "reason": "survei lapangan"})
+    # A refusal names its code and values: clients branch on those, never on the wording.
+    assert (status, problem["code"], problem["params"]) == (
+        422,
+        "extend_max",
+        {"limit": 14, "used": 0},
+    )
+    assert problem["detail"].startswith("The policy allows at most 14 working days")
     status, body = post("officer", "extend", {"days": 2, "reason": "survei lapangan"})
     assert status == 200 and body["events"][-1]["action"] == "extend_deadline"
     status, body = post("officer", "answer", {"text": "Sudah dijadwalkan perbaikan."})
