@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from config.log import config as logging_config
+from config.log import setup_logging
 from reports.enums import Channel, Privacy, ReportType, Role, Status
 
 if TYPE_CHECKING:
@@ -174,28 +176,6 @@ def db_upgrade() -> None:
 # -- processes -----------------------------------------------------------------------------------
 
 
-#: The production log format: one line per event, with time, level and logger, no colours.
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-
-
-def _log_config(access_log: bool) -> dict[str, Any]:
-    """uvicorn's logging as production wants it: plain timestamped lines on stderr; the access
-    log (a line per request, written synchronously by every worker) only when asked for."""
-    handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": LOG_FORMAT}},
-        "handlers": {"default": handler},
-        "root": {"handlers": ["default"], "level": "INFO"},
-        "loggers": {
-            "uvicorn": {"level": "INFO"},
-            "uvicorn.error": {"level": "INFO"},
-            "uvicorn.access": {"level": "INFO" if access_log else "WARNING", "propagate": True},
-        },
-    }
-
-
 class _Jobs:
     """The sweep scheduler and the outbox sender, each in a process of its own beside the web
     workers, restarted if they die: in-process, their CPU work (a sweep over thousands of reports,
@@ -264,14 +244,14 @@ def serve(
     import uvicorn
 
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging(access_log=access_log)
     host, port = host or settings.host, port or settings.port
     workers = workers or settings.web_workers or os.cpu_count() or 1
     typer.echo(
         f"SuaraWarga on http://{host}:{port}/  ({workers} worker process(es); "
         "health: /health, API docs: /docs)"
     )
-    log_config = _log_config(access_log)
+    log_config = logging_config(access_log=access_log)
     if workers == 1:
         from webhooks.app import create_app
 
@@ -308,7 +288,7 @@ def scheduler() -> None:
     """Run only the deadline sweeps and the daily digest (for multi-process deployments)."""
     from escalation.scheduler import build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging()
     rt = _runtime()
     sched = build_scheduler(
         rt.sessions,

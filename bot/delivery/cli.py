@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import signal
 import threading
@@ -15,12 +14,11 @@ from urllib.parse import urlsplit
 
 import typer
 
+from config.log import setup_logging
 from config.settings import get_settings
 
 telegram_app = typer.Typer(help="Telegram bot: webhook registration, long polling.",
                            no_args_is_help=True)  # fmt: skip
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def _runtime() -> Any:
@@ -45,7 +43,7 @@ def worker(
     from bot.delivery.outbox import counts_by_status
     from bot.sender import OutboxWorker, build_senders
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging()
     rt = _runtime()
     if status:
         from bot.delivery.ratelimit import credential_problems
@@ -160,7 +158,7 @@ def poll_command(
     """Long polling for a laptop with no public URL (removes a set webhook; same pipeline)."""
     from bot.channels.polling import PollingStopped, poll
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging()
     rt = _runtime()
     typer.echo("telegram: long polling; Ctrl-C stops (run `suarawarga worker` to send replies)")
     try:

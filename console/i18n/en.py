@@ -48,7 +48,6 @@ MESSAGES: dict[str, str] = {
     "db_unavailable": "The service cannot reach its database right now. Please try again shortly.",
     "not_found": "Report not found, or not yours to see.",
     "bad_request": "Invalid input: {detail}",
-    "action_refused": "Action refused: {reason}",
     "err_illegal": "This action does not apply to the report's current status (someone may have acted on it already). Reload the page.",
     "nav_admin": "Admin",
     "admin_title": "Users and agencies",

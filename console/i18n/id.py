@@ -48,7 +48,6 @@ MESSAGES: dict[str, str] = {
     "db_unavailable": "Layanan sedang tidak dapat menjangkau basis data. Coba lagi sebentar lagi.",
     "not_found": "Laporan tidak ditemukan atau bukan wewenang Anda.",
     "bad_request": "Isian tidak valid: {detail}",
-    "action_refused": "Tindakan ditolak: {reason}",
     "err_illegal": "Tindakan ini tidak berlaku untuk status laporan saat ini (mungkin sudah diproses orang lain). Muat ulang halaman.",
     "nav_admin": "Admin",
     "admin_title": "Pengguna dan instansi",
