@@ -3,6 +3,8 @@
 
 MESSAGES: dict[str, str] = {
     "app_name": "SuaraWarga",
+    "home_chat": "Chat: report your problem (web chat)",
+    "home_console": "Staff console",
     "console": "Staff console",
     "nav_queue": "Verification queue",
     "nav_inbox": "Agency inbox",

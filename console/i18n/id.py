@@ -3,6 +3,8 @@
 
 MESSAGES: dict[str, str] = {
     "app_name": "SuaraWarga",
+    "home_chat": "Chat: laporkan masalah Anda (web chat)",
+    "home_console": "Konsol petugas (staff console)",
     "console": "Konsol Petugas",
     "nav_queue": "Antrian verifikasi",
     "nav_inbox": "Kotak masuk instansi",
