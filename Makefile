@@ -8,7 +8,7 @@ export SUARAWARGA_DATA_DIR ?= $(CURDIR)/var
 # `make run PORT=8080` when 8000 is taken; unset, serve uses SUARAWARGA_PORT (default 8000).
 PORT ?=
 
-.PHONY: run test install lint rasa bench bench-nlu bench-understanding bench-webhook bench-console bench-toy demo clean
+.PHONY: run test test-fast check install lint rasa bench bench-nlu bench-understanding bench-webhook bench-console bench-toy demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
@@ -25,16 +25,19 @@ run: install
 	$(BIN)/suarawarga db upgrade
 	$(BIN)/suarawarga serve $(if $(PORT),--port $(PORT))
 
-test: install
-	$(BIN)/ruff check .
-	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
-
-lint: install
+# The gates CI runs (through `make test`) and pre-commit runs (.pre-commit-config.yaml): lint, the
+# format check, strict mypy over the packages, tests and benchmarks, and the import contracts
+# (the layers of architecture.md).
+check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+lint: check
+
+test: check
+	$(BIN)/python -m pytest
 
 demo: install
 	$(BIN)/suarawarga db upgrade

@@ -503,7 +503,7 @@ class SizeResult:
 
     @property
     def fixed_sweep_median_s(self) -> float:
-        return statistics.median(s["wall_s"] for s in self.sweeps_fixed)
+        return float(statistics.median(s["wall_s"] for s in self.sweeps_fixed))
 
 
 def measure_selection(
@@ -859,7 +859,9 @@ def run_selection(bench: Bench, dl: Deadlines, repeats: int) -> None:
     )
 
 
-def run_one_sweep(bench: Bench, clock: SlaClock, dl: Deadlines, due: int, label: str) -> dict:
+def run_one_sweep(
+    bench: Bench, clock: SlaClock, dl: Deadlines, due: int, label: str
+) -> dict[str, Any]:
     bench.make_due(dl, due)
     sweep = measure_sweep(bench.engine, bench.factory, bench.counter, clock, dl, due)
     say(
@@ -912,7 +914,8 @@ def run_all(
 
 
 def _db_mb(engine: Engine) -> float:
-    return round(scalar(engine, "SELECT pg_database_size(current_database())") / 2**20, 1)
+    size = float(scalar(engine, "SELECT pg_database_size(current_database())"))
+    return round(size / 2**20, 1)
 
 
 # -- report --------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from bot import engine
 from bot.inbound import InboundMessage
 from bot.turn import Reply, Turn
+from config.log import log_context
 from reports import notify
 from reports.enums import OutboxStatus, RecipientKind
 from reports.models import (
@@ -401,21 +402,22 @@ def _run_engine(db: Session, turn: Turn) -> None:
     again. A statement that failed outside any savepoint leaves nothing to roll back to (and a
     PostgreSQL transaction that refuses further statements), so it fails the transaction.
     """
-    before = (turn.state, turn.language, list(turn.replies))
-    try:
-        engine.handle(turn)
-        if turn.savepoint is not None:
-            turn.savepoint.commit()  # RELEASE, after flushing the engine's last changes
-    except OperationalError:
-        raise
-    except DBAPIError:
-        if turn.savepoint is None:
+    with log_context(channel=turn.message.channel.value):
+        before = (turn.state, turn.language, list(turn.replies))
+        try:
+            engine.handle(turn)
+            if turn.savepoint is not None:
+                turn.savepoint.commit()  # RELEASE, after flushing the engine's last changes
+        except OperationalError:
             raise
-        _apologise(db, turn, before)
-    except Exception:
-        _apologise(db, turn, before)
-    finally:
-        turn.savepoint = None
+        except DBAPIError:
+            if turn.savepoint is None:
+                raise
+            _apologise(db, turn, before)
+        except Exception:
+            _apologise(db, turn, before)
+        finally:
+            turn.savepoint = None
 
 
 def _apologise(db: Session, turn: Turn, before: tuple[str, str, list[Reply]]) -> None:

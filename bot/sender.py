@@ -62,6 +62,7 @@ from bot.channels import (
 )
 from bot.delivery import outbox
 from bot.delivery.ratelimit import KeySpacing, Paused, SharedLimit
+from config.log import log_context
 from config.settings import Settings
 from reports.enums import Channel
 
@@ -267,6 +268,10 @@ class OutboxWorker:
 
     async def _deliver(self, claim: outbox.Claim, stats: BatchStats) -> bool:
         """Send what is left of one row; True when the recipient's next row may go too."""
+        with log_context(channel=claim.outgoing.channel.value):
+            return await self._deliver_row(claim, stats)
+
+    async def _deliver_row(self, claim: outbox.Claim, stats: BatchStats) -> bool:
         message = claim.outgoing
         sender = self.senders[message.channel]
         if claim.refused:

@@ -33,8 +33,7 @@ from bot import outbox_view
 from bot.channels.ingest import already_received, ingest
 from bot.channels.media import MAX_BYTES, Download, sniff_content_type
 from bot.inbound import InboundKind, InboundMessage
-from bot.messages import en as messages_en
-from bot.messages import id as messages_id
+from bot.messages import WEB_PAGE
 from bot.pipeline import process_inbound
 from bot.request_body import read_body
 from reports.attachments import ALLOWED_TYPES
@@ -79,7 +78,7 @@ def _page(tile_url: str, attribution: str) -> str:
         "attribution": attribution,
         "maxBytes": UPLOAD_LIMIT,
         "accept": PAGE_ACCEPT,
-        "labels": {"id": messages_id.WEB_PAGE, "en": messages_en.WEB_PAGE},
+        "labels": WEB_PAGE.languages,
     }
     html = (Path(__file__).parent / "static" / "chat.html").read_text(encoding="utf-8")
     # "</" cannot appear inside the JSON, so a label can never close the script element.

@@ -100,7 +100,8 @@ class Rule:
     def delay(self, failures: int) -> timedelta:
         if failures < self.free:
             return timedelta(0)
-        return min(self.cap, self.base * 2 ** min(failures - self.free, 30))
+        grown: timedelta = self.base * 2 ** min(failures - self.free, 30)
+        return min(self.cap, grown)
 
 
 @dataclass(frozen=True, slots=True)

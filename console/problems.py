@@ -2,7 +2,9 @@
 
 RFC 9457 gives clients one shape for every failure: ``type`` (a URI naming the kind of problem),
 ``title`` (constant per type), ``status``, ``detail`` (this occurrence, for a person) and
-``instance`` (the request path: never the query string, which may hold an ``api_key``).
+``instance`` (the request path: never the query string, which may hold an ``api_key``). A
+refusal of the domain adds its ``code`` and ``params`` (``reports.lifecycle.DomainError``): clients
+branch on the code, never on the wording of ``detail``.
 
 The console's HTML pages keep their own error handling: :func:`install` wraps whatever handlers
 are registered for HTTP errors and only answers for machine paths, delegating everything else, so
@@ -48,6 +50,16 @@ PROBLEM_SCHEMA: Final[dict[str, Any]] = {
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
         "instance": {"type": "string", "examples": ["/api/v1/reports/SW-7KQ4-M2XD/answer"]},
+        "code": {
+            "type": "string",
+            "description": "a refusal's stable code (``detail`` is its English text)",
+            "examples": ["same_agency"],
+        },
+        "params": {
+            "type": "object",
+            "description": "the values that explain a refusal, by name",
+            "examples": [{"limit": 14, "used": 2}],
+        },
         "errors": {
             "type": "array",
             "description": "validation errors (422 only)",
@@ -168,17 +180,23 @@ def domain_errors() -> Iterator[None]:
     try:
         yield
     except NotPermitted as exc:
-        raise Problem(403, "not-permitted", "Not permitted", str(exc)) from None
+        raise Problem(
+            403, "not-permitted", "Not permitted", exc.text(), code=exc.code, params=exc.params
+        ) from None
     except IllegalTransition as exc:
         raise Problem(
             409,
             "illegal-transition",
             "Not possible in the report's current stage",
-            str(exc),
+            exc.text(),
             status_now=exc.status.value if exc.status else None,
+            code=exc.code,
+            params=exc.params,
         ) from None
     except DomainError as exc:
-        raise Problem(422, "domain-rule", "Request refused", str(exc)) from None
+        raise Problem(
+            422, "domain-rule", "Request refused", exc.text(), code=exc.code, params=exc.params
+        ) from None
 
 
 def _wrap(

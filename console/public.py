@@ -32,6 +32,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.catalogue import Catalogue
 from console.deps import MAX_ROW_ID
 from reports import access, tracking
 from reports.attachments import open_path
@@ -272,6 +273,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "map_geojson": "Map data (GeoJSON)",
     },
 }
+#: The same texts as one catalogue (``config.catalogue``): the parity test holds both languages to
+#: the same keys and placeholders, and code reads one text with ``PUBLIC.text``.
+PUBLIC: Final = Catalogue("console.public", TEXTS)
 
 ZONE_ABBREVIATIONS: Final = {
     "Asia/Jakarta": "WIB",
@@ -291,7 +295,7 @@ def language(value: str | None) -> str:
 
 
 def stage_label(status: Status, lang: str) -> str:
-    return TEXTS[language(lang)][f"status_{status.value}"]
+    return PUBLIC.text(f"status_{status.value}", lang)
 
 
 def content_public(report: Report) -> bool:

@@ -31,7 +31,7 @@ class StaffNotFound(DomainError):
 
 def _require_admin(actor: Actor) -> None:
     if actor.role is not Role.ADMIN:
-        raise NotPermitted("only an admin manages staff accounts")
+        raise NotPermitted("admin_only")
 
 
 def list_staff(db: Session, *, actor: Actor) -> list[StaffUser]:
@@ -95,7 +95,7 @@ def notification_addresses(
         if not value:
             continue
         if not shape.fullmatch(value):
-            raise DomainError(f"{channel.value} address: not a valid {channel.value} address")
+            raise DomainError("bad_address", channel=channel.value)
         out.append((channel, value))
     return out
 
@@ -104,7 +104,7 @@ def _get(db: Session, user_id: int, *, for_update: bool = False) -> StaffUser:
     query = select(StaffUser).where(StaffUser.id == user_id)
     user = db.scalar(query.with_for_update() if for_update else query)
     if user is None:
-        raise StaffNotFound("no such staff account")
+        raise StaffNotFound("no_staff", user_id=user_id)
     return user
 
 
@@ -115,7 +115,7 @@ def set_active(
     _require_admin(actor)
     user = _get(db, user_id, for_update=True)
     if not active and user.id == actor.id:
-        raise DomainError("you cannot deactivate your own account")
+        raise DomainError("not_self_deactivate")
     if user.active and not active:
         staff_sessions.end_all(db, staff_id=user.id)
     user.active = active
@@ -133,7 +133,7 @@ def set_role(
     _require_admin(actor)
     user = _get(db, user_id, for_update=True)
     if user.id == actor.id:
-        raise DomainError("you cannot change your own role")
+        raise DomainError("not_self_role")
     agency = agency_for_role(db, role, agency_code or None)
     if user.role is not role or user.agency_id != (agency.id if agency else None):
         # What the open sessions were granted no longer holds: sign in again under the new role.
@@ -149,7 +149,7 @@ def reset_password(db: Session, *, actor: Actor, user_id: int, password: str) ->
     and lift the account's sign-in throttle."""
     _require_admin(actor)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        raise DomainError("short_password", n=MIN_PASSWORD_LENGTH)
     user = _get(db, user_id, for_update=True)
     user.password_hash = hash_password(password)
     staff_sessions.end_all(db, staff_id=user.id)

@@ -31,16 +31,16 @@ def create_token(
     """A new token for ``staff``; returns the row and the secret (the only time it is visible)."""
     name = name.strip()
     if not name:
-        raise DomainError("give the token a name (what it is for)")
+        raise DomainError("token_name_missing")
     if not staff.active:
-        raise DomainError(f"{staff.username} is not active")
+        raise DomainError("staff_inactive", username=staff.username)
     clash = db.scalar(
         select(ApiToken.id).where(
             ApiToken.staff_id == staff.id, ApiToken.name == name, ApiToken.revoked_at.is_(None)
         )
     )
     if clash is not None:
-        raise DomainError(f"{staff.username} already has an active token named {name!r}")
+        raise DomainError("token_name_taken", username=staff.username, name=name)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         staff_id=staff.id, name=name[:120], token_hash=hash_token(secret), created_at=now
@@ -58,7 +58,7 @@ def revoke_token(db: Session, *, staff: StaffUser, name: str, now: datetime) -> 
         )
     ).all()
     if not rows:
-        raise DomainError(f"{staff.username} has no active token named {name!r}")
+        raise DomainError("no_token", username=staff.username, name=name)
     for row in rows:
         row.revoked_at = now
     db.flush()

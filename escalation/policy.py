@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -118,7 +119,7 @@ def _audiences(values: list[str], where: str) -> tuple[Audience, ...]:
         raise ValueError(f"{where}: {exc}; expected one of {[a.value for a in Audience]}") from None
 
 
-def _type_policy(spec: dict, where: str) -> TypePolicy:
+def _type_policy(spec: dict[str, Any], where: str) -> TypePolicy:
     reminders = spec.get("reminders") or {}
     ladders = spec.get("escalation") or {}
 

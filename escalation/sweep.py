@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.log import bind, log_context
 from escalation.deadlines import ScheduledAction, SlaClock
 from escalation.policy import Audience
 from reports import notify
@@ -276,17 +277,22 @@ def run_sweep(
             due = select_due(db, now, batch_size, failed)
             staff = StaffDirectory(db)
             for report_id in due:
-                try:
-                    with db.begin_nested():
-                        report = db.get_one(Report, report_id)
-                        batch.extend(process_report(db, clock, report, now, staff))
-                except IntegrityError:
-                    # Another sweep recorded the same action first: it is done, and so are we.
-                    log.info("sweep: report %s already handled concurrently", report_id)
-                    failed.add(report_id)
-                except Exception:
-                    log.exception("sweep: report %s failed; continuing with the rest", report_id)
-                    failed.add(report_id)
+                # Every line about this report carries its code (config.log), failures included.
+                with log_context(report=f"#{report_id}"):
+                    try:
+                        with db.begin_nested():
+                            report = db.get_one(Report, report_id)
+                            bind(report=report.tracking_code)
+                            batch.extend(process_report(db, clock, report, now, staff))
+                    except IntegrityError:
+                        # Another sweep recorded the same action first: it is done, and so are we.
+                        log.info("sweep: report %s already handled concurrently", report_id)
+                        failed.add(report_id)
+                    except Exception:
+                        log.exception(
+                            "sweep: report %s failed; continuing with the rest", report_id
+                        )
+                        failed.add(report_id)
         # Reported only once committed: what is printed has happened.
         actions.extend(batch)
         if on_action:

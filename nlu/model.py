@@ -517,7 +517,8 @@ class TextClassifier:
         """Raw (uncalibrated) scores of one text in :attr:`labels` order."""
         word_w, char_w, intercept = self._word_w, self._char_w, self._intercept
         if word_w is None or char_w is None or intercept is None:
-            return self.reference_scores([text])[0]
+            first: np.ndarray = self.reference_scores([text])[0]
+            return first
         featurizer = self.featurizer
         grams, word_tf, buckets, char_tf = featurizer._parts(text)
         scores = intercept.copy()

@@ -68,12 +68,12 @@ def assign(
     """Make ``assignee_id`` (or nobody) the report's assignee; records an ``assign`` event and
     tells a new assignee who did not assign themself."""
     if not may_assign(actor, report, assignee_id):
-        raise NotPermitted("only the agency head, or the officer for themself, can assign this")
+        raise NotPermitted("assign_not_permitted")
     assignee: StaffUser | None = None
     if assignee_id is not None:
         assignee = next((s for s in candidates(db, report.agency_id) if s.id == assignee_id), None)
         if assignee is None:
-            raise DomainError("the assignee must be an active officer of the report's agency")
+            raise DomainError("assignee_not_officer", assignee_id=assignee_id)
     previous = report.assignee_id
     if previous == assignee_id:
         return report  # nothing changes, nothing recorded

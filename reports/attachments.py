@@ -39,14 +39,11 @@ def store(
 ) -> Attachment:
     content_type = content_type.split(";")[0].strip().lower()
     if content_type not in ALLOWED_TYPES:
-        raise DomainError(
-            f"file type {content_type or 'unknown'} is not accepted; send a photo (JPEG/PNG), "
-            "a PDF or a short MP4 video"
-        )
+        raise DomainError("file_type", content_type=content_type or "unknown")
     if not data:
-        raise DomainError("the file is empty")
+        raise DomainError("file_empty")
     if len(data) > MAX_BYTES:
-        raise DomainError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise DomainError("file_too_large", mb=MAX_BYTES // (1024 * 1024))
     digest = hashlib.sha256(data).hexdigest()
     key = f"{digest[:2]}/{digest}{ALLOWED_TYPES[content_type]}"
     path = root / key
@@ -73,5 +70,5 @@ def store(
 def open_path(root: Path, attachment: Attachment) -> Path:
     path = (root / attachment.storage_key).resolve()
     if root.resolve() not in path.parents:
-        raise DomainError("attachment path escapes the storage directory")
+        raise DomainError("attachment_path")
     return path

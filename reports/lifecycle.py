@@ -10,7 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from config.catalogue import placeholders
 from reports.enums import Role, Status
+from reports.messages import ERRORS
 
 
 class Action(StrEnum):
@@ -83,7 +85,33 @@ CITIZEN_ACTIONS: Final = frozenset(
 
 
 class DomainError(Exception):
-    """A request the domain refuses; the message is meant for the person who asked."""
+    """A request the domain refuses, as a code and the values that explain it.
+
+    As zulip's ``JsonableError``: the code is a key of the refusals' catalogue
+    (``reports.messages.ERRORS``, one text per language), so the console, the API's problem
+    documents and Open311 each translate the code, never an English sentence; rewording a text
+    cannot break a translation. ``str()`` is the English text (logs, the CLI), with any value the
+    text does not show appended, so a log line still says which field or value it was.
+    """
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def text(self, language: str | None = "en") -> str:
+        """The refusal in ``language`` (the code itself for a code the catalogue lacks)."""
+        if self.code not in ERRORS:
+            return self.code
+        return ERRORS.text(self.code, language, **self.params)
+
+    def __str__(self) -> str:
+        text = self.text("en")
+        shown = placeholders(ERRORS.template(self.code, "en")) if self.code in ERRORS else set()
+        rest = {k: v for k, v in self.params.items() if k not in shown}
+        if not rest:
+            return text
+        return f"{text} ({', '.join(f'{k}={v!r}' for k, v in rest.items())})"
 
 
 class IllegalTransition(DomainError):
@@ -91,8 +119,10 @@ class IllegalTransition(DomainError):
         allowed = sorted(a.value for (s, a) in TRANSITIONS if s == status)
         where = status.value if status else "new"
         super().__init__(
-            f"cannot {action.value} a report that is {where}; "
-            f"allowed from {where}: {', '.join(allowed) or 'nothing (the report is closed)'}"
+            "illegal_transition",
+            action=action.value,
+            status=where,
+            allowed=", ".join(allowed) or "nothing (the report is closed)",
         )
         self.status = status
         self.action = action

@@ -72,13 +72,13 @@ def record_rating(
 ) -> SatisfactionRating:
     """Store one element's score; a second rating of the same element replaces the first."""
     if report.citizen_id != citizen_id:
-        raise DomainError("only the reporter can rate this report")
+        raise DomainError("rate_reporter_only")
     if report.status is not Status.FINISHED:
-        raise DomainError("a report can be rated once it is finished")
+        raise DomainError("rate_not_finished")
     if element not in ELEMENTS:
-        raise DomainError(f"unknown SKM element {element!r}")
+        raise DomainError("unknown_element", element=element)
     if not 1 <= score <= 4:
-        raise DomainError("a score is 1, 2, 3 or 4")
+        raise DomainError("bad_score", score=score)
     existing = db.scalar(
         select(SatisfactionRating).where(
             SatisfactionRating.report_id == report.id, SatisfactionRating.element == element

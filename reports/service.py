@@ -117,7 +117,7 @@ def get_or_create_citizen(
 def agency_by_code(db: Session, code: str) -> Agency:
     agency = db.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise DomainError(f"unknown agency code {code!r}")
+        raise DomainError("unknown_agency", code=code)
     return agency
 
 
@@ -128,7 +128,7 @@ def get_report(db: Session, code: str, *, for_update: bool = False) -> Report:
         query = query.with_for_update()
     report = db.scalar(query)
     if report is None:
-        raise DomainError(f"no report with tracking code {code!r}")
+        raise DomainError("unknown_report", code=code)
     return report
 
 
@@ -137,11 +137,11 @@ def get_report(db: Session, code: str, *, for_update: bool = False) -> Report:
 
 def _check_staff(actor: Actor, action: Action, report: Report) -> None:
     if actor.kind is not ActorKind.STAFF:
-        raise NotPermitted(f"{action.value} is a staff action")
+        raise NotPermitted("not_staff_action", action=action.value)
     if actor.role not in STAFF_ROLES.get(action, frozenset()):
-        raise NotPermitted(f"a {actor.role} may not {action.value} a report")
+        raise NotPermitted("role_not_permitted", role=str(actor.role), action=action.value)
     if actor.role in AGENCY_ROLES and report.agency_id != actor.agency_id:
-        raise NotPermitted("this report is not with your agency")
+        raise NotPermitted("not_your_agency")
 
 
 def _link_attachments(db: Session, report: Report, attachment_ids: Sequence[int]) -> list[str]:
@@ -170,7 +170,7 @@ def _link_attachments(db: Session, report: Report, attachment_ids: Sequence[int]
 
 def _check_citizen(actor: Actor, report: Report) -> None:
     if actor.kind is not ActorKind.CITIZEN or actor.id != report.citizen_id:
-        raise NotPermitted("only the reporter can do this")
+        raise NotPermitted("reporter_only")
 
 
 def _event(
@@ -274,7 +274,7 @@ def _thread(
 def _clean_text(text: str, limit: int, what: str) -> str:
     cleaned = text.replace("\x00", "").strip()
     if not cleaned:
-        raise DomainError(f"{what} is empty")
+        raise DomainError("empty", field=what)
     return cleaned[:limit]
 
 
@@ -499,9 +499,9 @@ def reopen(
     """A citizen who accepted too quickly may reopen while their original window is still open."""
     _check_citizen(actor, report)
     if report.feedback_due_at is None or now > report.feedback_due_at:
-        raise DomainError("the window to reopen this report has ended")
+        raise DomainError("reopen_window_ended")
     if report.close_reason != "citizen satisfied":
-        raise DomainError("only a report you closed yourself can be reopened")
+        raise DomainError("reopen_not_yours")
     text = _clean_text(text, BODY_MAX, "the reason")
     before, _ = _transition(db, report, Action.REOPEN, now)
     report.closed_at = None
@@ -547,7 +547,7 @@ def verify_and_forward(
     _check_staff(actor, Action.VERIFY_FORWARD, report)
     agency = agency_by_code(db, agency_code)
     if agency.code == "lainnya":
-        raise DomainError("choose the responsible agency before forwarding")
+        raise DomainError("agency_required")
     before, _ = _transition(db, report, Action.VERIFY_FORWARD, now)
     changes: dict[str, Any] = {"agency": agency.code}
     if suggestion_accepted:
@@ -584,7 +584,7 @@ def request_info(
     """Ask the citizen for more information (tunda); the running clock stops until they answer."""
     _check_staff(actor, Action.REQUEST_INFO, report)
     if report.status is Status.FORWARDED and actor.role is Role.VERIFIER:
-        raise NotPermitted("the agency now handles this report; ask its officer instead")
+        raise NotPermitted("agency_handles")
     question = _clean_text(question, BODY_MAX, "the question")
     stage = report.stage
     before, _ = _transition(db, report, Action.REQUEST_INFO, now)
@@ -710,7 +710,7 @@ def reroute(
     _check_staff(actor, Action.REROUTE, report)
     agency = agency_by_code(db, agency_code)
     if agency.id == report.agency_id:
-        raise DomainError("the report is already with this agency")
+        raise DomainError("same_agency")
     reason = _clean_text(reason, 500, "the reason")
     before, _ = _transition(db, report, Action.REROUTE, now)
     _release_assignment(db, clock, report, now, "rerouted: " + reason)
@@ -778,18 +778,23 @@ def extend_deadline(
     """Give a complex case more time, with a stated reason, within the policy's bound."""
     _check_staff(actor, Action.EXTEND_DEADLINE, report)
     if report.status is Status.FORWARDED and actor.role not in AGENCY_ROLES | {Role.ADMIN}:
-        raise NotPermitted("only the responsible agency extends its follow-up deadline")
+        raise NotPermitted("extend_agency_only")
     if report.status is Status.SUBMITTED and actor.role in AGENCY_ROLES:
-        raise NotPermitted("the verification deadline is not the agency's to extend")
+        raise NotPermitted("extend_verification")
     reason = _clean_text(reason, 500, "the reason")
     stage = report.stage
     before, _ = _transition(db, report, Action.EXTEND_DEADLINE, now)
     assert stage is not None
     old_due = clock.due_of(report, stage)
-    try:
-        new_due = clock.extend(report, stage, days)
-    except ValueError as exc:
-        raise DomainError(str(exc)) from None
+    # The policy's bounds, checked here to refuse with a code (``SlaClock.extend`` checks again).
+    limit = clock.policy.for_type(report.type).max_extension_days
+    if days < 1:
+        raise DomainError("extend_min", days=days)
+    if stage is Stage.RESPOND and report.extension_days + days > limit:
+        raise DomainError("extend_max", limit=limit, used=report.extension_days)
+    if old_due is None:
+        raise DomainError("no_deadline", stage=stage.value)
+    new_due = clock.extend(report, stage, days)
     clock.refresh(report, performed_sla_keys(db, report))
     event = _event(
         db,

@@ -61,13 +61,13 @@ def agency_for_role(db: Session, role: Role, agency_code: str | None) -> Agency 
     (an officer sees only their agency's reports; a verifier or manager sees across agencies)."""
     if role not in AGENCY_ROLES:
         if agency_code:
-            raise DomainError(f"a {role.value} does not belong to an agency")
+            raise DomainError("role_without_agency", role=role.value)
         return None
     if not agency_code:
-        raise DomainError(f"a {role.value} belongs to an agency: give --agency CODE")
+        raise DomainError("role_needs_agency", role=role.value)
     agency = db.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
-        raise DomainError(f"unknown agency code {agency_code!r}")
+        raise DomainError("unknown_agency", code=agency_code)
     return agency
 
 
@@ -85,11 +85,11 @@ def create_staff(
 ) -> StaffUser:
     username = username.strip().lower()
     if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
-        raise DomainError("username: use letters, digits, dot, dash or underscore")
+        raise DomainError("bad_username")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        raise DomainError("short_password", n=MIN_PASSWORD_LENGTH)
     if db.scalar(select(StaffUser.id).where(StaffUser.username == username)):
-        raise DomainError(f"username {username!r} is taken")
+        raise DomainError("username_taken", username=username)
     agency = agency_for_role(db, role, agency_code)
     user = StaffUser(
         username=username,

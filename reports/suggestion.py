@@ -99,9 +99,7 @@ def accept_suggestion(
     (``service.verify_and_forward`` with an agency of their choice).
     """
     if not one_click_allowed(report, threshold=threshold):
-        raise NotConfidentEnough(
-            "the suggestion is not confident enough to accept in one click; choose the agency"
-        )
+        raise NotConfidentEnough("suggestion_not_confident")
     code = suggested_agency(report)
     assert code is not None  # one_click_allowed checked it
     return service.verify_and_forward(

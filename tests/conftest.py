@@ -98,7 +98,8 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    return url
 
 
 def _truncate(engine: Engine) -> None:
@@ -154,4 +155,4 @@ def wib(*args: int) -> datetime:
     """An instant given in Jakarta local time (tests read like the calendar on the wall)."""
     from zoneinfo import ZoneInfo
 
-    return datetime(*args, tzinfo=ZoneInfo("Asia/Jakarta")).astimezone(UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=ZoneInfo("Asia/Jakarta")).astimezone(UTC)  # type: ignore[misc, arg-type]

@@ -87,3 +87,15 @@ def test_in_process_scheduler_sweeps_on_start(settings: Settings) -> None:
             time.sleep(0.1)
         assert client.get("/health").json()["status"] == "ok"
     runtime.engine.dispose()
+
+
+def test_home_page_reads_in_the_chosen_language(settings: Settings) -> None:
+    """The front page's words come from the console catalogue, Indonesian unless ``?lang=en``."""
+    app = create_app(settings.model_copy(update={"run_scheduler_in_process": False}))
+    client = TestClient(app)  # no lifespan: the page needs no runtime
+    indonesian = client.get("/").text
+    assert "<html lang=id>" in indonesian and "laporkan masalah Anda" in indonesian
+    english = client.get("/?lang=en").text
+    assert "<html lang=en>" in english and "report your problem" in english
+    assert "laporkan" not in english
+    assert "<html lang=id>" in client.get("/?lang=xx").text

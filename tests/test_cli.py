@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("SUARAWARGA_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("SUARAWARGA_DATABASE_URL", raising=False)
     get_settings.cache_clear()
@@ -137,7 +138,7 @@ def test_unknown_code_is_a_clear_error(data_dir: Path) -> None:
     run("db", "upgrade")
     result = runner.invoke(app, ["report", "show", "SW-0000-0000"])
     assert result.exit_code == 1
-    assert "no report with tracking code" in result.output
+    assert "No report with tracking code" in result.output
 
 
 def test_user_create_and_demo_seed(data_dir: Path) -> None:

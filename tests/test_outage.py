@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -101,7 +102,7 @@ def test_database_outage_is_503_with_retry_after(
                 active=True, failed_logins=0, created_at=datetime.now(UTC),
             )
         )  # fmt: skip
-    probes = [
+    probes: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", "/api/v1/reports", {"headers": {"Authorization": "Bearer sw_anything"}}),
         ("POST", "/chat/api/messages", {"json": {"text": "halo"}}),
         ("GET", "/t/SW-AAAA-AAAA", {}),

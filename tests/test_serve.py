@@ -101,10 +101,10 @@ def test_serve_runs_workers_and_jobs_in_their_own_processes(tmp_path: Path) -> N
         assert len(web) >= 2, commands  # the two web workers (plus uvicorn's own helpers)
         # The jobs run below the web workers' CPU priority, relative to serve's own niceness.
         nice = {pid: _niceness(pid) for pid in children}
-        base = _niceness(server.pid)
+        own = _niceness(server.pid)
         for pid, command in zip(children, commands, strict=True):
-            expected = min(19, base + 10) if "webhooks.cli" in command else base
-            assert nice[pid] == expected, (command, nice[pid], base)
+            expected = min(19, own + 10) if "webhooks.cli" in command else own
+            assert nice[pid] == expected, (command, nice[pid], own)
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -177,12 +178,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return JSONResponse(body, status_code=503 if stale else 200)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
+    def home(lang: str | None = None) -> str:
+        """Where to go: the chat, the console, the API; ``?lang=en`` in English."""
+        from console.i18n import gettext, normalise
+
+        language = normalise(lang)
         return (
-            "<!doctype html><html lang=id><meta charset=utf-8><title>SuaraWarga</title>"
+            f"<!doctype html><html lang={language}><meta charset=utf-8><title>SuaraWarga</title>"
             "<h1>SuaraWarga</h1><ul>"
-            "<li><a href=/chat>Chat: laporkan masalah Anda (web chat)</a></li>"
-            "<li><a href=/console/>Konsol petugas (staff console)</a></li>"
+            f"<li><a href=/chat>{escape(gettext(language, 'home_chat'))}</a></li>"
+            f"<li><a href=/console/>{escape(gettext(language, 'home_console'))}</a></li>"
             "<li><a href=/docs>API</a></li>"
             "<li><a href=/health>Health</a></li></ul></html>"
         )

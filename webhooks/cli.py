@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from config.log import config as logging_config
+from config.log import setup_logging
 from reports.enums import Channel, Privacy, ReportType, Role, Status
 
 if TYPE_CHECKING:
@@ -179,28 +181,6 @@ def db_upgrade() -> None:
 # -- processes -----------------------------------------------------------------------------------
 
 
-#: The production log format: one line per event, with time, level and logger, no colours.
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-
-
-def _log_config(access_log: bool) -> dict[str, Any]:
-    """uvicorn's logging as production wants it: plain timestamped lines on stderr; the access
-    log (a line per request, written synchronously by every worker) only when asked for."""
-    handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": LOG_FORMAT}},
-        "handlers": {"default": handler},
-        "root": {"handlers": ["default"], "level": "INFO"},
-        "loggers": {
-            "uvicorn": {"level": "INFO"},
-            "uvicorn.error": {"level": "INFO"},
-            "uvicorn.access": {"level": "INFO" if access_log else "WARNING", "propagate": True},
-        },
-    }
-
-
 #: How much lower (``nice``) serve runs its scheduler and worker processes than its web workers.
 JOB_NICENESS = 10
 
@@ -283,14 +263,14 @@ def serve(
     import uvicorn
 
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging(access_log=access_log)
     host, port = host or settings.host, port or settings.port
     workers = workers or settings.web_workers or os.cpu_count() or 1
     typer.echo(
         f"SuaraWarga on http://{host}:{port}/  ({workers} worker process(es); "
         "health: /health, API docs: /docs)"
     )
-    log_config = _log_config(access_log)
+    log_config = logging_config(access_log=access_log)
     if workers == 1:
         from webhooks.app import create_app
 
@@ -329,7 +309,7 @@ def scheduler() -> None:
     """Run only the deadline sweeps and the daily digest (for multi-process deployments)."""
     from escalation.scheduler import build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging()
     rt = _runtime()
     sched = build_scheduler(
         rt.sessions,
@@ -686,7 +666,8 @@ def user_create(
                 role=role, agency_code=agency, addresses=addresses, now=datetime.now(UTC),
             )  # fmt: skip
         except _domain_error() as exc:
-            _fail(str(exc))
+            needs_agency = getattr(exc, "code", None) == "role_needs_agency"
+            _fail(str(exc) + (" Give --agency CODE." if needs_agency else ""))
         typer.echo(f"created {user.username} ({user.role.value}{', ' + agency if agency else ''})")
 
 

@@ -105,7 +105,7 @@ def main() -> None:
     ]
     for command in COMMANDS:
         for variant in variants:
-            r = results["commands"][variant][command]  # type: ignore[index]
+            r = results["commands"][variant][command]
             lines.append(
                 f"| `suarawarga {command}` | {variant} | {r['wall_min_s']:.3f} s | "
                 f"{r['wall_median_s']:.3f} s | {r['cpu_median_s']:.3f} s | "

@@ -214,7 +214,8 @@ def wrk(
     match = re.search(r"WRKJSON (\{.*\})", out)
     if not match:
         raise RuntimeError(f"no result from wrk:\n{out}")
-    return json.loads(match.group(1))
+    found: dict[str, Any] = json.loads(match.group(1))
+    return found
 
 
 def _lua_texts() -> list[str]:

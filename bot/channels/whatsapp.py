@@ -235,7 +235,7 @@ class _Refused(Exception):
         self.retry_after = retry_after
 
 
-class _RoutedHttpClient(TwilioHttpClient):
+class _RoutedHttpClient(TwilioHttpClient):  # type: ignore[misc]
     """The stock client, sent to another base URL, remembering the last response per thread."""
 
     def __init__(self, base_url: str | None, timeout: float) -> None:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import signal
 import threading
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 
 import typer
 
+from config.log import setup_logging
 from config.settings import get_settings
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 telegram_app = typer.Typer(help="Telegram bot: webhook registration, long polling.",
                            no_args_is_help=True)  # fmt: skip
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def runtime_from(ctx: typer.Context) -> Runtime:
@@ -59,7 +57,7 @@ def worker(
     from bot.delivery.outbox import counts_by_status
     from bot.sender import OutboxWorker, build_senders, run_worker
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging()
     rt = runtime_from(ctx)
     if status:
         from bot.delivery.ratelimit import credential_problems
@@ -184,7 +182,7 @@ def poll_command(
     """Long polling for a laptop with no public URL (removes a set webhook; same pipeline)."""
     from bot.channels.polling import PollingStopped, poll
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging()
     rt = runtime_from(ctx)
     typer.echo("telegram: long polling; Ctrl-C stops (run `suarawarga worker` to send replies)")
     try:

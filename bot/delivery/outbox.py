@@ -353,7 +353,7 @@ def record_sent(db: Session, claim_: Claim, *, now: datetime, provider_status: s
 def backoff_seconds(attempts: int, *, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with jitter: 2, 4, 8 ... seconds (capped), each scaled by 0.5-1.0."""
     delay = min(cap, base * (2 ** max(0, attempts - 1)))
-    return delay * rng.uniform(0.5, 1.0)
+    return float(delay * rng.uniform(0.5, 1.0))
 
 
 def record_retry(

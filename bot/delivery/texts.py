@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from config.catalogue import Catalogue
+
 MESSAGES: dict[str, dict[str, str]] = {
     "id": {
         "choose_number": "Balas dengan nomor pilihan Anda:",
@@ -16,6 +18,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+DELIVERY = Catalogue("bot.delivery", MESSAGES)
+
+
 def text(key: str, language: str, **values: object) -> str:
-    catalogue = MESSAGES.get(language, MESSAGES["id"])
-    return catalogue[key].format(**values)
+    return DELIVERY.text(key, language, **values)

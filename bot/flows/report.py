@@ -116,7 +116,7 @@ def draft(turn: Turn) -> dict[str, Any]:
     if current is None:
         current = {"started_at": turn.now.isoformat(), "attachments": []}
         turn.data["draft"] = current
-    return current  # type: ignore[no-any-return]
+    return current
 
 
 def expired(turn: Turn) -> bool:

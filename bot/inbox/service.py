@@ -100,11 +100,12 @@ class Claimed:
 @functools.cache
 def _store_statement(dialect: str) -> Executable:
     insert = _INSERTS[dialect]
-    return (
+    statement: Executable = (
         insert(_INBOX)
         .on_conflict_do_nothing(index_elements=[_INBOX.c.channel, _INBOX.c.external_message_id])
         .returning(_INBOX.c.id, _INBOX.c.channel, _INBOX.c.external_message_id)
     )
+    return statement
 
 
 def store(db: Session, items: Sequence[Incoming]) -> list[Stored]:
@@ -278,7 +279,7 @@ def mark_done(db: Session, claimed: Claimed | Sequence[Claimed], *, now: datetim
 
 
 def backoff_seconds(attempts: int, base: float) -> float:
-    return min(BACKOFF_CAP_SECONDS, base * 2 ** max(0, attempts - 1))
+    return min(BACKOFF_CAP_SECONDS, base * 2.0 ** max(0, attempts - 1))
 
 
 def record_failure(

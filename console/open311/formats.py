@@ -6,7 +6,7 @@ asked for, so the XML can never say more (or less) than the JSON.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 from xml.etree import ElementTree
 
 from fastapi.responses import JSONResponse, Response
@@ -54,7 +54,7 @@ def _fill(element: ElementTree.Element, value: Any) -> None:
 def to_xml(root: str, document: Any) -> bytes:
     element = ElementTree.Element(root)
     _fill(element, document)
-    return ElementTree.tostring(element, encoding="utf-8", xml_declaration=True)
+    return cast(bytes, ElementTree.tostring(element, encoding="utf-8", xml_declaration=True))
 
 
 class Open311JSONResponse(JSONResponse):

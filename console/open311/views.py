@@ -57,8 +57,7 @@ from console.public import content_public, language, stage_label
 from reports import access, service, tracking
 from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Status
 from reports.lifecycle import DomainError
-from reports.messages import en as en_messages
-from reports.messages import id as id_messages
+from reports.messages import TYPE_NAMES
 from reports.models import Agency, Report
 
 log = logging.getLogger(__name__)
@@ -72,7 +71,6 @@ MAX_PAGE: Final = 100
 CATCH_ALL_AGENCY: Final = "lainnya"
 SERVICE_SEPARATOR: Final = "-"  # pupr-complaint
 LEGACY_SEPARATOR: Final = "."  # pupr.complaint, still accepted
-TYPE_NAMES: Final = {"id": id_messages.TYPE_NAMES, "en": en_messages.TYPE_NAMES}
 #: Open311 clients rarely ask their users about privacy; default to protecting the reporter.
 DEFAULT_PRIVACY: Final = Privacy.ANONYMOUS
 PHONE_REGION: Final = "ID"
@@ -157,7 +155,7 @@ def _request_doc(row: Any, agencies: dict[int, Agency], tz: ZoneInfo, lang: str)
         "status": "open" if row.status in OPEN_STATUSES else "closed",
         "status_notes": stage_label(row.status, lang),
         "service_name": (
-            f"{agency.name}: {TYPE_NAMES[lang][row.type.value]}" if agency and show else None
+            f"{agency.name}: {TYPE_NAMES.text(row.type.value, lang)}" if agency and show else None
         ),
         "service_code": _code(agency.code, row.type) if agency and show else None,
         "description": row.body if show else None,
@@ -222,7 +220,7 @@ def services(
     docs = [
         Service(
             service_code=code,
-            service_name=f"{agency.name}: {TYPE_NAMES[lang][rtype.value]}",
+            service_name=f"{agency.name}: {TYPE_NAMES.text(rtype.value, lang)}",
             description=agency.description or agency.name,
             metadata=True,
             keywords=", ".join(str(k) for k in (agency.keywords or [])[:20]),
@@ -499,7 +497,7 @@ def create_request(
     text = (description or "").strip()
     if not text:  # the verifier reads this in the citizen's language, as the rest of the thread
         citizen_lang = language(citizen.language)
-        service_name = f"{agency.name}: {TYPE_NAMES[citizen_lang][report_type.value]}"
+        service_name = f"{agency.name}: {TYPE_NAMES.text(report_type.value, citizen_lang)}"
         text = gettext(citizen_lang, "open311_no_description", service=service_name)
     try:
         report = service.submit_report(
@@ -522,8 +520,8 @@ def create_request(
                 model_version="open311 service_code",  # the submitter's choice, no model's
             ),
         )
-    except DomainError as exc:
-        raise _bad(str(exc)) from None
+    except DomainError as exc:  # the refusal in the request's language, by its code
+        raise _bad(exc.text(language(lang or citizen.language))) from None
     log.info("open311: %s filed %s", submitter, report.tracking_code)
     notice = gettext(
         language(lang or citizen.language), "open311_received", code=report.tracking_code

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from console import staff_admin
 from console.deps import CsrfProtected, RowId, SessionDep, actor_of, require_roles
 from console.views.common import NowDep
+from console.views.report_actions import explain
 from console.views.templating import flash, render
 from reports.enums import AGENCY_ROLES, Role
 from reports.lifecycle import DomainError, NotPermitted
@@ -56,42 +57,21 @@ def _page(
 
 def _refused(request: Request, db: Any, staff: StaffUser, exc: DomainError) -> HTMLResponse:
     """The page again with the reason, in the viewer's language (403 / 404 / 422)."""
-    message = str(exc)
     if isinstance(exc, NotPermitted):
-        return _page(request, db, staff, error="forbidden", status_code=403)
-    if isinstance(exc, staff_admin.StaffNotFound):
-        return _page(request, db, staff, error="admin_no_user", status_code=404)
-    for prefix, key in (
-        ("username:", "admin_bad_username"),
-        ("password:", "admin_short_password"),
-        ("username ", "admin_username_taken"),
-        ("unknown agency code", "err_agency"),
-        ("you cannot deactivate", "admin_not_self"),
-        ("you cannot change your own role", "admin_not_self_role"),
-        ("unknown role", "admin_bad_role"),
-        ("email address:", "admin_bad_address"),
-        ("telegram address:", "admin_bad_address"),
-        ("whatsapp address:", "admin_bad_address"),
-    ):
-        if message.startswith(prefix):
-            return _page(
-                request, db, staff, error=key, values={"n": MIN_PASSWORD_LENGTH},
-                status_code=422,
-            )  # fmt: skip
-    if " belongs to an agency" in message:
-        return _page(request, db, staff, error="admin_needs_agency", status_code=422)
-    if " does not belong to an agency" in message:
-        return _page(request, db, staff, error="admin_no_agency_role", status_code=422)
-    return _page(
-        request, db, staff, error="action_refused", values={"reason": message}, status_code=422
-    )
+        status = 403
+    elif isinstance(exc, staff_admin.StaffNotFound):
+        status = 404
+    else:
+        status = 422
+    key, values = explain(exc)
+    return _page(request, db, staff, error=key, values=values, status_code=status)
 
 
 def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise DomainError(f"unknown role {value!r}") from None
+        raise DomainError("unknown_role", value=value) from None
 
 
 def _apply(

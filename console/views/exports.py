@@ -154,7 +154,7 @@ def to_csv(sections: list[Table], _: Callable[..., str]) -> bytes:
 def to_xlsx(sections: list[Table], _: Callable[..., str]) -> bytes:
     """One sheet per section."""
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for table in sections:
         title = _(table.key)
         for bad in "[]:*?/\\":

@@ -30,7 +30,10 @@ def _narrowed(view: str, staff: StaffUser, now: Any) -> ColumnElement[bool]:
         return Report.assignee_id.is_(None)
     if view == "overdue":
         # Only the agency's own deadline counts: waiting for the citizen is not overdue.
-        return (Report.status == Status.FORWARDED) & (Report.response_due_at < now)
+        overdue: ColumnElement[bool] = (Report.status == Status.FORWARDED) & (
+            Report.response_due_at < now
+        )
+        return overdue
     return true()
 
 

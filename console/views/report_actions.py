@@ -7,7 +7,6 @@ enforce. The use cases check again on every POST, so a hand-made request gets th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -90,13 +89,15 @@ def available_actions(actor: Actor, report: Report) -> list[str]:
     return out
 
 
-def _enum(kind: type[ReportType] | type[Privacy], value: str | None, what: str) -> object | None:
+def _enum(kind: type[ReportType] | type[Privacy], value: str | None) -> object | None:
     if not value:
         return None
     try:
         return kind(value)
     except ValueError:
-        raise BadInput(f"unknown {what} {value!r}") from None
+        if kind is ReportType:
+            raise BadInput("unknown_report_type", value=value) from None
+        raise BadInput("unknown_privacy", value=value) from None
 
 
 def _text(form: ActionForm) -> str:
@@ -126,8 +127,8 @@ def perform(
         )
         values["agency"] = report.agency.name if report.agency else "-"
     elif action == Action.VERIFY_FORWARD:
-        rtype = _enum(ReportType, form.report_type, "report type")
-        privacy = _enum(Privacy, form.privacy, "privacy")
+        rtype = _enum(ReportType, form.report_type)
+        privacy = _enum(Privacy, form.privacy)
         service.verify_and_forward(
             db, clock=clock, report=report, actor=actor, now=now,
             agency_code=(form.agency_code or "").strip(),
@@ -163,7 +164,7 @@ def perform(
         try:
             days = int((form.days or "").strip())
         except ValueError:
-            raise BadInput("the number of working days must be a whole number") from None
+            raise BadInput("days_not_number") from None
         service.extend_deadline(
             db, clock=clock, report=report, actor=actor, days=days, reason=_text(form), now=now
         )
@@ -173,58 +174,20 @@ def perform(
         service.finish(db, clock=clock, report=report, actor=actor, reason=_text(form), now=now)
     elif action == NOTE:
         if actor.role is Role.MANAGER:
-            raise NotPermitted("managers watch; they do not write on reports")
+            raise NotPermitted("manager_readonly")
         service.add_staff_note(db, report=report, actor=actor, text=_text(form), now=now)
     else:
-        raise BadInput(f"unknown action {action!r}")
+        raise BadInput("unknown_action", value=action)
     return values
 
 
-#: The use cases' refusals a console user can meet, as catalogue keys: (pattern on the English
-#: message, key). Named groups become the message's values. Checked before the generic keys, so
-#: a specific "not permitted" reads as what it is, not as "your role does not allow this".
-REFUSALS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern), key)
-    for pattern, key in (
-        (r" is empty$", "err_empty"),
-        (r"^unknown agency code|^choose the responsible", "err_agency"),
-        (r"^the suggestion is not confident enough", "err_suggestion_not_confident"),
-        (r"^the report is already with this agency$", "err_same_agency"),
-        (r"^the agency now handles this report", "err_agency_handles"),
-        (r"^this report is not with your agency$", "err_not_your_agency"),
-        (r"^managers watch; they do not write on reports$", "err_manager_readonly"),
-        (r"^only the responsible agency extends", "err_extend_agency_only"),
-        (r"^the verification deadline is not the agency's to extend$", "err_extend_verify"),
-        (r"^the number of working days must be a whole number$", "err_days_number"),
-        (r"^an extension is at least 1 working day$", "err_extend_min"),
-        (
-            r"^the policy allows at most (?P<limit>\d+) working days of extension in total; "
-            r"(?P<used>\d+) already used$",
-            "err_extend_max",
-        ),
-        (r"^no \w+ deadline to extend$", "err_no_deadline"),
-        (r"^the window to reopen this report has ended$", "err_reopen_window"),
-        (r"^the assignee must be an active officer", "err_assignee"),
-        (r"^unknown (?P<what>[a-z ]+) (?P<value>'.*')$", "err_unknown_value"),
-    )
-)
+def explain(exc: DomainError) -> tuple[str, dict[str, object]]:
+    """A refusal as a console catalogue key and its values, so it reads in the viewer's language.
 
-
-def explain(exc: DomainError) -> tuple[str, dict[str, str]]:
-    """A refusal as a catalogue key and values, so it reads in the viewer's language.
-
-    The use cases' messages are English sentences for logs and the API (``reports`` is shared
-    with the bot and the CLI, which have their own catalogues); the console maps the ones a
-    staff member can meet to its catalogue (:data:`REFUSALS`). Anything else still shows, as
-    "refused: <English reason>", rather than hiding why.
+    The key is ``error.<code>``: the console's catalogue carries the refusals' catalogue under that
+    prefix (``console.i18n``). One refusal reads differently here: a wrong-stage action, which on
+    a page almost always means someone else acted first, so the console says to reload.
     """
-    message = str(exc)
     if isinstance(exc, IllegalTransition):
         return "err_illegal", {}
-    for pattern, key in REFUSALS:
-        match = pattern.search(message)
-        if match:
-            return key, {k: v for k, v in match.groupdict().items() if v is not None}
-    if isinstance(exc, NotPermitted):
-        return "forbidden", {}
-    return "action_refused", {"reason": message}
+    return f"error.{exc.code}", dict(exc.params)

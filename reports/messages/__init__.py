@@ -9,16 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from config.catalogue import Catalogue
 from reports.messages import en, id
 
-CATALOGUES: dict[str, dict[str, str]] = {"id": id.MESSAGES, "en": en.MESSAGES}
+NOTIFICATIONS = Catalogue("reports.notifications", {"id": id.MESSAGES, "en": en.MESSAGES})
+#: The refusals' texts, by error code (``reports.lifecycle.DomainError.code``).
+ERRORS = Catalogue("reports.errors", {"id": id.ERRORS, "en": en.ERRORS})
+#: A report type as a citizen reads it ("information or confirmation request").
+TYPE_NAMES = Catalogue("reports.type_names", {"id": id.TYPE_NAMES, "en": en.TYPE_NAMES})
 DAYS = {"id": id.DAYS, "en": en.DAYS}
 MONTHS = {"id": id.MONTHS, "en": en.MONTHS}
 
 
 def render(template: str, language: str, **values: object) -> str:
-    catalogue = CATALOGUES.get(language, CATALOGUES["id"])
-    return catalogue[template].format(**values)
+    return NOTIFICATIONS.text(template, language, **values)
 
 
 def format_date(instant: datetime, language: str, tz: ZoneInfo) -> str:

@@ -34,9 +34,11 @@ def conn(pg_url: str) -> Iterator[Connection]:
 
 
 def _indexdef(conn: Connection, name: str) -> str:
-    return conn.execute(
-        text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": name}
-    ).scalar_one()
+    return str(
+        conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": name}
+        ).scalar_one()
+    )
 
 
 def test_an_index_recreated_from_its_definition_keeps_its_signature(conn: Connection) -> None:

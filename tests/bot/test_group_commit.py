@@ -25,6 +25,8 @@ from reports.runtime import Runtime
 from tests.bot.conftest import Chat, templates
 from webhooks.group_commit import GroupCommit
 
+PipelineCommit = GroupCommit[Delivery, PipelineResult]
+
 STORY = "Jalan di Jl. Melati No. 5 rusak parah dan berlubang sejak sebulan, sudah ada motor jatuh."
 
 
@@ -146,7 +148,7 @@ def test_a_message_that_breaks_the_batch_fails_alone(runtime: Runtime) -> None:
 
 async def test_requests_waiting_together_are_committed_in_one_batch(runtime: Runtime) -> None:
     """Requests that queue while no lane is free form one batch; every one gets its result."""
-    commits = GroupCommit(runtime, lanes=1, max_batch=32)
+    commits: PipelineCommit = GroupCommit(runtime, lanes=1, max_batch=32)
     chats = [Chat(runtime, user=f"warga-{n}") for n in range(10)]
     # All ten are queued before the lane first runs (tasks start in creation order).
     results = await asyncio.gather(*(commits.submit(delivery(chat, STORY)) for chat in chats))
@@ -160,7 +162,7 @@ async def test_requests_waiting_together_are_committed_in_one_batch(runtime: Run
 async def test_batches_are_capped_and_a_failure_reaches_only_its_request(
     runtime: Runtime,
 ) -> None:
-    commits = GroupCommit(runtime, lanes=2, max_batch=4)
+    commits: PipelineCommit = GroupCommit(runtime, lanes=2, max_batch=4)
     chats = [Chat(runtime, user=f"warga-{n}") for n in range(9)]
     texts = [STORY] * 9
     texts[4] = "halo"
@@ -180,7 +182,7 @@ async def test_a_request_that_goes_away_still_has_its_message_committed(
 ) -> None:
     """The client disconnected after we accepted the message: it is processed anyway, so the
     provider's redelivery finds the receipt instead of a lost message."""
-    commits = GroupCommit(runtime, lanes=1, max_batch=32)
+    commits: PipelineCommit = GroupCommit(runtime, lanes=1, max_batch=32)
     siti = Chat(runtime, user="siti")
     waiting = asyncio.create_task(commits.submit(delivery(siti, STORY)))
     await asyncio.sleep(0)  # queued
@@ -207,7 +209,7 @@ def test_one_bad_sender_id_does_not_fail_the_others(runtime: Runtime) -> None:
         assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
-async def submit_pass_by_pass(commits: GroupCommit, chats: list[Chat]) -> list[PipelineResult]:
+async def submit_pass_by_pass(commits: PipelineCommit, chats: list[Chat]) -> list[PipelineResult]:
     """Two requests at once (load), then one more on each pass of the event loop, as a burst of
     webhook requests reaches the queue."""
     tasks = [asyncio.ensure_future(commits.submit(delivery(c, STORY))) for c in chats[:2]]
@@ -219,7 +221,7 @@ async def submit_pass_by_pass(commits: GroupCommit, chats: list[Chat]) -> list[P
 
 async def test_under_load_a_batch_gathers_while_requests_keep_arriving(runtime: Runtime) -> None:
     """The lane starts once the arrivals stop, not after ``max_wait``."""
-    commits = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=30.0)
+    commits: PipelineCommit = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=30.0)
     chats = [Chat(runtime, user=f"warga-{n}") for n in range(6)]
     started = asyncio.get_running_loop().time()
     results = await submit_pass_by_pass(commits, chats)
@@ -230,11 +232,11 @@ async def test_under_load_a_batch_gathers_while_requests_keep_arriving(runtime: 
 
 
 async def test_gathering_stops_at_a_full_batch_and_at_max_wait(runtime: Runtime) -> None:
-    full = GroupCommit(runtime, lanes=1, max_batch=4, max_wait=30.0)
+    full: PipelineCommit = GroupCommit(runtime, lanes=1, max_batch=4, max_wait=30.0)
     await submit_pass_by_pass(full, [Chat(runtime, user=f"full-{n}") for n in range(6)])
     await full.close()
     assert full.batches == 2 and full.largest == 4
-    hasty = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=1e-9)
+    hasty: PipelineCommit = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=1e-9)
     await submit_pass_by_pass(hasty, [Chat(runtime, user=f"hasty-{n}") for n in range(6)])
     await hasty.close()
     assert hasty.batches >= 2 and hasty.largest < 6
@@ -243,7 +245,7 @@ async def test_gathering_stops_at_a_full_batch_and_at_max_wait(runtime: Runtime)
 
 async def test_a_lone_request_does_not_wait(runtime: Runtime) -> None:
     """No load, no wait: a single message is committed at once, not after ``max_wait``."""
-    commits = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=30.0)
+    commits: PipelineCommit = GroupCommit(runtime, lanes=1, max_batch=32, max_wait=30.0)
     started = asyncio.get_running_loop().time()
     result = await commits.submit(delivery(Chat(runtime, user="siti"), STORY))
     await commits.close()

@@ -50,7 +50,7 @@ def telegram_fixture(name: str, **changes: Any) -> dict[str, Any]:
     data = deepcopy(data)
     if "update_id" in changes:
         data["update_id"] = changes.pop("update_id")
-    body = next((v for k, v in data.items() if k != "update_id"), {})
+    body: dict[str, Any] = next((v for k, v in data.items() if k != "update_id"), {})
     for key, value in changes.items():
         if key == "chat_id":
             target = body.get("message", body) if "callback_query" in data else body
@@ -59,14 +59,16 @@ def telegram_fixture(name: str, **changes: Any) -> dict[str, Any]:
                 body["from"]["id"] = value
         else:
             body[key] = value
-    return data
+    update: dict[str, Any] = data
+    return update
 
 
 def twilio_fixture(name: str, **values: str) -> dict[str, str]:
     raw = (FIXTURES / "twilio" / f"{name}.json").read_text()
     for key, value in values.items():
         raw = raw.replace("{" + key + "}", value)
-    return json.loads(raw)
+    params: dict[str, str] = json.loads(raw)
+    return params
 
 
 class Channels:
@@ -100,7 +102,8 @@ class Channels:
 
     def sign(self, path: str, params: dict[str, str]) -> str:
         token = self.settings.twilio_auth_token.get_secret_value()  # type: ignore[union-attr]
-        return RequestValidator(token).compute_signature(PUBLIC_BASE + path, params)
+        signature: str = RequestValidator(token).compute_signature(PUBLIC_BASE + path, params)
+        return signature
 
     def post_twilio(
         self,

@@ -101,7 +101,7 @@ def test_a_webhook_set_meanwhile_stops_polling_with_a_clear_message(channels: Ch
 
     fake.conflict_next(1, "Conflict: can't use getUpdates method while webhook is active")
     result = _cli(channels, ["telegram", "poll", "--rounds", "2", "--long-poll", "0"],
-                  SUARAWARGA_DATABASE_URL=channels.settings.database_url)  # fmt: skip
+                  SUARAWARGA_DATABASE_URL=str(channels.settings.database_url))  # fmt: skip
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)  # a message, not a traceback
     assert "telegram polling stopped: a webhook was set" in result.output

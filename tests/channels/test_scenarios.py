@@ -273,8 +273,10 @@ def test_report_life_from_first_message_to_rating(
         assert rows and all(r.status is OutboxStatus.SENT for r in rows), [
             (r.template, r.status, r.last_error) for r in rows if r.status is not OutboxStatus.SENT
         ]
-        report = db.scalar(select(Report).where(Report.tracking_code == code))
-        assert report is not None and report.channel in (channel, Channel.WEB)
+        found = db.scalar(select(Report).where(Report.tracking_code == code))
+        assert found is not None
+        report = found
+        assert report.channel in (channel, Channel.WEB)
     delivered = len(
         channels.telegram.sent if channel is Channel.TELEGRAM else channels.twilio.messages
     )

@@ -449,7 +449,9 @@ def test_staff_email_goes_through_smtp(channels: Channels) -> None:
     assert envelope.rcpt_tos == ["verifikator@dinas.example"]
     mail = message_from_bytes(envelope.content)
     assert mail["Subject"] == "[SuaraWarga] Pemberitahuan"
-    assert "Pengingat: laporan harus diverifikasi." in mail.get_payload(decode=True).decode()
+    payload = mail.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    assert "Pengingat: laporan harus diverifikasi." in payload.decode()
     row = _row(runtime, row_id)
     assert row.status is OutboxStatus.SENT and row.provider_message_id == "".join(
         mail["Message-ID"].split()

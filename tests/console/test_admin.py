@@ -8,6 +8,7 @@ one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -75,7 +76,7 @@ def test_admin_creates_an_officer_who_can_then_sign_in(
         ({"username": "verifier"}, "sudah dipakai"),
         ({"role": "officer", "agency_code": ""}, "wajib memilih instansi"),
         ({"role": "manager", "agency_code": "pupr"}, "kosongkan pilihan instansi"),
-        ({"role": "officer", "agency_code": "nope"}, "Pilih instansi"),
+        ({"role": "officer", "agency_code": "nope"}, "Kode instansi tidak dikenal"),
         ({"role": "superuser"}, "Peran tidak dikenal"),
     ],
 )
@@ -258,7 +259,7 @@ def test_use_cases_refuse_everyone_but_an_admin(
     with sessions() as db, db.begin():
         actor = actor_of(staff_users[role])
         target = staff_users["other.officer"].id
-        calls = [
+        calls: list[Callable[[], object]] = [
             lambda: staff_admin.list_staff(db, actor=actor),
             lambda: staff_admin.list_agencies(db, actor=actor),
             lambda: staff_admin.set_active(db, actor=actor, user_id=target, active=False, now=now),

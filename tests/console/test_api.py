@@ -7,6 +7,7 @@ actions end to end and the mapping of domain refusals to problem+json statuses.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -175,7 +176,7 @@ def test_bad_parameters_are_problems_not_500s(
 def test_reporter_identity_only_where_allowed(
     client: TestClient, scenario: Scenario, tokens: dict[str, str]
 ) -> None:
-    def get(user: str, name: str) -> tuple[dict[str, object], str]:
+    def get(user: str, name: str) -> tuple[dict[str, Any], str]:
         response = client.get(
             f"/api/v1/reports/{scenario.codes[name]}", headers=bearer(tokens[user])
         )
@@ -238,7 +239,7 @@ def test_lifecycle_through_the_api(
     code = scenario.codes["new_anonymous"]
     url = f"/api/v1/reports/{code}"
 
-    def post(user: str, action: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
+    def post(user: str, action: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         response = client.post(f"{url}/{action}", headers=bearer(tokens[user]), json=body)
         if response.status_code >= 400:
             assert response.headers["content-type"] == PROBLEM, response.text
@@ -265,7 +266,14 @@ def test_lifecycle_through_the_api(
     # The other agency still cannot see it; a verifier cannot answer for the agency.
     assert post("other.officer", "answer", {"text": "x"})[0] == 404
     assert post("verifier", "answer", {"text": "x"})[0] == 403
-    assert post("officer", "extend", {"days": 50, "reason": "survei lapangan"})[0] == 422
+    status, problem = post("officer", "extend", {"days": 50, "reason": "survei lapangan"})
+    # A refusal names its code and values: clients branch on those, never on the wording.
+    assert (status, problem["code"], problem["params"]) == (
+        422,
+        "extend_max",
+        {"limit": 14, "used": 0},
+    )
+    assert problem["detail"].startswith("The policy allows at most 14 working days")
     status, body = post("officer", "extend", {"days": 2, "reason": "survei lapangan"})
     assert status == 200 and body["events"][-1]["action"] == "extend_deadline"
     status, body = post("officer", "answer", {"text": "Sudah dijadwalkan perbaikan."})
@@ -283,14 +291,15 @@ def test_lifecycle_through_the_api(
 
 
 def test_other_actions(client: TestClient, scenario: Scenario, tokens: dict[str, str]) -> None:
-    def post(user: str, name: str, action: str, body: dict[str, object]) -> dict[str, object]:
+    def post(user: str, name: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
         response = client.post(
             f"/api/v1/reports/{scenario.codes[name]}/{action}",
             headers=bearer(tokens[user]),
             json=body,
         )
         assert response.status_code == 200, response.text
-        return response.json()
+        answer: dict[str, Any] = response.json()
+        return answer
 
     assert post("verifier", "new_public", "request-info", {"question": "Di mana?"})["paused"]
     assert post("verifier", "new_confidential", "archive", {"reason": "spam"})["status"] == (

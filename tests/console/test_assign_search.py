@@ -34,7 +34,7 @@ def _assign(client: TestClient, code: str, assignee: str) -> int:
         data={"csrf_token": token, "assignee": assignee},
         follow_redirects=False,
     )
-    return response.status_code
+    return int(response.status_code)
 
 
 def _assignee(sessions: sessionmaker[Session], code: str) -> int | None:

@@ -26,7 +26,7 @@ def _login(client: TestClient, username: str, password: str) -> int:
         data={"username": username, "password": password, "csrf_token": token},
         follow_redirects=False,
     )
-    return response.status_code
+    return int(response.status_code)
 
 
 def test_pages_redirect_to_sign_in(client: TestClient, staff_users: dict[str, StaffUser]) -> None:

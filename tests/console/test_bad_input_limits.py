@@ -49,7 +49,7 @@ def _int_params(app: FastAPI) -> Iterator[tuple[str, str, Any]]:
         dependant = getattr(context.route, "dependant", None)
         for param in walk(dependant) if dependant is not None else ():
             if param.field_info.annotation is int:
-                yield context.path, param.name, param.field_info
+                yield str(context.path), param.name, param.field_info
 
 
 def test_every_integer_parameter_has_an_upper_bound(app: FastAPI) -> None:

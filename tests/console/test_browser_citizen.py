@@ -158,7 +158,7 @@ def page(request: pytest.FixtureRequest, browser: Any, site: tuple[str, dict[str
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.viewport_name = request.param  # type: ignore[attr-defined]
+    page.viewport_name = request.param
     yield page
     context.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -28,9 +29,12 @@ def scenario(
     return build_scenario(sessions, clock, staff_users)
 
 
-def _post(client: TestClient, url: str, **data: str) -> object:
+def _post(client: TestClient, url: str, **data: str) -> httpx.Response:
     token = csrf_from(client.get("/console/canned").text)
-    return client.post(url, data={"csrf_token": token, **data}, follow_redirects=False)
+    response: httpx.Response = client.post(
+        url, data={"csrf_token": token, **data}, follow_redirects=False
+    )
+    return response
 
 
 def _ids(sessions: sessionmaker[Session]) -> dict[str, int]:
@@ -51,22 +55,22 @@ def test_the_head_manages_and_the_officer_inserts_and_sends(
     page = client.get("/console/canned")
     assert page.status_code == 200 and 'data-testid="canned-empty"' in page.text
     created = _post(client, "/console/canned", title="Jadwal perbaikan", body=TEXT)
-    assert created.status_code == 303  # type: ignore[attr-defined]
+    assert created.status_code == 303
     page = client.get("/console/canned").text
     assert "Jadwal perbaikan" in page and TEXT in page
     assert "Terakhir diubah" in page and "Head" in page  # who changed it last
     # A duplicate title is refused with the reason, and the typed text is kept.
     again = _post(client, "/console/canned", title="jadwal PERBAIKAN", body="lain")
-    assert again.status_code == 422  # type: ignore[attr-defined]
-    assert "sudah punya jawaban siap pakai dengan judul ini" in again.text  # type: ignore[attr-defined]
+    assert again.status_code == 422
+    assert "sudah punya jawaban siap pakai dengan judul ini" in again.text
     canned_id = _ids(sessions)["Jadwal perbaikan"]
     edit = client.get(f"/console/canned/{canned_id}")
     assert edit.status_code == 200 and "Ubah jawaban siap pakai" in edit.text
     saved = _post(client, f"/console/canned/{canned_id}", title="Jadwal perbaikan", body=TEXT + " ")
-    assert saved.status_code == 303  # type: ignore[attr-defined]
+    assert saved.status_code == 303
     _post(client, "/console/canned", title="Hapus saya", body="x")
     deleted = _post(client, f"/console/canned/{_ids(sessions)['Hapus saya']}/delete")
-    assert deleted.status_code == 303 and set(_ids(sessions)) == {"Jadwal perbaikan"}  # type: ignore[attr-defined]
+    assert deleted.status_code == 303 and set(_ids(sessions)) == {"Jadwal perbaikan"}
 
     client.cookies.clear()
     sign_in(client, "officer")
@@ -77,9 +81,9 @@ def test_the_head_manages_and_the_officer_inserts_and_sends(
     listing = client.get("/console/canned").text
     assert TEXT in listing and 'action="/console/canned"' not in listing
     assert client.get(f"/console/canned/{canned_id}").status_code == 403
-    assert _post(client, f"/console/canned/{canned_id}", title="X", body="y").status_code == 403  # type: ignore[attr-defined]
-    assert _post(client, f"/console/canned/{canned_id}/delete").status_code == 403  # type: ignore[attr-defined]
-    assert _post(client, "/console/canned", title="Baru", body="b").status_code == 403  # type: ignore[attr-defined]
+    assert _post(client, f"/console/canned/{canned_id}", title="X", body="y").status_code == 403
+    assert _post(client, f"/console/canned/{canned_id}/delete").status_code == 403
+    assert _post(client, "/console/canned", title="Baru", body="b").status_code == 403
 
     # Insert without JavaScript: the draft comes back with the text added as a new paragraph.
     token = csrf_from(report)
@@ -121,13 +125,13 @@ def test_other_agencies_never_see_or_change_them(
     sign_in(client, "other.head")
     assert "Teks khusus PUPR" not in client.get("/console/canned").text
     assert client.get(f"/console/canned/{canned_id}").status_code == 404
-    assert _post(client, f"/console/canned/{canned_id}", title="X", body="y").status_code == 404  # type: ignore[attr-defined]
-    assert _post(client, f"/console/canned/{canned_id}/delete").status_code == 404  # type: ignore[attr-defined]
+    assert _post(client, f"/console/canned/{canned_id}", title="X", body="y").status_code == 404
+    assert _post(client, f"/console/canned/{canned_id}/delete").status_code == 404
     # Writing with another agency's code in the form still writes into one's own list.
     assert (
         _post(client, "/console/canned", title="Punya LH", body="l", agency="pupr").status_code
         == 303
-    )  # type: ignore[attr-defined]
+    )
     with sessions() as db:
         rows = {c.title: c.agency_id for c in db.scalars(select(CannedAnswer))}
     assert rows["Punya LH"] != rows["Rahasia PUPR"]
@@ -164,7 +168,7 @@ def test_admin_manages_any_agency(
             client, "/console/canned", title="Untuk LH", body="t", agency="lingkungan"
         ).status_code
         == 303
-    )  # type: ignore[attr-defined]
+    )
     assert "Untuk LH" in client.get("/console/canned", params={"agency": "lingkungan"}).text
     assert "Untuk LH" not in client.get("/console/canned", params={"agency": "pupr"}).text
 

@@ -30,7 +30,7 @@ import sys
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -396,15 +396,17 @@ def test_georeport(base: str, listed: set[str], scenario: Scenario, fmt: str) ->
     check_request(one)
     assert one["service_code"] == "pupr-complaint"
 
-    for call, status in (
+    probes: tuple[tuple[Callable[[], object], int], ...] = (
         (lambda: client.get_service_definition("nope"), 404),
         (lambda: client.get_service_request(c["pupr_confidential"]), 404),
         (lambda: client.get_service_requests(status="pending"), 400),
         (lambda: client.get_service_requests(start_date="yesterday"), 400),
-    ):
+    )
+    for call, status in probes:
         with pytest.raises(requests.HTTPError) as raised:
             call()
         response = raised.value.response
+        assert response is not None
         assert response.status_code == status
         if fmt == "json":
             assert response.headers["content-type"] == "application/json; charset=utf-8"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -70,13 +71,14 @@ def _report(sessions: sessionmaker[Session], code: str) -> Report:
         return service.get_report(db, code)
 
 
-def _post(client: TestClient, code: str, action: str, **data: str) -> object:
+def _post(client: TestClient, code: str, action: str, **data: str) -> Response:
     token = csrf_from(client.get(f"/console/reports/{code}").text)
-    return client.post(
+    response: Response = client.post(
         f"/console/reports/{code}/actions/{action}",
         data={"csrf_token": token, **data},
         follow_redirects=False,
     )
+    return response
 
 
 # -- verifier --------------------------------------------------------------------------------------
@@ -137,7 +139,7 @@ def test_verify_and_forward_with_edits(
         client, code, "verify_forward", agency_code="lingkungan", report_type="aspiration",
         title="Judul yang diperbaiki", category="Jalan", privacy="confidential",
     )  # fmt: skip
-    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.status_code == 303
     report = _report(sessions, code)
     assert (report.status, report.type, report.title, report.category, report.privacy) == (
         Status.FORWARDED, ReportType.ASPIRATION, "Judul yang diperbaiki", "Jalan",
@@ -161,11 +163,11 @@ def test_verifier_closing_actions_need_a_reason(
     code = _submit(sessions, clock)
     sign_in(client, "verifier")
     refused = _post(client, code, action, text="   ")
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    assert "Isian wajib belum diisi" in refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    assert "Isian wajib belum diisi" in refused.text
     assert _report(sessions, code).status is Status.SUBMITTED
     done = _post(client, code, action, text="Spam / mohon lengkapi lokasi")
-    assert done.status_code == 303  # type: ignore[attr-defined]
+    assert done.status_code == 303
     assert _report(sessions, code).status is expected
 
 
@@ -177,17 +179,17 @@ def test_bad_form_values_are_4xx_not_500(
 ) -> None:
     code = _submit(sessions, clock)
     sign_in(client, "verifier")
-    assert _post(client, code, "verify_forward", agency_code="nope").status_code == 422  # type: ignore[attr-defined]
+    assert _post(client, code, "verify_forward", agency_code="nope").status_code == 422
     assert (
         _post(client, code, "verify_forward", agency_code="pupr", report_type="x").status_code
         == 422
-    )  # type: ignore[attr-defined]
-    assert _post(client, code, "launch_rockets").status_code == 422  # type: ignore[attr-defined]
-    assert _post(client, code, "answer", text="hai").status_code == 403  # type: ignore[attr-defined]
+    )
+    assert _post(client, code, "launch_rockets").status_code == 422
+    assert _post(client, code, "answer", text="hai").status_code == 403
     _forward(sessions, clock, code, staff_users["verifier"], "pupr")
     stale = _post(client, code, "verify_forward", agency_code="pupr")  # a stale page: 409
-    assert stale.status_code == 409  # type: ignore[attr-defined]
-    assert "tidak berlaku untuk status laporan" in stale.text  # type: ignore[attr-defined]
+    assert stale.status_code == 409
+    assert "tidak berlaku untuk status laporan" in stale.text
     assert client.get("/console/reports/SW-0000-0000").status_code == 404
     assert client.get("/console/reports/%3Cscript%3E").status_code == 404
     assert client.get("/console/dashboard?since=yesterday").status_code == 400
@@ -213,7 +215,7 @@ def test_officer_inbox_answer_and_the_other_agency_sees_nothing(
     assert mine in inbox and theirs not in inbox
     assert theirs not in client.get("/console/reports").text
     assert client.get(f"/console/reports/{theirs}").status_code == 404
-    assert _post(client, mine, "answer", text="x").status_code == 303  # type: ignore[attr-defined]
+    assert _post(client, mine, "answer", text="x").status_code == 303
     page = client.get(f"/console/reports/{mine}").text
     assert "Jawaban untuk laporan" in page  # confirmation
     assert "Dijawab instansi" in page  # timeline
@@ -270,11 +272,11 @@ def test_extension_within_policy_and_refused_beyond(
     assert (
         _post(client, code, "extend_deadline", days="2", text="perlu survei lapangan").status_code
         == 303
-    )  # type: ignore[attr-defined]
+    )
     after = _report(sessions, code).response_due_at
     assert before is not None and after is not None and after > before
-    assert _post(client, code, "extend_deadline", days="99", text="lama").status_code == 422  # type: ignore[attr-defined]
-    assert _post(client, code, "extend_deadline", days="dua", text="lama").status_code == 422  # type: ignore[attr-defined]
+    assert _post(client, code, "extend_deadline", days="99", text="lama").status_code == 422
+    assert _post(client, code, "extend_deadline", days="dua", text="lama").status_code == 422
     assert _report(sessions, code).response_due_at == after
 
 
@@ -288,7 +290,7 @@ def test_return_to_verifier_leaves_the_agency_view(
     _forward(sessions, clock, code, staff_users["verifier"], "pupr")
     sign_in(client, "officer")
     response = _post(client, code, "return_to_verifier", text="wewenang provinsi")
-    assert response.headers["location"] == "/console/"  # type: ignore[attr-defined]
+    assert response.headers["location"] == "/console/"
     report = _report(sessions, code)
     assert report.status is Status.SUBMITTED and report.agency_id is None
 
@@ -414,7 +416,7 @@ def test_dashboard_figures_are_cached_per_filter_for_the_configured_time(
 
     def submitted(url: str = "/console/dashboard") -> str:
         page = client.get(url).text
-        return page.split('data-status="submitted">', 1)[1].split("<", 1)[0]
+        return str(page.split('data-status="submitted">', 1)[1].split("<", 1)[0])
 
     assert submitted() == "0"
     _submit(sessions, clock)

@@ -9,11 +9,18 @@ and repeatable: ``MAX_EXAMPLES`` per operation and role.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -71,12 +78,15 @@ def tokens(
     return make_tokens(sessions, staff_users)
 
 
-#: The app whose schema is loaded at collection (schemathesis parametrizes per operation then);
-#: each test hands it that test's runtime (database) before any request is made.
+#: The app whose schema is read at collection (schemathesis parametrizes per operation then);
+#: each test hands it that test's runtime (database) before any request is made. The schema is
+#: taken from ``app.openapi()``, not fetched with ``from_asgi``: fetching runs the app's lifespan,
+#: which builds a runtime of its own and starts the outbox worker while tests are being collected
+#: (a thread left running that printed a traceback at exit).
 APP = create_app(Settings(environment="test", run_scheduler_in_process=False))
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP).include(
-    path_regex=r"^/(api/v1|open311/v2)/"
-)
+loaded = schemathesis.openapi.from_dict(json.loads(json.dumps(APP.openapi())))
+loaded.app = APP
+schema = loaded.include(path_regex=r"^/(api/v1|open311/v2)/")
 # Explicit examples and bounded fuzzing; the coverage phase enumerates every boundary case of every
 # parameter (hundreds per operation), too slow for the suite's time budget.
 schema.config.phases.update(phases=["examples", "fuzzing"])
@@ -99,7 +109,28 @@ SETTINGS = settings(
 
 @schema.parametrize()
 @SETTINGS
-def test_api_conforms_to_its_schema(case: schemathesis.Case, tokens: dict[str, str]) -> None:
+def test_api_conforms_to_its_schema(case: Case[Any], tokens: dict[str, str]) -> None:
     """Each generated request is sent as a verifier and as an officer (one setup for both)."""
     for role in ("verifier", "officer"):
         case.call_and_validate(headers=bearer(tokens[role]), checks=CHECKS)
+
+
+@pytest.mark.slow
+def test_collecting_this_module_starts_nothing(tmp_path: Path) -> None:
+    """Importing the module (what collection does) leaves no thread behind and prints nothing.
+
+    A fresh interpreter, so the import really happens; the data directory is empty and must stay
+    so (a lifespan run at import built a runtime there, with its SQLite file).
+    """
+    probe = (
+        "import threading, tests.console.test_schemathesis as m\n"
+        "print(sorted(t.name for t in threading.enumerate()))\n"
+    )
+    env = {**os.environ, "SUARAWARGA_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['MainThread']"
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -27,8 +27,9 @@ def browser(app: FastAPI) -> Iterator[TestClient]:
 
 
 def signed_in(client: TestClient) -> bool:
-    return client.get("/console/", follow_redirects=False).headers["location"] != (
-        "/console/login?next=/console/"
+    return bool(
+        client.get("/console/", follow_redirects=False).headers["location"]
+        != ("/console/login?next=/console/")
     )
 
 

@@ -20,7 +20,7 @@ from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
 from reports import satisfaction, service, stats
 from reports.enums import Channel, Privacy, ReportType, Stage, Status
-from reports.models import Agency, StaffUser
+from reports.models import Agency, Report, StaffUser
 from reports.service import Actor
 from tests.conftest import wib
 
@@ -28,7 +28,7 @@ NOW = wib(2026, 11, 12, 10, 0)
 H = timedelta(hours=1)
 
 
-def _submit(db: Session, clock: SlaClock, at: datetime, n: int) -> object:
+def _submit(db: Session, clock: SlaClock, at: datetime, n: int) -> Report:
     citizen = service.get_or_create_citizen(
         db, channel=Channel.TELEGRAM, external_id=f"stats-{n}", now=at
     )
@@ -48,30 +48,30 @@ def seeded(
     t0 = wib(2026, 11, 2, 9, 0)
     with sessions() as db, db.begin():
 
-        def forward(report: object, agency: str, at: datetime) -> None:
+        def forward(report: Report, agency: str, at: datetime) -> None:
             service.verify_and_forward(
                 db, clock=clock, report=report, actor=verifier, agency_code=agency, now=at
-            )  # type: ignore[arg-type]
+            )
 
         r1 = _submit(db, clock, t0, 1)
         forward(r1, "pupr", t0 + 2 * H)
-        service.answer(db, clock=clock, report=r1, actor=pupr, text="ok", now=t0 + 12 * H)  # type: ignore[arg-type]
+        service.answer(db, clock=clock, report=r1, actor=pupr, text="ok", now=t0 + 12 * H)
         service.citizen_accept(
             db,
             clock=clock,
             report=r1,
             actor=Actor.citizen(r1.citizen_id),
-            now=t0 + 13 * H,  # type: ignore[attr-defined, arg-type]
+            now=t0 + 13 * H,
         )
         for element, score in zip(satisfaction.ASKED_AFTER_REPORT, (4, 4, 3, 4), strict=True):
             satisfaction.record_rating(
-                db, report=r1, citizen_id=r1.citizen_id, element=element, score=score,  # type: ignore[attr-defined, arg-type]
+                db, report=r1, citizen_id=r1.citizen_id, element=element, score=score,
                 now=t0 + 14 * H,
             )  # fmt: skip
         r2 = _submit(db, clock, t0, 2)
         forward(r2, "pupr", t0 + 4 * H)
         service.answer(
-            db, clock=clock, report=r2, actor=pupr, text="maaf terlambat",  # type: ignore[arg-type]
+            db, clock=clock, report=r2, actor=pupr, text="maaf terlambat",
             now=wib(2026, 11, 10, 9, 0),
         )  # fmt: skip
         r3 = _submit(db, clock, t0, 3)
@@ -79,7 +79,7 @@ def seeded(
         _submit(db, clock, wib(2026, 11, 9, 10, 0), 4)
         r5 = _submit(db, clock, wib(2026, 11, 11, 10, 0), 5)
         service.request_info(
-            db, clock=clock, report=r5, actor=verifier, question="Lokasi?",  # type: ignore[arg-type]
+            db, clock=clock, report=r5, actor=verifier, question="Lokasi?",
             now=wib(2026, 11, 11, 11, 0),
         )  # fmt: skip
         r6 = _submit(db, clock, wib(2026, 11, 5, 10, 0), 6)

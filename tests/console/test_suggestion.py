@@ -160,7 +160,7 @@ def test_one_click_accept_is_refused_below_the_threshold(
         data={"csrf_token": csrf_from(page), "agency_code": "perhubungan"},
         follow_redirects=False,
     )
-    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.status_code == 303
     with sessions() as db:
         report = service.get_report(db, reports["unsure"])
         assert report.agency is not None and report.agency.code == "perhubungan"

@@ -134,11 +134,13 @@ def test_parallel_guesses_are_counted_before_any_is_checked(
         token = page_csrf(client)
 
         def guess(n: int) -> int:
-            return client.post(
-                "/console/login",
-                data={"username": "head", "password": f"guess {n}", "csrf_token": token},
-                follow_redirects=False,
-            ).status_code
+            return int(
+                client.post(
+                    "/console/login",
+                    data={"username": "head", "password": f"guess {n}", "csrf_token": token},
+                    follow_redirects=False,
+                ).status_code
+            )
 
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(guess, range(16)))

@@ -14,7 +14,7 @@ WIB, WITA, WIT = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar"), ZoneInfo("
 
 
 def local(tz: ZoneInfo, *args: int) -> datetime:
-    return datetime(*args, tzinfo=tz)  # type: ignore[misc]
+    return datetime(*args, tzinfo=tz)  # type: ignore[misc, arg-type]
 
 
 @pytest.fixture(scope="module")

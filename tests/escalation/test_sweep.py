@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.log import ContextFilter
 from escalation.deadlines import SlaClock
 from escalation.digest import queue_digest
 from escalation.sweep import SWEEP_HEARTBEAT, run_sweep
@@ -149,7 +151,7 @@ def test_digest_goes_to_managers_once_per_working_day(
 
 
 def test_one_bad_report_does_not_stop_the_sweep(
-    sessions: sessionmaker[Session], clock: SlaClock
+    sessions: sessionmaker[Session], clock: SlaClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     with sessions() as db, db.begin():
         good = f.report(db, clock, MON).tracking_code
@@ -157,10 +159,15 @@ def test_one_bad_report_does_not_stop_the_sweep(
         # Corrupt data (a deadline at the end of time) makes the ladder arithmetic overflow.
         bad.verify_due_at = datetime(9999, 12, 31, 12, tzinfo=UTC)
         bad_code = bad.tracking_code
-    actions = run_sweep(sessions, clock=clock, now=wib(2026, 11, 27, 1))
+    caplog.handler.addFilter(ContextFilter())  # what config.log puts on the process's handler
+    with caplog.at_level(logging.ERROR, logger="escalation.sweep"):
+        actions = run_sweep(sessions, clock=clock, now=wib(2026, 11, 27, 1))
     assert {a.report for a in actions} == {good}
     with sessions() as db:
         assert service.get_report(db, bad_code).next_sla_at is not None  # untouched, retried later
+    # The failure is logged with the report's code as context (the message only has its id).
+    [failure] = [r for r in caplog.records if r.name == "escalation.sweep"]
+    assert failure.report == bad_code  # type: ignore[attr-defined]
 
 
 # -- real concurrency and crashes (PostgreSQL, separate OS processes) ------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -99,7 +100,11 @@ def test_rasa_export_of_the_shipped_data_is_valid_yaml() -> None:
     from nlu.rasa_export import RasaProject
 
     project = RasaProject()
-    for task, prefix in (("report_type", "type__"), ("routing", "agency__")):
+    tasks: tuple[tuple[Literal["report_type", "routing"], str], ...] = (
+        ("report_type", "type__"),
+        ("routing", "agency__"),
+    )
+    for task, prefix in tasks:
         by_label: dict[str, list[str]] = {}
         for example in base_examples(task):
             by_label.setdefault(example.label, []).append(example.text)

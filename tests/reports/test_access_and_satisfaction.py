@@ -87,11 +87,12 @@ def test_ratings_are_per_report_and_agency(db: Session, clock: SlaClock) -> None
         satisfaction.record_rating(
             db, report=report, citizen_id=citizen_id, element="cost", score=5, now=MON
         )
-    with pytest.raises(DomainError, match="only the reporter"):
+    with pytest.raises(DomainError, match=r"^Only the reporter can rate"):
         satisfaction.record_rating(
             db, report=report, citizen_id=citizen_id + 1, element="cost", score=3, now=MON
         )
     index = satisfaction.agency_index(db, agency_id=report.agency_id)
     assert index.responses == 1 and index.ikm == 100.0 and index.grade == "A"
+    assert report.agency_id is not None
     other = satisfaction.agency_index(db, agency_id=report.agency_id + 1)
     assert other.ikm is None and other.responses == 0

@@ -85,12 +85,14 @@ def test_sweep_reminds_the_assignee_only(sessions: sessionmaker[Session], clock:
             db, clock=clock, report=report, actor=Actor.staff(ana), assignee_id=ana.id, now=MON
         )
         assert _recipients(db, report, "staff_assigned") == set()  # took it themself
+        assert report.response_due_at is not None
         ids, late = (report.id, ana.id, budi.id), report.response_due_at + timedelta(days=3)
     run_sweep(sessions, clock=clock, now=late)
     report_id, ana_id, budi_id = ids
     with sessions() as db:
-        report = db.get(Report, report_id)
-        assert report is not None
+        again = db.get(Report, report_id)
+        assert again is not None
+        report = again
         told = _recipients(db, report, "staff_reminder") | _recipients(
             db, report, "staff_escalation"
         )

@@ -79,7 +79,8 @@ class FakeTelegram:
             return dict(request.query_params)
         ctype = request.headers.get("content-type", "")
         if "json" in ctype:
-            return await request.json()
+            body: dict[str, Any] = await request.json()
+            return body
         form = await request.form()
         return {k: v for k, v in form.items()}
 
