@@ -37,18 +37,11 @@ MAX_PER_AGENCY: Final = 200
 
 
 class CannedError(DomainError):
-    """A canned answer the domain refuses; ``code`` names why (``title_taken``, ...)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    """A canned answer's title or text the domain refuses; ``code`` names why."""
 
 
 class CannedNotFound(DomainError):
     """No such canned answer, or one of another agency: the same answer for both."""
-
-    def __init__(self) -> None:
-        super().__init__("no such canned answer")
 
 
 def may_read(actor: Actor, agency_id: int | None) -> bool:
@@ -72,7 +65,7 @@ def may_edit(actor: Actor, agency_id: int | None) -> bool:
 def list_for(db: Session, *, actor: Actor, agency_id: int | None) -> list[CannedAnswer]:
     """The agency's canned answers by title, if ``actor`` may read them."""
     if not may_read(actor, agency_id):
-        raise NotPermitted("only the agency's own staff can read its canned answers")
+        raise NotPermitted("canned_read_not_permitted")
     return list(
         db.scalars(
             select(CannedAnswer)
@@ -86,7 +79,7 @@ def get(db: Session, *, actor: Actor, canned_id: int) -> CannedAnswer:
     """One canned answer ``actor`` may read; :class:`CannedNotFound` otherwise."""
     item = db.get(CannedAnswer, canned_id)
     if item is None or not may_read(actor, item.agency_id):
-        raise CannedNotFound()
+        raise CannedNotFound("canned_not_found")
     return item
 
 
@@ -94,13 +87,13 @@ def _clean(title: str, body: str) -> tuple[str, str]:
     title = " ".join(title.split())
     body = body.replace("\r\n", "\n").replace("\x00", "").strip()
     if not title:
-        raise CannedError("title_required", "the title is empty")
+        raise CannedError("canned_title_required")
     if len(title) > MAX_TITLE:
-        raise CannedError("title_too_long", f"the title is longer than {MAX_TITLE} characters")
+        raise CannedError("canned_title_too_long", max_title=MAX_TITLE)
     if not body:
-        raise CannedError("body_required", "the text is empty")
+        raise CannedError("canned_body_required")
     if len(body) > MAX_BODY:
-        raise CannedError("body_too_long", f"the text is longer than {MAX_BODY} characters")
+        raise CannedError("canned_body_too_long", max_body=MAX_BODY)
     return title, body
 
 
@@ -119,17 +112,17 @@ def create(
 ) -> CannedAnswer:
     """A new canned answer of ``agency_id``, written by its head (or an admin)."""
     if not may_edit(actor, agency_id):
-        raise NotPermitted("only the agency head can write the agency's canned answers")
+        raise NotPermitted("canned_write_not_permitted")
     if db.get(Agency, agency_id) is None:
-        raise CannedNotFound()
+        raise CannedNotFound("canned_not_found")
     title, body = _clean(title, body)
     if _title_taken(db, agency_id, title, None):
-        raise CannedError("title_taken", "the agency already has a canned answer with this title")
+        raise CannedError("canned_title_taken")
     count = db.scalar(
         select(func.count()).select_from(CannedAnswer).where(CannedAnswer.agency_id == agency_id)
     )
     if (count or 0) >= MAX_PER_AGENCY:
-        raise CannedError("too_many", f"an agency keeps at most {MAX_PER_AGENCY} canned answers")
+        raise CannedError("canned_too_many", max_count=MAX_PER_AGENCY)
     item = CannedAnswer(
         agency_id=agency_id,
         title=title,
@@ -150,10 +143,10 @@ def edit(
     """Change a canned answer's title and text; officers who may only read are refused."""
     item = get(db, actor=actor, canned_id=canned_id)
     if not may_edit(actor, item.agency_id):
-        raise NotPermitted("only the agency head can change the agency's canned answers")
+        raise NotPermitted("canned_write_not_permitted")
     title, body = _clean(title, body)
     if _title_taken(db, item.agency_id, title, item.id):
-        raise CannedError("title_taken", "the agency already has a canned answer with this title")
+        raise CannedError("canned_title_taken")
     if (item.title, item.body) != (title, body):
         item.title, item.body = title, body
         item.updated_by_id, item.updated_at = actor.id, now
@@ -165,7 +158,7 @@ def delete(db: Session, *, actor: Actor, canned_id: int) -> CannedAnswer:
     """Remove a canned answer (answers already sent with it keep their text)."""
     item = get(db, actor=actor, canned_id=canned_id)
     if not may_edit(actor, item.agency_id):
-        raise NotPermitted("only the agency head can delete the agency's canned answers")
+        raise NotPermitted("canned_write_not_permitted")
     db.delete(item)
     db.flush()
     return item

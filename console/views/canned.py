@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from console.deps import CsrfProtected, RowId, SessionDep, actor_of, require_roles
 from console.views.common import NowDep, active_agencies
+from console.views.report_actions import explain
 from console.views.templating import flash, render
 from reports import canned
 from reports.enums import Role
@@ -48,6 +49,7 @@ def _page(
     editing: CannedAnswer | None = None,
     form: dict[str, str] | None = None,
     error: str | None = None,
+    error_params: dict[str, object] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     actor = actor_of(staff)
@@ -76,6 +78,7 @@ def _page(
             "editing": editing,
             "form": form or {},
             "error_key": error,
+            "error_values": error_params or {},
             "max_title": canned.MAX_TITLE,
             "max_body": canned.MAX_BODY,
         },
@@ -95,17 +98,17 @@ def _refused(
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """The page again with the reason in the viewer's language (403 / 404 / 422)."""
+    params: dict[str, object] = {}
     if isinstance(exc, NotPermitted):
         key, status = "forbidden", 403
     elif isinstance(exc, canned.CannedNotFound):
         key, status, editing = "canned_not_found", 404, None
-    elif isinstance(exc, canned.CannedError):
-        key, status = f"canned_err_{exc.code}", 422
     else:
-        key, status = "canned_err_refused", 422
+        (key, params), status = explain(exc), 422
     return _page(
-        request, db, staff, agency, editing=editing, form=form, error=key, status_code=status
-    )
+        request, db, staff, agency, editing=editing, form=form, error=key, error_params=params,
+        status_code=status,
+    )  # fmt: skip
 
 
 def _back(agency: Agency | None, staff: StaffUser) -> str:
@@ -138,7 +141,7 @@ def create_canned(
     try:
         with db.begin_nested():
             if chosen is None:
-                raise NotPermitted("no agency")
+                raise NotPermitted("canned_write_not_permitted")
             item = canned.create(
                 db, actor=actor_of(staff), agency_id=chosen.id, title=title, body=body, now=now
             )
@@ -151,7 +154,7 @@ def create_canned(
 def _editable(db: Session, staff: StaffUser, canned_id: int) -> CannedAnswer:
     item = canned.get(db, actor=actor_of(staff), canned_id=canned_id)
     if not canned.may_edit(actor_of(staff), item.agency_id):
-        raise NotPermitted("only the agency head can change the agency's canned answers")
+        raise NotPermitted("canned_write_not_permitted")
     return item
 
 

@@ -120,4 +120,13 @@ ERRORS: dict[str, str] = {
     "unknown_report_type": "Unknown report type: {value}.",
     "unknown_privacy": "Unknown privacy choice: {value}.",
     "unknown_action": "Unknown action: {value}.",
+    "canned_not_found": "Canned answer not found.",
+    "canned_read_not_permitted": "Only the agency's own staff can read its canned answers.",
+    "canned_write_not_permitted": "Only the agency head can change the agency's canned answers.",
+    "canned_title_required": "The title is required.",
+    "canned_title_too_long": "The title can be at most {max_title} characters.",
+    "canned_body_required": "The answer text is required.",
+    "canned_body_too_long": "The answer text can be at most {max_body} characters.",
+    "canned_title_taken": "Your agency already has a canned answer with this title.",
+    "canned_too_many": "Your agency has reached the limit of {max_count} canned answers. Delete unused ones first.",
 }

@@ -127,4 +127,13 @@ ERRORS: dict[str, str] = {
     "unknown_report_type": "Jenis laporan tidak dikenal: {value}.",
     "unknown_privacy": "Pilihan privasi tidak dikenal: {value}.",
     "unknown_action": "Tindakan tidak dikenal: {value}.",
+    "canned_not_found": "Jawaban siap pakai tidak ditemukan.",
+    "canned_read_not_permitted": "Hanya petugas instansi itu sendiri yang dapat membaca jawaban siap pakainya.",
+    "canned_write_not_permitted": "Hanya kepala instansi yang dapat mengubah jawaban siap pakai instansi.",
+    "canned_title_required": "Judul wajib diisi.",
+    "canned_title_too_long": "Judul paling panjang {max_title} karakter.",
+    "canned_body_required": "Teks jawaban wajib diisi.",
+    "canned_body_too_long": "Teks jawaban paling panjang {max_body} karakter.",
+    "canned_title_taken": "Instansi Anda sudah punya jawaban siap pakai dengan judul ini.",
+    "canned_too_many": "Jumlah jawaban siap pakai sudah mencapai batas {max_count}. Hapus yang tidak terpakai dulu.",
 }

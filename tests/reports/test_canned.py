@@ -98,12 +98,12 @@ def test_officers_may_not_edit_and_other_agencies_see_nothing(db: Session) -> No
 @pytest.mark.parametrize(
     ("title", "body", "code"),
     [
-        ("", "text", "title_required"),
-        ("   ", "text", "title_required"),
-        ("x" * 121, "text", "title_too_long"),
-        ("T", " \n ", "body_required"),
-        ("T", "x" * 5001, "body_too_long"),
-        ("jadwal", "text", "title_taken"),
+        ("", "text", "canned_title_required"),
+        ("   ", "text", "canned_title_required"),
+        ("x" * 121, "text", "canned_title_too_long"),
+        ("T", " \n ", "canned_body_required"),
+        ("T", "x" * 5001, "canned_body_too_long"),
+        ("jadwal", "text", "canned_title_taken"),
     ],
 )
 def test_bad_texts_are_refused_with_a_code(db: Session, title: str, body: str, code: str) -> None:
@@ -129,4 +129,4 @@ def test_an_agency_keeps_a_bounded_list(db: Session) -> None:
     db.flush()
     with pytest.raises(canned.CannedError) as refused:
         canned.create(db, actor=who["head"], agency_id=pupr, title="One more", body="b", now=MON)
-    assert refused.value.code == "too_many"
+    assert refused.value.code == "canned_too_many"
