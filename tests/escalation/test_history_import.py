@@ -216,7 +216,7 @@ def snapshot(db: Session, report: Report, clock: SlaClock) -> dict[str, Any]:
             for name in ("status", "type", "privacy", "agency_id", "verify_due_at",
                          "response_due_at", "feedback_due_at", "stage_cycle", "escalation_level",
                          "next_sla_at", "close_reason", "verified_at", "answered_at",
-                         "stage_started_at", "latitude", "longitude")
+                         "stage_started_at")
         },  # fmt: skip
         "closed_at": report.closed_at,
         "events": [
