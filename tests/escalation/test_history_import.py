@@ -484,3 +484,55 @@ def test_status_words_cover_the_documented_mapping() -> None:
     from reports.history_import import STATUS_WORDS
 
     assert set(STATUS_WORDS) == set(HistoryStatus)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_generated_history_of_10000_reports_imports_on_postgresql(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The size of a real city's history, end to end through the library on PostgreSQL.
+
+    Only correctness is asserted (every row imported, silent, never before submission, breaches
+    recorded, a second run adds nothing); the timing lives in ``benchmarks/importer``.
+    """
+    from benchmarks.importer.generate import generate, write_csv
+    from config.domain_files import load_agencies
+    from config.settings import CONFIG_DIR
+    from reports.db import make_engine, session_factory
+    from reports.staff import sync_agencies
+    from tests.conftest import _truncate
+
+    engine = make_engine(pg_url)
+    sessions = session_factory(engine)
+    try:
+        with sessions() as db, db.begin():
+            sync_agencies(db, load_agencies(CONFIG_DIR / "agencies.yml"))
+        make_staff(sessions)
+        clock = get_clock()
+        path = write_csv(tmp_path / "history.csv", generate(10_000, end=NOW))
+        agencies = {a.code: a.name for a in load_agencies(CONFIG_DIR / "agencies.yml")}
+        parsed = parse_history(path, agencies=agencies, tz=clock.calendar.tz, now=NOW)
+        assert parsed.errors == [] and len(parsed.rows) == 10_000
+        summary = import_history(sessions, clock=clock, rows=parsed.rows, now=NOW)
+        assert summary.imported == 10_000
+        again = import_history(sessions, clock=clock, rows=parsed.rows, now=NOW)
+        assert again.imported == 0 and again.already_imported == 10_000
+        with sessions() as db:
+            assert db.scalar(select(func.count()).select_from(Report)) == 10_000
+            assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+            early = db.scalar(
+                select(func.count()).select_from(ReportEvent)
+                .join(Report, Report.id == ReportEvent.report_id)
+                .where(ReportEvent.created_at < Report.created_at)
+            )  # fmt: skip
+            assert early == 0
+            actions = dict(
+                db.execute(select(ReportEvent.action, func.count()).group_by(ReportEvent.action))
+                .tuples().all()
+            )  # fmt: skip
+        assert actions["submit"] == 10_000
+        assert actions["breach"] > 500 and actions["escalate"] > 100 and actions["auto_close"] > 1000
+    finally:
+        _truncate(engine)
+        engine.dispose()
