@@ -190,7 +190,7 @@ def import_history(
         staff = StaffDirectory(db)
         # The identity map holds objects weakly: without these references every use case's
         # ``db.get(Agency, ...)`` would load the agency again (3-4 queries per report).
-        agencies = list(db.scalars(select(Agency)))
+        held: list[Agency] = list(db.scalars(select(Agency)))
         pending = 0
         for row in rows:
             if row.key in done:
@@ -216,7 +216,7 @@ def import_history(
                 if pending >= CHUNK:
                     db.expunge_all()  # flushed already; keeps memory flat on long files
                     staff = StaffDirectory(db)
-                    agencies = list(db.scalars(select(Agency)))
+                    held[:] = db.scalars(select(Agency))
                     pending = 0
             if progress:
                 progress(1)

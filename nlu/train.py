@@ -44,6 +44,7 @@ __all__ = [
     "TASKS",
     "Comparison",
     "Task",
+    "VerifiedRow",
     "agency_codes",
     "base_examples",
     "compare_on_recent_slice",
@@ -52,7 +53,6 @@ __all__ = [
     "shipped_model_path",
     "train_and_save",
     "train_model",
-    "VerifiedRow",
     "verified_rows_from_db",
 ]
 

@@ -37,11 +37,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
@@ -325,7 +326,9 @@ def parse_history(
     if repeated:
         raise FileError(f"{path.name}: column(s) named twice: {', '.join(repeated)}")
     known = set(REQUIRED) | set(OPTIONAL)
-    result = ParsedFile(ignored_columns=[h for h, n in zip(headers, names, strict=True) if n and n not in known])
+    result = ParsedFile(
+        ignored_columns=[h for h, n in zip(headers, names, strict=True) if n and n not in known]
+    )
     lookup = agency_lookup(agencies)
     seen: dict[str, int] = {}
     for line, cells in rows:
@@ -386,7 +389,7 @@ def _parse_row(
     if status is not None:
         problems += _status_problems(status, instants, agency, agency_raw, answer)
     order = [(n, v) for n, v in instants.items() if v is not None]
-    for (earlier, a), (later, b) in zip(order, order[1:], strict=False):
+    for (earlier, a), (later, b) in itertools.pairwise(order):
         if b < a:
             problems.append(f"{later} ({b.isoformat()}) is before {earlier} ({a.isoformat()})")
     for name, value in order:
@@ -406,7 +409,7 @@ def _parse_row(
         "text": text, "title": title, "type": report_type.value, "status": status.value,
         "agency": agency, "answer": answer, "privacy": privacy.value, "location": location,
         "latitude": latitude, "longitude": longitude,
-        **{n: v.astimezone(ZoneInfo("UTC")).isoformat() if v else None for n, v in instants.items()},
+        **{n: v.astimezone(UTC).isoformat() if v else None for n, v in instants.items()},
     }  # fmt: skip
     return HistoryRow(
         line=line,

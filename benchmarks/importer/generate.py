@@ -44,12 +44,16 @@ TYPES = [(("pengaduan", "complaint"), 72), (("aspirasi", "aspiration"), 14),
          (("permintaan informasi", "information request"), 14)]  # fmt: skip
 PRIVACY = [(("public", "biasa", ""), 70), (("anonymous", "anonim"), 20),
            (("confidential", "rahasia"), 10)]  # fmt: skip
-PLACES = ["Kel. Sukamaju", "RT 03 RW 05", "Jl. Melati", "Kec. Tengah", "dekat pasar induk",
-          "depan SDN 4", "Perumahan Griya Asri", "Jl. Ahmad Yani km 3", "Desa Karanganyar"]  # fmt: skip
+PLACES = [
+    "Kel. Sukamaju", "RT 03 RW 05", "Jl. Melati", "Kec. Tengah", "dekat pasar induk",
+    "depan SDN 4", "Perumahan Griya Asri", "Jl. Ahmad Yani km 3", "Desa Karanganyar",
+]  # fmt: skip
 ANSWERS = [
-    "Terima kasih atas laporannya. Tim kami sudah meninjau lokasi dan perbaikan dijadwalkan minggu ini.",
+    "Terima kasih atas laporannya. Tim kami sudah meninjau lokasi dan perbaikan dijadwalkan "
+    "minggu ini.",
     "Laporan sudah kami tindak lanjuti; petugas telah menangani di lapangan.",
-    "Informasi yang Bapak/Ibu minta: persyaratan dapat dilihat di laman resmi dinas, layanan gratis.",
+    "Informasi yang Bapak/Ibu minta: persyaratan dapat dilihat di laman resmi dinas, "
+    "layanan gratis.",
     "Usulan diterima dan akan dibahas dalam musrenbang kecamatan tahun depan.",
 ]  # fmt: skip
 

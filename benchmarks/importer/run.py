@@ -56,20 +56,25 @@ def _contents(url: str) -> dict[str, Any]:
     engine = create_engine(url)
     with engine.connect() as conn:
         one = lambda sql: conn.execute(text(sql)).scalar_one()  # noqa: E731
-        by_status = dict(conn.execute(text(
-            "SELECT status, count(*) FROM reports GROUP BY status ORDER BY status")).all())  # fmt: skip
+        by_status = dict(
+            conn.execute(
+                text("SELECT status, count(*) FROM reports GROUP BY status ORDER BY status")
+            ).all()
+        )
         out = {
             "reports_by_status": {str(k): int(v) for k, v in by_status.items()},
             "events": one("SELECT count(*) FROM report_events"),
             "sla_actions": one("SELECT count(*) FROM sla_actions"),
             "breaches": one("SELECT count(*) FROM report_events WHERE action = 'breach'"),
             "escalations_level_2_plus": one(
-                "SELECT count(*) FROM report_events WHERE action = 'escalate'"),  # fmt: skip
+                "SELECT count(*) FROM report_events WHERE action = 'escalate'"
+            ),
             "auto_closed": one("SELECT count(*) FROM report_events WHERE action = 'auto_close'"),
             "outbox_rows": one("SELECT count(*) FROM outbox"),
             "events_before_submission": one(
                 "SELECT count(*) FROM report_events e JOIN reports r ON r.id = e.report_id "
-                "WHERE e.created_at < r.created_at"),  # fmt: skip
+                "WHERE e.created_at < r.created_at"
+            ),
         }
     engine.dispose()
     return out
