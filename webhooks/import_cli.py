@@ -48,13 +48,15 @@ Columns (header row, any order, case-insensitive; others ignored):
 Dates: ISO 8601 (2024-03-05T09:30:00+07:00, 2024-03-05 09:30, 2024-03-05);
 without an offset in SUARAWARGA_TIMEZONE. XLSX date cells are read the same.
 
-Each report is replayed through the lifecycle with its own dates, so its
-deadlines, breaches, escalations and auto-close are what SuaraWarga would have
-recorded; nobody is notified. The whole file is checked first: any bad row
-(listed with its line number) stops the import unless --skip-invalid. The
-import is one transaction: interrupted, it leaves nothing behind. Rows imported
-before (same id, or same content) are skipped, so running it twice changes
-nothing. Verified imports feed `suarawarga nlu train --from-db`.
+\b
+Each report is replayed through the lifecycle with its own dates, so
+its deadlines, breaches, escalations and auto-close are what SuaraWarga
+would have recorded; nobody is notified. The whole file is checked
+first: any bad row (listed with its line number) stops the import
+unless --skip-invalid. The import is one transaction: interrupted, it
+leaves nothing behind. Rows imported before (same id, or same content)
+are skipped, so running it twice changes nothing. Verified imports feed
+`suarawarga nlu train --from-db`.
 """
 
 
