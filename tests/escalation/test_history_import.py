@@ -534,7 +534,7 @@ BIG = int(os.environ.get("SW_TEST_IMPORT_ROWS", "10000"))
 
 @pytest.mark.postgres
 @pytest.mark.slow
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(3600)
 def test_a_generated_history_of_10000_reports_imports_on_postgresql(
     pg_url: str, tmp_path: Path
 ) -> None:
