@@ -579,9 +579,9 @@ def test_a_generated_history_of_10000_reports_imports_on_postgresql(
                 .tuples().all()
             )  # fmt: skip
         assert actions["submit"] == BIG
-        assert (
-            actions["breach"] > 500 and actions["escalate"] > 100 and actions["auto_close"] > 1000
-        )
+        # About 40% of the generated reports had a late stage and a third ran out their window.
+        assert actions["breach"] > BIG // 5 and actions["escalate"] > BIG // 5
+        assert actions["auto_close"] > BIG // 5
     finally:
         _truncate(engine)
         engine.dispose()
