@@ -574,10 +574,8 @@ def test_a_generated_history_of_10000_reports_imports_on_postgresql(
                 .where(ReportEvent.created_at < Report.created_at)
             )  # fmt: skip
             assert early == 0
-            actions = dict(
-                db.execute(select(ReportEvent.action, func.count()).group_by(ReportEvent.action))
-                .tuples().all()
-            )  # fmt: skip
+            grouped = select(ReportEvent.action, func.count()).group_by(ReportEvent.action)
+            actions: dict[str, int] = {action: n for action, n in db.execute(grouped)}
         assert actions["submit"] == BIG
         # About 40% of the generated reports had a late stage and a third ran out their window.
         assert actions["breach"] > BIG // 5 and actions["escalate"] > BIG // 5
