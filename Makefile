@@ -8,7 +8,7 @@ export SUARAWARGA_DATA_DIR ?= $(CURDIR)/var
 # `make run PORT=8080` when 8000 is taken; unset, serve uses SUARAWARGA_PORT (default 8000).
 PORT ?=
 
-.PHONY: run test test-fast check install lint rasa bench bench-nlu bench-understanding bench-webhook bench-console bench-toy demo clean
+.PHONY: run test test-fast check install lint rasa bench bench-nlu bench-understanding bench-webhook bench-console bench-import bench-toy demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
@@ -89,3 +89,9 @@ bench-console: install
 # "--load-generator auto --output /tmp/x" for a trial run that falls back to a Python client.
 bench-webhook: install
 	$(BIN)/python -m benchmarks.webhook.run $(BENCH_WEBHOOK_ARGS)
+
+# `suarawarga import reports` of a generated 12,000-report city history on PostgreSQL (throwaway
+# database), run twice (the second must import nothing); writes benchmarks/importer/results.*
+# SW_BENCH_IMPORT_ROWS=... to resize, SW_BENCH_OUT=dir to write the results elsewhere.
+bench-import: install
+	$(BIN)/python -m benchmarks.importer.run

@@ -88,7 +88,11 @@ def train(
         verified = examples_from_verified(rows_db, known_agencies=codes)
         for task in TASKS:
             extra[task].extend(verified[task])
-            typer.echo(f"{task}: +{len(verified[task])} verified examples from the database")
+            history = sum(e.source == "history" for e in verified[task])
+            typer.echo(
+                f"{task}: +{len(verified[task])} verified examples from the database "
+                f"({history} of them imported history)"
+            )
     serving = _serving_models()
     refused: list[str] = []
     out_dir = settings.models_dir

@@ -45,6 +45,7 @@ __all__ = [
     "TASKS",
     "Comparison",
     "Task",
+    "VerifiedRow",
     "agency_codes",
     "base_examples",
     "compare_on_recent_slice",
@@ -104,31 +105,43 @@ def base_examples(task: Task, *, data_file: Path | None = None) -> list[Example]
     return examples
 
 
+#: A verified report from the database: ``(text, type, agency code)``, optionally with the
+#: example's source (``"history"`` for imported reports; default ``"verified"``).
+VerifiedRow = tuple[str, str | None, str | None] | tuple[str, str | None, str | None, str]
+
+
 def examples_from_verified(
-    rows: Iterable[tuple[str, str | None, str | None]],
+    rows: Iterable[VerifiedRow],
     *,
     known_agencies: Iterable[str] | None = None,
 ) -> dict[Task, list[Example]]:
-    """Split verified ``(text, type, agency_code)`` rows into examples per task.
+    """Split verified ``(text, type, agency_code[, source])`` rows into examples per task.
 
     A row contributes to a task only when that label is usable: a report type of the three known
     ones, an agency code that is routable (not ``lainnya``; in ``known_agencies`` when given).
     """
     agencies = set(known_agencies) if known_agencies is not None else None
     out: dict[Task, list[Example]] = {"report_type": [], "routing": []}
-    for text, report_type, agency in rows:
+    for row in rows:
+        text, report_type, agency = row[0], row[1], row[2]
+        source = row[3] if len(row) > 3 else "verified"
         text = (text or "").strip()
         if not text:
             continue
         if report_type in REPORT_TYPE_LABELS:
-            out["report_type"].append(Example(text=text, label=str(report_type), source="verified"))
+            out["report_type"].append(Example(text=text, label=str(report_type), source=source))
         if agency and agency != UNDECIDED_AGENCY and (agencies is None or agency in agencies):
-            out["routing"].append(Example(text=text, label=agency, source="verified"))
+            out["routing"].append(Example(text=text, label=agency, source=source))
     return out
 
 
-def verified_rows_from_db(settings: Settings) -> Iterator[tuple[str, str | None, str | None]]:
-    """``(title. body, type, agency code)`` of every report a verifier has confirmed.
+def verified_rows_from_db(settings: Settings) -> Iterator[VerifiedRow]:
+    """``(title. body, type, agency code, source)`` of every report a verifier has confirmed,
+    oldest submission first (the recent slice of :func:`compare_on_recent_slice` is the end).
+
+    The source is ``history`` for a report brought in by ``suarawarga import reports`` (it was
+    verified in the city's previous system) and ``verified`` for one verified here; both are the
+    deployment's own stream for calibration (``nlu.dataset.DEPLOYMENT_SOURCES``).
 
     The database is imported here, not at the top: training from the shipped data needs none.
     """
@@ -145,7 +158,7 @@ def verified_rows_from_db(settings: Settings) -> Iterator[tuple[str, str | None,
                 select(Report)
                 .where(Report.verified_at.is_not(None))
                 .options(joinedload(Report.agency))
-                .order_by(Report.id)
+                .order_by(Report.created_at, Report.id)
                 .execution_options(yield_per=500)
             )
             for report in session.scalars(query):
@@ -153,7 +166,8 @@ def verified_rows_from_db(settings: Settings) -> Iterator[tuple[str, str | None,
                 body = (report.body or "").strip()
                 text = f"{title}. {body}" if title and not body.startswith(title) else body
                 agency = report.agency.code if report.agency is not None else None
-                yield text, str(report.type), agency
+                source = "history" if report.import_key is not None else "verified"
+                yield text, str(report.type), agency, source
     finally:
         engine.dispose()
 

@@ -21,6 +21,7 @@ class Channel(StrEnum):
     WEB = "web"
     EMAIL = "email"
     CLI = "cli"
+    IMPORT = "import"  # a city's earlier reports, brought in by ``suarawarga import reports``
 
 
 class Status(StrEnum):

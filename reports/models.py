@@ -259,6 +259,9 @@ class Report(Base):
     # The one officer of the agency following the report up (``reports.assignment``); their
     # notifications replace the whole agency's. Cleared when the report leaves the agency.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    # Set on reports brought in by ``suarawarga import reports``: the row's source id or content
+    # hash, unique, so importing the same file again adds nothing. None for live reports.
+    import_key: Mapped[str | None] = mapped_column(String(80), unique=True)
 
     agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
     assignee: Mapped[StaffUser | None] = relationship(foreign_keys=[assignee_id])

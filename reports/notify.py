@@ -24,6 +24,26 @@ from reports.models import Citizen, CitizenIdentity, OutboxMessage, Report, Staf
 #: Channels the outbox sender can deliver to; a web-chat identity receives through the chat page.
 DELIVERABLE = frozenset({Channel.TELEGRAM, Channel.WHATSAPP, Channel.WEB, Channel.EMAIL})
 
+#: ``Session.info`` key of :func:`mute`.
+_MUTED = "suarawarga.notify.muted"
+
+
+def mute(db: Session) -> None:
+    """Queue nothing from this session on: every later notice is dropped, not written.
+
+    For replaying history (``suarawarga import reports``): the use cases and the sweep run
+    unchanged, so deadlines, events and escalations are what the live product would have
+    recorded, but the people involved were told years ago (or never) and must hear nothing now.
+    Every outbox row is written through this module (:func:`queue`, :func:`insert_rows`), so this
+    one flag covers every notice of every use case and of the sweep; it lives on the session (the
+    unit of work), so it cannot leak into another request, job or process.
+    """
+    db.info[_MUTED] = True
+
+
+def is_muted(db: Session) -> bool:
+    return bool(db.info.get(_MUTED))
+
 
 def render_notice(template: str, language: str, tz: ZoneInfo, values: Mapping[str, Any]) -> str:
     """Render with dates in the reader's language and the deployment's zone."""
@@ -68,8 +88,10 @@ def queue(
     One INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING: no existence check
     first, and two transactions queueing the same key (two schedulers) never fail on the unique
     key: the second waits for the first and then inserts nothing. Returns the new row (a
-    persistent object), or None when the key existed.
+    persistent object), or None when the key existed (or the session is muted).
     """
+    if is_muted(db):
+        return None
     if report is not None and report.id is None:
         db.flush()  # a report added in this transaction gets its id
     values = {
@@ -102,7 +124,7 @@ def insert_rows(db: Session, rows: Sequence[Mapping[str, Any]]) -> None:
 
     For callers that need no ORM objects back: the bot's replies, several per message.
     """
-    if rows:
+    if rows and not is_muted(db):
         connection = db.connection()
         connection.execute(_insert_rows_statement(connection.dialect.name), list(rows))
 
@@ -144,6 +166,8 @@ def notify_citizen(
     Every citizen notice names the report's code, so every one of them also carries the link to
     ``/t/{code}``: the citizen can open the page from whichever message they find first.
     """
+    if is_muted(db):
+        return None
     identity = citizen_identity(db, report)
     if identity is None:
         return None  # e.g. a report typed in by staff for a walk-in citizen
@@ -199,6 +223,8 @@ def notify_staff(
 ) -> list[OutboxMessage]:
     """One row per notification address of each staff member (deduplicated per person)."""
     rows: list[OutboxMessage] = []
+    if is_muted(db):
+        return rows
     seen: set[int] = set()
     for person in staff:
         if person.id in seen:

@@ -54,6 +54,10 @@ LAZY: dict[str, Lazy] = {
     "nlu": Lazy(
         "nlu.cli", "app", "Classifier: train, evaluate, export to Rasa.", group=True
     ),
+    "import": Lazy(
+        "webhooks.import_cli", "app", "Bring in data from another system (a city's reports).",
+        group=True,
+    ),
 }  # fmt: skip
 
 

@@ -289,6 +289,7 @@ MESSAGES: dict[str, str] = {
     "channel_web": "web chat",
     "channel_email": "e-mail",
     "channel_cli": "staff entry",
+    "channel_import": "imported history",
     "reporter_citizen_via": "Citizen ({channel})",
     "confirm_request_info": "Send this question to the reporter of {code}? The deadline pauses until they answer.",
     "confirm_return_to_verifier": "Return report {code} to the verifier? It leaves your agency's inbox.",

@@ -289,6 +289,7 @@ MESSAGES: dict[str, str] = {
     "channel_web": "web chat",
     "channel_email": "e-mail",
     "channel_cli": "input petugas",
+    "channel_import": "riwayat impor",
     "reporter_citizen_via": "Warga ({channel})",
     "confirm_request_info": "Kirim pertanyaan ini ke pelapor {code}? Batas waktu dijeda sampai pelapor menjawab.",
     "confirm_return_to_verifier": "Kembalikan laporan {code} ke verifikator? Laporan keluar dari kotak masuk instansi Anda.",

@@ -77,6 +77,12 @@ def toys(out: Path) -> list[Toy]:
             ("results.json", "results.md"),
         ),
         Toy(
+            "bench-import",
+            {"SW_BENCH_IMPORT_ROWS": "100", "SW_BENCH_OUT": str(out / "bench-import")},
+            {},
+            ("results.json", "results.md"),
+        ),
+        Toy(
             "bench-console",
             {
                 "SW_BENCH_REPORTS": "2000",
