@@ -20,7 +20,9 @@ how often each label occurs where the model is deployed:
   systematically low on real messages (a real aspiration mentions the problem it would solve, so
   it shares much vocabulary with complaints), and an offset is the decision threshold the
   balanced weights alone do not find. An offset is only kept when it buys clearly more held-out
-  macro-F1 than none (:data:`OFFSET_TOLERANCE`); the most frequent label stays at 0.
+  macro-F1 than none (:data:`OFFSET_TOLERANCE`); the most frequent label stays at 0. Offsets move
+  probability mass, so a second temperature (``scale``) is then fitted on the shifted log-odds:
+  it keeps every decision and puts the stated confidence back in line with accuracy.
 
 The functions are pure numpy so the training code, the benchmarks and the tests share them.
 """
@@ -68,6 +70,7 @@ class Calibration:
     prior: tuple[float, ...] = ()  # deployment label frequencies, in the model's label order
     strength: float = 0.0  # share of the log-prior shift applied
     offsets: tuple[float, ...] = ()  # per-label decision offsets (calibrated log-odds)
+    scale: float = 1.0  # multiplies the shifted log-odds (refitted when there are offsets)
     report: dict[str, Any] = field(default_factory=dict)  # out-of-fold measurements
 
     def shift(self, n_labels: int) -> np.ndarray:
@@ -84,7 +87,10 @@ class Calibration:
     def apply(self, scores: np.ndarray) -> np.ndarray:
         """Probabilities from raw scores (one row per text, or one text as a 1-D array)."""
         n_labels = scores.shape[-1]
-        return softmax_rows(scores / self.temperature + self.shift(n_labels))
+        logits = scores / self.temperature + self.shift(n_labels)
+        if self.scale != 1.0:
+            logits *= self.scale
+        return softmax_rows(logits)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +98,7 @@ class Calibration:
             "prior": list(self.prior),
             "prior_strength": self.strength,
             "offsets": list(self.offsets),
+            "scale": self.scale,
             **self.report,
         }
 
@@ -208,10 +215,13 @@ def fit_calibration(
     strength = max(s for s, f1 in candidates if f1 >= best - STRENGTH_TOLERANCE)
     shift = strength * np.log(pi * n_labels)
     offsets = np.zeros(n_labels)
+    scale = 1.0
     if tune_offsets:
         offsets = _fit_offsets(calibrated + shift, y, n_labels)
+        if offsets.any():
+            scale = 1.0 / _fit_temperature(calibrated + shift + offsets, y)
     raw_probs = softmax_rows(scores)
-    probs = softmax_rows(calibrated + shift + offsets)
+    probs = softmax_rows((calibrated + shift + offsets) * scale)
     pred = probs.argmax(axis=1)
     report = {
         "n_held_out": len(y),
@@ -230,5 +240,6 @@ def fit_calibration(
         prior=tuple(float(p) for p in pi),
         strength=strength,
         offsets=tuple(float(o) for o in offsets) if offsets.any() else (),
+        scale=scale,
         report=report,
     )

@@ -644,6 +644,7 @@ def save_artifact(model: TextClassifier, path: Path, *, task: str) -> Path:
             "prior": list(model.calibration.prior),
             "strength": model.calibration.strength,
             "offsets": list(model.calibration.offsets),
+            "scale": model.calibration.scale,
             "report": model.calibration.report,
         },
     }
@@ -696,6 +697,7 @@ def load_artifact(path: Path, *, task: str | None = None) -> TextClassifier:
             prior=tuple(float(p) for p in calibration.get("prior", ())),
             strength=float(calibration.get("strength", 0.0)),
             offsets=tuple(float(o) for o in calibration.get("offsets", ())),
+            scale=float(calibration.get("scale", 1.0)),
             report=dict(calibration.get("report") or {}),
         ),
     )
