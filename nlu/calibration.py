@@ -21,8 +21,9 @@ how often each label occurs where the model is deployed:
   it shares much vocabulary with complaints), and an offset is the decision threshold the
   balanced weights alone do not find. An offset is only kept when it buys clearly more held-out
   macro-F1 than none (:data:`OFFSET_TOLERANCE`); the most frequent label stays at 0. Offsets move
-  probability mass, so a second temperature (``scale``) is then fitted on the shifted log-odds:
-  it keeps every decision and puts the stated confidence back in line with accuracy.
+  probability mass, so a second temperature (``scale``, at most 1: it may soften, never sharpen)
+  is then fitted on the shifted log-odds: it keeps every decision and keeps the stated
+  confidence in line with accuracy.
 
 The functions are pure numpy so the training code, the benchmarks and the tests share them.
 """
@@ -70,7 +71,7 @@ class Calibration:
     prior: tuple[float, ...] = ()  # deployment label frequencies, in the model's label order
     strength: float = 0.0  # share of the log-prior shift applied
     offsets: tuple[float, ...] = ()  # per-label decision offsets (calibrated log-odds)
-    scale: float = 1.0  # multiplies the shifted log-odds (refitted when there are offsets)
+    scale: float = 1.0  # multiplies the shifted log-odds (<= 1; refitted with offsets)
     report: dict[str, Any] = field(default_factory=dict)  # out-of-fold measurements
 
     def shift(self, n_labels: int) -> np.ndarray:
@@ -219,7 +220,10 @@ def fit_calibration(
     if tune_offsets:
         offsets = _fit_offsets(calibrated + shift, y, n_labels)
         if offsets.any():
-            scale = 1.0 / _fit_temperature(calibrated + shift + offsets, y)
+            # Only ever soften: the temperature above already fits the scores' sharpness, and
+            # sharpening on top of it put a wrong answer at 0.996 on held-out real messages
+            # (tests/nlu/test_model.py: a wrong answer is never shown as 1.00).
+            scale = min(1.0, 1.0 / _fit_temperature(calibrated + shift + offsets, y))
     raw_probs = softmax_rows(scores)
     probs = softmax_rows((calibrated + shift + offsets) * scale)
     pred = probs.argmax(axis=1)
