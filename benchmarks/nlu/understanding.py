@@ -511,7 +511,7 @@ def render(result: dict[str, Any]) -> str:
     if spread_row:
         lines += [
             "",
-            "Ours, spread across the grouped-CV folds (mean +- sd): macro-F1 "
+            "Ours, spread across the grouped-CV folds (mean +- sd): "
             + ", ".join(
                 f"{key} {spread_row[key]['mean']:.3f} +- {spread_row[key]['sd']:.3f}"
                 for key in ("macro_f1", *REPORT_TYPE_LABELS)
