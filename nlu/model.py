@@ -457,6 +457,7 @@ class TextClassifier:
         held_out: Sequence[bool] | None = None,
         prior: Mapping[str, float] | None = None,
         folds: int = CALIBRATION_FOLDS,
+        tune_offsets: bool = False,
     ) -> TextClassifier:
         """Fit on all examples, calibrated on out-of-fold scores of the ``held_out`` ones.
 
@@ -466,6 +467,8 @@ class TextClassifier:
         model will see and not on written examples. All examples are held out when it is None.
         ``prior`` overrides the deployment's label frequencies (default: those of the held-out
         examples). Calibration is skipped (identity) when fewer than 20 examples are held out.
+        ``tune_offsets`` also chooses per-label decision offsets on those out-of-fold scores
+        (see :mod:`nlu.calibration`).
         """
         if len(texts) != len(labels):
             raise ValueError("texts and labels differ in length")
@@ -483,7 +486,9 @@ class TextClassifier:
             if mask.sum() > LARGE_HELD_OUT:
                 folds = 2
             oof, y_ids = _out_of_fold_scores(method, parts, y, mask, classes, folds)
-            calibration = fit_calibration(oof, y_ids, classes, prior=prior)
+            calibration = fit_calibration(
+                oof, y_ids, classes, prior=prior, tune_offsets=tune_offsets
+            )
         info = {
             "method": method,
             "n_examples": len(texts),
@@ -639,6 +644,8 @@ def save_artifact(model: TextClassifier, path: Path, *, task: str) -> Path:
             "temperature": model.calibration.temperature,
             "prior": list(model.calibration.prior),
             "strength": model.calibration.strength,
+            "offsets": list(model.calibration.offsets),
+            "scale": model.calibration.scale,
             "report": model.calibration.report,
         },
     }
@@ -690,6 +697,8 @@ def load_artifact(path: Path, *, task: str | None = None) -> TextClassifier:
             temperature=float(calibration.get("temperature", 1.0)),
             prior=tuple(float(p) for p in calibration.get("prior", ())),
             strength=float(calibration.get("strength", 0.0)),
+            offsets=tuple(float(o) for o in calibration.get("offsets", ())),
+            scale=float(calibration.get("scale", 1.0)),
             report=dict(calibration.get("report") or {}),
         ),
     )

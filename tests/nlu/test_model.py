@@ -21,7 +21,7 @@ from nlu.model import (
     load_artifact,
     save_artifact,
 )
-from nlu.train import base_examples, train_model
+from nlu.train import base_examples, shipped_model_path, train_model
 from tests.nlu.helpers import report_type_model
 
 SAMPLES = [
@@ -171,6 +171,7 @@ def test_artifact_round_trip_keeps_predictions_and_header(tmp_path: Path) -> Non
     assert loaded.labels == model.labels
     for text in SAMPLES:
         assert loaded.rank(text) == model.rank(text)
+    assert loaded.calibration == model.calibration  # offsets and scale included
     payload = joblib.load(path)
     assert payload["format_version"] == ARTIFACT_VERSION
     assert payload["versions"]["sklearn"] == sklearn.__version__
@@ -253,3 +254,69 @@ def test_long_texts_are_classified_on_their_head_and_tail() -> None:
     model = report_type_model()
     long_text = head + middle + tail
     assert model.rank(long_text) == model.rank(clip_text(long_text))
+
+
+# Written pairs on the same topic: a proposal of something new or a change (aspiration) and an
+# existing problem to be fixed (complaint), as /work/shared/docs/report_types.md defines them.
+# Not taken from any real or evaluation message.
+ASPIRATION_COMPLAINT_PAIRS = [
+    (
+        "Mohon dibangun jembatan penyeberangan orang di depan pasar induk, warga dan anak sekolah "
+        "kesulitan menyeberang jalan yang ramai",
+        "Jembatan penyeberangan di depan pasar induk rusak, anak tangganya berlubang dan besinya "
+        "berkarat, sudah ada yang terperosok. Mohon segera diperbaiki",
+    ),
+    (
+        "Saran saya jam pelayanan puskesmas ditambah sampai sore, supaya warga yang bekerja bisa "
+        "berobat tanpa izin kantor",
+        "Puskesmas di kelurahan kami sudah tutup jam 11 siang padahal jadwalnya sampai jam 2, saya "
+        "datang jam 12 dan ditolak berobat",
+    ),
+    (
+        "Usul pak wali, di taman kota dibuatkan jalur sepeda dan area bermain anak supaya warga "
+        "punya tempat olahraga",
+        "Taman kota sekarang kotor, sampah berserakan di mana-mana dan lampunya mati semua sejak "
+        "sebulan, malam dipakai mabuk-mabukan",
+    ),
+    (
+        "Sebaiknya pembayaran PBB bisa dilakukan di minimarket dan lewat aplikasi, supaya warga "
+        "tidak perlu antre di bank",
+        "Saya sudah bayar PBB lewat bank bulan lalu tapi di sistem masih tercatat menunggak dan "
+        "saya dikenai denda. Mohon dikoreksi",
+    ),
+    (
+        "Kami berharap pemerintah kabupaten membuka SMK negeri di kecamatan kami, anak-anak lulus "
+        "SMP harus sekolah ke kota yang jauh",
+        "Atap ruang kelas SMK negeri di kecamatan kami bocor parah dan plafonnya runtuh, murid "
+        "belajar di lorong. Sudah lapor dinas belum ada perbaikan",
+    ),
+    (
+        "Mohon dipertimbangkan kembali rencana pemindahan terminal ke luar kota, lebih baik "
+        "terminal lama ditata ulang dan diperluas",
+        "Terminal bus kota kumuh, toilet tidak ada air, banyak calo yang memaksa penumpang dan "
+        "petugas diam saja. Mohon ditertibkan",
+    ),
+]
+
+
+@pytest.mark.parametrize(("aspiration", "complaint"), ASPIRATION_COMPLAINT_PAIRS)
+def test_shipped_model_tells_a_proposal_from_a_problem_on_the_same_topic(
+    aspiration: str, complaint: str
+) -> None:
+    model = load_artifact(shipped_model_path("report_type"), task="report_type")
+    assert model.rank(aspiration)[0][0] == "aspiration"
+    assert model.rank(complaint)[0][0] == "complaint"
+
+
+def test_report_types_get_decision_offsets_and_routing_does_not() -> None:
+    """The shipped report-type model lowers the aspiration threshold (chosen on held-out real
+    messages: benchmarks/nlu/METHODS.md); complaints, the most frequent label, stay the
+    reference. Routing never tunes offsets (20 agencies, too few held-out examples each)."""
+    shipped = load_artifact(shipped_model_path("report_type"), task="report_type")
+    offsets = dict(zip(shipped.labels, shipped.calibration.offsets, strict=True))
+    assert offsets["aspiration"] > 0
+    assert offsets["complaint"] == 0.0
+    report = shipped.calibration.report
+    assert report["held_out_macro_f1"] > report["held_out_macro_f1_without_offsets"]
+    routing = load_artifact(shipped_model_path("routing"), task="routing")
+    assert routing.calibration.offsets == ()
