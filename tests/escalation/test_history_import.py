@@ -130,7 +130,8 @@ BY_NAME = {name: code for code, name in AGENCIES.items()}
 
 def live_steps(row: dict[str, Any], staff: dict[str, Any]) -> list[tuple[datetime, Any]]:
     """What the verifier, the officer and the citizen did, as (instant, action) pairs."""
-    agency = str(BY_NAME.get(row["agency"], row["agency"]))
+    named = str(row.get("agency") or "")
+    agency = BY_NAME.get(named, named)
     officer = staff.get(agency)
     state: dict[str, Report] = {}
 
