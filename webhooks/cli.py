@@ -523,7 +523,7 @@ def report_create(
     now: Annotated[str | None, typer.Option(help="Submission instant (ISO 8601).")] = None,
 ) -> None:
     """Submit a report on behalf of a citizen (e.g. a walk-in or a phone call)."""
-    from reports.service import NluSuggestion, get_or_create_citizen, submit_report
+    from reports.citizen_cases import NluSuggestion, get_or_create_citizen, submit_report
 
     rt = _runtime()
     at = _parse_instant(now)
@@ -548,8 +548,8 @@ def report_create(
 
 def _classify(rt: Any, text: str) -> tuple[ReportType, Any]:
     """The NLU's type and agency for a report made on the command line."""
+    from reports.citizen_cases import NluSuggestion
     from reports.classifier import suggestion_version
-    from reports.service import NluSuggestion
 
     nlu = rt.classifier
     kind, agency = nlu.classify_type(text), nlu.route_agency(text)
@@ -569,7 +569,7 @@ def report_show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show one report with its deadlines and its full event log."""
-    from reports.service import get_report
+    from reports.case_steps import get_report
 
     rt = _runtime()
     with rt.sessions() as db:

@@ -1,4 +1,4 @@
-"""The report flow: from a free-text description to ``reports.service.submit_report``.
+"""The report flow: from a free-text description to ``reports.citizen_cases.submit_report``.
 
 The citizen may write everything in one message; we then ask only for what is still missing, in
 this order: type (only when the classifier is unsure), location, an optional attachment, privacy,
@@ -24,7 +24,7 @@ from bot import intents, limits, places
 from bot.inbound import refused_file_message
 from bot.intents import Intent
 from bot.turn import Button, Turn
-from reports import service
+from reports import case_steps, citizen_cases
 from reports.classifier import Prediction, suggestion_version
 from reports.enums import Privacy, ReportType
 from reports.lifecycle import DomainError
@@ -160,7 +160,7 @@ def _more_of_the_story(turn: Turn, text: str) -> bool:
     d = draft(turn)
     no_location = d.get("location") is None and d.get("lat") is None
     if intents.word_count(text) >= STORY_WORDS:
-        d["body"] = f"{d['body']}\n{text}"[: service.BODY_MAX]
+        d["body"] = f"{d['body']}\n{text}"[: case_steps.BODY_MAX]
         _take_place(d, text)  # this part of the story, wherever it falls in the whole
         if d.get("type") is None:
             _classify(turn, d["body"])  # the type question may no longer be needed
@@ -557,7 +557,7 @@ def submit(turn: Turn) -> bool:
     _refresh(turn, d)
     # The agency is only suggested (nlu_agency_*): the verifier decides and forwards. Setting
     # it here would show an unverified report to that agency's officers before verification.
-    suggestion = service.NluSuggestion(
+    suggestion = citizen_cases.NluSuggestion(
         type=d.get("nlu_type"),
         type_confidence=d.get("nlu_type_conf"),
         agency_code=d.get("nlu_agency"),
@@ -570,7 +570,7 @@ def submit(turn: Turn) -> bool:
     # it (a first message in English), and the pipeline only saves it after the turn.
     citizen.language = turn.language
     try:
-        service.submit_report(
+        citizen_cases.submit_report(
             turn.db,
             clock=turn.runtime.clock,
             citizen=citizen,

@@ -26,6 +26,7 @@ from console.api.schemas import (
 from escalation.calendar import WorkingCalendar
 from escalation.history import sla_history
 from reports import access
+from reports.case_steps import Actor
 from reports.enums import ActorKind, Stage, Status
 from reports.lifecycle import STAFF_ROLES, allowed_actions
 from reports.models import (
@@ -37,7 +38,6 @@ from reports.models import (
     ReportMessage,
     StaffUser,
 )
-from reports.service import Actor
 from reports.suggestion import stored_suggestion
 
 #: Keys an event's data might carry about a person; dropped unless the caller may see the reporter.

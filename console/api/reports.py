@@ -24,9 +24,9 @@ from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
 from console.deps import MAX_ROW_ID, CurrentStaff, SessionDep, actor_of, get_runtime
 from console.problems import Problem, documented
 from reports import access, search, tracking
+from reports.case_steps import Actor
 from reports.enums import Privacy, ReportType, Status
 from reports.models import Agency, Report
-from reports.service import Actor
 from reports.types import UTCDateTime
 
 PROBLEMS = documented(
