@@ -90,7 +90,7 @@ def get_report(db: Session, code: str, *, for_update: bool = False) -> Report:
     return report
 
 
-# -- internals -----------------------------------------------------------------------------------
+# -- shared steps ------------------------------------------------------------------------------
 
 
 def check_staff(actor: Actor, action: Action, report: Report) -> None:
