@@ -14,10 +14,11 @@ from __future__ import annotations
 import copy
 
 from bot import intents, limits
+from bot.channels import Button
 from bot.flows import pending, rating, report, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
-from bot.turn import Button, Turn
+from bot.turn import Turn
 
 LANGUAGE_MIN_WORDS = 4
 

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import intents
+from bot.channels import Button
 from bot.flows.status import stage_text
 from bot.inbound import refused_file_message
 from bot.intents import Intent
-from bot.turn import Button, Turn
+from bot.turn import Turn
 from reports import case_steps, citizen_cases, tracking
 from reports.enums import Status
 from reports.lifecycle import DomainError

@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import intents, limits, places
+from bot.channels import Button
 from bot.inbound import refused_file_message
 from bot.intents import Intent
-from bot.turn import Button, Turn
+from bot.turn import Turn
 from reports import case_steps, citizen_cases
 from reports.classifier import Prediction, suggestion_version
 from reports.enums import Privacy, ReportType
