@@ -15,7 +15,7 @@ import copy
 
 from bot import intents, limits
 from bot.channels import Button
-from bot.flows import pending, rating, report, status
+from bot.flows import pending, rating, report, report_words, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
 from bot.turn import Turn
@@ -223,7 +223,7 @@ def _idle_text(turn: Turn) -> None:
         if target is not None:
             rating.start(turn, target, number)
             return
-    if intents.word_count(text) < report.MIN_WORDS or len(text) < report.MIN_CHARS:
+    if report_words.is_short(text):
         if intents.short_problem(text):
             report.start_short(turn, text)  # "jalan rusak": a report, the place asked next
         else:

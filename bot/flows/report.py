@@ -13,7 +13,6 @@ privacy, so it is submitted as soon as its type is known (``submit_question``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from sqlalchemy import select
 
 from bot import intents, limits, places
 from bot.channels import Button
+from bot.flows import report_words
 from bot.inbound import refused_file_message
 from bot.intents import Intent
 from bot.turn import Turn
@@ -33,80 +33,8 @@ from reports.models import Agency, Attachment
 
 TYPES = [t.value for t in ReportType]
 PRIVACIES = [p.value for p in Privacy]
-MIN_WORDS = 3
-MIN_CHARS = 15
 MIN_LOCATION_CHARS = 4
-#: A text this long that answers none of the questions continues the citizen's story: on WhatsApp
-#: a chronology often arrives in several messages, and the second one is not an address.
-STORY_WORDS = 8
-TITLE_CHARS = 80
 SUMMARY_CHARS = 300
-
-#: Typed answers accepted in the type / privacy / edit questions (besides buttons and numbers).
-TYPE_WORDS = {
-    "complaint": {"pengaduan", "aduan", "keluhan", "complaint", "masalah"},
-    "aspiration": {"aspirasi", "usulan", "saran", "usul", "suggestion", "aspiration", "idea"},
-    "information_request": {
-        "informasi", "permintaan informasi", "pertanyaan", "tanya", "information",
-        "information request", "question", "konfirmasi",
-    },
-}  # fmt: skip
-PRIVACY_WORDS = {
-    "public": {"biasa", "publik", "normal", "public", "umum"},
-    "anonymous": {"anonim", "anonymous", "anon", "sembunyikan nama"},
-    "confidential": {"rahasia", "confidential", "private", "privat"},
-}
-EDIT_WORDS = {
-    "body": {"isi", "isi laporan", "teks", "text", "body", "cerita"},
-    "type": {"jenis", "tipe", "type"},
-    "location": {"lokasi", "alamat", "location", "address", "tempat"},
-    "privacy": {"privasi", "kerahasiaan", "privacy"},
-}
-
-
-def _match(text: str, table: dict[str, set[str]]) -> str | None:
-    norm = intents.normalize(text)
-    for key, words in table.items():
-        if norm in words:
-            return key
-    return None
-
-
-def _take_place(d: dict[str, Any], text: str) -> bool:
-    """Fill the draft's location from a place named in ``text`` unless one is known; True if
-    it did. Coordinates typed or in a map link become the report's coordinates."""
-    if d.get("location") is not None or d.get("lat") is not None:
-        return False
-    found = places.find(text)
-    if found is None:
-        return False
-    if found.text:
-        d["location"] = found.text
-    if found.latitude is not None:
-        d["lat"], d["lon"] = found.latitude, found.longitude
-    d.pop("location_skipped", None)
-    return True
-
-
-_ABBREVIATIONS = frozenset(
-    {"jl", "jln", "no", "kel", "kec", "gg", "dr", "dll", "dsb", "st", "rt", "rw"}
-)
-
-
-def make_title(body: str) -> str:
-    """The first sentence (not cut at "Jl." or "No."), at most TITLE_CHARS, capitalised."""
-    text = " ".join(body.split())
-    end = len(text)
-    for match in re.finditer(r"[.!?](?=\s|$)", text):
-        word = re.findall(r"(\w+)$", text[: match.start()])
-        if word and word[0].lower() in _ABBREVIATIONS:
-            continue
-        end = match.start()
-        break
-    first = text[:end].strip() or text
-    if len(first) > TITLE_CHARS:
-        first = (first[:TITLE_CHARS].rsplit(" ", 1)[0] or first[:TITLE_CHARS]) + "…"
-    return first[:1].upper() + first[1:]
 
 
 # -- draft bookkeeping ----------------------------------------------------------------------------
@@ -144,7 +72,7 @@ def _classify(turn: Turn, body: str) -> None:
     }
     if d.get("type") is None and kind.label in TYPES and _confident(kind):
         d["type"] = kind.label
-    _take_place(d, body)
+    report_words.take_place(d, body)
 
 
 def _confident(prediction: Prediction) -> bool:
@@ -160,15 +88,15 @@ def _more_of_the_story(turn: Turn, text: str) -> bool:
     False when the text is neither (the caller asks its question again)."""
     d = draft(turn)
     no_location = d.get("location") is None and d.get("lat") is None
-    if intents.word_count(text) >= STORY_WORDS:
+    if intents.word_count(text) >= report_words.STORY_WORDS:
         d["body"] = f"{d['body']}\n{text}"[: case_steps.BODY_MAX]
-        _take_place(d, text)  # this part of the story, wherever it falls in the whole
+        report_words.take_place(d, text)  # this part of the story, wherever it falls in the whole
         if d.get("type") is None:
             _classify(turn, d["body"])  # the type question may no longer be needed
         else:
             d["stale"] = True  # classified again when the summary needs it (see _refresh)
         ack: tuple[str, dict[str, object]] = ("story_added", {})
-    elif no_location and _take_place(d, text):
+    elif no_location and report_words.take_place(d, text):
         if d.get("location") is not None:
             d["location"] = text[:500]  # a short answer: the citizen's own words are the place
         ack = ("location_added", {"location": d.get("location") or _coords(d)})
@@ -186,14 +114,10 @@ def _refresh(turn: Turn, d: dict[str, Any]) -> None:
         _classify(turn, d["body"])
 
 
-def _short(text: str) -> bool:
-    return intents.word_count(text) < MIN_WORDS or len(text) < MIN_CHARS
-
-
 def _set_body(turn: Turn, text: str) -> bool:
     """The description; a short one only when it names a problem (see ``start_short``)."""
-    problem = _short(text) and intents.short_problem(text)
-    if _short(text) and not problem:
+    problem = report_words.is_short(text) and intents.short_problem(text)
+    if report_words.is_short(text) and not problem:
         turn.state = "report_describe"
         turn.say("too_short")
         return False
@@ -329,7 +253,7 @@ def on_text(turn: Turn) -> None:
         if _set_body(turn, text):
             next_step(turn)
     elif state == "report_type":
-        chosen = _match(text, TYPE_WORDS)
+        chosen = report_words.match(text, report_words.TYPE_WORDS)
         if chosen:
             on_choice(turn, f"type:{chosen}")
         elif not _more_of_the_story(turn, text):
@@ -355,7 +279,7 @@ def on_text(turn: Turn) -> None:
         elif not _more_of_the_story(turn, text):
             reprompt(turn)
     elif state == "report_privacy":
-        chosen = _match(text, PRIVACY_WORDS)
+        chosen = report_words.match(text, report_words.PRIVACY_WORDS)
         if chosen:
             on_choice(turn, f"priv:{chosen}")
         elif not _more_of_the_story(turn, text):
@@ -368,7 +292,7 @@ def on_text(turn: Turn) -> None:
         elif not _more_of_the_story(turn, text):
             turn.say("confirm_hint", buttons=_confirm_buttons(turn))
     elif state == "report_edit":
-        field = _match(text, EDIT_WORDS)
+        field = report_words.match(text, report_words.EDIT_WORDS)
         if field:
             on_choice(turn, f"edit:{field}")
         else:
@@ -404,7 +328,7 @@ def on_choice(turn: Turn, data: str) -> bool:
         turn.reset()
         turn.say("cancelled")
         return True
-    elif head == "edit" and value in EDIT_WORDS:
+    elif head == "edit" and value in report_words.EDIT_WORDS:
         _edit(turn, d, value)
         return True
     else:
@@ -483,7 +407,7 @@ def reprompt(turn: Turn) -> None:
     elif state == "report_edit":
         turn.say(
             "ask_edit_what",
-            buttons=[turn.button(f"btn_edit_{f}", f"edit:{f}") for f in EDIT_WORDS],
+            buttons=[turn.button(f"btn_edit_{f}", f"edit:{f}") for f in report_words.EDIT_WORDS],
         )
 
 
@@ -577,7 +501,7 @@ def submit(turn: Turn) -> bool:
             citizen=citizen,
             channel=turn.message.channel,
             report_type=ReportType(d["type"]),
-            title=make_title(d["body"]),
+            title=report_words.make_title(d["body"]),
             body=d["body"],
             now=turn.now,
             privacy=Privacy(d["privacy"]),
