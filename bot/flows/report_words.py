@@ -34,6 +34,8 @@ PRIVACY_WORDS = {
     "anonymous": {"anonim", "anonymous", "anon", "sembunyikan nama"},
     "confidential": {"rahasia", "confidential", "private", "privat"},
 }
+#: At the summary, a wish to change something (besides the edit button).
+CHANGE_WORDS = frozenset({"ubah", "edit", "ganti", "koreksi", "change"})
 EDIT_WORDS = {
     "body": {"isi", "isi laporan", "teks", "text", "body", "cerita"},
     "type": {"jenis", "tipe", "type"},
