@@ -24,14 +24,7 @@ from reports.enums import (
     Stage,
     Status,
 )
-from reports.lifecycle import (
-    RESUME,
-    STAFF_ROLES,
-    Action,
-    DomainError,
-    NotPermitted,
-    target_status,
-)
+from reports.lifecycle import RESUME, STAFF_ROLES, Action, DomainError, NotPermitted, target_status
 from reports.models import (
     Agency,
     AgencyAssignment,

@@ -41,17 +41,8 @@ from reports.enums import (
     Stage,
     Status,
 )
-from reports.lifecycle import (
-    Action,
-    DomainError,
-    target_status,
-)
-from reports.models import (
-    Agency,
-    Citizen,
-    CitizenIdentity,
-    Report,
-)
+from reports.lifecycle import Action, DomainError, target_status
+from reports.models import Agency, Citizen, CitizenIdentity, Report
 
 
 @dataclass(frozen=True, slots=True)

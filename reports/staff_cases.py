@@ -41,14 +41,8 @@ from reports.enums import (
     Stage,
     Status,
 )
-from reports.lifecycle import (
-    Action,
-    DomainError,
-    NotPermitted,
-)
-from reports.models import (
-    Report,
-)
+from reports.lifecycle import Action, DomainError, NotPermitted
+from reports.models import Report
 
 
 def verify_and_forward(
