@@ -8,5 +8,5 @@
   limits; ``messages/``: the catalogues; the NLU is the runtime's ``classifier``
   (``reports.classifier`` port, ``nlu.fallback`` guard);
 - ``webchat`` (``/chat``) and ``terminal`` (``suarawarga chat``): channel ``web`` without any
-  provider, reading their replies from the outbox through ``outbox_view``.
+  provider, reading their replies from the outbox through ``bot.delivery.outbox_view``.
 """

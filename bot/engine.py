@@ -14,10 +14,11 @@ from __future__ import annotations
 import copy
 
 from bot import intents, limits
-from bot.flows import pending, rating, report, status
+from bot.channels import Button
+from bot.flows import pending, rating, report, report_words, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
-from bot.turn import Button, Turn
+from bot.turn import Turn
 
 LANGUAGE_MIN_WORDS = 4
 
@@ -26,7 +27,7 @@ def handle(turn: Turn) -> None:
     """Run one turn; replies are appended to ``turn.replies``."""
     if limits.flooded(turn):
         return
-    if turn.state.startswith("report_") and report.expired(turn):
+    if report.in_flow(turn.state) and report.expired(turn):
         turn.reset()
         turn.say("draft_expired")
     kind = turn.message.kind
@@ -39,7 +40,7 @@ def handle(turn: Turn) -> None:
     elif kind is InboundKind.CALLBACK:
         _choice(turn, (turn.message.callback_data or "")[:64])
     elif kind in (InboundKind.PHOTO, InboundKind.DOCUMENT):
-        if turn.state.startswith("report_") or not pending.try_media(turn):
+        if report.in_flow(turn.state) or not pending.try_media(turn):
             report.on_media(turn)
     elif kind is InboundKind.LOCATION and turn.message.latitude is not None:
         report.on_location(turn)
@@ -77,7 +78,7 @@ def _in_flow(turn: Turn) -> bool:
 
 
 def reprompt(turn: Turn) -> None:
-    if turn.state.startswith("report_"):
+    if report.in_flow(turn.state):
         report.reprompt(turn)
     elif turn.state.startswith("pending_"):
         pending.reprompt(turn)
@@ -137,7 +138,7 @@ def _text(turn: Turn) -> None:
         return
     if _in_flow(turn) and _answers_domain_prompt(turn):
         return
-    if turn.state.startswith("report_"):
+    if report.in_flow(turn.state):
         report.on_text(turn)
         return
     if turn.state.startswith("pending_") and pending.on_text(turn):
@@ -160,7 +161,7 @@ def _answers_domain_prompt(turn: Turn) -> bool:
     if not pending.try_answer(turn, turn.text, direct=True):
         turn.state, turn.data = saved_state, saved_data
         return False
-    if turn.state == "idle" and saved_state.startswith("report_"):
+    if turn.state == "idle" and report.in_flow(saved_state):
         turn.state = saved_state
         turn.data = {**saved_data, **{k: v for k, v in turn.data.items() if k != "draft"}}
         report.reprompt(turn)
@@ -222,7 +223,7 @@ def _idle_text(turn: Turn) -> None:
         if target is not None:
             rating.start(turn, target, number)
             return
-    if intents.word_count(text) < report.MIN_WORDS or len(text) < report.MIN_CHARS:
+    if report_words.is_short(text):
         if intents.short_problem(text):
             report.start_short(turn, text)  # "jalan rusak": a report, the place asked next
         else:

@@ -16,7 +16,8 @@ from typing import Annotated, TextIO
 import typer
 from sqlalchemy import inspect
 
-from bot import intents, outbox_view
+from bot import intents
+from bot.delivery import outbox_view
 from bot.delivery.cli import runtime_from
 from bot.inbound import InboundKind, InboundMessage
 from bot.pipeline import process_inbound

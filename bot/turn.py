@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, SessionTransaction
 
+from bot.channels import Button
 from bot.inbound import InboundMessage
 from bot.messages import t
 from reports.messages import format_date
@@ -42,14 +43,6 @@ def _last_outbound_statement() -> Select[tuple[str, dict[str, Any] | None]]:
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
-
-
-@dataclass(frozen=True)
-class Button:
-    """A choice: ``label`` is shown, ``data`` comes back as ``callback_data`` (max 64 bytes)."""
-
-    label: str
-    data: str
 
 
 @dataclass(frozen=True)

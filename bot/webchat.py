@@ -29,9 +29,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, model_validator
 
-from bot import outbox_view
 from bot.channels.ingest import already_received, ingest
 from bot.channels.media import MAX_BYTES, Download, sniff_content_type
+from bot.delivery import outbox_view
 from bot.inbound import InboundKind, InboundMessage
 from bot.messages import WEB_PAGE
 from bot.pipeline import process_inbound

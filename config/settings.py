@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     whatsapp_templates: dict[str, WhatsAppTemplate] = Field(default_factory=dict)
     whatsapp_window_hours: int = 24
 
-    # Outbox sender (bot/sender.py)
+    # Outbox sender (bot/delivery/sender.py)
     outbox_batch_size: int = 50
     outbox_poll_seconds: float = 1.0  # idle wait between empty claims
     # A crashed worker's rows are reclaimed after this; a live worker renews its leases (4 times

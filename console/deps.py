@@ -1,8 +1,9 @@
 """Request dependencies shared by the console pages and the REST API (style.md's ``deps.py``).
 
 Routes stay flat: ``db: SessionDep``, ``staff: CurrentStaff``, ``Depends(require_roles(...))``.
-Who may do what is decided in the use cases (``reports.service``) and ``reports.access``; these
-dependencies only establish *who* is asking and give each request one transaction.
+Who may do what is decided in the use cases (``reports.citizen_cases``, ``reports.staff_cases``)
+and ``reports.access``; these dependencies only establish *who* is asking and give each request
+one transaction.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from console import SESSION_COOKIE, tokens
 from console import sessions as staff_sessions
+from reports.case_steps import Actor
 from reports.enums import Role
 from reports.models import StaffUser
 from reports.runtime import Runtime
-from reports.service import Actor
 
 SESSION_KEY = "sid"  # the server-side session's secret (console.sessions)
 SESSION_CSRF_KEY = "csrf"

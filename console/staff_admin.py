@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from console import sessions as staff_sessions
 from console.auth import lift_throttles
+from reports.case_steps import Actor
 from reports.enums import Channel, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Agency, StaffUser
-from reports.service import Actor
 from reports.staff import MIN_PASSWORD_LENGTH, agency_for_role, create_staff, hash_password
 
 

@@ -1,10 +1,10 @@
 """Deadline arithmetic for one report: start, pause, resume and extend a stage's clock, and the
 schedule of reminders, escalations and the auto-close that the sweep will carry out.
 
-All functions mutate the report's deadline columns only; the use cases in ``reports.service``
-decide when to call them and record the events. They see a report through :class:`DeadlineFields`
-(the ORM model ``reports.models.Report`` fits), so this arithmetic sits below the domain core and
-imports no model: the clock is tested and reused without a database.
+All functions mutate the report's deadline columns only; the use cases in ``reports.citizen_cases``
+and ``reports.staff_cases`` decide when to call them and record the events. They see a report
+through :class:`DeadlineFields` (the ORM model ``reports.models.Report`` fits), so this arithmetic
+sits below the domain core and imports no model: the clock is tested and reused without a database.
 """
 
 from __future__ import annotations

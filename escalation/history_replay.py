@@ -3,12 +3,12 @@
 Why a replay and not an INSERT of finished rows: the deadlines, breaches, escalation levels,
 events and agency assignments of an imported report must be exactly what the product would have
 recorded had it been running, and the only code that knows that is the code that runs live. So
-each row is submitted, forwarded, answered and closed by ``reports.service`` with the row's own
-instants as ``now``, and between those instants the sweep (``escalation.sweep.process_report``)
-is run at every instant the report's ``next_sla_at`` named, exactly as the scheduler would have:
-a verification that came late is recorded as breached (with its level-2 and level-3 escalations
-when it was that late), and a citizen window that ended closes the report (auto-close). No
-deadline arithmetic lives here.
+each row is submitted, forwarded, answered and closed by ``reports.citizen_cases`` and
+``reports.staff_cases`` with the row's own instants as ``now``, and between those instants the
+sweep (``escalation.sweep.process_report``) is run at every instant the report's ``next_sla_at``
+named, exactly as the scheduler would have: a verification that came late is recorded as
+breached (with its level-2 and level-3 escalations when it was that late), and a citizen window
+that ended closes the report (auto-close). No deadline arithmetic lives here.
 
 Nobody is told: the session is muted (:func:`reports.notify.mute`), so the use cases and the
 sweep queue no outbox row, and imported reports have a citizen of their own with no contact, on
@@ -37,12 +37,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import StaffDirectory, process_report
-from reports import notify, service
+from reports import citizen_cases, notify, staff_cases
+from reports.case_steps import Actor
 from reports.enums import ActorKind, Channel, Role, Status
 from reports.history_import import HistoryRow, HistoryStatus, RowError
 from reports.lifecycle import DomainError
 from reports.models import Agency, Citizen, Report
-from reports.service import Actor
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def replay_row(
     citizen = Citizen(language="id", created_at=row.submitted_at)
     db.add(citizen)
     db.flush()
-    report = service.submit_report(
+    report = citizen_cases.submit_report(
         db,
         clock=clock,
         citizen=citizen,
@@ -131,7 +131,7 @@ def replay_row(
     if row.forwarded_at is not None:
         assert row.agency_code is not None  # validated: a forwarded row names its agency
         catch_up(db, clock, report, row.forwarded_at, staff)
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=VERIFIER, agency_code=row.agency_code,
             now=row.forwarded_at,
         )  # fmt: skip
@@ -139,7 +139,7 @@ def replay_row(
         assert row.answer is not None
         catch_up(db, clock, report, row.answered_at, staff)
         officer = Actor(ActorKind.STAFF, None, Role.OFFICER, report.agency_id)
-        service.answer(
+        staff_cases.answer(
             db, clock=clock, report=report, actor=officer, text=row.answer, now=row.answered_at
         )
     if row.status is HistoryStatus.CLOSED:
@@ -149,18 +149,18 @@ def replay_row(
         catch_up(db, clock, report, at, staff)
         if report.status is Status.ANSWERED:
             officer = Actor(ActorKind.STAFF, None, Role.OFFICER, report.agency_id)
-            service.finish(
+            staff_cases.finish(
                 db, clock=clock, report=report, actor=officer, reason=CLOSED_REASON, now=at
             )
     elif row.status in (HistoryStatus.REJECTED, HistoryStatus.NOT_OUR_AUTHORITY):
         at = row.closed_at or row.submitted_at
         catch_up(db, clock, report, at, staff)
         if row.status is HistoryStatus.REJECTED:
-            service.archive(
+            staff_cases.archive(
                 db, clock=clock, report=report, actor=VERIFIER, reason=REJECTED_REASON, now=at
             )
         else:
-            service.not_our_authority(
+            staff_cases.not_our_authority(
                 db, clock=clock, report=report, actor=VERIFIER, reason=NOT_OUR_AUTHORITY_REASON,
                 now=at,
             )  # fmt: skip

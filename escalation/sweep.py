@@ -25,9 +25,10 @@ from config.log import bind, log_context
 from escalation.deadlines import ScheduledAction, SlaClock
 from escalation.policy import Audience
 from reports import notify
+from reports.case_steps import notice_values, performed_sla_keys
 from reports.enums import OPEN_STATUSES, ActorKind, Channel, RecipientKind, Role, SlaActionKind
 from reports.models import Heartbeat, Report, ReportEvent, SlaAction, StaffUser
-from reports.service import auto_close, notice_values, performed_sla_keys
+from reports.staff_cases import auto_close
 
 log = logging.getLogger(__name__)
 

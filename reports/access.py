@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, true
 
+from reports.case_steps import Actor
 from reports.enums import AGENCY_ROLES, ActorKind, Privacy, Role
 from reports.models import Report
-from reports.service import Actor
 
 FULL_VIEW_ROLES = frozenset({Role.ADMIN, Role.VERIFIER, Role.MANAGER})
 IDENTITY_ROLES = frozenset({Role.ADMIN, Role.VERIFIER})

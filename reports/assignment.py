@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import notify
+from reports.case_steps import Actor, notice_values
 from reports.enums import AGENCY_ROLES, ActorKind, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Report, ReportEvent, StaffUser
-from reports.service import Actor, notice_values
 
 ASSIGN: Final = "assign"
 

@@ -25,10 +25,10 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reports.case_steps import Actor
 from reports.enums import AGENCY_ROLES, ActorKind, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Agency, CannedAnswer
-from reports.service import Actor
 
 MAX_TITLE: Final = 120
 MAX_BODY: Final = 5_000

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from escalation.calendar import WorkingCalendar
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType, Role
 from reports.models import StaffUser
 from reports.satisfaction import ELEMENTS, record_rating
-from reports.service import Actor
 from reports.staff import create_staff
 
 STAFF = [
@@ -133,36 +133,36 @@ def seed(db: Session, *, clock: SlaClock, now: datetime, password: str) -> list[
             t0 = office_hours(calendar, day, 8, 5 * i)
         answered_at = office_hours(calendar, calendar.add_working_days(day, 2), 10)
         accepted_at = office_hours(calendar, calendar.add_working_days(day, 3), 11)
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.WEB, external_id=f"demo-warga-{i + 1}", now=t0
         )
-        report = service.submit_report(
+        report = citizen_cases.submit_report(
             db, clock=clock, citizen=citizen, channel=Channel.WEB, report_type=rtype,
             title=title, body=body, privacy=privacy, now=t0, location_text="Kota Demo",
         )  # fmt: skip
         step = t0 + timedelta(hours=3)
         if stage == "info_requested":
-            service.request_info(
+            staff_cases.request_info(
                 db, clock=clock, report=report, actor=verifier, now=step,
                 question="Mohon sebutkan kota asal dan kota tujuan Anda.",
             )  # fmt: skip
         elif stage == "archived":
-            service.archive(
+            staff_cases.archive(
                 db, clock=clock, report=report, actor=verifier, now=step,
                 reason="Bukan laporan tentang kinerja pelayanan publik (spam).",
             )  # fmt: skip
         elif stage in {"forwarded", "answered", "finished"}:
-            service.verify_and_forward(
+            staff_cases.verify_and_forward(
                 db, clock=clock, report=report, actor=verifier, agency_code=agency, now=step
             )
             if stage in {"answered", "finished"}:
-                service.answer(
+                staff_cases.answer(
                     db, clock=clock, report=report, actor=officers[agency],
                     now=answered_at,
                     text="Terima kasih. Laporan sudah kami tinjau dan dijadwalkan minggu ini.",
                 )  # fmt: skip
             if stage == "finished":
-                service.citizen_accept(
+                citizen_cases.citizen_accept(
                     db, clock=clock, report=report, actor=Actor.citizen(citizen.id),
                     now=accepted_at,
                 )  # fmt: skip

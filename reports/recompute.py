@@ -30,9 +30,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
+from reports.case_steps import performed_sla_keys
 from reports.enums import OPEN_STATUSES, ActorKind, Stage, Status
 from reports.models import Report, ReportEvent
-from reports.service import performed_sla_keys
 
 RECOMPUTE_ACTION: Final = "sla_recompute"
 BATCH: Final = 500

@@ -18,11 +18,11 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import staff_cases
+from reports.case_steps import Actor
 from reports.enums import ReportType
 from reports.lifecycle import DomainError
 from reports.models import Report
-from reports.service import Actor
 
 #: The catch-all agency: a suggestion of it means "the classifier does not know".
 UNDECIDED_AGENCY: Final = "lainnya"
@@ -96,13 +96,13 @@ def accept_suggestion(
     Takes agency and type from the report's stored suggestion, never from the request, so the
     one-click path cannot forward anywhere the classifier did not confidently propose. Raises
     :class:`NotConfidentEnough` below ``threshold``: the verifier must then choose explicitly
-    (``service.verify_and_forward`` with an agency of their choice).
+    (``staff_cases.verify_and_forward`` with an agency of their choice).
     """
     if not one_click_allowed(report, threshold=threshold):
         raise NotConfidentEnough("suggestion_not_confident")
     code = suggested_agency(report)
     assert code is not None  # one_click_allowed checked it
-    return service.verify_and_forward(
+    return staff_cases.verify_and_forward(
         db,
         clock=clock,
         report=report,

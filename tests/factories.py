@@ -9,7 +9,7 @@ from itertools import count
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import case_steps, citizen_cases
 from reports.enums import Channel, Privacy, ReportType, Role
 from reports.models import Citizen, Report, StaffAddress, StaffUser
 from reports.staff import hash_password
@@ -32,7 +32,7 @@ def staff(
     """A staff member (password ``PASSWORD``) with an e-mail notification address."""
     n = next(_seq)
     username = name or f"{role.value}{n}"
-    agency_id = service.agency_by_code(db, agency).id if agency else None
+    agency_id = case_steps.agency_by_code(db, agency).id if agency else None
     user = StaffUser(
         username=username,
         full_name=username.title(),
@@ -51,7 +51,7 @@ def staff(
 
 
 def citizen(db: Session, now: datetime, channel: Channel = Channel.TELEGRAM) -> Citizen:
-    return service.get_or_create_citizen(
+    return citizen_cases.get_or_create_citizen(
         db, channel=channel, external_id=f"ext-{next(_seq)}", now=now
     )
 
@@ -67,7 +67,7 @@ def report(
     body: str = "Jalan di depan pasar berlubang besar, sudah 2 minggu belum diperbaiki.",
 ) -> Report:
     who = who or citizen(db, now)
-    return service.submit_report(
+    return citizen_cases.submit_report(
         db,
         clock=clock,
         citizen=who,

@@ -281,7 +281,7 @@ def test_sla_recompute_after_a_decreed_holiday(
 def test_report_show_names_the_assignee(data_dir: Path) -> None:
     from sqlalchemy import select
 
-    from reports import assignment, service
+    from reports import assignment, case_steps, staff_cases
     from reports.enums import Role
     from reports.models import Report
     from tests import factories
@@ -302,12 +302,12 @@ def test_report_show_names_the_assignee(data_dir: Path) -> None:
             verifier = factories.staff(db, Role.VERIFIER, now)
             head = factories.staff(db, Role.AGENCY_HEAD, now, agency="pupr")
             officer = factories.staff(db, Role.OFFICER, now, agency="pupr", name="agus")
-            service.verify_and_forward(
-                db, clock=rt.clock, report=report, actor=service.Actor.staff(verifier),
+            staff_cases.verify_and_forward(
+                db, clock=rt.clock, report=report, actor=case_steps.Actor.staff(verifier),
                 agency_code="pupr", now=now,
             )  # fmt: skip
             assignment.assign(
-                db, clock=rt.clock, report=report, actor=service.Actor.staff(head),
+                db, clock=rt.clock, report=report, actor=case_steps.Actor.staff(head),
                 assignee_id=officer.id, now=now,
             )  # fmt: skip
             officer_id = officer.id

@@ -18,6 +18,12 @@ from reports.enums import Channel
 
 @dataclass(frozen=True)
 class Button:
+    """A choice: ``label`` is shown, ``data`` comes back as ``callback_data`` (max 64 bytes).
+
+    One type from the flow that offers it (``bot.turn.Reply``) to the provider that draws it
+    (:class:`Outgoing`): the outbox stores it as a payload between the two.
+    """
+
     label: str
     data: str
 

@@ -1,4 +1,4 @@
-"""Outbox delivery: claiming rows (``outbox``), pacing (``ratelimit``), texts (``texts``).
-
-The worker loop itself is ``bot.sender``; these modules are its parts, each testable alone.
+"""Outbox delivery, all of it: the worker loop (``sender``), claiming rows (``outbox``), pacing
+(``ratelimit``), texts (``texts``), the web chat's read of its replies (``outbox_view``) and the
+``worker``/``telegram`` commands (``cli``). Each part is testable alone.
 """

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import intents
+from bot.channels import Button
 from bot.flows.status import stage_text
 from bot.inbound import refused_file_message
 from bot.intents import Intent
-from bot.turn import Button, Turn
-from reports import service, tracking
+from bot.turn import Turn
+from reports import case_steps, citizen_cases, tracking
 from reports.enums import Status
 from reports.lifecycle import DomainError
 from reports.models import Agency, Report
@@ -135,7 +136,7 @@ def _as_citizen(turn: Turn, use_case: Callable[..., Report], report: Report, **v
         turn.db,
         clock=turn.runtime.clock,
         report=report,
-        actor=service.Actor.citizen(turn.citizen_id),
+        actor=case_steps.Actor.citizen(turn.citizen_id),
         now=turn.now,
         **values,
     )
@@ -145,7 +146,9 @@ def _provide_info(turn: Turn, report: Report, text: str, attachment_ids: list[in
     """The citizen's information (text, files) on the report, and "sent, clock resumed" said;
     False, with nothing said, when the domain refuses it (the caller knows the right reply)."""
     try:
-        _as_citizen(turn, service.provide_info, report, text=text, attachment_ids=attachment_ids)
+        _as_citizen(
+            turn, citizen_cases.provide_info, report, text=text, attachment_ids=attachment_ids
+        )
     except DomainError:
         return False
     turn.say(
@@ -176,7 +179,7 @@ def apply(turn: Turn, report: Report, text: str) -> None:
         return
     try:
         if report.status is Status.ANSWERED:
-            _as_citizen(turn, service.citizen_respond, report, text=text)
+            _as_citizen(turn, citizen_cases.citizen_respond, report, text=text)
             turn.say(
                 "response_sent",
                 code=report.tracking_code,
@@ -193,7 +196,7 @@ def apply(turn: Turn, report: Report, text: str) -> None:
 def accept(turn: Turn, report: Report) -> None:
     """The citizen is satisfied; the domain queues "finished" and the rating request."""
     try:
-        _as_citizen(turn, service.citizen_accept, report)
+        _as_citizen(turn, citizen_cases.citizen_accept, report)
     except DomainError:
         turn.say("action_failed", code=report.tracking_code)
 
@@ -253,7 +256,7 @@ def _strip_command(text: str, code: str) -> str:
 
 def reopen(turn: Turn, report: Report, reason: str) -> None:
     try:
-        _as_citizen(turn, service.reopen, report, text=reason)
+        _as_citizen(turn, citizen_cases.reopen, report, text=reason)
     except DomainError:
         turn.say("reopen_none")
         return

@@ -13,8 +13,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot import intents
+from bot.channels import Button
 from bot.intents import Intent
-from bot.turn import Button, Turn
+from bot.turn import Turn
 from reports import satisfaction, tracking
 from reports.enums import Status
 from reports.lifecycle import DomainError

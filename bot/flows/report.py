@@ -1,4 +1,4 @@
-"""The report flow: from a free-text description to ``reports.service.submit_report``.
+"""The report flow: from a free-text description to ``reports.citizen_cases.submit_report``.
 
 The citizen may write everything in one message; we then ask only for what is still missing, in
 this order: type (only when the classifier is unsure), location, an optional attachment, privacy,
@@ -13,18 +13,20 @@ privacy, so it is submitted as soon as its type is known (``submit_question``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 
 from bot import intents, limits, places
+from bot.channels import Button
+from bot.flows import report_words
 from bot.inbound import refused_file_message
 from bot.intents import Intent
-from bot.turn import Button, Turn
-from reports import service
+from bot.turn import Turn
+from reports import case_steps, citizen_cases
 from reports.classifier import Prediction, suggestion_version
 from reports.enums import Privacy, ReportType
 from reports.lifecycle import DomainError
@@ -32,80 +34,29 @@ from reports.models import Agency, Attachment
 
 TYPES = [t.value for t in ReportType]
 PRIVACIES = [p.value for p in Privacy]
-MIN_WORDS = 3
-MIN_CHARS = 15
 MIN_LOCATION_CHARS = 4
-#: A text this long that answers none of the questions continues the citizen's story: on WhatsApp
-#: a chronology often arrives in several messages, and the second one is not an address.
-STORY_WORDS = 8
-TITLE_CHARS = 80
 SUMMARY_CHARS = 300
 
-#: Typed answers accepted in the type / privacy / edit questions (besides buttons and numbers).
-TYPE_WORDS = {
-    "complaint": {"pengaduan", "aduan", "keluhan", "complaint", "masalah"},
-    "aspiration": {"aspirasi", "usulan", "saran", "usul", "suggestion", "aspiration", "idea"},
-    "information_request": {
-        "informasi", "permintaan informasi", "pertanyaan", "tanya", "information",
-        "information request", "question", "konfirmasi",
-    },
-}  # fmt: skip
-PRIVACY_WORDS = {
-    "public": {"biasa", "publik", "normal", "public", "umum"},
-    "anonymous": {"anonim", "anonymous", "anon", "sembunyikan nama"},
-    "confidential": {"rahasia", "confidential", "private", "privat"},
-}
-EDIT_WORDS = {
-    "body": {"isi", "isi laporan", "teks", "text", "body", "cerita"},
-    "type": {"jenis", "tipe", "type"},
-    "location": {"lokasi", "alamat", "location", "address", "tempat"},
-    "privacy": {"privasi", "kerahasiaan", "privacy"},
-}
+
+class Step(StrEnum):
+    """Where a report draft stands: the question last asked. Stored as the conversation's state
+    (the values are the strings stored before this enum, so drafts in progress carry on)."""
+
+    DESCRIBE = "report_describe"
+    TYPE = "report_type"
+    LOCATION = "report_location"
+    ATTACHMENT = "report_attachment"
+    PRIVACY = "report_privacy"
+    CONFIRM = "report_confirm"
+    EDIT = "report_edit"
 
 
-def _match(text: str, table: dict[str, set[str]]) -> str | None:
-    norm = intents.normalize(text)
-    for key, words in table.items():
-        if norm in words:
-            return key
-    return None
+_STEPS: frozenset[str] = frozenset(Step)
 
 
-def _take_place(d: dict[str, Any], text: str) -> bool:
-    """Fill the draft's location from a place named in ``text`` unless one is known; True if
-    it did. Coordinates typed or in a map link become the report's coordinates."""
-    if d.get("location") is not None or d.get("lat") is not None:
-        return False
-    found = places.find(text)
-    if found is None:
-        return False
-    if found.text:
-        d["location"] = found.text
-    if found.latitude is not None:
-        d["lat"], d["lon"] = found.latitude, found.longitude
-    d.pop("location_skipped", None)
-    return True
-
-
-_ABBREVIATIONS = frozenset(
-    {"jl", "jln", "no", "kel", "kec", "gg", "dr", "dll", "dsb", "st", "rt", "rw"}
-)
-
-
-def make_title(body: str) -> str:
-    """The first sentence (not cut at "Jl." or "No."), at most TITLE_CHARS, capitalised."""
-    text = " ".join(body.split())
-    end = len(text)
-    for match in re.finditer(r"[.!?](?=\s|$)", text):
-        word = re.findall(r"(\w+)$", text[: match.start()])
-        if word and word[0].lower() in _ABBREVIATIONS:
-            continue
-        end = match.start()
-        break
-    first = text[:end].strip() or text
-    if len(first) > TITLE_CHARS:
-        first = (first[:TITLE_CHARS].rsplit(" ", 1)[0] or first[:TITLE_CHARS]) + "…"
-    return first[:1].upper() + first[1:]
+def in_flow(state: str) -> bool:
+    """True while a report is being composed: the state is one of the :class:`Step` values."""
+    return state in _STEPS
 
 
 # -- draft bookkeeping ----------------------------------------------------------------------------
@@ -143,7 +94,7 @@ def _classify(turn: Turn, body: str) -> None:
     }
     if d.get("type") is None and kind.label in TYPES and _confident(kind):
         d["type"] = kind.label
-    _take_place(d, body)
+    report_words.take_place(d, body)
 
 
 def _confident(prediction: Prediction) -> bool:
@@ -159,15 +110,15 @@ def _more_of_the_story(turn: Turn, text: str) -> bool:
     False when the text is neither (the caller asks its question again)."""
     d = draft(turn)
     no_location = d.get("location") is None and d.get("lat") is None
-    if intents.word_count(text) >= STORY_WORDS:
-        d["body"] = f"{d['body']}\n{text}"[: service.BODY_MAX]
-        _take_place(d, text)  # this part of the story, wherever it falls in the whole
+    if intents.word_count(text) >= report_words.STORY_WORDS:
+        d["body"] = f"{d['body']}\n{text}"[: case_steps.BODY_MAX]
+        report_words.take_place(d, text)  # this part of the story, wherever it falls in the whole
         if d.get("type") is None:
             _classify(turn, d["body"])  # the type question may no longer be needed
         else:
             d["stale"] = True  # classified again when the summary needs it (see _refresh)
         ack: tuple[str, dict[str, object]] = ("story_added", {})
-    elif no_location and _take_place(d, text):
+    elif no_location and report_words.take_place(d, text):
         if d.get("location") is not None:
             d["location"] = text[:500]  # a short answer: the citizen's own words are the place
         ack = ("location_added", {"location": d.get("location") or _coords(d)})
@@ -185,15 +136,11 @@ def _refresh(turn: Turn, d: dict[str, Any]) -> None:
         _classify(turn, d["body"])
 
 
-def _short(text: str) -> bool:
-    return intents.word_count(text) < MIN_WORDS or len(text) < MIN_CHARS
-
-
 def _set_body(turn: Turn, text: str) -> bool:
     """The description; a short one only when it names a problem (see ``start_short``)."""
-    problem = _short(text) and intents.short_problem(text)
-    if _short(text) and not problem:
-        turn.state = "report_describe"
+    problem = report_words.is_short(text) and intents.short_problem(text)
+    if report_words.is_short(text) and not problem:
+        turn.state = Step.DESCRIBE
         turn.say("too_short")
         return False
     d = draft(turn)
@@ -240,7 +187,7 @@ def ask_new(turn: Turn) -> None:
         return
     turn.reset()
     draft(turn)
-    turn.state = "report_describe"
+    turn.state = Step.DESCRIBE
     turn.say("ask_report")
 
 
@@ -254,8 +201,8 @@ def add_files(turn: Turn, files: Sequence[tuple[int | None, str]], caption: str)
     """Files (attachment id, or None when it could not be stored; a name to mention) and their
     caption, for the draft: also used when the citizen picked "new report" for files that could
     have answered an information request."""
-    in_flow = turn.state.startswith("report_")
-    if not in_flow:
+    composing = in_flow(turn.state)
+    if not composing:
         if not limits.may_report(turn):
             turn.reset()
             return
@@ -278,7 +225,7 @@ def add_files(turn: Turn, files: Sequence[tuple[int | None, str]], caption: str)
             d["attachments"].append(attachment_id)
             added += 1
     if not added and not d.get("body"):
-        if not in_flow:
+        if not composing:
             turn.reset()
         return
     if caption and not d.get("body"):  # a caption is the description
@@ -286,11 +233,11 @@ def add_files(turn: Turn, files: Sequence[tuple[int | None, str]], caption: str)
             next_step(turn)
         return
     if not d.get("body"):
-        turn.state = "report_describe"
+        turn.state = Step.DESCRIBE
         turn.say("ask_description_for_media")
         return
-    if turn.state == "report_attachment" or not in_flow:
-        turn.state = "report_attachment"
+    if turn.state == Step.ATTACHMENT or not composing:
+        turn.state = Step.ATTACHMENT
         turn.say(
             "attachment_received",
             count=len(d["attachments"]),
@@ -301,8 +248,8 @@ def add_files(turn: Turn, files: Sequence[tuple[int | None, str]], caption: str)
 
 
 def on_location(turn: Turn) -> None:
-    in_flow = turn.state.startswith("report_")
-    if not in_flow:
+    composing = in_flow(turn.state)
+    if not composing:
         if not limits.may_report(turn):
             turn.reset()
             return
@@ -313,67 +260,94 @@ def on_location(turn: Turn) -> None:
         d["location"] = turn.text[:500]
     d.pop("location_skipped", None)
     if not d.get("body"):
-        turn.state = "report_describe"
+        turn.state = Step.DESCRIBE
         turn.say("location_received")
         return
     next_step(turn)
 
 
-def on_text(turn: Turn) -> None:
-    """Free text while a report is being composed; the state says what we asked for."""
-    text = turn.text
-    d = draft(turn)
-    state = turn.state
-    if state == "report_describe":
-        if _set_body(turn, text):
-            next_step(turn)
-    elif state == "report_type":
-        chosen = _match(text, TYPE_WORDS)
-        if chosen:
-            on_choice(turn, f"type:{chosen}")
-        elif not _more_of_the_story(turn, text):
-            reprompt(turn)
-    elif state == "report_location":
-        if intents.is_(text, Intent.SKIP):
-            d["location_skipped"] = True
-        elif len(text) < MIN_LOCATION_CHARS:
-            reprompt(turn)
-            return
-        elif not places.answers_where(text) and _more_of_the_story(turn, text):
-            return  # the story went on; the location is asked again (unless it was in there)
-        else:
-            d["location"] = text[:500]
-            found = places.find(text)
-            if found is not None and found.latitude is not None:
-                d["lat"], d["lon"] = found.latitude, found.longitude
+def _on_describe(turn: Turn, text: str, d: dict[str, Any]) -> None:
+    if _set_body(turn, text):
         next_step(turn)
-    elif state == "report_attachment":
-        if intents.is_(text, Intent.SKIP) or intents.is_(text, Intent.DONE):
-            d["asked_attachment"] = True
-            next_step(turn)
-        elif not _more_of_the_story(turn, text):
-            reprompt(turn)
-    elif state == "report_privacy":
-        chosen = _match(text, PRIVACY_WORDS)
-        if chosen:
-            on_choice(turn, f"priv:{chosen}")
-        elif not _more_of_the_story(turn, text):
-            reprompt(turn)
-    elif state == "report_confirm":
-        if intents.is_(text, Intent.YES):
-            on_choice(turn, "confirm:send")
-        elif intents.normalize(text) in {"ubah", "edit", "ganti", "koreksi", "change"}:
-            on_choice(turn, "confirm:edit")
-        elif not _more_of_the_story(turn, text):
-            turn.say("confirm_hint", buttons=_confirm_buttons(turn))
-    elif state == "report_edit":
-        field = _match(text, EDIT_WORDS)
-        if field:
-            on_choice(turn, f"edit:{field}")
-        else:
-            reprompt(turn)
+
+
+def _on_type(turn: Turn, text: str, d: dict[str, Any]) -> None:
+    chosen = report_words.match(text, report_words.TYPE_WORDS)
+    if chosen:
+        on_choice(turn, f"type:{chosen}")
+    elif not _more_of_the_story(turn, text):
+        reprompt(turn)
+
+
+def _on_location(turn: Turn, text: str, d: dict[str, Any]) -> None:
+    if intents.is_(text, Intent.SKIP):
+        d["location_skipped"] = True
+    elif len(text) < MIN_LOCATION_CHARS:
+        reprompt(turn)
+        return
+    elif not places.answers_where(text) and _more_of_the_story(turn, text):
+        return  # the story went on; the location is asked again (unless it was in there)
+    else:
+        d["location"] = text[:500]
+        found = places.find(text)
+        if found is not None and found.latitude is not None:
+            d["lat"], d["lon"] = found.latitude, found.longitude
+    next_step(turn)
+
+
+def _on_attachment(turn: Turn, text: str, d: dict[str, Any]) -> None:
+    if intents.is_(text, Intent.SKIP) or intents.is_(text, Intent.DONE):
+        d["asked_attachment"] = True
+        next_step(turn)
+    elif not _more_of_the_story(turn, text):
+        reprompt(turn)
+
+
+def _on_privacy(turn: Turn, text: str, d: dict[str, Any]) -> None:
+    chosen = report_words.match(text, report_words.PRIVACY_WORDS)
+    if chosen:
+        on_choice(turn, f"priv:{chosen}")
+    elif not _more_of_the_story(turn, text):
+        reprompt(turn)
+
+
+def _on_confirm(turn: Turn, text: str, d: dict[str, Any]) -> None:
+    if intents.is_(text, Intent.YES):
+        on_choice(turn, "confirm:send")
+    elif intents.normalize(text) in report_words.CHANGE_WORDS:
+        on_choice(turn, "confirm:edit")
+    elif not _more_of_the_story(turn, text):
+        turn.say("confirm_hint", buttons=_confirm_buttons(turn))
+
+
+def _on_edit(turn: Turn, text: str, d: dict[str, Any]) -> None:
+    field = report_words.match(text, report_words.EDIT_WORDS)
+    if field:
+        on_choice(turn, f"edit:{field}")
     else:
         reprompt(turn)
+
+
+#: What free text means in each step: the answer to the question that step asked.
+ON_TEXT: dict[str, Callable[[Turn, str, dict[str, Any]], None]] = {
+    Step.DESCRIBE: _on_describe,
+    Step.TYPE: _on_type,
+    Step.LOCATION: _on_location,
+    Step.ATTACHMENT: _on_attachment,
+    Step.PRIVACY: _on_privacy,
+    Step.CONFIRM: _on_confirm,
+    Step.EDIT: _on_edit,
+}
+
+
+def on_text(turn: Turn) -> None:
+    """Free text while a report is being composed; the state says what we asked for."""
+    d = draft(turn)
+    handler = ON_TEXT.get(turn.state)
+    if handler is None:
+        reprompt(turn)
+    else:
+        handler(turn, turn.text, d)
 
 
 def on_choice(turn: Turn, data: str) -> bool:
@@ -381,29 +355,29 @@ def on_choice(turn: Turn, data: str) -> bool:
     head, _, value = data.partition(":")
     if head not in {"type", "priv", "confirm", "edit", "skip", "done"}:
         return False
-    if not turn.state.startswith("report_") or "draft" not in turn.data:
+    if not in_flow(turn.state) or "draft" not in turn.data:
         return False
     d = draft(turn)
     if head == "type" and value in TYPES:
         d["type"] = value
     elif head == "priv" and value in PRIVACIES:
         d["privacy"] = value
-    elif head in {"skip", "done"} and turn.state == "report_location":
+    elif head in {"skip", "done"} and turn.state == Step.LOCATION:
         d["location_skipped"] = True
-    elif head in {"skip", "done"} and turn.state == "report_attachment":
+    elif head in {"skip", "done"} and turn.state == Step.ATTACHMENT:
         d["asked_attachment"] = True
-    elif head == "confirm" and value == "send" and turn.state == "report_confirm":
+    elif head == "confirm" and value == "send" and turn.state == Step.CONFIRM:
         submit(turn)
         return True
     elif head == "confirm" and value == "edit":
-        turn.state = "report_edit"
+        turn.state = Step.EDIT
         reprompt(turn)
         return True
     elif head == "confirm" and value == "cancel":
         turn.reset()
         turn.say("cancelled")
         return True
-    elif head == "edit" and value in EDIT_WORDS:
+    elif head == "edit" and value in report_words.EDIT_WORDS:
         _edit(turn, d, value)
         return True
     else:
@@ -415,7 +389,7 @@ def on_choice(turn: Turn, data: str) -> bool:
 def _edit(turn: Turn, d: dict[str, Any], field: str) -> None:
     if field == "body":
         d.pop("body", None)
-        turn.state = "report_describe"
+        turn.state = Step.DESCRIBE
         turn.say("ask_new_body")
         return
     if field == "type":
@@ -435,20 +409,20 @@ def next_step(turn: Turn) -> None:
     """Ask for the first thing still missing, or show the summary."""
     d = draft(turn)
     if not d.get("body"):
-        turn.state = "report_describe"
+        turn.state = Step.DESCRIBE
     elif d.get("type") is None:
-        turn.state = "report_type"
+        turn.state = Step.TYPE
     elif d["type"] == ReportType.INFORMATION_REQUEST.value:
         submit_question(turn)  # the short flow: no place, photo or privacy to ask about
         return
     elif d.get("location") is None and d.get("lat") is None and not d.get("location_skipped"):
-        turn.state = "report_location"
+        turn.state = Step.LOCATION
     elif not d["attachments"] and not d.get("asked_attachment"):
-        turn.state = "report_attachment"
+        turn.state = Step.ATTACHMENT
     elif d.get("privacy") is None:
-        turn.state = "report_privacy"
+        turn.state = Step.PRIVACY
     else:
-        turn.state = "report_confirm"
+        turn.state = Step.CONFIRM
     reprompt(turn)
 
 
@@ -464,25 +438,25 @@ def reprompt(turn: Turn) -> None:
     """(Re-)ask the question of the current report state."""
     d = draft(turn)
     state = turn.state
-    if state == "report_describe":
+    if state == Step.DESCRIBE:
         turn.say("ask_report")
-    elif state == "report_type":
+    elif state == Step.TYPE:
         turn.say("ask_type", buttons=[turn.button(f"btn_type_{t}", f"type:{t}") for t in TYPES])
-    elif state == "report_location":
+    elif state == Step.LOCATION:
         turn.say("ask_location", buttons=[turn.button("btn_skip", "skip")])
-    elif state == "report_attachment":
+    elif state == Step.ATTACHMENT:
         turn.say("ask_attachment", buttons=[turn.button("btn_skip", "skip")])
-    elif state == "report_privacy":
+    elif state == Step.PRIVACY:
         turn.say(
             "ask_privacy",
             buttons=[turn.button(f"btn_privacy_{p}", f"priv:{p}") for p in PRIVACIES],
         )
-    elif state == "report_confirm":
+    elif state == Step.CONFIRM:
         turn.say("summary", buttons=_confirm_buttons(turn), **_summary_values(turn, d))
-    elif state == "report_edit":
+    elif state == Step.EDIT:
         turn.say(
             "ask_edit_what",
-            buttons=[turn.button(f"btn_edit_{f}", f"edit:{f}") for f in EDIT_WORDS],
+            buttons=[turn.button(f"btn_edit_{f}", f"edit:{f}") for f in report_words.EDIT_WORDS],
         )
 
 
@@ -557,7 +531,7 @@ def submit(turn: Turn) -> bool:
     _refresh(turn, d)
     # The agency is only suggested (nlu_agency_*): the verifier decides and forwards. Setting
     # it here would show an unverified report to that agency's officers before verification.
-    suggestion = service.NluSuggestion(
+    suggestion = citizen_cases.NluSuggestion(
         type=d.get("nlu_type"),
         type_confidence=d.get("nlu_type_conf"),
         agency_code=d.get("nlu_agency"),
@@ -570,13 +544,13 @@ def submit(turn: Turn) -> bool:
     # it (a first message in English), and the pipeline only saves it after the turn.
     citizen.language = turn.language
     try:
-        service.submit_report(
+        citizen_cases.submit_report(
             turn.db,
             clock=turn.runtime.clock,
             citizen=citizen,
             channel=turn.message.channel,
             report_type=ReportType(d["type"]),
-            title=make_title(d["body"]),
+            title=report_words.make_title(d["body"]),
             body=d["body"],
             now=turn.now,
             privacy=Privacy(d["privacy"]),

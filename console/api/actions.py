@@ -1,6 +1,6 @@
 """The lifecycle actions as ``POST /api/v1/reports/{code}/<action>``.
 
-Each route is a thin shell around one use case of ``reports.service``, which checks the
+Each route is a thin shell around one use case of ``reports.staff_cases``, which checks the
 transition table and the actor's role and agency; the route adds only what HTTP needs: the
 report must be visible to the caller (404 otherwise), the row is locked for the transaction, and
 the domain's refusals become problems (403 not permitted, 409 wrong stage, 422 other rules).
@@ -36,10 +36,10 @@ from console.deps import (
     require_roles,
 )
 from console.problems import documented, domain_errors
-from reports import service
+from reports import staff_cases
+from reports.case_steps import Actor
 from reports.enums import Role
 from reports.models import Report, StaffUser
-from reports.service import Actor
 
 ACTING_ROLES = (Role.ADMIN, Role.VERIFIER, Role.OFFICER, Role.AGENCY_HEAD)
 
@@ -98,7 +98,7 @@ def verify_forward(
         db,
         staff,
         code,
-        service.verify_and_forward,
+        staff_cases.verify_and_forward,
         agency_code=body.agency,
         report_type=body.type,
         title=body.title,
@@ -112,7 +112,7 @@ def request_info(
     request: Request, code: str, body: QuestionIn, db: SessionDep, staff: CurrentStaff
 ) -> ReportDetail:
     """Verifier before forwarding, or the agency's officer after; the citizen gets the question."""
-    return _act(request, db, staff, code, service.request_info, question=body.question)
+    return _act(request, db, staff, code, staff_cases.request_info, question=body.question)
 
 
 @_route("not-our-authority", "Outside the government's authority: archive (verifier)")
@@ -120,7 +120,7 @@ def not_our_authority(
     request: Request, code: str, body: ReasonIn, db: SessionDep, staff: CurrentStaff
 ) -> ReportDetail:
     """Bukan wewenang: the report is closed with the reason, and the citizen is told."""
-    return _act(request, db, staff, code, service.not_our_authority, reason=body.reason)
+    return _act(request, db, staff, code, staff_cases.not_our_authority, reason=body.reason)
 
 
 @_route("archive", "Archive with a reason (verifier)")
@@ -128,7 +128,7 @@ def archive(
     request: Request, code: str, body: ReasonIn, db: SessionDep, staff: CurrentStaff
 ) -> ReportDetail:
     """Spam, too general, not about public services, wrong format."""
-    return _act(request, db, staff, code, service.archive, reason=body.reason)
+    return _act(request, db, staff, code, staff_cases.archive, reason=body.reason)
 
 
 @_route("return", "Send back to the verifier: not our agency (agency)")
@@ -136,7 +136,7 @@ def return_to_verifier(
     request: Request, code: str, body: ReasonIn, db: SessionDep, staff: CurrentStaff
 ) -> ReportDetail:
     """The agency says the report belongs elsewhere; the verifier routes it again."""
-    return _act(request, db, staff, code, service.return_to_verifier, reason=body.reason)
+    return _act(request, db, staff, code, staff_cases.return_to_verifier, reason=body.reason)
 
 
 @_route("reroute", "Move a forwarded report to another agency (verifier)")
@@ -145,7 +145,7 @@ def reroute(
 ) -> ReportDetail:
     """The new agency gets a full follow-up window."""
     return _act(
-        request, db, staff, code, service.reroute, agency_code=body.agency, reason=body.reason
+        request, db, staff, code, staff_cases.reroute, agency_code=body.agency, reason=body.reason
     )
 
 
@@ -154,7 +154,7 @@ def answer(
     request: Request, code: str, body: AnswerIn, db: SessionDep, staff: CurrentStaff
 ) -> ReportDetail:
     """The answer goes to the citizen through the outbox; their window to respond starts."""
-    return _act(request, db, staff, code, service.answer, text=body.text)
+    return _act(request, db, staff, code, staff_cases.answer, text=body.text)
 
 
 @_route("extend", "Extend the running deadline, with a reason (within policy)")
@@ -163,7 +163,7 @@ def extend(
 ) -> ReportDetail:
     """Working days are added to the running stage's deadline; the policy bounds the total."""
     return _act(
-        request, db, staff, code, service.extend_deadline, days=body.days, reason=body.reason
+        request, db, staff, code, staff_cases.extend_deadline, days=body.days, reason=body.reason
     )
 
 
@@ -172,4 +172,4 @@ def finish(
     request: Request, code: str, body: ReasonIn, db: SessionDep, staff: CurrentStaff
 ) -> ReportDetail:
     """E.g. the citizen confirmed by phone that the matter is resolved."""
-    return _act(request, db, staff, code, service.finish, reason=body.reason)
+    return _act(request, db, staff, code, staff_cases.finish, reason=body.reason)

@@ -25,29 +25,23 @@ from console.api.schemas import (
 )
 from escalation.calendar import WorkingCalendar
 from escalation.history import sla_history
-from reports import access
+from reports import access, agencies, timeline
+from reports.case_steps import Actor
 from reports.enums import ActorKind, Stage, Status
 from reports.lifecycle import STAFF_ROLES, allowed_actions
 from reports.models import (
-    Agency,
-    Attachment,
     CitizenIdentity,
     Report,
     ReportEvent,
     ReportMessage,
     StaffUser,
 )
-from reports.service import Actor
 from reports.suggestion import stored_suggestion
 
 #: Keys an event's data might carry about a person; dropped unless the caller may see the reporter.
 PERSONAL_KEYS: Final = frozenset(
     {"citizen_id", "external_id", "display_name", "name", "phone", "email", "address", "device_id"}
 )
-
-
-def agency_codes(db: Session) -> dict[int, str]:
-    return {agency_id: code for agency_id, code in db.execute(select(Agency.id, Agency.code))}
 
 
 def assignee_names(db: Session, reports: Iterable[Report]) -> dict[int, str]:
@@ -128,22 +122,16 @@ def detail(
     db: Session, report: Report, actor: Actor, now: datetime, calendar: WorkingCalendar
 ) -> ReportDetail:
     """Everything ``actor`` may see of ``report`` (the caller has checked ``can_view``)."""
-    codes = agency_codes(db)
+    codes = agencies.codes_by_id(db)
     identity_visible = access.can_see_reporter(actor, report)
-    events = list(
-        db.scalars(
-            select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
-        )
-    )
+    events = timeline.events(db, report)
     messages = db.execute(
         select(ReportMessage, StaffUser.full_name)
         .outerjoin(StaffUser, StaffUser.id == ReportMessage.author_staff_id)
         .where(ReportMessage.report_id == report.id)
         .order_by(ReportMessage.id)
     ).all()
-    attachments = db.scalars(
-        select(Attachment).where(Attachment.report_id == report.id).order_by(Attachment.id)
-    )
+    attachments = timeline.attachments(db, report)
     role = actor.role
     return ReportDetail(
         **summary(report, codes, now, assignee_names(db, [report])).model_dump(),

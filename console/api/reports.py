@@ -19,14 +19,14 @@ from pydantic import AwareDatetime
 from sqlalchemy import ColumnElement, Select, and_, case, false, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from console.api.present import agency_codes, assignee_names, detail, summary
+from console.api.present import assignee_names, detail, summary
 from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
 from console.deps import MAX_ROW_ID, CurrentStaff, SessionDep, actor_of, get_runtime
 from console.problems import Problem, documented
-from reports import access, search, tracking
+from reports import access, agencies, search, tracking
+from reports.case_steps import Actor
 from reports.enums import Privacy, ReportType, Status
 from reports.models import Agency, Report
-from reports.service import Actor
 from reports.types import UTCDateTime
 
 PROBLEMS = documented(
@@ -247,7 +247,7 @@ def list_reports(
             due = last.current_due_at
             payload["due"] = due.isoformat() if due else None
         next_cursor = _encode(payload)
-    codes = agency_codes(db)
+    codes = agencies.codes_by_id(db)
     names = assignee_names(db, page)
     return ReportPage(
         items=[summary(r, codes, now, names) for r in page], next_cursor=next_cursor, limit=limit

@@ -11,15 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import select
 
 from console.api.reports import PROBLEMS
 from console.deps import CurrentStaff, SessionDep, get_runtime
 from console.problems import Problem
 from console.views.dashboard import BoardCache
-from reports import stats
+from reports import agencies, stats
 from reports.enums import AGENCY_ROLES, ReportType, Stage, Status
-from reports.models import Agency
 
 DEFAULT_PERIOD = timedelta(days=30)
 
@@ -134,7 +132,7 @@ def statistics(
         raise Problem(
             422, "bad-period", "Invalid period", "since must be before until, at most 3 years"
         )
-    codes = {a.id: a.code for a in db.scalars(select(Agency))}
+    codes = agencies.codes_by_id(db)
     agency_id = None
     if staff.role in AGENCY_ROLES:
         agency_id = staff.agency_id

@@ -54,7 +54,7 @@ from console.open311.schemas import (
     ServiceRequest,
 )
 from console.public import content_public, language, stage_label
-from reports import access, service, tracking
+from reports import access, citizen_cases, tracking
 from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Status
 from reports.lifecycle import DomainError
 from reports.messages import TYPE_NAMES
@@ -488,7 +488,7 @@ def create_request(
         raise _bad("a location is required: lat and long, address_string or address_id")
     agency, report_type = catalogue[code]
     now = datetime.now(UTC)
-    citizen = service.get_or_create_citizen(
+    citizen = citizen_cases.get_or_create_citizen(
         db, channel=Channel.WEB, external_id=_reporter(email, device_id, phone), now=now
     )
     name = " ".join(p.strip() for p in (first_name, last_name) if p and p.strip())
@@ -500,7 +500,7 @@ def create_request(
         service_name = f"{agency.name}: {TYPE_NAMES.text(report_type.value, citizen_lang)}"
         text = gettext(citizen_lang, "open311_no_description", service=service_name)
     try:
-        report = service.submit_report(
+        report = citizen_cases.submit_report(
             db,
             clock=runtime.clock,
             citizen=citizen,
@@ -513,7 +513,7 @@ def create_request(
             location_text=location or (address_id or "").strip() or None,
             latitude=lat,
             longitude=long,
-            nlu=service.NluSuggestion(
+            nlu=citizen_cases.NluSuggestion(
                 type=report_type.value,
                 agency_code=agency.code,
                 ranking={"source": "open311", "service_code": code},

@@ -14,7 +14,8 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import service, suggestion
+from reports import staff_cases, suggestion
+from reports.case_steps import Actor
 from reports.enums import AGENCY_ROLES, Privacy, ReportType, Role, Status
 from reports.lifecycle import (
     STAFF_ROLES,
@@ -25,7 +26,6 @@ from reports.lifecycle import (
     allowed_actions,
 )
 from reports.models import Report
-from reports.service import Actor
 
 NOTE: Final = "note"
 #: One click from the queue: verify and forward to the stored suggestion (refused below the
@@ -129,7 +129,7 @@ def perform(
     elif action == Action.VERIFY_FORWARD:
         rtype = _enum(ReportType, form.report_type)
         privacy = _enum(Privacy, form.privacy)
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=actor, now=now,
             agency_code=(form.agency_code or "").strip(),
             report_type=rtype,  # type: ignore[arg-type]
@@ -138,44 +138,46 @@ def perform(
         )  # fmt: skip
         values["agency"] = report.agency.name if report.agency else "-"
     elif action == Action.REQUEST_INFO:
-        service.request_info(
+        staff_cases.request_info(
             db, clock=clock, report=report, actor=actor, question=_text(form), now=now
         )
     elif action == Action.NOT_OUR_AUTHORITY:
-        service.not_our_authority(
+        staff_cases.not_our_authority(
             db, clock=clock, report=report, actor=actor, reason=_text(form), now=now
         )
     elif action == Action.ARCHIVE:
-        service.archive(db, clock=clock, report=report, actor=actor, reason=_text(form), now=now)
+        staff_cases.archive(
+            db, clock=clock, report=report, actor=actor, reason=_text(form), now=now
+        )
     elif action == Action.RETURN_TO_VERIFIER:
-        service.return_to_verifier(
+        staff_cases.return_to_verifier(
             db, clock=clock, report=report, actor=actor, reason=_text(form), now=now
         )
     elif action == Action.REROUTE:
-        service.reroute(
+        staff_cases.reroute(
             db, clock=clock, report=report, actor=actor, now=now,
             agency_code=(form.agency_code or "").strip(), reason=_text(form),
         )  # fmt: skip
         db.refresh(report)
         values["agency"] = report.agency.name if report.agency else "-"
     elif action == Action.ANSWER:
-        service.answer(db, clock=clock, report=report, actor=actor, text=_text(form), now=now)
+        staff_cases.answer(db, clock=clock, report=report, actor=actor, text=_text(form), now=now)
     elif action == Action.EXTEND_DEADLINE:
         try:
             days = int((form.days or "").strip())
         except ValueError:
             raise BadInput("days_not_number") from None
-        service.extend_deadline(
+        staff_cases.extend_deadline(
             db, clock=clock, report=report, actor=actor, days=days, reason=_text(form), now=now
         )
         due = report.current_due_at
         values["due"] = due.astimezone(clock.calendar.tz).strftime("%d-%m-%Y %H:%M") if due else "-"
     elif action == Action.FINISH:
-        service.finish(db, clock=clock, report=report, actor=actor, reason=_text(form), now=now)
+        staff_cases.finish(db, clock=clock, report=report, actor=actor, reason=_text(form), now=now)
     elif action == NOTE:
         if actor.role is Role.MANAGER:
             raise NotPermitted("manager_readonly")
-        service.add_staff_note(db, report=report, actor=actor, text=_text(form), now=now)
+        staff_cases.add_staff_note(db, report=report, actor=actor, text=_text(form), now=now)
     else:
         raise BadInput("unknown_action", value=action)
     return values

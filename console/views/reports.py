@@ -31,7 +31,7 @@ from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform
 from console.views.templating import SECURITY_HEADERS, flash, render
 from escalation.history import sla_history
-from reports import access, assignment, search, suggestion, tracking
+from reports import access, assignment, search, suggestion, timeline, tracking
 from reports.attachments import open_path
 from reports.enums import ActorKind, Privacy, ReportType, Role, Status
 from reports.flags import flags_of
@@ -40,7 +40,6 @@ from reports.models import (
     Attachment,
     CitizenIdentity,
     Report,
-    ReportEvent,
     ReportMessage,
     StaffUser,
 )
@@ -92,15 +91,11 @@ def _page_context(
     db: Any, request: Request, staff: StaffUser, report: Report, now: Any
 ) -> dict[str, Any]:
     actor = actor_of(staff)
-    events = db.scalars(
-        select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
-    ).all()
+    events = timeline.events(db, report)
     messages = db.scalars(
         select(ReportMessage).where(ReportMessage.report_id == report.id).order_by(ReportMessage.id)
     ).all()
-    attachments = db.scalars(
-        select(Attachment).where(Attachment.report_id == report.id).order_by(Attachment.id)
-    ).all()
+    attachments = timeline.attachments(db, report)
     staff_ids = {e.actor_id for e in events if e.actor_kind is ActorKind.STAFF and e.actor_id}
     staff_ids |= {m.author_staff_id for m in messages if m.author_staff_id}
     names = (

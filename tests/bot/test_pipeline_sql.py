@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select
 
 from bot.inbound import InboundKind
 from bot.pipeline import process_inbound
-from reports import notify, service
+from reports import citizen_cases, notify
 from reports.enums import Channel, RecipientKind
 from reports.models import Citizen, CitizenIdentity, Conversation, OutboxMessage
 from reports.runtime import Runtime
@@ -76,7 +76,7 @@ def test_an_identity_created_elsewhere_is_found_on_the_first_message(chat: Chat)
     """A contact known before its first conversation (e.g. created by staff or another channel
     adapter): the optimistic new citizen is dropped and the existing one keeps everything."""
     with chat.runtime.sessions() as db, db.begin():
-        known = service.get_or_create_citizen(
+        known = citizen_cases.get_or_create_citizen(
             db, channel=chat.channel, external_id=chat.user, now=chat.now, language="en"
         )
         known_id = known.id

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from bot.channels import Outgoing, TransientError, split_text, utf16_units
 from bot.channels.whatsapp import WhatsAppSender
-from bot.sender import OutboxWorker, build_senders
+from bot.delivery.sender import OutboxWorker, build_senders
 from escalation.sweep import SWEEP_HEARTBEAT
 from reports.enums import Channel, OutboxStatus
 from reports.models import Heartbeat, OutboxMessage
@@ -101,7 +101,7 @@ def test_a_revoked_telegram_token_pauses_sending_keeps_rows_and_says_so(
     )
     ids = [queue_row(wrong, address="6201", body=f"Balasan {i}") for i in range(3)]
     _fresh_sweep(channels)
-    with caplog.at_level(logging.ERROR, logger="bot.sender"):
+    with caplog.at_level(logging.ERROR, logger="bot.delivery.sender"):
         drain(wrong, rounds=3)
     rows = [_row(channels, i) for i in ids]
     assert all(r.status is OutboxStatus.PENDING for r in rows)  # kept, not failed

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from reports import service
+from reports import case_steps, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role, Status
 from reports.models import OutboxMessage, Report, SatisfactionRating
-from reports.service import Actor
 from tests import factories
 from tests.channels.conftest import Channels, telegram_fixture, twilio_fixture
 from tests.channels.helpers import drain
@@ -152,7 +152,7 @@ def _staff(channels: Channels) -> tuple[Any, Any]:
 
 def _act(channels: Channels, code: str, step: Any) -> None:
     with channels.runtime.sessions() as db, db.begin():
-        step(db, service.get_report(db, code))
+        step(db, case_steps.get_report(db, code))
 
 
 @pytest.mark.parametrize(
@@ -189,14 +189,14 @@ def test_report_life_from_first_message_to_rating(
     _act(
         channels,
         code,
-        lambda db, r: service.verify_and_forward(
+        lambda db, r: staff_cases.verify_and_forward(
             db, clock=clock, report=r, actor=Actor.staff(verifier), agency_code="pupr", now=day1
         ),
     )
     _act(
         channels,
         code,
-        lambda db, r: service.answer(
+        lambda db, r: staff_cases.answer(
             db,
             clock=clock,
             report=r,
@@ -224,7 +224,7 @@ def test_report_life_from_first_message_to_rating(
     citizen.now = day4 + timedelta(hours=2)
     citizen.say(EXPECT[language]["reply"])
     with runtime.sessions() as db:
-        report = service.get_report(db, code)
+        report = case_steps.get_report(db, code)
         assert report.status is Status.FORWARDED and report.stage_cycle >= 1
         staff_rows = db.scalars(
             select(OutboxMessage).where(
@@ -239,7 +239,7 @@ def test_report_life_from_first_message_to_rating(
     _act(
         channels,
         code,
-        lambda db, r: service.answer(
+        lambda db, r: staff_cases.answer(
             db,
             clock=clock,
             report=r,
@@ -259,7 +259,7 @@ def test_report_life_from_first_message_to_rating(
         rate = _button(last, f"rate:{code}:")
         replies = citizen.choose(last, f"rate:{code}:4") if rate else citizen.say("4")
     with runtime.sessions() as db:
-        report = service.get_report(db, code)
+        report = case_steps.get_report(db, code)
         assert report.status is Status.FINISHED
         scores = db.scalars(
             select(SatisfactionRating.score).where(SatisfactionRating.report_id == report.id)

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from bot.channels import Sent
 from bot.channels.whatsapp import MAX_TEXT, WhatsAppSender
 from bot.delivery import outbox
-from bot.sender import OutboxWorker, build_senders
-from reports import notify, service
+from bot.delivery.sender import OutboxWorker, build_senders
+from reports import citizen_cases, notify
 from reports.enums import Channel, OutboxStatus, RecipientKind
 from reports.models import CitizenIdentity, OutboxMessage
 from reports.runtime import Runtime
@@ -45,7 +45,7 @@ def queue_row(
     with runtime.sessions() as db, db.begin():
         citizen_id = None
         if recipient is RecipientKind.CITIZEN:
-            citizen = service.get_or_create_citizen(
+            citizen = citizen_cases.get_or_create_citizen(
                 db, channel=channel, external_id=address, now=now
             )
             citizen_id = citizen.id

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.tokens import create_token
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import Agency, Citizen, StaffUser
-from reports.service import Actor
 from reports.staff import hash_password
 from tests.console.conftest import CONSOLE_STAFF, STAFF_PASSWORD
 
@@ -48,7 +48,7 @@ REPORTS: dict[str, tuple[str | None, Privacy]] = {
 
 def _citizen(db: Session, name: str, now: datetime) -> tuple[Citizen, list[str]]:
     external_id = f"wa-secret-{name.replace('_', '-')}-628123"
-    citizen = service.get_or_create_citizen(
+    citizen = citizen_cases.get_or_create_citizen(
         db, channel=Channel.WHATSAPP, external_id=external_id, now=now
     )
     display = f"Pelapor Rahasia {name.title().replace('_', '')}"
@@ -71,7 +71,7 @@ def build_scenario(
         for name, (agency, privacy) in REPORTS.items():
             citizen, identity = _citizen(db, name, t0)
             title = f"Laporan {name.replace('_', ' ')}"
-            report = service.submit_report(
+            report = citizen_cases.submit_report(
                 db,
                 clock=clock,
                 citizen=citizen,
@@ -86,7 +86,7 @@ def build_scenario(
                 now=t0,
             )
             if agency is not None:
-                service.verify_and_forward(
+                staff_cases.verify_and_forward(
                     db,
                     clock=clock,
                     report=report,

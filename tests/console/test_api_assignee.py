@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from reports import assignment
+from reports.case_steps import Actor
 from reports.models import Report, StaffUser
-from reports.service import Actor
 from tests.console.api_support import Scenario, bearer, build_scenario, make_tokens, quick_staff
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from config.domain_files import load_agencies
 from config.settings import Settings
-from reports import service
+from reports import citizen_cases
 from reports.demo import STAFF, seed
 from reports.enums import Channel, Privacy, ReportType
 from reports.migrate import upgrade
@@ -85,22 +85,22 @@ def _seed(settings: Settings) -> None:
                 db.add(user)
             db.flush()
             seed(db, clock=runtime.clock, now=now, password=PASSWORD)
-            citizen = service.get_or_create_citizen(
+            citizen = citizen_cases.get_or_create_citizen(
                 db, channel=Channel.TELEGRAM, external_id="browser-warga", now=now
             )
-            service.submit_report(
+            citizen_cases.submit_report(
                 db, clock=runtime.clock, citizen=citizen, channel=Channel.TELEGRAM,
                 report_type=ReportType.COMPLAINT, title=NLU_TITLE, privacy=Privacy.ANONYMOUS,
                 body="Lampu lalu lintas di simpang Pasar Baru mati sejak kemarin, rawan tabrakan.",
                 now=now, location_text="Simpang Pasar Baru", latitude=-6.21, longitude=106.82,
-                nlu=service.NluSuggestion(type="complaint", type_confidence=0.88,
+                nlu=citizen_cases.NluSuggestion(type="complaint", type_confidence=0.88,
                                           agency_code="pupr", agency_confidence=0.81),
             )  # fmt: skip
-            service.submit_report(
+            citizen_cases.submit_report(
                 db, clock=runtime.clock, citizen=citizen, channel=Channel.TELEGRAM,
                 report_type=ReportType.COMPLAINT, title=UNSURE_TITLE, now=now,
                 body="Air menggenang di depan Puskesmas Melati tiap hujan, pasien kesulitan masuk.",
-                nlu=service.NluSuggestion(type="complaint", type_confidence=0.9,
+                nlu=citizen_cases.NluSuggestion(type="complaint", type_confidence=0.9,
                                           agency_code="kesehatan", agency_confidence=0.28),
             )  # fmt: skip
     finally:

@@ -21,11 +21,11 @@ from sqlalchemy import select
 
 from config.domain_files import load_agencies
 from config.settings import Settings
-from reports import attachments, service
+from reports import attachments, citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType, Role
 from reports.migrate import upgrade
 from reports.models import Agency, StaffUser
-from reports.service import Actor
 from reports.staff import sync_agencies
 from tests.console.test_browser import CHROMIUM_ARGS, _chromium, _free_port
 from webhooks.runtime import build_runtime
@@ -64,11 +64,11 @@ def _seed(settings: Settings) -> dict[str, str]:
                 staff[name] = user
             db.flush()
             for name, privacy in (("public", Privacy.PUBLIC), ("secret", Privacy.CONFIDENTIAL)):
-                citizen = service.get_or_create_citizen(
+                citizen = citizen_cases.get_or_create_citizen(
                     db, channel=Channel.TELEGRAM, external_id=f"tg-{name}", now=t0
                 )
                 citizen.display_name = REPORTER
-                report = service.submit_report(
+                report = citizen_cases.submit_report(
                     db, clock=runtime.clock, citizen=citizen, channel=Channel.TELEGRAM,
                     report_type=ReportType.COMPLAINT, title=f"Jalan berlubang ({name})",
                     body="Lubang besar di depan SD", privacy=privacy, now=t0,
@@ -77,11 +77,11 @@ def _seed(settings: Settings) -> dict[str, str]:
                     db, root=settings.attachments_dir, data=PNG, content_type="image/png",
                     filename="foto.png", citizen_id=citizen.id, now=t0, report_id=report.id,
                 )  # fmt: skip
-                service.verify_and_forward(
+                staff_cases.verify_and_forward(
                     db, clock=runtime.clock, report=report, actor=Actor.staff(staff["v"]),
                     agency_code="pupr", now=t0 + timedelta(hours=1),
                 )  # fmt: skip
-                service.answer(
+                staff_cases.answer(
                     db, clock=runtime.clock, report=report, actor=Actor.staff(staff["o"]),
                     text="Lubang sudah ditambal oleh tim UPT Jalan.", now=t0 + timedelta(days=30),
                 )  # fmt: skip

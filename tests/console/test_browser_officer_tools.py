@@ -24,11 +24,11 @@ from sqlalchemy import select
 
 from config.domain_files import load_agencies
 from config.settings import Settings
-from reports import service
+from reports import citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType, Role
 from reports.migrate import upgrade
 from reports.models import Agency, StaffUser
-from reports.service import Actor
 from reports.staff import sync_agencies
 from tests.console.test_browser import CHROMIUM_ARGS, _chromium, _free_port
 from webhooks.runtime import build_runtime
@@ -80,17 +80,17 @@ def _seed(settings: Settings) -> dict[str, str]:
             db.flush()
             verifier = Actor.staff(staff["verifikator"])
             for n, (name, (title, agency_code, privacy, lat, lon)) in enumerate(REPORTS.items()):
-                citizen = service.get_or_create_citizen(
+                citizen = citizen_cases.get_or_create_citizen(
                     db, channel=Channel.WHATSAPP, external_id=f"+62812000{n:04d}", now=t0
                 )
                 citizen.display_name = REPORTER
-                report = service.submit_report(
+                report = citizen_cases.submit_report(
                     db, clock=runtime.clock, citizen=citizen, channel=Channel.WHATSAPP,
                     report_type=ReportType.COMPLAINT, title=title, privacy=privacy,
                     body=f"{title}. Mohon segera ditindaklanjuti.", now=t0 + timedelta(minutes=n),
                     location_text=title.split(" di ")[-1], latitude=lat, longitude=lon,
                 )  # fmt: skip
-                service.verify_and_forward(
+                staff_cases.verify_and_forward(
                     db, clock=runtime.clock, report=report, actor=verifier,
                     agency_code=agency_code, now=t0 + timedelta(hours=1),
                 )  # fmt: skip

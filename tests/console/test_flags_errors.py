@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import attachments, service
+from reports import attachments, case_steps, citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.models import StaffUser
-from reports.service import Actor
 from tests.console.api_support import Scenario, build_scenario
 from tests.console.conftest import sign_in
 
@@ -40,17 +40,17 @@ def test_not_satisfied_and_reopened_are_flagged_in_every_list(
     officer = Actor.staff(staff_users["officer"])
     back, reopened = scenario.codes["pupr_public"], scenario.codes["pupr_anonymous"]
     with sessions() as db, db.begin():
-        report = service.get_report(db, back)
-        service.answer(db, clock=clock, report=report, actor=officer, text="Sudah.", now=now)
-        service.citizen_respond(
+        report = case_steps.get_report(db, back)
+        staff_cases.answer(db, clock=clock, report=report, actor=officer, text="Sudah.", now=now)
+        citizen_cases.citizen_respond(
             db, clock=clock, report=report, actor=Actor.citizen(report.citizen_id),
             text="Belum beres.", now=now + timedelta(minutes=5),
         )  # fmt: skip
-        other = service.get_report(db, reopened)
-        service.answer(db, clock=clock, report=other, actor=officer, text="Sudah.", now=now)
+        other = case_steps.get_report(db, reopened)
+        staff_cases.answer(db, clock=clock, report=other, actor=officer, text="Sudah.", now=now)
         citizen = Actor.citizen(other.citizen_id)
-        service.citizen_accept(db, clock=clock, report=other, actor=citizen, now=now)
-        service.reopen(
+        citizen_cases.citizen_accept(db, clock=clock, report=other, actor=citizen, now=now)
+        citizen_cases.reopen(
             db, clock=clock, report=other, actor=citizen, text="Ternyata belum.",
             now=now + timedelta(minutes=5),
         )  # fmt: skip
@@ -91,7 +91,7 @@ def test_images_inline_and_pdfs_as_links(
 ) -> None:
     code = scenario.codes["pupr_public"]
     with sessions() as db, db.begin():
-        report = service.get_report(db, code)
+        report = case_steps.get_report(db, code)
         root = console_settings.attachments_dir  # type: ignore[attr-defined]
         png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
         for name, data, kind in (
@@ -122,10 +122,10 @@ def test_readable_wording_for_reporter_deadlines_and_confirmations(
 
     now = datetime.now(UTC) - timedelta(days=20)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.WEB, external_id="9f86d081884c7d659a2feaa0c55ad015", now=now
         )
-        code = service.submit_report(
+        code = citizen_cases.submit_report(
             db, clock=clock, citizen=citizen, channel=Channel.WEB,
             report_type=ReportType.COMPLAINT, title="Pohon tumbang", privacy=Privacy.PUBLIC,
             body="Pohon tumbang menutup jalan.", now=now,

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
-from reports import service
+from reports import case_steps, citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import StaffUser
-from reports.service import Actor
 from tests.console.api_support import bearer, make_tokens, quick_staff
 from tests.console.conftest import sign_in
 
@@ -34,10 +34,10 @@ def late_verified_report(
     """Submitted three weeks ago, breached at verification, forwarded today to pupr."""
     now = datetime.now(UTC)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.WEB, external_id="late-1", now=now - timedelta(days=21)
         )
-        report = service.submit_report(
+        report = citizen_cases.submit_report(
             db,
             clock=clock,
             citizen=citizen,
@@ -51,10 +51,10 @@ def late_verified_report(
         code = report.tracking_code
     run_sweep(sessions, clock=clock, now=now)
     with sessions() as db, db.begin():
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db,
             clock=clock,
-            report=service.get_report(db, code),
+            report=case_steps.get_report(db, code),
             actor=Actor.staff(db.merge(users["verifier"])),
             agency_code="pupr",
             now=now,
@@ -93,10 +93,10 @@ def answered_and_rated_report(
 
     t0 = datetime.now(UTC) - timedelta(days=28)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.WEB, external_id="rated-1", now=t0
         )
-        report = service.submit_report(
+        report = citizen_cases.submit_report(
             db,
             clock=clock,
             citizen=citizen,
@@ -107,7 +107,7 @@ def answered_and_rated_report(
             privacy=Privacy.PUBLIC,
             now=t0,
         )
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db,
             clock=clock,
             report=report,
@@ -115,7 +115,7 @@ def answered_and_rated_report(
             agency_code="lingkungan",
             now=t0 + timedelta(hours=2),
         )
-        service.answer(
+        staff_cases.answer(
             db,
             clock=clock,
             report=report,
@@ -123,7 +123,7 @@ def answered_and_rated_report(
             text="Sudah masuk rencana tahun depan.",
             now=t0 + timedelta(hours=5),
         )
-        service.citizen_accept(
+        citizen_cases.citizen_accept(
             db,
             clock=clock,
             report=report,

@@ -50,11 +50,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import case_steps, citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType, Status
 from reports.models import CitizenIdentity, Report, StaffUser
 from reports.runtime import Runtime
-from reports.service import Actor
 from tests.channels.fakes.server import ThreadedServer, free_port
 from tests.console.api_support import Scenario, build_scenario, make_tokens, quick_staff
 from webhooks.app import create_app
@@ -200,11 +200,11 @@ def listed(
     codes -= {scenario.codes["pupr_confidential"]}
     with sessions() as db, db.begin():
         verifier = Actor.staff(db.merge(staff_users["verifier"]))
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.TELEGRAM, external_id="tg-extra-reporter", now=now
         )
         for n in range(getattr(request, "param", EXTRA_REPORTS)):
-            report = service.submit_report(
+            report = citizen_cases.submit_report(
                 db,
                 clock=clock,
                 citizen=citizen,
@@ -216,7 +216,7 @@ def listed(
                 location_text="Jl. Kenanga",
                 now=now,
             )
-            service.verify_and_forward(
+            staff_cases.verify_and_forward(
                 db, clock=clock, report=report, actor=verifier, agency_code="lingkungan", now=now
             )
             codes.add(report.tracking_code)
@@ -328,8 +328,8 @@ def assert_contacts_private(
     with sessions() as db, db.begin():
         verifier = Actor.staff(db.merge(staff_users["verifier"]))
         for code in created:
-            report = service.get_report(db, code, for_update=True)
-            service.verify_and_forward(
+            report = case_steps.get_report(db, code, for_update=True)
+            staff_cases.verify_and_forward(
                 db, clock=clock, report=report, actor=verifier, agency_code="pupr", now=now
             )
     secrets = [s for fields in created.values() for s in contacts_of(fields)]

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.views.common import get_now
 from escalation.deadlines import SlaClock
-from reports import attachments, service
+from reports import attachments, case_steps, citizen_cases, staff_cases
+from reports.case_steps import Actor
+from reports.citizen_cases import NluSuggestion
 from reports.enums import Channel, Privacy, ReportType, Status
 from reports.models import OutboxMessage, Report, ReportEvent, ReportMessage, StaffUser
-from reports.service import Actor, NluSuggestion
 from tests.console.conftest import csrf_from, sign_in
 
 
@@ -39,10 +40,10 @@ def _submit(
 ) -> str:
     now = now or datetime.now(UTC)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.TELEGRAM, external_id=external_id or f"tg-{title}", now=now
         )
-        report = service.submit_report(
+        report = citizen_cases.submit_report(
             db, clock=clock, citizen=citizen, channel=Channel.TELEGRAM,
             report_type=ReportType.COMPLAINT, title=title, body=body, privacy=privacy,
             now=now, nlu=nlu, location_text="Kota Demo", latitude=-6.2, longitude=106.8,
@@ -59,8 +60,8 @@ def _forward(
     now: datetime | None = None,
 ) -> None:
     with sessions() as db, db.begin():
-        report = service.get_report(db, code)
-        service.verify_and_forward(
+        report = case_steps.get_report(db, code)
+        staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=Actor.staff(verifier), agency_code=agency,
             now=now or datetime.now(UTC),
         )  # fmt: skip
@@ -68,7 +69,7 @@ def _forward(
 
 def _report(sessions: sessionmaker[Session], code: str) -> Report:
     with sessions() as db:
-        return service.get_report(db, code)
+        return case_steps.get_report(db, code)
 
 
 def _post(client: TestClient, code: str, action: str, **data: str) -> Response:
@@ -113,7 +114,7 @@ def test_queue_is_oldest_due_first_with_nlu_suggestion_and_one_click_forward(
     confirmation = client.get("/console/queue").text
     assert f"Laporan {older} diverifikasi dan diteruskan" in confirmation
     with sessions() as db:
-        report = service.get_report(db, older)
+        report = case_steps.get_report(db, older)
         assert report.status is Status.FORWARDED and report.agency is not None
         assert report.agency.code == "pupr" and report.verified_by_id == staff_users["verifier"].id
         event = db.scalars(
@@ -229,7 +230,7 @@ def test_officer_inbox_answer_and_the_other_agency_sees_nothing(
     assert response.status_code == 404
     assert _report(sessions, theirs).status is Status.FORWARDED
     with sessions() as db:
-        report = service.get_report(db, mine)
+        report = case_steps.get_report(db, mine)
         assert report.status is Status.ANSWERED
         answer = db.scalar(
             select(ReportMessage).where(
@@ -369,7 +370,7 @@ def test_attachments_only_for_those_who_may_see_the_report(
 ) -> None:
     code = _submit(sessions, clock)
     with sessions() as db, db.begin():
-        report = service.get_report(db, code)
+        report = case_steps.get_report(db, code)
         item = attachments.store(
             db, root=console_settings.attachments_dir,  # type: ignore[attr-defined]
             data=b"%PDF-1.4 bukti", content_type="application/pdf", filename="bukti.pdf",

@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import case_steps, citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import StaffUser
-from reports.service import Actor
 from tests.console.conftest import sign_in
 
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
@@ -37,29 +37,30 @@ def hostile(
     codes: dict[str, str] = {}
     with sessions() as db, db.begin():
         for key in ("queued", "forwarded"):
-            citizen = service.get_or_create_citizen(
+            citizen = citizen_cases.get_or_create_citizen(
                 db, channel=Channel.WEB, external_id=f"web-{key}-{PAYLOAD}", now=now
             )
             citizen.display_name = PAYLOAD
-            report = service.submit_report(
+            report = citizen_cases.submit_report(
                 db, clock=clock, citizen=citizen, channel=Channel.WEB,
                 report_type=ReportType.COMPLAINT, title=f"{FORMULA} {PAYLOAD}",
                 body=f"Isi {PAYLOAD}\n<b>tebal</b>", privacy=Privacy.PUBLIC, now=now,
                 location_text=PAYLOAD, category=PAYLOAD,
-                nlu=service.NluSuggestion(type=PAYLOAD, agency_code="pupr", agency_confidence=0.9,
-                                          ranking={"agency": [[PAYLOAD, 0.5]]}),
+                nlu=citizen_cases.NluSuggestion(type=PAYLOAD, agency_code="pupr",
+                                                agency_confidence=0.9,
+                                                ranking={"agency": [[PAYLOAD, 0.5]]}),
             )  # fmt: skip
             codes[key] = report.tracking_code
-        report = service.get_report(db, codes["forwarded"])
-        service.verify_and_forward(
+        report = case_steps.get_report(db, codes["forwarded"])
+        staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=Actor.staff(staff_users["verifier"]),
             agency_code="pupr", now=now,
         )  # fmt: skip
-        service.request_info(
+        staff_cases.request_info(
             db, clock=clock, report=report, actor=Actor.staff(staff_users["officer"]),
             question=f"Pertanyaan {PAYLOAD}", now=now,
         )  # fmt: skip
-        service.provide_info(
+        citizen_cases.provide_info(
             db, clock=clock, report=report, actor=Actor.citizen(report.citizen_id),
             text=f"Balasan {PAYLOAD}", now=now,
         )  # fmt: skip

@@ -12,10 +12,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import StaffUser
-from reports.service import Actor
 from tests.console.api_support import Scenario, build_scenario, quick_staff
 
 
@@ -112,8 +112,10 @@ def test_citizen_text_is_inert(
 ) -> None:
     now = datetime.now(UTC) - timedelta(hours=2)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(db, channel=Channel.WEB, external_id="x", now=now)
-        report = service.submit_report(
+        citizen = citizen_cases.get_or_create_citizen(
+            db, channel=Channel.WEB, external_id="x", now=now
+        )
+        report = citizen_cases.submit_report(
             db,
             clock=clock,
             citizen=citizen,
@@ -124,7 +126,7 @@ def test_citizen_text_is_inert(
             privacy=Privacy.PUBLIC,
             now=now,
         )
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db,
             clock=clock,
             report=report,

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, ReportType
 from reports.models import StaffUser
-from reports.service import Actor
 from tests.console.api_support import Scenario, build_scenario, quick_staff
 
 
@@ -78,17 +78,19 @@ def test_each_agency_on_time_share(
 ) -> None:
     t0 = datetime.now(UTC) - timedelta(days=60)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(db, channel=Channel.WEB, external_id="w", now=t0)
+        citizen = citizen_cases.get_or_create_citizen(
+            db, channel=Channel.WEB, external_id="w", now=t0
+        )
         for late in (False, True):
-            report = service.submit_report(
+            report = citizen_cases.submit_report(
                 db, clock=clock, citizen=citizen, channel=Channel.WEB,
                 report_type=ReportType.COMPLAINT, title=f"Jalan {late}", body="b", now=t0,
             )  # fmt: skip
-            service.verify_and_forward(
+            staff_cases.verify_and_forward(
                 db, clock=clock, report=report, agency_code="pupr", now=t0,
                 actor=Actor.staff(db.merge(staff_users["verifier"])),
             )  # fmt: skip
-            service.answer(
+            staff_cases.answer(
                 db, clock=clock, report=report, text="ok",
                 actor=Actor.staff(db.merge(staff_users["officer"])),
                 now=t0 + timedelta(days=40 if late else 1),

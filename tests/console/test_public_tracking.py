@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
-from reports import attachments, service
+from reports import attachments, citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import OutboxMessage, StaffUser
-from reports.service import Actor
 from tests.console.api_support import quick_staff
 
 #: The smallest valid PNG (1x1), so the stored photo is a real image.
@@ -53,11 +53,11 @@ def _answered_report(
     """A report forwarded, re-routed and answered; answered 40 days after forwarding when late."""
     t0 = datetime.now(UTC) - timedelta(days=80)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.WHATSAPP, external_id=REPORTER, now=t0
         )
         citizen.display_name = REPORTER_NAME
-        report = service.submit_report(
+        report = citizen_cases.submit_report(
             db,
             clock=clock,
             citizen=citizen,
@@ -79,7 +79,7 @@ def _answered_report(
             report_id=report.id,
         )
         verifier = Actor.staff(db.merge(users["verifier"]))
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db,
             clock=clock,
             report=report,
@@ -87,7 +87,7 @@ def _answered_report(
             agency_code="lingkungan",
             now=t0 + timedelta(hours=2),
         )
-        service.reroute(
+        staff_cases.reroute(
             db,
             clock=clock,
             report=report,
@@ -97,7 +97,7 @@ def _answered_report(
             now=t0 + timedelta(hours=3),
         )
         answered = t0 + (timedelta(days=40) if late else timedelta(hours=5))
-        service.answer(
+        staff_cases.answer(
             db,
             clock=clock,
             report=report,
@@ -237,10 +237,10 @@ def test_every_citizen_notice_carries_the_tracking_link(
     linked = SlaClock(clock.calendar, clock.policy, public_base_url="https://lapor.example.go.id/")
     now = datetime.now(UTC) - timedelta(hours=3)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.TELEGRAM, external_id="tg-1", now=now
         )
-        report = service.submit_report(
+        report = citizen_cases.submit_report(
             db,
             clock=linked,
             citizen=citizen,
@@ -250,7 +250,7 @@ def test_every_citizen_notice_carries_the_tracking_link(
             body="Di depan pasar",
             now=now,
         )
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db,
             clock=linked,
             report=report,

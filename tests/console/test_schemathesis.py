@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
-from reports import assignment, canned, service
+from reports import assignment, canned, case_steps
+from reports.case_steps import Actor
 from reports.models import StaffUser
 from reports.runtime import Runtime
-from reports.service import Actor
 from tests.console.api_support import bearer, build_scenario, make_tokens, quick_staff
 from webhooks.app import create_app
 
@@ -66,7 +66,7 @@ def tokens(
     now = datetime.now(UTC)
     with sessions() as db, db.begin():
         head = Actor.staff(db.merge(staff_users["head"]))
-        report = service.get_report(db, scenario.codes["pupr_public"])
+        report = case_steps.get_report(db, scenario.codes["pupr_public"])
         assignment.assign(
             db, clock=clock, report=report, actor=head,
             assignee_id=staff_users["officer"].id, now=now,

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
-from reports import satisfaction, service, stats
+from reports import citizen_cases, satisfaction, staff_cases, stats
+from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType, Stage, Status
 from reports.models import Agency, Report, StaffUser
-from reports.service import Actor
 from tests.conftest import wib
 
 NOW = wib(2026, 11, 12, 10, 0)
@@ -29,10 +29,10 @@ H = timedelta(hours=1)
 
 
 def _submit(db: Session, clock: SlaClock, at: datetime, n: int) -> Report:
-    citizen = service.get_or_create_citizen(
+    citizen = citizen_cases.get_or_create_citizen(
         db, channel=Channel.TELEGRAM, external_id=f"stats-{n}", now=at
     )
-    return service.submit_report(
+    return citizen_cases.submit_report(
         db, clock=clock, citizen=citizen, channel=Channel.TELEGRAM,
         report_type=ReportType.COMPLAINT, title=f"Laporan {n}", body="Isi laporan", now=at,
         privacy=Privacy.PUBLIC,
@@ -49,14 +49,14 @@ def seeded(
     with sessions() as db, db.begin():
 
         def forward(report: Report, agency: str, at: datetime) -> None:
-            service.verify_and_forward(
+            staff_cases.verify_and_forward(
                 db, clock=clock, report=report, actor=verifier, agency_code=agency, now=at
             )
 
         r1 = _submit(db, clock, t0, 1)
         forward(r1, "pupr", t0 + 2 * H)
-        service.answer(db, clock=clock, report=r1, actor=pupr, text="ok", now=t0 + 12 * H)
-        service.citizen_accept(
+        staff_cases.answer(db, clock=clock, report=r1, actor=pupr, text="ok", now=t0 + 12 * H)
+        citizen_cases.citizen_accept(
             db,
             clock=clock,
             report=r1,
@@ -70,7 +70,7 @@ def seeded(
             )  # fmt: skip
         r2 = _submit(db, clock, t0, 2)
         forward(r2, "pupr", t0 + 4 * H)
-        service.answer(
+        staff_cases.answer(
             db, clock=clock, report=r2, actor=pupr, text="maaf terlambat",
             now=wib(2026, 11, 10, 9, 0),
         )  # fmt: skip
@@ -78,7 +78,7 @@ def seeded(
         forward(r3, "lingkungan", t0 + 6 * H)
         _submit(db, clock, wib(2026, 11, 9, 10, 0), 4)
         r5 = _submit(db, clock, wib(2026, 11, 11, 10, 0), 5)
-        service.request_info(
+        staff_cases.request_info(
             db, clock=clock, report=r5, actor=verifier, question="Lokasi?",
             now=wib(2026, 11, 11, 11, 0),
         )  # fmt: skip

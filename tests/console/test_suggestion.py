@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import case_steps, citizen_cases
+from reports.citizen_cases import NluSuggestion
 from reports.enums import Channel, ReportType, Status
 from reports.models import ReportEvent, StaffUser
 from reports.runtime import Runtime
-from reports.service import NluSuggestion
 from tests.console.api_support import bearer, make_tokens
 from tests.console.conftest import csrf_from, sign_in
 from webhooks.app import create_app
@@ -36,10 +36,10 @@ def _submit(
 ) -> str:
     now = datetime.now(UTC)
     with sessions() as db, db.begin():
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.TELEGRAM, external_id=f"tg-{title}", now=now
         )
-        report = service.submit_report(
+        report = citizen_cases.submit_report(
             db, clock=clock, citizen=citizen, channel=Channel.TELEGRAM,
             report_type=ReportType.COMPLAINT, title=title, now=now, nlu=nlu,
             body=f"{title}: sudah dua minggu, mohon segera ditangani.",
@@ -135,7 +135,7 @@ def test_one_click_accept_is_refused_below_the_threshold(
         assert response.status_code == 422  # type: ignore[attr-defined]
         assert "terlalu rendah untuk diterima sekali klik" in response.text  # type: ignore[attr-defined]
         with sessions() as db:
-            report = service.get_report(db, code)
+            report = case_steps.get_report(db, code)
             assert report.status is Status.SUBMITTED and report.agency_id is None
 
     response = _accept(client, reports["sure"])
@@ -143,7 +143,7 @@ def test_one_click_accept_is_refused_below_the_threshold(
     assert response.headers["location"] == "/console/queue"  # type: ignore[attr-defined]
     assert f"Saran diterima: laporan {reports['sure']}" in client.get("/console/queue").text
     with sessions() as db:
-        report = service.get_report(db, reports["sure"])
+        report = case_steps.get_report(db, reports["sure"])
         assert report.status is Status.FORWARDED and report.agency is not None
         assert report.agency.code == "pupr"
         assert report.type is ReportType.INFORMATION_REQUEST  # the suggested type, too
@@ -162,7 +162,7 @@ def test_one_click_accept_is_refused_below_the_threshold(
     )
     assert response.status_code == 303
     with sessions() as db:
-        report = service.get_report(db, reports["unsure"])
+        report = case_steps.get_report(db, reports["unsure"])
         assert report.agency is not None and report.agency.code == "perhubungan"
 
 

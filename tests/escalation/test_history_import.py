@@ -33,7 +33,7 @@ from escalation.history_replay import (
     import_history,
 )
 from escalation.sweep import run_sweep
-from reports import service
+from reports import case_steps, citizen_cases, staff_cases
 from reports.enums import ActorKind, Channel, Privacy, ReportType, Role, Status
 from reports.history_import import FileError, HistoryStatus, parse_history
 from reports.models import (
@@ -136,10 +136,10 @@ def live_steps(row: dict[str, Any], staff: dict[str, Any]) -> list[tuple[datetim
     state: dict[str, Report] = {}
 
     def submit(db: Session, clock: SlaClock, at: datetime) -> None:
-        citizen = service.get_or_create_citizen(
+        citizen = citizen_cases.get_or_create_citizen(
             db, channel=Channel.WEB, external_id=f"live-{row['text'][:20]}", now=at
         )
-        state["r"] = service.submit_report(
+        state["r"] = citizen_cases.submit_report(
             db, clock=clock, citizen=citizen, channel=Channel.WEB,
             report_type=TYPES[row["type"]], title=row["text"][:80], body=row["text"], now=at,
             privacy=PRIVACIES[row.get("privacy", "")], agency_code=agency,
@@ -150,25 +150,25 @@ def live_steps(row: dict[str, Any], staff: dict[str, Any]) -> list[tuple[datetim
 
     steps: list[tuple[datetime, Any]] = [(row["submitted_at"], submit)]
     if row.get("forwarded_at"):
-        steps.append((row["forwarded_at"], lambda db, clock, at: service.verify_and_forward(
-            db, clock=clock, report=report(db), actor=service.Actor.staff(db.merge(staff["v"])),
+        steps.append((row["forwarded_at"], lambda db, clock, at: staff_cases.verify_and_forward(
+            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(staff["v"])),
             agency_code=agency, now=at)))  # fmt: skip
     if row.get("answered_at"):
-        steps.append((row["answered_at"], lambda db, clock, at: service.answer(
-            db, clock=clock, report=report(db), actor=service.Actor.staff(db.merge(officer)),
+        steps.append((row["answered_at"], lambda db, clock, at: staff_cases.answer(
+            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(officer)),
             text=row["answer"], now=at)))  # fmt: skip
     status = row["status"]
     if status in ("selesai", "finished") and row.get("closed_at"):
-        steps.append((row["closed_at"], lambda db, clock, at: service.finish(
-            db, clock=clock, report=report(db), actor=service.Actor.staff(db.merge(officer)),
+        steps.append((row["closed_at"], lambda db, clock, at: staff_cases.finish(
+            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(officer)),
             reason=CLOSED_REASON, now=at)))  # fmt: skip
     if status == "ditolak":
-        steps.append((row["closed_at"], lambda db, clock, at: service.archive(
-            db, clock=clock, report=report(db), actor=service.Actor.staff(db.merge(staff["v"])),
+        steps.append((row["closed_at"], lambda db, clock, at: staff_cases.archive(
+            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(staff["v"])),
             reason=REJECTED_REASON, now=at)))  # fmt: skip
     if status == "bukan wewenang":
-        steps.append((row["submitted_at"], lambda db, clock, at: service.not_our_authority(
-            db, clock=clock, report=report(db), actor=service.Actor.staff(db.merge(staff["v"])),
+        steps.append((row["submitted_at"], lambda db, clock, at: staff_cases.not_our_authority(
+            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(staff["v"])),
             reason=NOT_OUR_AUTHORITY_REASON, now=at)))  # fmt: skip
     return steps
 

@@ -21,10 +21,10 @@ from config.log import ContextFilter
 from escalation.deadlines import SlaClock
 from escalation.digest import queue_digest
 from escalation.sweep import SWEEP_HEARTBEAT, run_sweep
-from reports import service
+from reports import case_steps, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Role, SlaActionKind, Status
 from reports.models import Heartbeat, OutboxMessage, Report, ReportEvent, SlaAction
-from reports.service import Actor
 from tests import factories as f
 from tests.conftest import wib
 
@@ -64,7 +64,7 @@ def test_verification_ladder_fires_each_step_once(
     assert run_sweep(sessions, clock=clock, now=wib(2026, 12, 31)) == []
 
     with sessions() as db:
-        report = service.get_report(db, code)
+        report = case_steps.get_report(db, code)
         assert report.escalation_level == 3
         assert report.next_sla_at is None
         assert counts(db) == Counter(
@@ -106,7 +106,7 @@ def test_respond_stage_escalates_to_the_agency_head_and_citizen_window_auto_clos
         f.staff(db, Role.AGENCY_HEAD, MON, agency="pupr")
         f.staff(db, Role.AGENCY_HEAD, MON, agency="lingkungan")  # must not hear about pupr
         report = f.report(db, clock, MON)
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=verifier, agency_code="pupr", now=MON
         )
         code = report.tracking_code  # respond due Mon 30 Nov
@@ -114,8 +114,8 @@ def test_respond_stage_escalates_to_the_agency_head_and_citizen_window_auto_clos
     assert [(a.kind, a.level) for a in breach][-1] == ("escalation", 1)
     assert breach[-1].notified == 2  # the pupr head and the pupr officer
     with sessions() as db, db.begin():
-        report = service.get_report(db, code)
-        service.answer(
+        report = case_steps.get_report(db, code)
+        staff_cases.answer(
             db, clock=clock, report=report, actor=officer, text="Sudah", now=wib(2026, 12, 1, 9)
         )
         assert report.escalation_level == 0  # a new stage starts clean
@@ -125,7 +125,7 @@ def test_respond_stage_escalates_to_the_agency_head_and_citizen_window_auto_clos
     assert [a.kind for a in closing] == ["reminder", "auto_close"]
     assert [a.outcome for a in closing] == ["skipped", "done"]
     with sessions() as db:
-        report = service.get_report(db, code)
+        report = case_steps.get_report(db, code)
         assert report.status is Status.FINISHED
         assert report.close_reason == "citizen window ended"
         assert report.events[-1].action == "auto_close"
@@ -164,7 +164,9 @@ def test_one_bad_report_does_not_stop_the_sweep(
         actions = run_sweep(sessions, clock=clock, now=wib(2026, 11, 27, 1))
     assert {a.report for a in actions} == {good}
     with sessions() as db:
-        assert service.get_report(db, bad_code).next_sla_at is not None  # untouched, retried later
+        assert (
+            case_steps.get_report(db, bad_code).next_sla_at is not None
+        )  # untouched, retried later
     # The failure is logged with the report's code as context (the message only has its id).
     [failure] = [r for r in caplog.records if r.name == "escalation.sweep"]
     assert failure.report == bad_code  # type: ignore[attr-defined]

@@ -7,11 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import access, satisfaction, service
+from reports import access, citizen_cases, satisfaction, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Privacy, Role
 from reports.lifecycle import DomainError
 from reports.models import Report
-from reports.service import Actor
 from tests import factories as f
 from tests.conftest import wib
 
@@ -26,7 +26,7 @@ def test_visibility_by_role_and_agency(db: Session, clock: SlaClock) -> None:
     anon = f.report(db, clock, MON, privacy=Privacy.ANONYMOUS)
     public = f.report(db, clock, MON)
     for r in (anon, public):
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db, clock=clock, report=r, actor=verifier, agency_code="pupr", now=MON
         )
     unrouted = f.report(db, clock, MON)
@@ -67,11 +67,13 @@ def test_ratings_are_per_report_and_agency(db: Session, clock: SlaClock) -> None
         satisfaction.record_rating(
             db, report=report, citizen_id=citizen_id, element="staff_behaviour", score=4, now=MON
         )
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=verifier, agency_code="pupr", now=MON
     )
-    service.answer(db, clock=clock, report=report, actor=officer, text="Sudah", now=MON)
-    service.citizen_accept(db, clock=clock, report=report, actor=Actor.citizen(citizen_id), now=MON)
+    staff_cases.answer(db, clock=clock, report=report, actor=officer, text="Sudah", now=MON)
+    citizen_cases.citizen_accept(
+        db, clock=clock, report=report, actor=Actor.citizen(citizen_id), now=MON
+    )
     for element, score in (
         ("completion_time", 3),
         ("staff_behaviour", 4),

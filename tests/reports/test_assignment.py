@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
-from reports import assignment, service
+from reports import assignment, citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import OutboxMessage, Report, ReportEvent
-from reports.service import Actor
 from tests import factories as f
 from tests.conftest import wib
 
@@ -25,7 +25,7 @@ MON = wib(2026, 11, 23, 9, 0)
 def _forwarded(db: Session, clock: SlaClock, agency: str = "pupr") -> Report:
     verifier = Actor.staff(f.staff(db, Role.VERIFIER, MON))
     report = f.report(db, clock, MON)
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=verifier, agency_code=agency, now=MON
     )
     return report
@@ -54,10 +54,10 @@ def test_head_assigns_an_officer_who_alone_hears_the_citizen(db: Session, clock:
     assert event.data == {"assignee_id": ana.id, "previous_assignee_id": None}
     assert _recipients(db, report, "staff_assigned") == {ana.id}
     # The agency answers, the citizen is not satisfied: only the assignee is told.
-    service.answer(
+    staff_cases.answer(
         db, clock=clock, report=report, actor=Actor.staff(ana), text="Sudah ditambal.", now=MON
     )
-    service.citizen_respond(
+    citizen_cases.citizen_respond(
         db, clock=clock, report=report, actor=Actor.citizen(report.citizen_id),
         text="Belum, masih berlubang.", now=MON + timedelta(hours=2),
     )  # fmt: skip
@@ -69,8 +69,8 @@ def test_unassigned_reports_still_reach_every_officer(db: Session, clock: SlaClo
     report = _forwarded(db, clock)
     ana = f.staff(db, Role.OFFICER, MON, agency="pupr")
     budi = f.staff(db, Role.OFFICER, MON, agency="pupr")
-    service.answer(db, clock=clock, report=report, actor=Actor.staff(ana), text="x", now=MON)
-    service.citizen_respond(
+    staff_cases.answer(db, clock=clock, report=report, actor=Actor.staff(ana), text="x", now=MON)
+    citizen_cases.citizen_respond(
         db, clock=clock, report=report, actor=Actor.citizen(report.citizen_id), text="y", now=MON
     )
     assert {ana.id, budi.id} <= _recipients(db, report, "staff_citizen_response")
@@ -139,7 +139,7 @@ def test_rerouting_clears_the_assignee(db: Session, clock: SlaClock) -> None:
         db, clock=clock, report=report, actor=Actor.staff(ana), assignee_id=ana.id, now=MON
     )
     verifier = Actor.staff(f.staff(db, Role.VERIFIER, MON))
-    service.reroute(
+    staff_cases.reroute(
         db, clock=clock, report=report, actor=verifier, agency_code="lingkungan",
         reason="salah instansi", now=MON,
     )  # fmt: skip

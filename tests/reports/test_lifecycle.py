@@ -10,11 +10,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import OutboxStatus, Privacy, ReportType, Role, Stage, Status
 from reports.lifecycle import TRANSITIONS, Action, DomainError, IllegalTransition, NotPermitted
 from reports.models import AgencyAssignment, OutboxMessage, ReportEvent
-from reports.service import Actor
 from tests import factories as f
 from tests.conftest import wib
 
@@ -73,7 +73,7 @@ def test_full_flow_with_objection_and_auto_close(
 ) -> None:
     report = f.report(db, clock, MON)
     citizen = Actor.citizen(report.citizen_id)
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db,
         clock=clock,
         report=report,
@@ -85,7 +85,7 @@ def test_full_flow_with_objection_and_auto_close(
     )
     assert report.status is Status.FORWARDED
     assert report.response_due_at == wib(2026, 11, 30, 23, 59, 59)  # Mon + 5 working days
-    service.answer(
+    staff_cases.answer(
         db,
         clock=clock,
         report=report,
@@ -95,7 +95,7 @@ def test_full_flow_with_objection_and_auto_close(
     )
     assert report.status is Status.ANSWERED
     assert report.feedback_due_at == wib(2026, 12, 10, 23, 59, 59)  # Thu + 10 working days
-    service.citizen_respond(
+    citizen_cases.citizen_respond(
         db,
         clock=clock,
         report=report,
@@ -105,7 +105,7 @@ def test_full_flow_with_objection_and_auto_close(
     )
     assert report.status is Status.FORWARDED
     assert report.response_due_at == wib(2026, 12, 8, 23, 59, 59)
-    service.answer(
+    staff_cases.answer(
         db,
         clock=clock,
         report=report,
@@ -113,7 +113,7 @@ def test_full_flow_with_objection_and_auto_close(
         text="Sudah ditambal 2 Des.",
         now=wib(2026, 12, 2, 15),
     )
-    service.auto_close(db, clock=clock, report=report, now=wib(2026, 12, 17, 0, 0, 1))
+    staff_cases.auto_close(db, clock=clock, report=report, now=wib(2026, 12, 17, 0, 0, 1))
     assert report.status is Status.FINISHED
     assert report.next_sla_at is None
     assert [e[0] for e in events(db, report.id)] == [
@@ -135,7 +135,7 @@ def test_illegal_transitions_are_refused_with_what_is_allowed(
 ) -> None:
     report = f.report(db, clock, MON)
     with pytest.raises(IllegalTransition, match="cannot reroute a report that is submitted") as exc:
-        service.reroute(
+        staff_cases.reroute(
             db,
             clock=clock,
             report=report,
@@ -145,11 +145,11 @@ def test_illegal_transitions_are_refused_with_what_is_allowed(
             now=MON,
         )
     assert "verify_forward" in str(exc.value)
-    service.archive(
+    staff_cases.archive(
         db, clock=clock, report=report, actor=people["verifier"], reason="spam", now=MON
     )
     with pytest.raises(IllegalTransition, match="archived"):
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=people["verifier"], agency_code="pupr", now=MON
         )
     assert report.status is Status.ARCHIVED
@@ -168,22 +168,22 @@ def test_roles_and_agencies_are_enforced(
 ) -> None:
     report = f.report(db, clock, MON)
     with pytest.raises(NotPermitted):
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=people["pupr"], agency_code="pupr", now=MON
         )
     with pytest.raises(NotPermitted):
-        service.archive(
+        staff_cases.archive(
             db, clock=clock, report=report, actor=people["manager"], reason="x", now=MON
         )
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=people["verifier"], agency_code="pupr", now=MON
     )
     with pytest.raises(NotPermitted, match="with your agency"):
-        service.answer(db, clock=clock, report=report, actor=people["dlh"], text="x", now=MON)
+        staff_cases.answer(db, clock=clock, report=report, actor=people["dlh"], text="x", now=MON)
     stranger = Actor.citizen(report.citizen_id + 999)
-    service.answer(db, clock=clock, report=report, actor=people["pupr"], text="ok", now=MON)
+    staff_cases.answer(db, clock=clock, report=report, actor=people["pupr"], text="ok", now=MON)
     with pytest.raises(NotPermitted, match=r"^Only the reporter can do this"):
-        service.citizen_accept(db, clock=clock, report=report, actor=stranger, now=MON)
+        citizen_cases.citizen_accept(db, clock=clock, report=report, actor=stranger, now=MON)
     assert report.status is Status.ANSWERED
 
 
@@ -191,7 +191,7 @@ def test_request_info_pauses_and_resumes_the_clock(
     db: Session, clock: SlaClock, people: dict[str, Actor]
 ) -> None:
     report = f.report(db, clock, MON)  # verify due Thu 26 Nov
-    service.request_info(
+    staff_cases.request_info(
         db,
         clock=clock,
         report=report,
@@ -204,7 +204,7 @@ def test_request_info_pauses_and_resumes_the_clock(
     assert report.paused_days_left == 2  # Wed and Thu were left
     assert report.next_sla_at is None  # nothing runs while we wait for the citizen
     # The citizen answers a week later, on Wednesday 2 December: two working days again.
-    service.provide_info(
+    citizen_cases.provide_info(
         db,
         clock=clock,
         report=report,
@@ -222,13 +222,13 @@ def test_agency_info_request_resumes_with_the_agency(
     db: Session, clock: SlaClock, people: dict[str, Actor]
 ) -> None:
     report = f.report(db, clock, MON)
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=people["verifier"], agency_code="pupr", now=MON
     )
-    service.request_info(
+    staff_cases.request_info(
         db, clock=clock, report=report, actor=people["pupr"], question="Foto lokasi?", now=MON
     )
-    service.provide_info(
+    citizen_cases.provide_info(
         db,
         clock=clock,
         report=report,
@@ -244,10 +244,10 @@ def test_reroute_gives_a_full_window_and_records_holding_time(
     db: Session, clock: SlaClock, people: dict[str, Actor]
 ) -> None:
     report = f.report(db, clock, MON)
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=people["verifier"], agency_code="lingkungan", now=MON
     )
-    service.reroute(
+    staff_cases.reroute(
         db,
         clock=clock,
         report=report,
@@ -267,7 +267,7 @@ def test_reroute_gives_a_full_window_and_records_holding_time(
         ("pupr", None),
     ]
     with pytest.raises(DomainError, match="already with this agency"):
-        service.reroute(
+        staff_cases.reroute(
             db,
             clock=clock,
             report=report,
@@ -282,10 +282,10 @@ def test_return_to_verifier_restarts_verification(
     db: Session, clock: SlaClock, people: dict[str, Actor]
 ) -> None:
     report = f.report(db, clock, MON)
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=people["verifier"], agency_code="pupr", now=MON
     )
-    service.return_to_verifier(
+    staff_cases.return_to_verifier(
         db,
         clock=clock,
         report=report,
@@ -304,10 +304,10 @@ def test_extension_is_bounded_by_policy(
     db: Session, clock: SlaClock, people: dict[str, Actor]
 ) -> None:
     report = f.report(db, clock, MON)
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=people["verifier"], agency_code="pupr", now=MON
     )
-    service.extend_deadline(
+    staff_cases.extend_deadline(
         db,
         clock=clock,
         report=report,
@@ -318,7 +318,7 @@ def test_extension_is_bounded_by_policy(
     )
     assert report.response_due_at == wib(2026, 12, 14, 23, 59, 59)
     with pytest.raises(DomainError, match="at most 14 working days"):
-        service.extend_deadline(
+        staff_cases.extend_deadline(
             db, clock=clock, report=report, actor=people["pupr"], days=5, reason="lagi", now=MON
         )
     event = db.scalars(select(ReportEvent).where(ReportEvent.action == "extend_deadline")).one()
@@ -330,14 +330,16 @@ def test_reopen_only_within_the_window(
 ) -> None:
     report = f.report(db, clock, MON)
     citizen = Actor.citizen(report.citizen_id)
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=people["verifier"], agency_code="pupr", now=MON
     )
-    service.answer(db, clock=clock, report=report, actor=people["pupr"], text="Selesai", now=MON)
-    service.citizen_accept(db, clock=clock, report=report, actor=citizen, now=MON)
+    staff_cases.answer(
+        db, clock=clock, report=report, actor=people["pupr"], text="Selesai", now=MON
+    )
+    citizen_cases.citizen_accept(db, clock=clock, report=report, actor=citizen, now=MON)
     assert report.status is Status.FINISHED
     with pytest.raises(DomainError, match="window"):
-        service.reopen(
+        citizen_cases.reopen(
             db,
             clock=clock,
             report=report,
@@ -345,7 +347,7 @@ def test_reopen_only_within_the_window(
             text="rusak lagi",
             now=report.feedback_due_at + timedelta(seconds=1),  # type: ignore[operator, arg-type]
         )
-    service.reopen(
+    citizen_cases.reopen(
         db,
         clock=clock,
         report=report,
@@ -373,7 +375,7 @@ def test_anonymous_privacy_kept_and_verifier_can_protect(
     db: Session, clock: SlaClock, people: dict[str, Actor]
 ) -> None:
     report = f.report(db, clock, MON, privacy=Privacy.ANONYMOUS)
-    service.verify_and_forward(
+    staff_cases.verify_and_forward(
         db,
         clock=clock,
         report=report,

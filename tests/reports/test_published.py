@@ -9,10 +9,10 @@ import dataclasses
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import published, service
+from reports import published, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Privacy, ReportType, Role, Status
 from reports.models import Report
-from reports.service import Actor
 from tests import factories as f
 from tests.conftest import wib
 
@@ -34,7 +34,7 @@ def _report(
         report.latitude, report.longitude = where
     if agency is not None:
         verifier = Actor.staff(f.staff(db, Role.VERIFIER, MON))
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=verifier, agency_code=agency, now=MON
         )
     db.flush()

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.calendar import HolidayOverrides, WorkingCalendar
 from escalation.deadlines import SlaClock
-from reports import service
+from reports import case_steps, citizen_cases, staff_cases
+from reports.case_steps import Actor
 from reports.enums import Role, Status
 from reports.models import ReportEvent
 from reports.recompute import RECOMPUTE_ACTION, recompute_open_deadlines
-from reports.service import Actor
 from tests import factories as f
 from tests.conftest import wib
 
@@ -33,23 +33,23 @@ def test_recompute_moves_open_deadlines_once(
         waiting = f.report(db, clock, MON)
         # 2. Forwarded Monday, extended by 2: due Mon 30 + 2 = Wed 2 Dec, should become Thu 3.
         extended = f.report(db, clock, MON)
-        service.verify_and_forward(
+        staff_cases.verify_and_forward(
             db, clock=clock, report=extended, actor=Actor.staff(verifier), agency_code="pupr",
             now=MON,
         )  # fmt: skip
-        service.extend_deadline(
+        staff_cases.extend_deadline(
             db, clock=clock, report=extended, actor=Actor.staff(officer), days=2,
             reason="Perlu survei lapangan", now=MON,
         )  # fmt: skip
         # 3. Paused: a count of days, not a date; nothing to do until it resumes.
         paused = f.report(db, clock, MON)
-        service.request_info(
+        staff_cases.request_info(
             db, clock=clock, report=paused, actor=Actor.staff(verifier), question="Di mana?",
             now=MON,
         )  # fmt: skip
         # 4. Finished: closed reports keep their history.
         closed = f.report(db, clock, wib(2026, 11, 2, 9))
-        service.archive(
+        staff_cases.archive(
             db, clock=clock, report=closed, actor=Actor.staff(verifier), reason="spam",
             now=wib(2026, 11, 2, 10),
         )  # fmt: skip
@@ -65,7 +65,7 @@ def test_recompute_moves_open_deadlines_once(
         (codes[1], "respond", "changed"),
     ]
     with sessions() as db:
-        waiting, extended = (service.get_report(db, c) for c in codes[:2])
+        waiting, extended = (case_steps.get_report(db, c) for c in codes[:2])
         assert waiting.verify_due_at == wib(2026, 11, 27, 23, 59, 59)
         assert extended.response_due_at == wib(2026, 12, 3, 23, 59, 59)
         # The sweep's next moment moved with it (the 24-hour reminder before the new deadline).
@@ -73,7 +73,7 @@ def test_recompute_moves_open_deadlines_once(
         [event] = [e for e in waiting.events if e.action == RECOMPUTE_ACTION]
         assert event.data["from"] == wib(2026, 11, 26, 23, 59, 59).isoformat()
         assert event.data["to"] == wib(2026, 11, 27, 23, 59, 59).isoformat()
-        assert service.get_report(db, codes[2]).status is Status.INFO_REQUESTED
+        assert case_steps.get_report(db, codes[2]).status is Status.INFO_REQUESTED
     # Safe to run twice: the second run changes nothing and records nothing.
     with sessions() as db, db.begin():
         assert list(recompute_open_deadlines(db, clock=new_clock, now=wib(2026, 11, 24, 9))) == []
@@ -89,11 +89,11 @@ def test_a_resumed_clock_keeps_the_days_that_were_left(
     with sessions() as db, db.begin():
         verifier = f.staff(db, Role.VERIFIER, MON)
         report = f.report(db, clock, wib(2026, 11, 20, 9))  # Fri: verify due Wed 25
-        service.request_info(
+        staff_cases.request_info(
             db, clock=clock, report=report, actor=Actor.staff(verifier), question="Di mana?",
             now=wib(2026, 11, 23, 9),
         )  # fmt: skip  # Mon: 2 working days left (Tue, Wed)
-        service.provide_info(
+        citizen_cases.provide_info(
             db, clock=clock, report=report, actor=Actor.citizen(report.citizen_id),
             text="Di depan pasar.", now=wib(2026, 11, 23, 15),
         )  # fmt: skip
@@ -103,4 +103,4 @@ def test_a_resumed_clock_keeps_the_days_that_were_left(
         [change] = recompute_open_deadlines(db, clock=new_clock, now=wib(2026, 11, 24, 8))
         assert change.outcome == "changed"
         # Two working days after Monday with Wednesday closed: Tue 24, Thu 26.
-        assert service.get_report(db, code).verify_due_at == wib(2026, 11, 26, 23, 59, 59)
+        assert case_steps.get_report(db, code).verify_due_at == wib(2026, 11, 26, 23, 59, 59)

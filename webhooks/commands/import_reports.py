@@ -89,10 +89,10 @@ def import_reports(
     from escalation.history_replay import ImportFailed, import_history
     from reports.history_import import FileError, parse_history
     from reports.staff import sync_agencies
-    from webhooks.cli import _parse_instant, _runtime
+    from webhooks.commands.common import parse_instant, runtime
 
-    rt = _runtime()
-    at = _parse_instant(now) if now else datetime.now(UTC)
+    rt = runtime()
+    at = parse_instant(now) if now else datetime.now(UTC)
     agencies = load_agencies(rt.settings.agencies_file)
     try:
         parsed = parse_history(

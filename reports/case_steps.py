@@ -1,0 +1,331 @@
+"""The steps every report use case shares: who may act, the event log, the thread, the agency's
+window and the notices a transition queues. ``citizen_cases`` and ``staff_cases`` are built from
+these; each step works in the caller's transaction and sends nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation.deadlines import SlaClock
+from reports import notify, tracking
+from reports.enums import (
+    AGENCY_ROLES,
+    ActorKind,
+    MessageDirection,
+    MessageKind,
+    Role,
+    Stage,
+    Status,
+)
+from reports.lifecycle import RESUME, STAFF_ROLES, Action, DomainError, NotPermitted, target_status
+from reports.models import (
+    Agency,
+    AgencyAssignment,
+    Attachment,
+    Report,
+    ReportEvent,
+    ReportMessage,
+    SlaAction,
+    StaffUser,
+)
+
+TITLE_MAX = 200
+BODY_MAX = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a staff member (with role and agency), the citizen, or the system."""
+
+    kind: ActorKind
+    id: int | None = None
+    role: Role | None = None
+    agency_id: int | None = None
+
+    @classmethod
+    def staff(cls, user: StaffUser) -> Actor:
+        return cls(ActorKind.STAFF, user.id, user.role, user.agency_id)
+
+    @classmethod
+    def citizen(cls, citizen_id: int) -> Actor:
+        return cls(ActorKind.CITIZEN, citizen_id)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(ActorKind.SYSTEM)
+
+
+# -- lookups ------------------------------------------------------------------------------------
+
+
+def agency_by_code(db: Session, code: str) -> Agency:
+    agency = db.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise DomainError("unknown_agency", code=code)
+    return agency
+
+
+def get_report(db: Session, code: str, *, for_update: bool = False) -> Report:
+    canonical = tracking.normalize(code) or code.strip().upper()
+    query = select(Report).where(Report.tracking_code == canonical)
+    if for_update:
+        query = query.with_for_update()
+    report = db.scalar(query)
+    if report is None:
+        raise DomainError("unknown_report", code=code)
+    return report
+
+
+# -- shared steps ------------------------------------------------------------------------------
+
+
+def check_staff(actor: Actor, action: Action, report: Report) -> None:
+    if actor.kind is not ActorKind.STAFF:
+        raise NotPermitted("not_staff_action", action=action.value)
+    if actor.role not in STAFF_ROLES.get(action, frozenset()):
+        raise NotPermitted("role_not_permitted", role=str(actor.role), action=action.value)
+    if actor.role in AGENCY_ROLES and report.agency_id != actor.agency_id:
+        raise NotPermitted("not_your_agency")
+
+
+def link_attachments(db: Session, report: Report, attachment_ids: Sequence[int]) -> list[str]:
+    """Give the reporter's own, not yet linked files to ``report``; returns their names.
+
+    Only files stored for this citizen and not already part of a report are taken, so an id
+    guessed or replayed from another conversation can never move someone else's file.
+    """
+    if not attachment_ids:
+        return []
+    files = list(
+        db.scalars(
+            select(Attachment)
+            .where(
+                Attachment.id.in_(list(attachment_ids)),
+                Attachment.citizen_id == report.citizen_id,
+                Attachment.report_id.is_(None),
+            )
+            .order_by(Attachment.id)
+        )
+    )
+    for attachment in files:
+        attachment.report_id = report.id
+    return [attachment.filename for attachment in files]
+
+
+def check_citizen(actor: Actor, report: Report) -> None:
+    if actor.kind is not ActorKind.CITIZEN or actor.id != report.citizen_id:
+        raise NotPermitted("reporter_only")
+
+
+def record_event(
+    db: Session,
+    report: Report,
+    action: Action | str,
+    actor: Actor,
+    now: datetime,
+    *,
+    from_status: Status | None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> ReportEvent:
+    event = ReportEvent(
+        report_id=report.id,
+        action=str(action),
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        from_status=from_status,
+        to_status=report.status,
+        reason=reason,
+        data=data or {},
+        created_at=now,
+    )
+    db.add(event)
+    db.flush()
+    return event
+
+
+def performed_sla_keys(db: Session, report: Report) -> set[tuple[str, int, str, int]]:
+    rows = db.execute(
+        select(SlaAction.stage, SlaAction.cycle, SlaAction.kind, SlaAction.level).where(
+            SlaAction.report_id == report.id, SlaAction.cycle == report.stage_cycle
+        )
+    )
+    return {(s.value, c, k.value, lv) for s, c, k, lv in rows}
+
+
+def transition(
+    db: Session, report: Report, action: Action, now: datetime
+) -> tuple[Status | None, Status]:
+    before = report.status
+    to = target_status(before, action)
+    if to == RESUME:
+        to = Status.FORWARDED if report.paused_stage is Stage.RESPOND else Status.SUBMITTED
+    report.status = Status(to)
+    report.updated_at = now
+    return before, report.status
+
+
+def hand_to_agency(
+    db: Session, clock: SlaClock, report: Report, agency: Agency | None, now: datetime
+) -> None:
+    """The agency's full window to respond starts now, and with it the assignment that counts the
+    working days it holds the report (forward, reroute, reopen). No agency: only the window."""
+    if agency is not None:
+        if agency.id != report.agency_id:
+            report.assignee_id = None  # the assignee was an officer of the previous agency
+        report.agency_id = agency.id
+    clock.start(report, Stage.RESPOND, now)
+    clock.refresh(report)
+    if agency is not None:
+        db.add(AgencyAssignment(report_id=report.id, agency_id=agency.id, assigned_at=now))
+
+
+def release_assignment(
+    db: Session, clock: SlaClock, report: Report, now: datetime, reason: str
+) -> None:
+    current = db.scalar(
+        select(AgencyAssignment).where(
+            AgencyAssignment.report_id == report.id, AgencyAssignment.released_at.is_(None)
+        )
+    )
+    if current is not None:
+        current.released_at = now
+        current.release_reason = reason
+        current.working_days_held = clock.calendar.working_days_between(current.assigned_at, now)
+
+
+def add_to_thread(
+    db: Session,
+    report: Report,
+    direction: MessageDirection,
+    kind: MessageKind,
+    body: str,
+    now: datetime,
+    author: Actor | None = None,
+) -> None:
+    db.add(
+        ReportMessage(
+            report_id=report.id,
+            direction=direction,
+            kind=kind,
+            author_staff_id=author.id if author and author.kind is ActorKind.STAFF else None,
+            body=body,
+            created_at=now,
+        )
+    )
+
+
+def clean_text(text: str, limit: int, what: str) -> str:
+    cleaned = text.replace("\x00", "").strip()
+    if not cleaned:
+        raise DomainError("empty", field=what)
+    return cleaned[:limit]
+
+
+def agency_name(db: Session, report: Report) -> str:
+    agency = db.get(Agency, report.agency_id) if report.agency_id else None
+    return agency.name if agency else "-"
+
+
+def notice_values(db: Session, report: Report, **extra: Any) -> dict[str, Any]:
+    return {
+        "code": report.tracking_code,
+        "title": report.title,
+        "agency": agency_name(db, report),
+        "verify_due": report.verify_due_at,
+        "response_due": report.response_due_at,
+        "feedback_due": report.feedback_due_at,
+        **extra,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message a transition sends: to the reporter, or to ``staff`` when given."""
+
+    template: str
+    staff: Sequence[StaffUser] | None = None
+    payload: dict[str, Any] | None = None
+    key_suffix: str = ""
+
+
+def announce(
+    db: Session,
+    clock: SlaClock,
+    report: Report,
+    event: ReportEvent,
+    now: datetime,
+    *notices: Notice,
+    **values: Any,
+) -> None:
+    """Queue every notice of one transition, keyed by its event.
+
+    The key makes a transition re-run after a crash notify nobody twice, and rendering the values
+    once means the citizen and the officers read the same code, agency and due dates.
+    """
+    rendered = notice_values(db, report, **values)
+    tz = clock.calendar.tz
+    for notice in notices:
+        key = f"event:{event.id}{notice.key_suffix}"
+        if notice.staff is None:
+            notify.notify_citizen(
+                db,
+                report=report,
+                template=notice.template,
+                key=key,
+                tz=tz,
+                now=now,
+                values=rendered,
+                payload=notice.payload,
+                tracking_url=clock.tracking_url(report.tracking_code),
+            )
+        else:
+            notify.notify_staff(
+                db,
+                staff=notice.staff,
+                report=report,
+                template=notice.template,
+                key=key,
+                tz=tz,
+                now=now,
+                values=rendered,
+            )
+
+
+def finish_report(
+    db: Session,
+    clock: SlaClock,
+    report: Report,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    *,
+    reason: str,
+) -> Report:
+    before, _ = transition(db, report, action, now)
+    report.closed_at = now
+    report.close_reason = reason
+    report.next_sla_at = None
+    release_assignment(db, clock, report, now, action.value)
+    event = record_event(db, report, action, actor, now, from_status=before, reason=reason)
+    announce(
+        db,
+        clock,
+        report,
+        event,
+        now,
+        Notice("report_finished"),
+        Notice(
+            "rating_request",
+            payload={"expects": "rating", "choices": ["1", "2", "3", "4"]},
+            key_suffix=":rating",
+        ),
+    )
+    return report

@@ -1,0 +1,369 @@
+"""The officers' use cases (and the system's auto-close): verify and forward, ask for more,
+archive, refuse, return, reroute, answer, extend, finish, note. Each validates the transition
+(``lifecycle.TRANSITIONS``) and the actor's role and agency, and works in the caller's
+transaction; see ``case_steps`` for what they share. Nothing is sent from here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from escalation.deadlines import SlaClock
+from reports import notify
+from reports.case_steps import (
+    BODY_MAX,
+    TITLE_MAX,
+    Actor,
+    Notice,
+    add_to_thread,
+    agency_by_code,
+    agency_name,
+    announce,
+    check_staff,
+    clean_text,
+    finish_report,
+    hand_to_agency,
+    performed_sla_keys,
+    record_event,
+    release_assignment,
+    transition,
+)
+from reports.enums import (
+    AGENCY_ROLES,
+    MessageDirection,
+    MessageKind,
+    Privacy,
+    ReportType,
+    Role,
+    Stage,
+    Status,
+)
+from reports.lifecycle import Action, DomainError, NotPermitted
+from reports.models import Report
+
+
+def verify_and_forward(
+    db: Session,
+    *,
+    clock: SlaClock,
+    report: Report,
+    actor: Actor,
+    agency_code: str,
+    now: datetime,
+    report_type: ReportType | None = None,
+    title: str | None = None,
+    category: str | None = None,
+    privacy: Privacy | None = None,
+    suggestion_accepted: bool = False,
+) -> Report:
+    """Verification and disposition: confirm the details and hand the report to an agency.
+
+    ``suggestion_accepted`` marks the event as a one-click accept of the NLU's suggestion
+    (``reports.suggestion.accept_suggestion``), so training can tell a confirmed suggestion
+    from an agency the verifier chose.
+    """
+    check_staff(actor, Action.VERIFY_FORWARD, report)
+    agency = agency_by_code(db, agency_code)
+    if agency.code == "lainnya":
+        raise DomainError("agency_required")
+    before, _ = transition(db, report, Action.VERIFY_FORWARD, now)
+    changes: dict[str, Any] = {"agency": agency.code}
+    if suggestion_accepted:
+        changes["suggestion_accepted"] = True
+    if report_type is not None and report_type != report.type:
+        changes["type"] = {"from": report.type.value, "to": report_type.value}
+        report.type = report_type
+    if title:
+        report.title = clean_text(title, TITLE_MAX, "the title")
+    if category is not None:
+        report.category = category.strip() or None
+    if privacy is not None and privacy != report.privacy:
+        changes["privacy"] = {"from": report.privacy.value, "to": privacy.value}
+        report.privacy = privacy
+    report.verified_at = now
+    report.verified_by_id = actor.id
+    hand_to_agency(db, clock, report, agency, now)
+    event = record_event(
+        db, report, Action.VERIFY_FORWARD, actor, now, from_status=before, data=changes
+    )
+    announce(
+        db,
+        clock,
+        report,
+        event,
+        now,
+        Notice("report_forwarded"),
+        Notice("staff_new_report", staff=notify.staff_with_role(db, Role.OFFICER, agency.id)),
+    )
+    return report
+
+
+def request_info(
+    db: Session, *, clock: SlaClock, report: Report, actor: Actor, question: str, now: datetime
+) -> Report:
+    """Ask the citizen for more information (tunda); the running clock stops until they answer."""
+    check_staff(actor, Action.REQUEST_INFO, report)
+    if report.status is Status.FORWARDED and actor.role is Role.VERIFIER:
+        raise NotPermitted("agency_handles")
+    question = clean_text(question, BODY_MAX, "the question")
+    stage = report.stage
+    before, _ = transition(db, report, Action.REQUEST_INFO, now)
+    assert stage is not None
+    clock.pause(report, stage, now)
+    add_to_thread(
+        db,
+        report,
+        MessageDirection.AGENCY_TO_CITIZEN,
+        MessageKind.INFO_REQUEST,
+        question,
+        now,
+        actor,
+    )
+    event = record_event(
+        db,
+        report,
+        Action.REQUEST_INFO,
+        actor,
+        now,
+        from_status=before,
+        data={"paused_stage": stage.value, "days_left": report.paused_days_left},
+    )
+    announce(
+        db,
+        clock,
+        report,
+        event,
+        now,
+        Notice("info_requested", payload={"expects": "info_reply"}),
+        question=question,
+    )
+    return report
+
+
+def _close(
+    db: Session,
+    clock: SlaClock,
+    report: Report,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+) -> Report:
+    before, _ = transition(db, report, action, now)
+    report.closed_at = now
+    report.close_reason = reason
+    report.next_sla_at = None
+    report.paused_stage = report.paused_at = report.paused_days_left = None
+    release_assignment(db, clock, report, now, action.value)
+    event = record_event(db, report, action, actor, now, from_status=before, reason=reason)
+    announce(db, clock, report, event, now, Notice("report_archived"), reason=reason)
+    return report
+
+
+def archive(
+    db: Session, *, clock: SlaClock, report: Report, actor: Actor, reason: str, now: datetime
+) -> Report:
+    """Close without follow-up (spam, too general, not about government performance...)."""
+    check_staff(actor, Action.ARCHIVE, report)
+    reason = clean_text(reason, 500, "the reason")
+    return _close(db, clock, report, Action.ARCHIVE, actor, now, reason)
+
+
+def not_our_authority(
+    db: Session, *, clock: SlaClock, report: Report, actor: Actor, reason: str, now: datetime
+) -> Report:
+    """Outside the government's authority (bukan wewenang): archived with the reason given."""
+    check_staff(actor, Action.NOT_OUR_AUTHORITY, report)
+    reason = clean_text(reason, 500, "the reason")
+    return _close(db, clock, report, Action.NOT_OUR_AUTHORITY, actor, now, reason)
+
+
+def return_to_verifier(
+    db: Session, *, clock: SlaClock, report: Report, actor: Actor, reason: str, now: datetime
+) -> Report:
+    """The agency says the report is not theirs: the verifier must route it again."""
+    check_staff(actor, Action.RETURN_TO_VERIFIER, report)
+    reason = clean_text(reason, 500, "the reason")
+    previous_name = agency_name(db, report)
+    before, _ = transition(db, report, Action.RETURN_TO_VERIFIER, now)
+    release_assignment(db, clock, report, now, "returned: " + reason)
+    previous_agency = report.agency_id
+    report.agency_id = None
+    report.assignee_id = None
+    report.response_due_at = None
+    clock.start(report, Stage.VERIFY, now)
+    clock.refresh(report)
+    event = record_event(
+        db,
+        report,
+        Action.RETURN_TO_VERIFIER,
+        actor,
+        now,
+        from_status=before,
+        reason=reason,
+        data={"agency_id": previous_agency},
+    )
+    announce(
+        db,
+        clock,
+        report,
+        event,
+        now,
+        Notice("staff_returned", staff=notify.staff_with_role(db, Role.VERIFIER)),
+        reason=reason,
+        agency=previous_name,
+    )
+    return report
+
+
+def reroute(
+    db: Session,
+    *,
+    clock: SlaClock,
+    report: Report,
+    actor: Actor,
+    agency_code: str,
+    reason: str,
+    now: datetime,
+) -> Report:
+    """Move a forwarded report to another agency, which gets its own full window."""
+    check_staff(actor, Action.REROUTE, report)
+    agency = agency_by_code(db, agency_code)
+    if agency.id == report.agency_id:
+        raise DomainError("same_agency")
+    reason = clean_text(reason, 500, "the reason")
+    before, _ = transition(db, report, Action.REROUTE, now)
+    release_assignment(db, clock, report, now, "rerouted: " + reason)
+    previous = report.agency_id
+    hand_to_agency(db, clock, report, agency, now)
+    event = record_event(
+        db,
+        report,
+        Action.REROUTE,
+        actor,
+        now,
+        from_status=before,
+        reason=reason,
+        data={"from_agency_id": previous, "to_agency": agency.code},
+    )
+    announce(
+        db,
+        clock,
+        report,
+        event,
+        now,
+        Notice("report_rerouted"),
+        Notice("staff_new_report", staff=notify.staff_with_role(db, Role.OFFICER, agency.id)),
+    )
+    return report
+
+
+def answer(
+    db: Session, *, clock: SlaClock, report: Report, actor: Actor, text: str, now: datetime
+) -> Report:
+    """The agency's follow-up; the citizen's window to respond starts."""
+    check_staff(actor, Action.ANSWER, report)
+    text = clean_text(text, BODY_MAX, "the answer")
+    before, _ = transition(db, report, Action.ANSWER, now)
+    report.answered_at = now
+    clock.start(report, Stage.FEEDBACK, now)
+    clock.refresh(report)
+    add_to_thread(
+        db, report, MessageDirection.AGENCY_TO_CITIZEN, MessageKind.ANSWER, text, now, actor
+    )
+    event = record_event(db, report, Action.ANSWER, actor, now, from_status=before)
+    announce(
+        db,
+        clock,
+        report,
+        event,
+        now,
+        Notice(
+            "agency_answer",
+            payload={"expects": "answer_feedback", "choices": ["accept", "respond"]},
+        ),
+        answer=text,
+    )
+    return report
+
+
+def extend_deadline(
+    db: Session,
+    *,
+    clock: SlaClock,
+    report: Report,
+    actor: Actor,
+    days: int,
+    reason: str,
+    now: datetime,
+) -> Report:
+    """Give a complex case more time, with a stated reason, within the policy's bound."""
+    check_staff(actor, Action.EXTEND_DEADLINE, report)
+    if report.status is Status.FORWARDED and actor.role not in AGENCY_ROLES | {Role.ADMIN}:
+        raise NotPermitted("extend_agency_only")
+    if report.status is Status.SUBMITTED and actor.role in AGENCY_ROLES:
+        raise NotPermitted("extend_verification")
+    reason = clean_text(reason, 500, "the reason")
+    stage = report.stage
+    before, _ = transition(db, report, Action.EXTEND_DEADLINE, now)
+    assert stage is not None
+    old_due = clock.due_of(report, stage)
+    # The policy's bounds, checked here to refuse with a code (``SlaClock.extend`` checks again).
+    limit = clock.policy.for_type(report.type).max_extension_days
+    if days < 1:
+        raise DomainError("extend_min", days=days)
+    if stage is Stage.RESPOND and report.extension_days + days > limit:
+        raise DomainError("extend_max", limit=limit, used=report.extension_days)
+    if old_due is None:
+        raise DomainError("no_deadline", stage=stage.value)
+    new_due = clock.extend(report, stage, days)
+    clock.refresh(report, performed_sla_keys(db, report))
+    event = record_event(
+        db,
+        report,
+        Action.EXTEND_DEADLINE,
+        actor,
+        now,
+        from_status=before,
+        reason=reason,
+        data={
+            "stage": stage.value,
+            "days": days,
+            "from": old_due.isoformat() if old_due else None,
+            "to": new_due.isoformat(),
+        },
+    )
+    if stage is Stage.RESPOND:
+        announce(db, clock, report, event, now, Notice("deadline_extended"), reason=reason)
+    return report
+
+
+def finish(
+    db: Session, *, clock: SlaClock, report: Report, actor: Actor, reason: str, now: datetime
+) -> Report:
+    check_staff(actor, Action.FINISH, report)
+    reason = clean_text(reason, 500, "the reason")
+    return finish_report(db, clock, report, Action.FINISH, actor, now, reason=reason)
+
+
+def auto_close(db: Session, *, clock: SlaClock, report: Report, now: datetime) -> Report:
+    """The citizen's window ended without an objection: the report is finished (not a breach)."""
+    return finish_report(
+        db, clock, report, Action.AUTO_CLOSE, Actor.system(), now, reason="citizen window ended"
+    )
+
+
+def add_staff_note(db: Session, *, report: Report, actor: Actor, text: str, now: datetime) -> None:
+    """An internal note on the thread (never sent to the citizen)."""
+    add_to_thread(
+        db,
+        report,
+        MessageDirection.AGENCY_TO_CITIZEN,
+        MessageKind.NOTE,
+        clean_text(text, BODY_MAX, "the note"),
+        now,
+        actor,
+    )

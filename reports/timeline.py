@@ -1,0 +1,30 @@
+"""What happened to one report, in order: its events and its attachments.
+
+The officer's page (``console.views.reports``) and the REST API (``console.api.present``) show the
+same timeline; reading it here keeps one query (and one order) for both, next to the models.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reports.models import Attachment, Report, ReportEvent
+
+
+def events(db: Session, report: Report) -> list[ReportEvent]:
+    """Every event of ``report``, oldest first (``id`` order is insertion order)."""
+    return list(
+        db.scalars(
+            select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+        )
+    )
+
+
+def attachments(db: Session, report: Report) -> list[Attachment]:
+    """The files linked to ``report``, in the order they were stored."""
+    return list(
+        db.scalars(
+            select(Attachment).where(Attachment.report_id == report.id).order_by(Attachment.id)
+        )
+    )
