@@ -57,7 +57,7 @@ STRENGTH_TOLERANCE = 0.01
 # Candidate decision offsets (calibrated log-odds) per label, coarse for the same reason; an offset
 # other than 0 must buy at least OFFSET_TOLERANCE macro-F1 over the best with it at 0, and every
 # label needs MIN_OFFSET_SUPPORT held-out examples before any offset is tuned.
-OFFSET_GRID: tuple[float, ...] = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
+OFFSET_GRID: tuple[float, ...] = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5)
 OFFSET_TOLERANCE = 0.005
 MIN_OFFSET_SUPPORT = 10
 _MIN_T, _MAX_T = 0.02, 50.0
