@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,8 +18,8 @@ from reports import service
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import Agency, Citizen, StaffUser
 from reports.service import Actor
-from reports.staff import hash_password
-from tests.console.conftest import CONSOLE_STAFF, STAFF_PASSWORD
+from tests import factories
+from tests.console.conftest import CONSOLE_STAFF
 
 
 @dataclass
@@ -100,9 +99,8 @@ def build_scenario(
     return scenario
 
 
-@cache
 def _password_hash() -> str:
-    return hash_password(STAFF_PASSWORD)
+    return factories.password_hash()
 
 
 def quick_staff(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:

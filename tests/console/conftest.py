@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -25,10 +24,10 @@ from escalation.deadlines import SlaClock
 from reports.enums import Channel, Role
 from reports.models import Agency, StaffAddress, StaffUser
 from reports.runtime import Runtime
-from tests.conftest import nlu_for
+from tests import factories
 from webhooks.app import create_app
 
-STAFF_PASSWORD = "correct horse battery"
+STAFF_PASSWORD = factories.PASSWORD
 
 #: username -> (role, agency code)
 CONSOLE_STAFF: dict[str, tuple[Role, str | None]] = {
@@ -60,7 +59,7 @@ def console_settings(tmp_path: Path) -> Settings:
 def runtime(
     engine: Engine, sessions: sessionmaker[Session], clock: SlaClock, console_settings: Settings
 ) -> Runtime:
-    return Runtime(console_settings, engine, sessions, clock, nlu_for(console_settings))
+    return factories.runtime(console_settings, engine, clock)
 
 
 @pytest.fixture
@@ -76,12 +75,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def staff_password_hash() -> str:
-    """A real argon2 hash of ``STAFF_PASSWORD`` with cheap parameters.
-
-    ``verify_password`` reads the cost from the hash itself, so sign-in runs the real code path in
-    milliseconds instead of the production cost (about a second per hash on a 2-core machine).
-    """
-    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(STAFF_PASSWORD)
+    """The cheap real argon2 hash of ``STAFF_PASSWORD`` (``factories.password_hash``)."""
+    return factories.password_hash()
 
 
 @pytest.fixture
