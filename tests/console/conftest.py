@@ -2,8 +2,9 @@
 
 ``app``/``client`` run the real ASGI app (``create_app``) over the ``engine`` fixture (SQLite and
 PostgreSQL); a test module can pin one backend by overriding ``db_url``. ``staff_users`` seeds one
-account per role (plus a second agency's officer and head for cross-agency checks); ``sign_in``
-logs a client in through the real form, CSRF token included.
+account per role (plus a second agency's officer and head for cross-agency checks), the one way
+console tests make staff; ``scenario``/``tokens`` add the API tests' reports and tokens
+(``api_support``); ``sign_in`` logs a client in through the real form, CSRF token included.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi import FastAPI
@@ -26,6 +28,9 @@ from reports.models import Agency, StaffAddress, StaffUser
 from reports.runtime import Runtime
 from tests import factories
 from webhooks.app import create_app
+
+if TYPE_CHECKING:
+    from tests.console.api_support import Scenario
 
 STAFF_PASSWORD = factories.PASSWORD
 
@@ -102,6 +107,24 @@ def staff_users(sessions: sessionmaker[Session], staff_password_hash: str) -> di
             db.add(user)
             users[username] = user
     return users
+
+
+@pytest.fixture
+def scenario(
+    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
+) -> Scenario:
+    """The API scenario (``api_support.build_scenario``): reports in every privacy level."""
+    from tests.console.api_support import build_scenario
+
+    return build_scenario(sessions, clock, staff_users)
+
+
+@pytest.fixture
+def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -> dict[str, str]:
+    """One API token per seeded account: username -> secret."""
+    from tests.console.api_support import make_tokens
+
+    return make_tokens(sessions, staff_users)
 
 
 def csrf_from(html: str) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from reports.models import StaffUser
-from tests.console.api_support import Scenario, build_scenario, make_tokens, quick_staff
+from tests.console.api_support import Scenario, build_scenario, make_tokens
 from tests.console.conftest import page_csrf, sign_in
 
 ANON, ADMIN, VERIFIER, OFFICER, HEAD, OTHER, MANAGER = (
@@ -507,11 +507,6 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
 def db_url(sqlite_url: str) -> str:
     """Access rules are SQL-free or plain WHEREs; the API tests run them on PostgreSQL too."""
     return sqlite_url
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from reports import assignment, canned, service
 from reports.models import StaffUser
 from reports.runtime import Runtime
 from reports.service import Actor
-from tests.console.api_support import bearer, build_scenario, make_tokens, quick_staff
+from tests.console.api_support import bearer, build_scenario, make_tokens
 from webhooks.app import create_app
 
 MAX_EXAMPLES = 20
@@ -50,11 +50,6 @@ CHECKS = [
 @pytest.fixture
 def db_url(sqlite_url: str) -> str:
     return sqlite_url
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
 
 
 @pytest.fixture
