@@ -556,6 +556,7 @@ def _leaks(role: str, text: str, scenario: Scenario) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # measured over 10 s on the 2-core machine (make test-fast skips it)
 def test_role_and_privacy_matrix(
     app: FastAPI, world: World, clients: dict[str, tuple[TestClient, str]]
 ) -> None:

@@ -59,6 +59,9 @@ from tests.channels.fakes.server import ThreadedServer, free_port
 from tests.console.api_support import Scenario
 from webhooks.app import create_app
 
+# Real clients / property-based runs: minutes on the 2-core machine (make test-fast skips them).
+pytestmark = pytest.mark.slow
+
 # -- the specification's shapes (https://wiki.open311.org/GeoReport_v2) ---------------------------
 
 SERVICE = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}

@@ -38,6 +38,9 @@ from reports.service import Actor
 from tests.console.api_support import bearer, build_scenario, make_tokens
 from webhooks.app import create_app
 
+# Real clients / property-based runs: minutes on the 2-core machine (make test-fast skips them).
+pytestmark = pytest.mark.slow
+
 MAX_EXAMPLES = 20
 CHECKS = [
     not_a_server_error,
