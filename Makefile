@@ -39,6 +39,12 @@ lint: check
 test: check
 	$(BIN)/python -m pytest
 
+# The edit-run loop: SQLite only, stops at the first failure. Leaves out the PostgreSQL runs
+# (`postgres`), multi-process and packaging tests (`slow`), Playwright (`browser`) and Rasa (`rasa`):
+# `make test` runs them all. Serial on purpose: pytest-xdist on 2 cores was slower (worker start-up).
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser and not rasa and not postgres" -x -q -p no:cacheprovider
+
 demo: install
 	$(BIN)/suarawarga db upgrade
 	$(BIN)/suarawarga demo seed

@@ -2,7 +2,8 @@
 
 Each test session creates its own PostgreSQL database (``sw_test_<random>``) on the local server,
 so parallel runs never collide, and drops it at the end. Tests that use ``db_url`` run on both
-backends. Tables are emptied after each test.
+backends. A test that uses only the ``db`` session runs inside a transaction rolled back at the
+end; tests that use the engine (several sessions, processes) have their tables emptied after.
 """
 
 from __future__ import annotations
@@ -134,11 +135,39 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
 
 
+_SHARED_ENGINES: dict[str, Engine] = {}
+
+
 @pytest.fixture
-def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A session inside a transaction the test may commit (tables are emptied afterwards)."""
-    with sessions() as session, session.begin():
-        yield session
+def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Session]:
+    """A session inside a transaction the test may commit.
+
+    By default (a test that uses only this session) the session joins an outer transaction on one
+    connection with ``join_transaction_mode="create_savepoint"``: the test's commits release
+    savepoints, and everything is rolled back at the end, with no table truncation. A test that
+    also asks for ``engine`` (directly or through ``sessions``, a runtime, an app...) works with
+    several sessions or processes, which cannot see an uncommitted transaction: it gets a plain
+    session on that engine and the tables are emptied afterwards, as before.
+    """
+    if "engine" in request.fixturenames:
+        sessions: sessionmaker[Session] = request.getfixturevalue("sessions")
+        with sessions() as session, session.begin():
+            yield session
+        return
+    engine = _SHARED_ENGINES.get(db_url)
+    if engine is None:
+        engine = _SHARED_ENGINES[db_url] = make_engine(db_url)
+    with engine.connect() as connection:
+        outer = connection.begin()
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            with session.begin():
+                sync_agencies(session, load_agencies(CONFIG_DIR / "agencies.yml"))
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+            outer.rollback()
 
 
 @pytest.fixture(scope="session")

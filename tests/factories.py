@@ -6,24 +6,47 @@ from datetime import datetime
 from functools import cache
 from itertools import count
 
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from escalation.deadlines import SlaClock
+from config.settings import Settings
+from escalation.deadlines import SlaClock, clock_from_settings
 from reports import case_steps, citizen_cases
+from reports.db import session_factory
 from reports.enums import Channel, Privacy, ReportType, Role
 from reports.models import Citizen, Report, StaffAddress, StaffUser
-from reports.staff import hash_password
+from reports.runtime import Runtime
+from tests.conftest import nlu_for
 
 _seq = count(1)
 
 
+#: The one password of every test staff account (console fixtures, API, outage and browser tests).
 PASSWORD = "correct horse battery"
 
 
 @cache
-def _password_hash() -> str:
-    # argon2 is slow on purpose; hash the shared test password once per test session.
-    return hash_password(PASSWORD)
+def password_hash() -> str:
+    """A real argon2 hash of ``PASSWORD`` with cheap parameters, computed once per test session.
+
+    ``verify_password`` reads the cost from the hash itself, so sign-in runs the real code path in
+    milliseconds instead of the production cost (about a second per hash on a 2-core machine).
+    """
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
+def runtime(settings: Settings, engine: Engine, clock: SlaClock | None = None) -> Runtime:
+    """The runtime a test's app, bot or worker runs on: the test's engine, a session factory over
+    it, the SLA clock (the settings' own unless given) and the NLU shared by tests with the same
+    NLU settings (``nlu_for``)."""
+    return Runtime(
+        settings,
+        engine,
+        session_factory(engine),
+        clock or clock_from_settings(settings),
+        nlu_for(settings),
+    )
 
 
 def staff(
@@ -36,7 +59,7 @@ def staff(
     user = StaffUser(
         username=username,
         full_name=username.title(),
-        password_hash=_password_hash(),
+        password_hash=password_hash(),
         role=role,
         agency_id=agency_id,
         language="id",

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -22,8 +21,9 @@ from config.settings import Settings
 from reports.enums import Role
 from reports.migrate import upgrade
 from reports.models import StaffUser
+from tests import factories
 from tests.conftest import PG_ADMIN_URL, _pg_available
-from tests.console.conftest import STAFF_PASSWORD, sign_in
+from tests.console.conftest import sign_in
 from webhooks.app import create_app
 from webhooks.runtime import build_runtime
 
@@ -96,9 +96,7 @@ def test_database_outage_is_503_with_retry_after(
         db.add(
             StaffUser(
                 username="manager", full_name="Manager", role=Role.MANAGER, language="id",
-                password_hash=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(
-                    STAFF_PASSWORD
-                ),
+                password_hash=factories.password_hash(),
                 active=True, failed_logins=0, created_at=datetime.now(UTC),
             )
         )  # fmt: skip

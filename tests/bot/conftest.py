@@ -19,12 +19,11 @@ from sqlalchemy import Engine, select
 from bot.inbound import InboundKind, InboundMedia, InboundMessage
 from bot.pipeline import PipelineResult, process_inbound
 from config.settings import Settings
-from escalation.deadlines import clock_from_settings
-from reports.db import session_factory
 from reports.enums import Channel
 from reports.models import Citizen, CitizenIdentity, OutboxMessage, Report
 from reports.runtime import Runtime
-from tests.conftest import nlu_for, wib
+from tests import factories
+from tests.conftest import wib
 
 MONDAY_9 = wib(2026, 11, 23, 9, 0)  # verification due Thursday 26 November 2026
 
@@ -38,9 +37,7 @@ def make_runtime(engine: Engine, data_dir: Path, **overrides: Any) -> Runtime:
         run_worker_in_process=False,
         **overrides,
     )
-    return Runtime(
-        settings, engine, session_factory(engine), clock_from_settings(settings), nlu_for(settings)
-    )
+    return factories.runtime(settings, engine)
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,8 @@ from twilio.request_validator import RequestValidator
 
 from config.settings import Settings, WhatsAppTemplate
 from escalation.deadlines import SlaClock
-from reports.db import session_factory
 from reports.runtime import Runtime
+from tests import factories
 from tests.channels.fakes.server import ThreadedServer
 from tests.channels.fakes.telegram_api import FakeTelegram
 from tests.channels.fakes.twilio_api import FakeTwilio
@@ -199,7 +199,7 @@ def channels(
     telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
     twilio.account_sid = cfg.twilio_account_sid or ""
     twilio.auth_token = cfg.twilio_auth_token.get_secret_value()  # type: ignore[union-attr]
-    runtime = Runtime(cfg, engine, session_factory(engine), clock, nlu_for(cfg))
+    runtime = factories.runtime(cfg, engine, clock)
     with TestClient(
         create_app(runtime=runtime), raise_server_exceptions=bool(os.environ.get("CHANNELS_RAISE"))
     ) as client:

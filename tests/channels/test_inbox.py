@@ -23,6 +23,7 @@ from bot.inbox.processor import InboxProcessor
 from reports.enums import Channel, InboxStatus
 from reports.models import Conversation, InboundReceipt, InboxUpdate
 from reports.runtime import Runtime
+from tests import factories
 from tests.channels.conftest import BOTH_BACKENDS, Channels, telegram_fixture, twilio_fixture
 from tests.channels.helpers import outbox_rows
 from webhooks.app import create_app
@@ -209,9 +210,8 @@ def test_an_update_that_keeps_failing_is_set_aside_and_the_chat_moves_on(
     """An update the pipeline refuses every time (a chat id longer than the column, stored here
     directly: Telegram's ids are numbers) is retried, then dead; the chat's next update is
     processed after it, never before, and never held for ever."""
-    runtime = worker_app.runtime.settings.model_copy(update={"inbox_max_attempts": 2})
-    rt = Runtime(runtime, worker_app.runtime.engine, worker_app.runtime.sessions,
-                 worker_app.runtime.clock, worker_app.runtime.classifier)  # fmt: skip
+    settings = worker_app.runtime.settings.model_copy(update={"inbox_max_attempts": 2})
+    rt = factories.runtime(settings, worker_app.runtime.engine, worker_app.runtime.clock)
     bad = _text(900030, 7030)
     bad["message"]["chat"]["id"] = int("9" * 130)
     now = datetime.now(UTC)

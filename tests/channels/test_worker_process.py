@@ -21,15 +21,14 @@ import pytest
 from sqlalchemy import Engine
 
 from escalation.deadlines import SlaClock
-from reports.db import session_factory
 from reports.enums import OutboxStatus
 from reports.runtime import Runtime
+from tests import factories
 from tests.channels.conftest import make_settings
 from tests.channels.fakes.telegram_api import FakeTelegram
 from tests.channels.fakes.twilio_api import FakeTwilio
 from tests.channels.helpers import outbox_rows
 from tests.channels.test_sender import queue_row
-from tests.conftest import nlu_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,7 +69,7 @@ def test_worker_killed_mid_outage_resumes_and_delivers_exactly_once(
     telegram, _, tg_url, tw_url = fakes
     cfg = make_settings(settings, db_url, tg_url, tw_url)  # type: ignore[arg-type]
     telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
-    runtime = Runtime(cfg, engine, session_factory(engine), clock, nlu_for(cfg))
+    runtime = factories.runtime(cfg, engine, clock)
     texts = [f"Pemberitahuan {i} untuk warga {i % 4}" for i in range(40)]
     now = datetime.now(UTC)
     for i, text in enumerate(texts):
@@ -188,7 +187,7 @@ def test_two_workers_send_each_row_once_and_keep_the_bots_rate_with_a_slow_provi
         SUARAWARGA_TELEGRAM_RATE_PER_SECOND=str(rate),
     )  # fmt: skip
     cfg = settings.model_copy(update={"database_url": db_url})  # type: ignore[attr-defined]
-    runtime = Runtime(cfg, engine, session_factory(engine), clock, nlu_for(cfg))
+    runtime = factories.runtime(cfg, engine, clock)
     texts = [f"Tanggapan {i}" for i in range(24)]
     now = datetime.now(UTC)
     for i, text in enumerate(texts):

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.tokens import create_token
@@ -18,9 +16,7 @@ from escalation.deadlines import SlaClock
 from reports import citizen_cases, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
-from reports.models import Agency, Citizen, StaffUser
-from reports.staff import hash_password
-from tests.console.conftest import CONSOLE_STAFF, STAFF_PASSWORD
+from reports.models import Citizen, StaffUser
 
 
 @dataclass
@@ -98,39 +94,6 @@ def build_scenario(
             scenario.identities[name] = identity
             scenario.titles[name] = title
     return scenario
-
-
-@cache
-def _password_hash() -> str:
-    return hash_password(STAFF_PASSWORD)
-
-
-def quick_staff(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    """The accounts of ``CONSOLE_STAFF`` without paying argon2 per account and test.
-
-    Same usernames, roles, agencies and password as the console's ``staff_users`` fixture; the
-    hash is computed once per test session (argon2 takes ~1 s on a busy 2-core machine).
-    """
-    now = datetime.now(UTC)
-    users: dict[str, StaffUser] = {}
-    with sessions() as db, db.begin():
-        agencies = {a.code: a.id for a in db.scalars(select(Agency))}
-        for username, (role, agency) in CONSOLE_STAFF.items():
-            user = StaffUser(
-                username=username,
-                full_name=username.title(),
-                password_hash=_password_hash(),
-                role=role,
-                agency_id=agencies[agency] if agency else None,
-                language="id",
-                active=True,
-                failed_logins=0,
-                created_at=now,
-            )
-            db.add(user)
-            db.flush()
-            users[username] = user
-    return users
 
 
 def make_tokens(sessions: sessionmaker[Session], users: dict[str, StaffUser]) -> dict[str, str]:

@@ -2,8 +2,9 @@
 
 ``app``/``client`` run the real ASGI app (``create_app``) over the ``engine`` fixture (SQLite and
 PostgreSQL); a test module can pin one backend by overriding ``db_url``. ``staff_users`` seeds one
-account per role (plus a second agency's officer and head for cross-agency checks); ``sign_in``
-logs a client in through the real form, CSRF token included.
+account per role (plus a second agency's officer and head for cross-agency checks), the one way
+console tests make staff; ``scenario``/``tokens`` add the API tests' reports and tokens
+(``api_support``); ``sign_in`` logs a client in through the real form, CSRF token included.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -25,10 +26,13 @@ from escalation.deadlines import SlaClock
 from reports.enums import Channel, Role
 from reports.models import Agency, StaffAddress, StaffUser
 from reports.runtime import Runtime
-from tests.conftest import nlu_for
+from tests import factories
 from webhooks.app import create_app
 
-STAFF_PASSWORD = "correct horse battery"
+if TYPE_CHECKING:
+    from tests.console.api_support import Scenario
+
+STAFF_PASSWORD = factories.PASSWORD
 
 #: username -> (role, agency code)
 CONSOLE_STAFF: dict[str, tuple[Role, str | None]] = {
@@ -60,7 +64,7 @@ def console_settings(tmp_path: Path) -> Settings:
 def runtime(
     engine: Engine, sessions: sessionmaker[Session], clock: SlaClock, console_settings: Settings
 ) -> Runtime:
-    return Runtime(console_settings, engine, sessions, clock, nlu_for(console_settings))
+    return factories.runtime(console_settings, engine, clock)
 
 
 @pytest.fixture
@@ -76,12 +80,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def staff_password_hash() -> str:
-    """A real argon2 hash of ``STAFF_PASSWORD`` with cheap parameters.
-
-    ``verify_password`` reads the cost from the hash itself, so sign-in runs the real code path in
-    milliseconds instead of the production cost (about a second per hash on a 2-core machine).
-    """
-    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(STAFF_PASSWORD)
+    """The cheap real argon2 hash of ``STAFF_PASSWORD`` (``factories.password_hash``)."""
+    return factories.password_hash()
 
 
 @pytest.fixture
@@ -107,6 +107,24 @@ def staff_users(sessions: sessionmaker[Session], staff_password_hash: str) -> di
             db.add(user)
             users[username] = user
     return users
+
+
+@pytest.fixture
+def scenario(
+    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
+) -> Scenario:
+    """The API scenario (``api_support.build_scenario``): reports in every privacy level."""
+    from tests.console.api_support import build_scenario
+
+    return build_scenario(sessions, clock, staff_users)
+
+
+@pytest.fixture
+def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -> dict[str, str]:
+    """One API token per seeded account: username -> secret."""
+    from tests.console.api_support import make_tokens
+
+    return make_tokens(sessions, staff_users)
 
 
 def csrf_from(html: str) -> str:

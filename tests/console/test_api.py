@@ -14,36 +14,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalation.deadlines import SlaClock
 from reports.enums import Status
 from reports.models import ApiToken, OutboxMessage, Report, StaffUser
 from tests.console.api_support import (
     Scenario,
     bearer,
-    build_scenario,
-    make_tokens,
-    quick_staff,
 )
 from tests.console.conftest import page_csrf, sign_in
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
-
-
-@pytest.fixture
-def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -> dict[str, str]:
-    return make_tokens(sessions, staff_users)
 
 
 def _codes(client: TestClient, token: str, **params: object) -> list[str]:

@@ -15,12 +15,7 @@ from escalation.deadlines import SlaClock
 from reports import assignment
 from reports.case_steps import Actor
 from reports.models import Report, StaffUser
-from tests.console.api_support import Scenario, bearer, build_scenario, make_tokens, quick_staff
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
+from tests.console.api_support import Scenario, bearer, build_scenario
 
 
 @pytest.fixture
@@ -40,11 +35,6 @@ def scenario(
             now=datetime.now(UTC),
         )  # fmt: skip
     return scenario
-
-
-@pytest.fixture
-def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -> dict[str, str]:
-    return make_tokens(sessions, staff_users)
 
 
 def _items(client: TestClient, token: str, **params: object) -> list[dict[str, object]]:

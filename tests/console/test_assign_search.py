@@ -6,25 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.views.common import get_now
-from escalation.deadlines import SlaClock
 from reports import case_steps
 from reports.models import OutboxMessage, Report, ReportEvent, StaffUser
-from tests.console.api_support import Scenario, bearer, build_scenario, make_tokens
+from tests.console.api_support import Scenario, bearer, make_tokens
 from tests.console.conftest import csrf_from, sign_in
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
 
 
 def _assign(client: TestClient, code: str, assignee: str) -> int:

@@ -9,24 +9,15 @@ import html
 import re
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalation.deadlines import SlaClock
 from reports.models import CannedAnswer, ReportMessage, StaffUser
-from tests.console.api_support import Scenario, bearer, build_scenario, make_tokens
+from tests.console.api_support import Scenario, bearer, make_tokens
 from tests.console.conftest import csrf_from, sign_in
 
 TEXT = "Perbaikan jalan dijadwalkan pada anggaran tahun depan. Terima kasih atas laporan Anda."
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
 
 
 def _post(client: TestClient, url: str, **data: str) -> httpx.Response:

@@ -13,20 +13,13 @@ from escalation.deadlines import SlaClock
 from reports import attachments, case_steps, citizen_cases, staff_cases
 from reports.case_steps import Actor
 from reports.models import StaffUser
-from tests.console.api_support import Scenario, build_scenario
+from tests.console.api_support import Scenario
 from tests.console.conftest import sign_in
 
 
 @pytest.fixture
 def db_url(sqlite_url: str) -> str:
     return sqlite_url
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
 
 
 def test_not_satisfied_and_reopened_are_flagged_in_every_list(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,18 +13,8 @@ from reports import case_steps, citizen_cases, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import StaffUser
-from tests.console.api_support import bearer, make_tokens, quick_staff
+from tests.console.api_support import bearer
 from tests.console.conftest import sign_in
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
-
-
-@pytest.fixture
-def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -> dict[str, str]:
-    return make_tokens(sessions, staff_users)
 
 
 def late_verified_report(

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from reports.models import StaffUser
-from tests.console.api_support import Scenario, build_scenario, make_tokens, quick_staff
+from tests.console.api_support import Scenario, build_scenario, make_tokens
 from tests.console.conftest import page_csrf, sign_in
 
 ANON, ADMIN, VERIFIER, OFFICER, HEAD, OTHER, MANAGER = (
@@ -510,11 +510,6 @@ def db_url(sqlite_url: str) -> str:
 
 
 @pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
-
-
-@pytest.fixture
 def world(
     sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
 ) -> World:
@@ -561,6 +556,7 @@ def _leaks(role: str, text: str, scenario: Scenario) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # measured over 10 s on the 2-core machine (make test-fast skips it)
 def test_role_and_privacy_matrix(
     app: FastAPI, world: World, clients: dict[str, tuple[TestClient, str]]
 ) -> None:

@@ -11,11 +11,10 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalation.deadlines import SlaClock
 from reports.enums import Channel, Privacy, Status
-from reports.models import CitizenIdentity, Report, StaffUser
+from reports.models import CitizenIdentity, Report
 from reports.runtime import Runtime
-from tests.console.api_support import Scenario, build_scenario, make_tokens, quick_staff
+from tests.console.api_support import Scenario
 from webhooks.app import create_app
 
 JSON = "application/json; charset=utf-8"
@@ -26,23 +25,6 @@ IDENTITY_FIELDS = {"email", "first_name", "last_name", "phone", "device_id", "ac
 def db_url(sqlite_url: str) -> str:
     """Plain filters on indexed columns; the API tests run the same SQL shapes on PostgreSQL."""
     return sqlite_url
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
-
-
-@pytest.fixture
-def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -> dict[str, str]:
-    return make_tokens(sessions, staff_users)
 
 
 def test_services_are_agency_by_type(client: TestClient) -> None:

@@ -56,8 +56,11 @@ from reports.enums import Channel, Privacy, ReportType, Status
 from reports.models import CitizenIdentity, Report, StaffUser
 from reports.runtime import Runtime
 from tests.channels.fakes.server import ThreadedServer, free_port
-from tests.console.api_support import Scenario, build_scenario, make_tokens, quick_staff
+from tests.console.api_support import Scenario
 from webhooks.app import create_app
+
+# Real clients / property-based runs: minutes on the 2-core machine (make test-fast skips them).
+pytestmark = pytest.mark.slow
 
 # -- the specification's shapes (https://wiki.open311.org/GeoReport_v2) ---------------------------
 
@@ -167,23 +170,6 @@ def check_discovery(doc: dict[str, Any], base: str) -> dict[str, Any]:
 @pytest.fixture
 def db_url(sqlite_url: str) -> str:
     return sqlite_url
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
-
-
-@pytest.fixture
-def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -> dict[str, str]:
-    return make_tokens(sessions, staff_users)
 
 
 @pytest.fixture

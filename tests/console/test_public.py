@@ -16,25 +16,13 @@ from reports import citizen_cases, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import StaffUser
-from tests.console.api_support import Scenario, build_scenario, quick_staff
+from tests.console.api_support import Scenario
 
 
 @pytest.fixture
 def db_url(sqlite_url: str) -> str:
     """One backend is enough: the page is one lookup by a unique code (API tests cover both)."""
     return sqlite_url
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
 
 
 @pytest.fixture

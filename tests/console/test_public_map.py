@@ -8,27 +8,12 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from escalation.deadlines import SlaClock
-from reports.models import StaffUser
-from tests.console.api_support import Scenario, build_scenario, quick_staff
+from tests.console.api_support import Scenario
 
 PUBLISHED = ("pupr_public", "pupr_anonymous", "other_public", "other_anonymous")
 HIDDEN = ("pupr_confidential", "new_public", "new_anonymous", "new_confidential")
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
 
 
 def _list_codes(client: TestClient, **params: str) -> set[str]:

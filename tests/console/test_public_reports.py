@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,19 +12,7 @@ from reports import citizen_cases, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Channel, ReportType
 from reports.models import StaffUser
-from tests.console.api_support import Scenario, build_scenario, quick_staff
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
-
-
-@pytest.fixture
-def scenario(
-    sessions: sessionmaker[Session], clock: SlaClock, staff_users: dict[str, StaffUser]
-) -> Scenario:
-    return build_scenario(sessions, clock, staff_users)
+from tests.console.api_support import Scenario
 
 
 def test_only_verified_non_confidential_reports_and_never_a_reporter(

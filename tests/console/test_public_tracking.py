@@ -20,7 +20,6 @@ from reports import attachments, citizen_cases, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType
 from reports.models import OutboxMessage, StaffUser
-from tests.console.api_support import quick_staff
 
 #: The smallest valid PNG (1x1), so the stored photo is a real image.
 PNG = bytes.fromhex(
@@ -34,11 +33,6 @@ REPORTER_NAME = "Siti Pelapor Rahasia"
 @pytest.fixture
 def db_url(sqlite_url: str) -> str:
     return sqlite_url
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
 
 
 def _answered_report(

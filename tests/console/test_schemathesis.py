@@ -35,8 +35,11 @@ from reports import assignment, canned, case_steps
 from reports.case_steps import Actor
 from reports.models import StaffUser
 from reports.runtime import Runtime
-from tests.console.api_support import bearer, build_scenario, make_tokens, quick_staff
+from tests.console.api_support import bearer, build_scenario, make_tokens
 from webhooks.app import create_app
+
+# Real clients / property-based runs: minutes on the 2-core machine (make test-fast skips them).
+pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 20
 CHECKS = [
@@ -50,11 +53,6 @@ CHECKS = [
 @pytest.fixture
 def db_url(sqlite_url: str) -> str:
     return sqlite_url
-
-
-@pytest.fixture
-def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
-    return quick_staff(sessions)
 
 
 @pytest.fixture

@@ -81,6 +81,7 @@ def test_classify_prints_type_agency_and_language(data_dir: Path) -> None:
     assert text.exit_code == 0 and "information_request" in text.stdout and "en" in text.stdout
 
 
+@pytest.mark.slow  # measured over 10 s on the 2-core machine (make test-fast skips it)
 def test_train_writes_models_under_models_dir_and_they_serve(data_dir: Path) -> None:
     extra = _csv(data_dir / "extra.csv", [("genangan di underpass tiap hujan", "pupr")])
     result = runner.invoke(app, ["train", "--routing-csv", str(extra)])
@@ -99,6 +100,7 @@ def test_train_rejects_unknown_agency_codes(data_dir: Path) -> None:
     assert "dinas_ngawur" in result.output
 
 
+@pytest.mark.slow  # measured over 10 s on the 2-core machine (make test-fast skips it)
 def test_train_never_installs_a_model_worse_on_the_most_recent_history(data_dir: Path) -> None:
     """The serving model knows this city's routing; a history whose older four fifths were
     mislabelled (everything sent to one agency) yields a model that is worse on the most recent

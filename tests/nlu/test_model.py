@@ -60,6 +60,7 @@ def test_probabilities_sum_to_one_and_rank_is_sorted() -> None:
         assert all(0.0 <= p <= 1.0 for p in probs)
 
 
+@pytest.mark.slow  # measured over 10 s on the 2-core machine (make test-fast skips it)
 def test_fast_path_matches_sklearn_scores() -> None:
     """The per-message fast path computes sklearn's scores, not an approximation, and the
     probabilities are exactly the calibration applied to them.
@@ -117,6 +118,7 @@ def test_clear_cases_are_classified_by_type() -> None:
     assert model.rank(SAMPLES[2])[0][0] == "aspiration"
 
 
+@pytest.mark.slow  # measured over 10 s on the 2-core machine (make test-fast skips it)
 def test_calibration_on_real_messages_the_model_did_not_see() -> None:
     """On real messages held out of training, stated confidence tracks accuracy (ECE), and a
     wrong answer never comes with (near) certainty. Without the fitted temperature the raw

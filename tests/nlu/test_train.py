@@ -73,6 +73,7 @@ def test_later_label_for_the_same_text_wins() -> None:
     assert model.meta["label_counts"] == {"a": 1, "b": 2}
 
 
+@pytest.mark.slow  # measured over 10 s on the 2-core machine (make test-fast skips it)
 def test_train_and_save_writes_a_new_timestamped_model(tmp_path: Path) -> None:
     shipped = shipped_model_path("routing")
     shipped_before = shipped.stat().st_mtime_ns
