@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 
 from console import public_map
 from console.public import TEMPLATES, TEXTS, language, local_time, stage_label
-from reports import published, stats
+from reports import published
 from reports.enums import ReportType, Status
 from reports.models import Agency
 from reports.runtime import Runtime
+from reports.stats import metrics
+from reports.stats.figures import StatsFilter
 
 PAGE: Final = 50
 MAX_ID: Final = 2**31 - 1
@@ -86,8 +88,8 @@ def _agencies(db: Session) -> dict[str, Agency]:
 
 
 def _shares(db: Session, names: dict[int, str], now: datetime) -> list[dict[str, Any]]:
-    compliance = stats.compliance(
-        db, filters=stats.StatsFilter(since=now - timedelta(days=365), until=now), now=now
+    compliance = metrics.compliance(
+        db, filters=StatsFilter(since=now - timedelta(days=365), until=now), now=now
     )
     shares = [
         {"agency": names.get(row.agency_id or 0, "-"), "rate": row.rate, "measured": row.measured}
