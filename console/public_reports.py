@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console import public_map
-from console.public import TEMPLATES, TEXTS, language, local_time, stage_label
+from console.i18n.public import TEXTS, language, local_time, stage_label
+from console.public import TEMPLATES
 from reports import published
 from reports.enums import ReportType, Status
 from reports.models import Agency

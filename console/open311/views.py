@@ -42,6 +42,7 @@ from starlette.exceptions import HTTPException
 
 from console.deps import SessionDep, get_runtime
 from console.i18n import gettext
+from console.i18n.public import language, stage_label
 from console.open311.deps import IntakeKey
 from console.open311.errors import documented
 from console.open311.formats import XML_CONTENT, Format, render
@@ -53,8 +54,8 @@ from console.open311.schemas import (
     ServiceDefinition,
     ServiceRequest,
 )
-from console.public import content_public, language, stage_label
 from reports import access, citizen_cases, tracking
+from reports.access import content_public
 from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Status
 from reports.lifecycle import DomainError
 from reports.messages import TYPE_NAMES
