@@ -26,7 +26,7 @@ def code(agency_code: str, report_type: ReportType) -> str:
 
 def catalogue(db: Session) -> dict[str, tuple[Agency, ReportType]]:
     """Every active agency but the catch-all, by code, times every report type."""
-    listed = [a for a in agencies.active(db) if a.code != CATCH_ALL_AGENCY]
+    listed = [a for a in agencies.active_agencies(db) if a.code != CATCH_ALL_AGENCY]
     return {
         code(agency.code, rtype): (agency, rtype)
         for agency in sorted(listed, key=lambda a: a.code)

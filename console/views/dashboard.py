@@ -22,9 +22,10 @@ from fastapi.responses import HTMLResponse, Response
 from console.deps import SessionDep, require_roles
 from console.i18n import gettext
 from console.views.charts import bar_chart
-from console.views.common import NowDep, active_agencies
+from console.views.common import NowDep
 from console.views.exports import tables, to_csv, to_xlsx
 from console.views.templating import language_of, render
+from reports.agencies import active_agencies
 from reports.enums import ReportType, Role
 from reports.models import StaffUser
 from reports.stats import parallel
