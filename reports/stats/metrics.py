@@ -1,6 +1,6 @@
 """One function per dashboard metric (definitions in :mod:`reports.stats`).
 
-Every function takes the session, a :class:`~reports.stats.filters.StatsFilter` and, where the
+Every function takes the session, a :class:`~reports.stats.figures.StatsFilter` and, where the
 answer depends on it, an explicit ``now``; the query shapes come from :mod:`reports.stats.sql`.
 """
 
