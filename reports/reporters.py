@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from reports.models import CitizenIdentity
 
 
-def identities(db: Session, citizen_id: int) -> list[CitizenIdentity]:
+def citizen_identities(db: Session, citizen_id: int) -> list[CitizenIdentity]:
     """The citizen's identities, in the order they were first seen."""
     return list(
         db.scalars(

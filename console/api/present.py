@@ -24,7 +24,7 @@ from console.api.schemas import (
 )
 from escalation.calendar import WorkingCalendar
 from escalation.history import sla_history
-from reports import access, agencies, reporters, timeline
+from reports import access, agencies, timeline
 from reports.case_steps import Actor
 from reports.enums import ActorKind, Stage, Status
 from reports.lifecycle import STAFF_ROLES, allowed_actions
@@ -32,6 +32,7 @@ from reports.models import (
     Report,
     ReportEvent,
 )
+from reports.reporters import citizen_identities
 from reports.staff import staff_names
 from reports.suggestion import stored_suggestion
 
@@ -101,7 +102,7 @@ def _event(event: ReportEvent, identity_visible: bool) -> EventView:
 
 def _reporter(db: Session, report: Report) -> ReporterView:
     citizen = report.citizen
-    identities = reporters.identities(db, citizen.id)
+    identities = citizen_identities(db, citizen.id)
     return ReporterView(
         citizen_id=citizen.id,
         display_name=citizen.display_name,

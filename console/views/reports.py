@@ -29,7 +29,7 @@ from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform
 from console.views.templating import SECURITY_HEADERS, flash, render
 from escalation.history import sla_history
-from reports import access, assignment, listing, reporters, suggestion, timeline, tracking
+from reports import access, assignment, listing, suggestion, timeline, tracking
 from reports.agencies import active_agencies
 from reports.attachments import open_path
 from reports.enums import ActorKind, Privacy, ReportType, Role, Status
@@ -40,6 +40,7 @@ from reports.models import (
     Report,
     StaffUser,
 )
+from reports.reporters import citizen_identities
 from reports.staff import staff_names
 
 router = APIRouter()
@@ -94,7 +95,7 @@ def _page_context(
     names = staff_names(db, staff_ids)
     reporter = None
     if access.can_see_reporter(actor, report):
-        identities = reporters.identities(db, report.citizen_id)
+        identities = citizen_identities(db, report.citizen_id)
         reporter = {
             "name": report.citizen.display_name,
             "identities": [(i.channel.value, i.external_id) for i in identities],
