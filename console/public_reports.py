@@ -20,15 +20,18 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console import public_map
-from console.public import TEMPLATES, TEXTS, language, local_time, stage_label
-from reports import published, stats
+from console.i18n.public import TEXTS, language, local_time, stage_label
+from console.public import TEMPLATES
+from reports import published
+from reports.agencies import agencies_by_code
 from reports.enums import ReportType, Status
 from reports.models import Agency
 from reports.runtime import Runtime
+from reports.stats import metrics
+from reports.stats.figures import StatsFilter
 
 PAGE: Final = 50
 MAX_ID: Final = 2**31 - 1
@@ -81,13 +84,9 @@ def _filters(
     return filters, shown
 
 
-def _agencies(db: Session) -> dict[str, Agency]:
-    return {a.code: a for a in db.scalars(select(Agency).order_by(Agency.name))}
-
-
 def _shares(db: Session, names: dict[int, str], now: datetime) -> list[dict[str, Any]]:
-    compliance = stats.compliance(
-        db, filters=stats.StatsFilter(since=now - timedelta(days=365), until=now), now=now
+    compliance = metrics.compliance(
+        db, filters=StatsFilter(since=now - timedelta(days=365), until=now), now=now
     )
     shares = [
         {"agency": names.get(row.agency_id or 0, "-"), "rate": row.rate, "measured": row.measured}
@@ -129,7 +128,7 @@ def public_reports(
     runtime: Runtime = request.app.state.runtime
     tz = runtime.clock.calendar.tz
     with runtime.sessions() as db:
-        agencies = _agencies(db)
+        agencies = agencies_by_code(db)
         filters, shown = _filters(agencies, q)
         rows = published.page(db, filters, before=before, size=PAGE)
         names = {a.id: a.name for a in agencies.values()}
@@ -170,7 +169,7 @@ def public_map_page(request: Request, q: QueryDep) -> HTMLResponse:
     settings = runtime.settings
     tz = runtime.clock.calendar.tz
     with runtime.sessions() as db:
-        agencies = _agencies(db)
+        agencies = agencies_by_code(db)
         filters, shown = _filters(agencies, q)
         points, capped = published.map_points(db, filters, cap=MAP_CAP)
         names = {a.id: a.name for a in agencies.values()}
@@ -215,7 +214,7 @@ def public_map_geojson(request: Request, q: QueryDep) -> JSONResponse:
     maps and scripts. Same filters and cap as the page; ``truncated`` says more matched."""
     runtime: Runtime = request.app.state.runtime
     with runtime.sessions() as db:
-        agencies = _agencies(db)
+        agencies = agencies_by_code(db)
         filters, _ = _filters(agencies, q)
         points, capped = published.map_points(db, filters, cap=MAP_CAP)
     by_id = {a.id: a for a in agencies.values()}

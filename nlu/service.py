@@ -21,9 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nlu.artifact import ArtifactError, load_artifact
+from nlu.classifier import TextClassifier
 from nlu.dataset import REPORT_TYPE_LABELS
+from nlu.features import clip_text
 from nlu.language import detect_language
-from nlu.model import ArtifactError, TextClassifier, clip_text, load_artifact
 from nlu.normalize import normalize
 from nlu.rasa_backend import RasaNLU
 from nlu.train import Task, shipped_model_path

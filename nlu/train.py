@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from nlu.artifact import save_artifact
+from nlu.classifier import TextClassifier
 from nlu.dataset import (
     DATA_DIR,
     DEPLOYMENT_SOURCES,
@@ -34,7 +36,7 @@ from nlu.dataset import (
     read_csv,
     read_rasa_yaml,
 )
-from nlu.model import DEFAULT_METHOD, TextClassifier, save_artifact
+from nlu.estimators import DEFAULT_METHOD
 from nlu.types import UNDECIDED_AGENCY
 
 if TYPE_CHECKING:

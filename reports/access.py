@@ -60,3 +60,12 @@ def publicly_listed(report: Report) -> bool:
 def public_content_visible(report: Report) -> bool:
     """May the public read its title and text (the tracking page, Open311 descriptions)?"""
     return report.privacy is not Privacy.CONFIDENTIAL
+
+
+def content_public(report: Report) -> bool:
+    """May strangers read this report's title, agency and location?
+
+    Stricter than :func:`public_content_visible`: the report must also have been
+    verified, because until then nobody has checked whether it must be confidential.
+    """
+    return report.verified_at is not None and public_content_visible(report)

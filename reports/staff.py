@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -106,3 +107,19 @@ def create_staff(
     db.add(user)
     db.flush()
     return user
+
+
+def staff_names(db: Session, ids: Collection[int]) -> dict[int, str]:
+    """Display names of these staff members, in one query (none when ``ids`` is empty)."""
+    if not ids:
+        return {}
+    rows = db.execute(select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_(ids)))
+    return {staff_id: name for staff_id, name in rows}
+
+
+def agency_staff_names(db: Session, agency_id: int | None) -> dict[int, str]:
+    """Display names of an agency's staff members (its inbox names assignees by them)."""
+    rows = db.execute(
+        select(StaffUser.id, StaffUser.full_name).where(StaffUser.agency_id == agency_id)
+    )
+    return {staff_id: name for staff_id, name in rows}

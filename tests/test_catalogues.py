@@ -21,7 +21,7 @@ MODULES = (
     "bot.delivery.texts",
     "reports.messages",
     "console.i18n",
-    "console.public",
+    "console.i18n.public",
 )
 #: The catalogues these modules must build: a catalogue left out of the mechanism fails here.
 EXPECTED = {

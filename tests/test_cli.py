@@ -170,7 +170,7 @@ def test_help_explains_the_commands(data_dir: Path) -> None:
         assert command in out
 
 
-HEAVY = ("sklearn", "numpy", "fastapi", "sqlalchemy", "telegram", "twilio", "nlu.model", "bot")
+HEAVY = ("sklearn", "numpy", "fastapi", "sqlalchemy", "telegram", "twilio", "nlu.classifier", "bot")
 
 
 def _imported_by(*args: str) -> tuple[str, set[str]]:

@@ -44,8 +44,10 @@ import httpx
 import sklearn
 from sklearn.metrics import accuracy_score, f1_score
 
+from nlu.artifact import save_artifact
+from nlu.classifier import TextClassifier
 from nlu.dataset import Example, read_csv
-from nlu.model import TextClassifier, clear_text_caches, save_artifact
+from nlu.features import clear_text_caches
 from nlu.rasa.runtime import (
     RasaEnvMissing,
     RasaServer,

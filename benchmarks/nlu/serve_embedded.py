@@ -16,7 +16,8 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from nlu.model import clear_text_caches, load_artifact
+from nlu.artifact import load_artifact
+from nlu.features import clear_text_caches
 
 
 def main(argv: list[str]) -> int:

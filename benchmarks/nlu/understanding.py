@@ -49,7 +49,7 @@ from sklearn.svm import LinearSVC
 from benchmarks.nlu.bench_nlu import machine
 from nlu.calibration import expected_calibration_error
 from nlu.dataset import REPORT_TYPE_LABELS, Example, read_csv
-from nlu.model import clear_text_caches
+from nlu.features import clear_text_caches
 from nlu.train import agency_codes, base_examples, train_model
 
 REPO = Path(__file__).resolve().parents[2]

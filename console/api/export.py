@@ -18,12 +18,12 @@ from typing import Annotated, Any, Final, Literal
 from fastapi import APIRouter, Query, Request, Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from sqlalchemy import func
 
 from console.api.reports import FiltersDep
 from console.deps import CurrentStaff, SessionDep, actor_of, get_runtime
 from console.problems import Problem, documented
 from console.views.exports import safe_cell
+from reports import listing
 from reports.export import COLUMNS, ExportRow, export_rows
 
 #: Beyond this many reports the caller is asked to narrow the period (memory, not a policy).
@@ -103,7 +103,7 @@ def export_reports(
     now = datetime.now(UTC)
     calendar = get_runtime(request).clock.calendar
     query = filters.query(db, actor, now)
-    count = db.scalar(query.with_only_columns(func.count()).order_by(None))
+    count = listing.count(db, query)
     if count and count > MAX_ROWS:
         raise Problem(
             413,

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.api.schemas import (
@@ -30,12 +29,11 @@ from reports.case_steps import Actor
 from reports.enums import ActorKind, Stage, Status
 from reports.lifecycle import STAFF_ROLES, allowed_actions
 from reports.models import (
-    CitizenIdentity,
     Report,
     ReportEvent,
-    ReportMessage,
-    StaffUser,
 )
+from reports.reporters import citizen_identities
+from reports.staff import staff_names
 from reports.suggestion import stored_suggestion
 
 #: Keys an event's data might carry about a person; dropped unless the caller may see the reporter.
@@ -49,8 +47,7 @@ def assignee_names(db: Session, reports: Iterable[Report]) -> dict[int, str]:
     ids = {r.assignee_id for r in reports if r.assignee_id is not None}
     if not ids:
         return {}
-    rows = db.execute(select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_(ids)))
-    return {staff_id: name for staff_id, name in rows}
+    return staff_names(db, ids)
 
 
 def is_overdue(report: Report, now: datetime) -> bool:
@@ -105,11 +102,7 @@ def _event(event: ReportEvent, identity_visible: bool) -> EventView:
 
 def _reporter(db: Session, report: Report) -> ReporterView:
     citizen = report.citizen
-    identities = db.scalars(
-        select(CitizenIdentity)
-        .where(CitizenIdentity.citizen_id == citizen.id)
-        .order_by(CitizenIdentity.id)
-    )
+    identities = citizen_identities(db, citizen.id)
     return ReporterView(
         citizen_id=citizen.id,
         display_name=citizen.display_name,
@@ -125,12 +118,7 @@ def detail(
     codes = agencies.codes_by_id(db)
     identity_visible = access.can_see_reporter(actor, report)
     events = timeline.events(db, report)
-    messages = db.execute(
-        select(ReportMessage, StaffUser.full_name)
-        .outerjoin(StaffUser, StaffUser.id == ReportMessage.author_staff_id)
-        .where(ReportMessage.report_id == report.id)
-        .order_by(ReportMessage.id)
-    ).all()
+    messages = timeline.messages_with_authors(db, report)
     attachments = timeline.attachments(db, report)
     role = actor.role
     return ReportDetail(

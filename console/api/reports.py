@@ -12,49 +12,30 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
-from sqlalchemy import ColumnElement, Select, and_, case, false, or_, select, type_coerce
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from console.api.present import assignee_names, detail, summary
 from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
 from console.deps import MAX_ROW_ID, CurrentStaff, SessionDep, actor_of, get_runtime
 from console.problems import Problem, documented
-from reports import access, agencies, search, tracking
+from reports import access, agencies, case_steps, listing, tracking
 from reports.case_steps import Actor
 from reports.enums import Privacy, ReportType, Status
-from reports.models import Agency, Report
-from reports.types import UTCDateTime
+from reports.lifecycle import DomainError
+from reports.models import Report
 
 PROBLEMS = documented(
     401, 422, s401="not signed in (bearer token or session)", s422="invalid parameters"
 )
 router = APIRouter(tags=["reports"], responses=PROBLEMS)
 
-#: The deadline of the stage that is running (null when paused or closed), as SQL.
-current_due = type_coerce(
-    case(
-        (Report.status == Status.SUBMITTED, Report.verify_due_at),
-        (Report.status == Status.FORWARDED, Report.response_due_at),
-        (Report.status == Status.ANSWERED, Report.feedback_due_at),
-        else_=None,
-    ),
-    UTCDateTime(),
-)
-
-
 #: ``?assignee=``: ``me``, ``none`` or a staff id (digits; a larger one than a row id is a 422).
 ASSIGNEE_PATTERN = r"^(me|none|[0-9]{1,10})$"
-
-
-def _overdue(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(Report.status == Status.SUBMITTED, Report.verify_due_at < now),
-        and_(Report.status == Status.FORWARDED, Report.response_due_at < now),
-    )
 
 
 def _encode(payload: dict[str, Any]) -> str:
@@ -81,43 +62,8 @@ def _decode(cursor: str, order: str) -> dict[str, Any]:
         ) from None
 
 
-#: Statuses whose stage has a deadline: the only rows ``current_due`` can be non-null for.
-DUE_STATUSES = (Status.SUBMITTED, Status.FORWARDED, Status.ANSWERED)
-HAS_DUE = and_(Report.status.in_(DUE_STATUSES), current_due.is_not(None))
-
-
-def _page_rows(
-    db: Session, query: Select[Report], order: str, cursor: dict[str, Any] | None, n: int
-) -> list[Report]:
-    """Up to ``n`` rows after ``cursor``: newest first, or by deadline (nulls last) then id.
-
-    The deadline order runs in two phases so neither sorts the whole table: the reports with a
-    deadline (open ones, a few percent of a big table, found through the status indexes) sorted
-    by it, then the rest in id order (a primary-key range scan that stops at the limit).
-    """
-    if order == "newest":
-        if cursor is not None:
-            query = query.where(Report.id < cursor["id"])
-        return list(db.scalars(query.order_by(Report.id.desc()).limit(n)))
-    rows: list[Report] = []
-    if cursor is None or cursor.get("due") is not None:
-        first = query.where(HAS_DUE)
-        if cursor is not None:
-            due, last_id = cursor["due"], cursor["id"]
-            first = first.where(
-                or_(current_due > due, and_(current_due == due, Report.id > last_id))
-            )
-        rows = list(db.scalars(first.order_by(current_due.asc(), Report.id.asc()).limit(n)))
-    if len(rows) < n:
-        rest = query.where(~HAS_DUE)
-        if cursor is not None and cursor.get("due") is None:
-            rest = rest.where(Report.id > cursor["id"])
-        rows += db.scalars(rest.order_by(Report.id.asc()).limit(n - len(rows)))
-    return rows
-
-
 def _agency_id(db: Session, code: str) -> int:
-    agency_id = db.scalar(select(Agency.id).where(Agency.code == code))
+    agency_id = agencies.id_for_code(db, code)
     if agency_id is None:
         raise Problem(422, "unknown-agency", "Unknown agency", f"no agency with code {code!r}")
     return agency_id
@@ -140,47 +86,32 @@ class ReportFilters:
     q: str | None = None
     assignee: str | None = None
 
-    def _assignee_filter(self, actor: Actor) -> ColumnElement[bool] | None:
+    def _assignee(self) -> Literal["me", "none"] | int | None:
         """``me``, ``none`` or a staff id, as the inbox's "mine" and "unassigned" views."""
-        if self.assignee is None:
-            return None
-        if self.assignee == "me":
-            return Report.assignee_id == actor.id if actor.id is not None else false()
-        if self.assignee == "none":
-            return Report.assignee_id.is_(None)
+        if self.assignee is None or self.assignee in ("me", "none"):
+            return cast(Literal["me", "none"] | None, self.assignee)
         staff_id = int(self.assignee)
         if not 1 <= staff_id <= MAX_ROW_ID:
             raise Problem(422, "bad-assignee", "Invalid assignee", "use me, none or a staff id")
-        return Report.assignee_id == staff_id
+        return staff_id
 
     def query(self, db: Session, actor: Actor, now: datetime) -> Select[Report]:
         """Reports ``actor`` may see that match; access comes first, so no filter widens it."""
-        query = select(Report).where(access.visible_filter(actor))
-        found = search.search_filter(self.q or "", db.get_bind().dialect.name)
-        if found is not None:
-            query = query.where(found)
-        if self.status:
-            query = query.where(Report.status.in_(self.status))
-        if self.type is not None:
-            query = query.where(Report.type == self.type)
-        if self.agency is not None:
-            query = query.where(Report.agency_id == _agency_id(db, self.agency))
-        if self.privacy is not None:
-            query = query.where(Report.privacy == self.privacy)
-        if self.created_from is not None:
-            query = query.where(Report.created_at >= self.created_from)
-        if self.created_to is not None:
-            query = query.where(Report.created_at < self.created_to)
-        if self.due_from is not None:
-            query = query.where(current_due >= self.due_from)
-        if self.due_to is not None:
-            query = query.where(current_due < self.due_to)
-        if self.overdue is not None:
-            query = query.where(_overdue(now) if self.overdue else ~_overdue(now))
-        holder = self._assignee_filter(actor)
-        if holder is not None:
-            query = query.where(holder)
-        return query
+        agency_id = _agency_id(db, self.agency) if self.agency is not None else None
+        criteria = listing.ReportCriteria(
+            status=self.status,
+            type=self.type,
+            agency_id=agency_id,
+            privacy=self.privacy,
+            created_from=self.created_from,
+            created_to=self.created_to,
+            due_from=self.due_from,
+            due_to=self.due_to,
+            overdue=self.overdue,
+            q=self.q,
+            assignee=self._assignee(),
+        )
+        return criteria.query(db, actor, now)
 
 
 def report_filters(
@@ -237,7 +168,7 @@ def list_reports(
     now = datetime.now(UTC)
     query = filters.query(db, actor, now)
     position = _decode(cursor, order) if cursor else None
-    rows = _page_rows(db, query, order, position, limit + 1)
+    rows = listing.page_rows(db, query, order, position, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     next_cursor = None
     if more:
@@ -259,10 +190,10 @@ def visible_report(db: Session, actor: Actor, code: str, *, for_update: bool = F
     canonical = tracking.normalize(code) if len(code) <= 40 else None
     report = None
     if canonical is not None:
-        query = select(Report).where(Report.tracking_code == canonical)
-        if for_update:
-            query = query.with_for_update()
-        report = db.scalar(query)
+        try:
+            report = case_steps.get_report(db, canonical, for_update=for_update)
+        except DomainError:
+            report = None
     if report is None or not access.can_view(actor, report):
         raise Problem(404, "not-found", "Not found", "no report with this code is visible to you")
     return report
@@ -289,6 +220,5 @@ def get_report(code: str, request: Request, db: SessionDep, staff: CurrentStaff)
 def list_agencies(db: SessionDep, staff: CurrentStaff) -> list[AgencyView]:
     """Codes to use in ``verify-forward`` and ``reroute``."""
     return [
-        AgencyView(code=a.code, name=a.name, active=a.active)
-        for a in db.scalars(select(Agency).order_by(Agency.code))
+        AgencyView(code=a.code, name=a.name, active=a.active) for a in agencies.in_code_order(db)
     ]

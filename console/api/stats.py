@@ -16,8 +16,10 @@ from console.api.reports import PROBLEMS
 from console.deps import CurrentStaff, SessionDep, get_runtime
 from console.problems import Problem
 from console.views.dashboard import BoardCache
-from reports import agencies, stats
+from reports import agencies
 from reports.enums import AGENCY_ROLES, ReportType, Stage, Status
+from reports.stats import parallel
+from reports.stats.figures import StatsFilter
 
 DEFAULT_PERIOD = timedelta(days=30)
 
@@ -140,11 +142,11 @@ def statistics(
         agency_id = next((i for i, c in codes.items() if c == agency), None)
         if agency_id is None:
             raise Problem(422, "unknown-agency", "Unknown agency", f"no agency {agency!r}")
-    filters = stats.StatsFilter(since=since, until=until, agency_id=agency_id, report_type=type)
+    filters = StatsFilter(since=since, until=until, agency_id=agency_id, report_type=type)
     tz = get_runtime(request).clock.calendar.tz
     board = _cache(request).get(
         (since, until, agency_id, type),
-        lambda: stats.dashboard(db, filters=filters, now=now, tz=tz),
+        lambda: parallel.dashboard(db, filters=filters, now=now, tz=tz),
     )
 
     def code(agency_id: int | None) -> str | None:

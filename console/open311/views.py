@@ -27,22 +27,20 @@ Design choices (documented for integrators in the OpenAPI descriptions too):
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Final, cast
+from typing import Annotated, Final, cast
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from console.deps import SessionDep, get_runtime
 from console.i18n import gettext
+from console.i18n.public import language
+from console.open311 import intake, service_codes
 from console.open311.deps import IntakeKey
+from console.open311.documents import request_doc
 from console.open311.errors import documented
 from console.open311.formats import XML_CONTENT, Format, render
 from console.open311.schemas import (
@@ -53,12 +51,11 @@ from console.open311.schemas import (
     ServiceDefinition,
     ServiceRequest,
 )
-from console.public import content_public, language, stage_label
-from reports import access, citizen_cases, tracking
-from reports.enums import OPEN_STATUSES, Channel, Privacy, ReportType, Status
+from reports import access, agencies, citizen_cases, public_requests, tracking
+from reports.enums import Channel, Privacy, ReportType
 from reports.lifecycle import DomainError
 from reports.messages import TYPE_NAMES
-from reports.models import Agency, Report
+from reports.models import Report
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +65,6 @@ MAX_RESULTS: Final = 1000  # and its maximum result count
 #: that do not page (georeport, open311, three) would otherwise never see past the first page.
 DEFAULT_PAGE_SIZE: Final = MAX_RESULTS
 MAX_PAGE: Final = 100
-CATCH_ALL_AGENCY: Final = "lainnya"
-SERVICE_SEPARATOR: Final = "-"  # pupr-complaint
-LEGACY_SEPARATOR: Final = "."  # pupr.complaint, still accepted
-#: Open311 clients rarely ask their users about privacy; default to protecting the reporter.
-DEFAULT_PRIVACY: Final = Privacy.ANONYMOUS
-PHONE_REGION: Final = "ID"
 
 router = APIRouter(
     prefix="/open311/v2", tags=["open311"], responses=documented(400, s400="invalid parameters")
@@ -86,95 +77,7 @@ Jurisdiction = Annotated[
 ]
 
 
-# -- helpers -------------------------------------------------------------------------------------
-
-
-def _code(agency_code: str, report_type: ReportType) -> str:
-    return f"{agency_code}{SERVICE_SEPARATOR}{report_type.value}"
-
-
-def _services(db: Session) -> dict[str, tuple[Agency, ReportType]]:
-    agencies = db.scalars(
-        select(Agency).where(Agency.active.is_(True), Agency.code != CATCH_ALL_AGENCY)
-    ).all()
-    return {
-        _code(agency.code, rtype): (agency, rtype)
-        for agency in sorted(agencies, key=lambda a: a.code)
-        for rtype in ReportType
-    }
-
-
-def _canonical(code: str, catalogue: dict[str, tuple[Agency, ReportType]]) -> str | None:
-    """The catalogue's code for ``code``, given as now (``pupr-complaint``) or as first published
-    (``pupr.complaint``: agency codes have no dot, so the first dot is the separator)."""
-    code = code.strip()
-    if code in catalogue:
-        return code
-    legacy = code.replace(LEGACY_SEPARATOR, SERVICE_SEPARATOR, 1)
-    return legacy if LEGACY_SEPARATOR in code and legacy in catalogue else None
-
-
-#: The columns a public document is made of: reading only these (no ORM objects) keeps a
-#: 1,000-request answer cheap.
-PUBLIC_COLUMNS: Final = (
-    Report.tracking_code,
-    Report.status,
-    Report.type,
-    Report.privacy,
-    Report.verified_at,
-    Report.agency_id,
-    Report.body,
-    Report.location_text,
-    Report.latitude,
-    Report.longitude,
-    Report.created_at,
-    Report.updated_at,
-    Report.verify_due_at,
-    Report.response_due_at,
-    Report.feedback_due_at,
-)
-DUE_COLUMN: Final = {
-    Status.SUBMITTED: "verify_due_at",
-    Status.FORWARDED: "response_due_at",
-    Status.ANSWERED: "feedback_due_at",
-}
-
-
-def _request_doc(row: Any, agencies: dict[int, Agency], tz: ZoneInfo, lang: str) -> dict[str, Any]:
-    """The public document of one report row (``PUBLIC_COLUMNS``), as :class:`ServiceRequest`."""
-    agency = agencies.get(row.agency_id) if row.agency_id else None
-    # The row has the attributes the access rules read (privacy, verified_at).
-    show = content_public(cast(Report, row))
-    due_column = DUE_COLUMN.get(row.status)
-
-    def iso(instant: datetime | None) -> str | None:
-        return instant.astimezone(tz).isoformat(timespec="seconds") if instant else None
-
-    return {
-        "service_request_id": row.tracking_code,
-        "status": "open" if row.status in OPEN_STATUSES else "closed",
-        "status_notes": stage_label(row.status, lang),
-        "service_name": (
-            f"{agency.name}: {TYPE_NAMES.text(row.type.value, lang)}" if agency and show else None
-        ),
-        "service_code": _code(agency.code, row.type) if agency and show else None,
-        "description": row.body if show else None,
-        "agency_responsible": agency.name if agency and show else None,
-        "service_notice": None,
-        "requested_datetime": iso(row.created_at),
-        "updated_datetime": iso(row.updated_at),
-        "expected_datetime": iso(getattr(row, due_column)) if due_column else None,
-        "address": row.location_text if show else None,
-        "address_id": None,
-        "zipcode": None,
-        "lat": row.latitude if show else None,
-        "long": row.longitude if show else None,
-        "media_url": None,
-    }
-
-
-def _agencies(db: Session) -> dict[int, Agency]:
-    return {a.id: a for a in db.scalars(select(Agency))}
+# -- helpers ---------------------------------------------------------------------------------------
 
 
 def _instant(value: str | None, name: str, tz: ZoneInfo) -> datetime | None:
@@ -226,7 +129,7 @@ def services(
             keywords=", ".join(str(k) for k in (agency.keywords or [])[:20]),
             group=agency.name,
         ).model_dump()
-        for code, (agency, rtype) in _services(db).items()
+        for code, (agency, rtype) in service_codes.catalogue(db).items()
     ]
     return render(fmt, "services", docs)
 
@@ -248,7 +151,7 @@ def service_definition(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """One optional attribute, ``privacy``: send it as ``attribute[privacy]`` when posting."""
-    code = _canonical(service_code, _services(db))
+    code = service_codes.canonical(service_code, service_codes.catalogue(db))
     if code is None:
         raise _not_found("no such service_code")
     lang = language(lang)
@@ -315,13 +218,11 @@ def list_requests(
     """
     runtime = get_runtime(request)
     lang = language(lang)
-    query = select(*PUBLIC_COLUMNS).where(
-        Report.privacy != Privacy.CONFIDENTIAL, Report.verified_at.is_not(None)
-    )
     ids = _csv(service_request_id)
+    offset = (page - 1) * page_size
     if ids:
         codes = {c for c in (tracking.normalize(i) for i in ids) if c}
-        query = query.where(Report.tracking_code.in_(codes or {""}))
+        rows = public_requests.listed(db, codes=codes, offset=offset, limit=page_size)
     else:
         tz = runtime.clock.calendar.tz
         start = _instant(start_date, "start_date", tz)
@@ -330,33 +231,32 @@ def list_requests(
         start = start or end - DEFAULT_WINDOW
         if start > end:
             raise _bad("start_date is after end_date")
-        query = query.where(Report.created_at >= start, Report.created_at < end)
         wanted = _csv(service_code)
+        pairs: list[tuple[int, ReportType]] = []
         if wanted:
-            catalogue = _services(db)
-            known = [_canonical(c, catalogue) for c in wanted]
+            catalogue = service_codes.catalogue(db)
+            known = [service_codes.canonical(c, catalogue) for c in wanted]
             if None in known:
                 raise _bad("unknown service_code")
-            pairs = [catalogue[c] for c in known if c is not None]
-            query = query.where(
-                or_(*(and_(Report.agency_id == a.id, Report.type == t) for a, t in pairs))
-            )
+            pairs = [(a.id, t) for a, t in (catalogue[c] for c in known if c is not None)]
         states = set(_csv(status))
         if not states <= {"open", "closed"}:
             raise _bad("status is open, closed or both")
-        if states == {"open"}:
-            query = query.where(Report.status.in_(OPEN_STATUSES))
-        elif states == {"closed"}:
-            query = query.where(Report.status.not_in(OPEN_STATUSES))
-    # Newest first by primary key: an index scan that stops at the limit, even over millions.
-    offset = (page - 1) * page_size
-    rows = db.execute(query.order_by(Report.id.desc()).offset(offset).limit(page_size)).all()
-    agencies = _agencies(db)
+        rows = public_requests.listed(
+            db,
+            since=start,
+            until=end,
+            services=pairs,
+            open_=True if states == {"open"} else False if states == {"closed"} else None,
+            offset=offset,
+            limit=page_size,
+        )
+    by_id = agencies.by_id(db)
     tz = runtime.clock.calendar.tz
     # Built as plain JSON (the model documents it): validating 1,000 models again costs more
     # than the query.
     docs = [
-        _request_doc(r, agencies, tz, lang)
+        request_doc(r, by_id, tz, lang)
         for r in rows
         if access.publicly_listed(cast(Report, r))  # already in the WHERE; never rely on one
     ]
@@ -382,48 +282,12 @@ def get_request(
 ) -> Response:
     """A one-element list, as the specification has it. Unverified reports come without content."""
     code = tracking.normalize(service_request_id)
-    row = (
-        db.execute(select(*PUBLIC_COLUMNS).where(Report.tracking_code == code)).first()
-        if code is not None
-        else None
-    )
+    row = public_requests.by_code(db, code) if code is not None else None
     if row is None or not access.publicly_listed(cast(Report, row)):
         raise _not_found("no such service request")
     tz = get_runtime(request).clock.calendar.tz
-    return render(fmt, "service_requests", [_request_doc(row, _agencies(db), tz, language(lang))])
-
-
-def _title(description: str) -> str:
-    first = description.strip().splitlines()[0] if description.strip() else ""
-    return first[:80].rstrip() + ("..." if len(first) > 80 else "")
-
-
-def _phone(raw: str) -> str | None:
-    """E.164 when the number parses (Indonesian numbers may omit +62), else its digits."""
-    try:
-        number = phonenumbers.parse(raw, PHONE_REGION)
-        if phonenumbers.is_possible_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
-    digits = re.sub(r"\D", "", raw)
-    return digits or None
-
-
-def _reporter(email: str | None, device_id: str | None, phone: str | None) -> str:
-    """The external id the reporter is known by, so their later requests land on one citizen.
-
-    Every contact is optional in the specification. Without one, the report gets a citizen of
-    its own whom nobody can reach: the reporter chose that, and it protects them.
-    """
-    if email and email.strip():
-        return f"open311:email:{email.strip().lower()}"
-    if device_id and device_id.strip():
-        return f"open311:device:{device_id.strip()}"
-    number = _phone(phone) if phone and phone.strip() else None
-    if number:
-        return f"open311:phone:{number}"
-    return f"open311:none:{secrets.token_hex(16)}"
+    doc = request_doc(row, agencies.by_id(db), tz, language(lang))
+    return render(fmt, "service_requests", [doc])
 
 
 Text = Annotated[str | None, Form(max_length=200)]
@@ -477,8 +341,8 @@ def create_request(
     every other: ``service_code`` is a suggestion for the verifier.
     """
     runtime = get_runtime(request)
-    catalogue = _services(db)
-    code = _canonical(service_code, catalogue)
+    catalogue = service_codes.catalogue(db)
+    code = service_codes.canonical(service_code, catalogue)
     if code is None:
         raise _not_found("unknown service_code")
     if (lat is None) != (long is None):
@@ -489,7 +353,7 @@ def create_request(
     agency, report_type = catalogue[code]
     now = datetime.now(UTC)
     citizen = citizen_cases.get_or_create_citizen(
-        db, channel=Channel.WEB, external_id=_reporter(email, device_id, phone), now=now
+        db, channel=Channel.WEB, external_id=intake.reporter(email, device_id, phone), now=now
     )
     name = " ".join(p.strip() for p in (first_name, last_name) if p and p.strip())
     if name and not citizen.display_name:
@@ -506,10 +370,10 @@ def create_request(
             citizen=citizen,
             channel=Channel.WEB,
             report_type=report_type,
-            title=_title(text),
+            title=intake.title(text),
             body=text,
             now=now,
-            privacy=privacy or DEFAULT_PRIVACY,
+            privacy=privacy or intake.DEFAULT_PRIVACY,
             location_text=location or (address_id or "").strip() or None,
             latitude=lat,
             longitude=long,

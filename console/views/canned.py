@@ -14,17 +14,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.deps import CsrfProtected, RowId, SessionDep, actor_of, require_roles
-from console.views.common import NowDep, active_agencies
+from console.views.common import NowDep
 from console.views.report_actions import explain
 from console.views.templating import flash, render
 from reports import canned
+from reports.agencies import active_agencies
 from reports.enums import Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Agency, CannedAnswer, StaffUser
+from reports.staff import staff_names
 
 router = APIRouter()
 CannedStaff = Depends(require_roles(Role.OFFICER, Role.AGENCY_HEAD, Role.ADMIN))
@@ -56,16 +57,7 @@ def _page(
     agency_id = agency.id if agency else None
     items = canned.list_for(db, actor=actor, agency_id=agency_id) if agency else []
     authors = {c.updated_by_id for c in items if c.updated_by_id}
-    names = (
-        {
-            staff_id: name
-            for staff_id, name in db.execute(
-                select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_(authors))
-            )
-        }
-        if authors
-        else {}
-    )
+    names = staff_names(db, authors)
     return render(
         request,
         "canned.html",

@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.deps import actor_of, get_runtime
 from escalation.calendar import WorkingCalendar
 from reports import access, case_steps
 from reports.lifecycle import DomainError
-from reports.models import Agency, Report, StaffUser
+from reports.models import Report, StaffUser
 
 
 def get_now() -> datetime:
@@ -44,7 +43,3 @@ def visible_report(db: Session, staff: StaffUser, code: str, *, for_update: bool
     if not access.can_view(actor_of(staff), report):
         raise ReportNotFound()
     return report
-
-
-def active_agencies(db: Session) -> list[Agency]:
-    return list(db.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)))

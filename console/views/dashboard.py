@@ -22,12 +22,14 @@ from fastapi.responses import HTMLResponse, Response
 from console.deps import SessionDep, require_roles
 from console.i18n import gettext
 from console.views.charts import bar_chart
-from console.views.common import NowDep, active_agencies
+from console.views.common import NowDep
 from console.views.exports import tables, to_csv, to_xlsx
 from console.views.templating import language_of, render
-from reports import stats
+from reports.agencies import active_agencies
 from reports.enums import ReportType, Role
 from reports.models import StaffUser
+from reports.stats import parallel
+from reports.stats.figures import Dashboard, StatsFilter
 
 router = APIRouter()
 DEFAULT_PERIOD_DAYS = 30
@@ -53,8 +55,8 @@ class FilterForm:
     agency_id: int | None
     report_type: ReportType | None
 
-    def stats_filter(self, tz: ZoneInfo) -> stats.StatsFilter:
-        return stats.StatsFilter(
+    def stats_filter(self, tz: ZoneInfo) -> StatsFilter:
+        return StatsFilter(
             since=datetime.combine(self.since, time.min, tzinfo=tz),
             until=datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=tz),
             agency_id=self.agency_id,
@@ -124,10 +126,10 @@ class BoardCache:
 
     def __init__(self, ttl_seconds: int) -> None:
         self.ttl = ttl_seconds
-        self._items: dict[tuple[Any, ...], tuple[float, stats.Dashboard]] = {}
+        self._items: dict[tuple[Any, ...], tuple[float, Dashboard]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...], compute: Callable[[], stats.Dashboard]) -> stats.Dashboard:
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Dashboard]) -> Dashboard:
         if self.ttl <= 0:
             return compute()
         now = monotonic()
@@ -151,17 +153,17 @@ def _cache(request: Request) -> BoardCache:
     return cache
 
 
-def _board(request: Request, db: Any, now: datetime) -> tuple[FilterForm, stats.Dashboard]:
+def _board(request: Request, db: Any, now: datetime) -> tuple[FilterForm, Dashboard]:
     tz: ZoneInfo = request.app.state.settings.tz
     form = parse_filters(request, now, tz)
     key = (form.since, form.until, form.agency_id, form.report_type)
     board = _cache(request).get(
-        key, lambda: stats.dashboard(db, filters=form.stats_filter(tz), now=now, tz=tz)
+        key, lambda: parallel.dashboard(db, filters=form.stats_filter(tz), now=now, tz=tz)
     )
     return form, board
 
 
-def _charts(board: stats.Dashboard, lang: str) -> dict[str, Any]:
+def _charts(board: Dashboard, lang: str) -> dict[str, Any]:
     def _(key: str, **values: Any) -> str:
         return gettext(lang, key, **values)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from reports.stats import Dashboard
+from reports.stats.figures import Dashboard
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import ColumnElement, select, true
 
 from console.deps import SessionDep, require_roles
 from console.views.common import NowDep, calendar_of
 from console.views.due import due_state
 from console.views.templating import render
-from reports.enums import Role, Stage, Status
+from reports.enums import Role
 from reports.flags import flags_of
-from reports.models import Agency, Report, StaffUser
+from reports.models import Agency, StaffUser
+from reports.staff import agency_staff_names
+from reports.worklists import INBOX_VIEWS, agency_inbox
 
 router = APIRouter()
 PAGE_SIZE = 100
 AgencyStaffDep = Depends(require_roles(Role.OFFICER, Role.AGENCY_HEAD))
-#: The inbox's views: everything, assigned to me, assigned to nobody, past the follow-up deadline.
-VIEWS: Final = ("all", "mine", "unassigned", "overdue")
-
-
-def _narrowed(view: str, staff: StaffUser, now: Any) -> ColumnElement[bool]:
-    if view == "mine":
-        return Report.assignee_id == staff.id
-    if view == "unassigned":
-        return Report.assignee_id.is_(None)
-    if view == "overdue":
-        # Only the agency's own deadline counts: waiting for the citizen is not overdue.
-        overdue: ColumnElement[bool] = (Report.status == Status.FORWARDED) & (
-            Report.response_due_at < now
-        )
-        return overdue
-    return true()
 
 
 @router.get("/inbox", response_class=HTMLResponse, include_in_schema=False)
@@ -45,34 +30,15 @@ def inbox(
     staff: StaffUser = AgencyStaffDep,
     view: Annotated[str, Query(max_length=20)] = "all",
 ) -> Any:
-    chosen = view if view in VIEWS else "all"
+    chosen = view if view in INBOX_VIEWS else "all"
     # Always the staff member's own agency: there is no parameter to ask for another one.
-    mine = (Report.agency_id == staff.agency_id) & _narrowed(chosen, staff, now)
-    to_answer = db.scalars(
-        select(Report)
-        .where(mine, Report.status == Status.FORWARDED)
-        .order_by(Report.response_due_at, Report.id)
-        .limit(PAGE_SIZE)
-    ).all()
-    waiting = db.scalars(
-        select(Report)
-        .where(mine, Report.status == Status.INFO_REQUESTED, Report.paused_stage == Stage.RESPOND)
-        .order_by(Report.paused_at, Report.id)
-        .limit(PAGE_SIZE)
-    ).all()
-    answered = db.scalars(
-        select(Report)
-        .where(mine, Report.status == Status.ANSWERED)
-        .order_by(Report.feedback_due_at, Report.id)
-        .limit(PAGE_SIZE)
-    ).all()
+    inbox = agency_inbox(
+        db, agency_id=staff.agency_id, view=chosen, staff_id=staff.id, now=now, limit=PAGE_SIZE
+    )
+    to_answer, waiting, answered = inbox.to_answer, inbox.waiting, inbox.answered
     calendar = calendar_of(request)
     agency = db.get(Agency, staff.agency_id) if staff.agency_id else None
-    names = dict(
-        db.execute(
-            select(StaffUser.id, StaffUser.full_name).where(StaffUser.agency_id == staff.agency_id)
-        ).all()
-    )
+    names = agency_staff_names(db, staff.agency_id)
 
     marks = flags_of(db, [r.id for r in (*to_answer, *waiting, *answered)])
 
@@ -93,7 +59,7 @@ def inbox(
                 ("inbox_answered", rows(answered)),
             ],
             "page_size": PAGE_SIZE,
-            "views": VIEWS,
+            "views": INBOX_VIEWS,
             "view": chosen,
             "names": names,
         },

@@ -6,15 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
 
 from console.deps import SessionDep, actor_of, get_runtime, require_roles
-from console.views.common import NowDep, active_agencies, calendar_of
+from console.views.common import NowDep, calendar_of
 from console.views.due import due_state
 from console.views.templating import render
-from reports import access, suggestion
-from reports.enums import Role, Stage, Status
+from reports import suggestion
+from reports.agencies import active_agencies
+from reports.enums import Role
 from reports.models import Report, StaffUser
+from reports.worklists import verification_queue
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -46,20 +47,8 @@ def suggestion_of(
 
 @router.get("/queue", response_class=HTMLResponse, include_in_schema=False)
 def queue(request: Request, db: SessionDep, now: NowDep, staff: StaffUser = VerifierDep) -> Any:
-    visible = access.visible_filter(actor_of(staff))
-    new_reports = db.scalars(
-        select(Report)
-        .where(Report.status == Status.SUBMITTED, visible)
-        .order_by(Report.verify_due_at, Report.id)
-        .limit(PAGE_SIZE)
-    ).all()
-    new_total = db.scalar(select(func.count()).where(Report.status == Status.SUBMITTED, visible))
-    waiting = db.scalars(
-        select(Report)
-        .where(Report.status == Status.INFO_REQUESTED, Report.paused_stage == Stage.VERIFY, visible)
-        .order_by(Report.paused_at, Report.id)
-        .limit(PAGE_SIZE)
-    ).all()
+    queued = verification_queue(db, actor=actor_of(staff), limit=PAGE_SIZE)
+    new_reports, new_total, waiting = queued.new, queued.new_total, queued.waiting
     calendar = calendar_of(request)
     agencies = {a.code: a for a in active_agencies(db)}
     threshold = get_runtime(request).settings.nlu_auto_forward_threshold
@@ -76,7 +65,7 @@ def queue(request: Request, db: SessionDep, now: NowDep, staff: StaffUser = Veri
         "queue.html",
         {
             "rows": rows,
-            "new_total": new_total or 0,
+            "new_total": new_total,
             "waiting": [{"r": r, "due": due_state(calendar, r, now)} for r in waiting],
             "page_size": PAGE_SIZE,
             "threshold_pct": round(100 * threshold),

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from console.deps import (
     CsrfProtected,
@@ -22,7 +21,6 @@ from console.views.canned import compose, for_report
 from console.views.common import (
     NowDep,
     ReportNotFound,
-    active_agencies,
     calendar_of,
     visible_report,
 )
@@ -31,18 +29,19 @@ from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform
 from console.views.templating import SECURITY_HEADERS, flash, render
 from escalation.history import sla_history
-from reports import access, assignment, search, suggestion, timeline, tracking
+from reports import access, assignment, listing, suggestion, timeline, tracking
+from reports.agencies import active_agencies
 from reports.attachments import open_path
 from reports.enums import ActorKind, Privacy, ReportType, Role, Status
 from reports.flags import flags_of
 from reports.lifecycle import DomainError, IllegalTransition, NotPermitted
 from reports.models import (
     Attachment,
-    CitizenIdentity,
     Report,
-    ReportMessage,
     StaffUser,
 )
+from reports.reporters import citizen_identities
+from reports.staff import staff_names
 
 router = APIRouter()
 LIST_SIZE = 100
@@ -59,19 +58,16 @@ def report_list(
     code: Annotated[str | None, Query(max_length=40, description="tracking code")] = None,
     q: Annotated[str | None, Query(max_length=200, description="words or a tracking code")] = None,
 ) -> Any:
-    query = select(Report).where(access.visible_filter(actor_of(staff)))
-    found = search.search_filter(q or "", db.get_bind().dialect.name)
-    if found is not None:
-        query = query.where(found)
     chosen = status if status in {s.value for s in Status} else None
-    if chosen:
-        query = query.where(Report.status == Status(chosen))
-    if code:
-        canonical = tracking.normalize(code) or code.strip().upper()[:20]
-        query = query.where(Report.tracking_code == canonical)
-    reports = db.scalars(
-        query.order_by(Report.created_at.desc(), Report.id.desc()).limit(LIST_SIZE)
-    ).all()
+    canonical = (tracking.normalize(code) or code.strip().upper()[:20]) if code else None
+    reports = listing.newest_visible(
+        db,
+        actor=actor_of(staff),
+        q=q or "",
+        status=Status(chosen) if chosen else None,
+        tracking_code=canonical,
+        limit=LIST_SIZE,
+    )
     calendar = calendar_of(request)
     agencies = {a.id: a.name for a in active_agencies(db)}
     marks = flags_of(db, [r.id for r in reports])
@@ -92,26 +88,14 @@ def _page_context(
 ) -> dict[str, Any]:
     actor = actor_of(staff)
     events = timeline.events(db, report)
-    messages = db.scalars(
-        select(ReportMessage).where(ReportMessage.report_id == report.id).order_by(ReportMessage.id)
-    ).all()
+    messages = timeline.messages(db, report)
     attachments = timeline.attachments(db, report)
     staff_ids = {e.actor_id for e in events if e.actor_kind is ActorKind.STAFF and e.actor_id}
     staff_ids |= {m.author_staff_id for m in messages if m.author_staff_id}
-    names = (
-        dict(
-            db.execute(
-                select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_(staff_ids))
-            ).all()
-        )
-        if staff_ids
-        else {}
-    )
+    names = staff_names(db, staff_ids)
     reporter = None
     if access.can_see_reporter(actor, report):
-        identities = db.scalars(
-            select(CitizenIdentity).where(CitizenIdentity.citizen_id == report.citizen_id)
-        ).all()
+        identities = citizen_identities(db, report.citizen_id)
         reporter = {
             "name": report.citizen.display_name,
             "identities": [(i.channel.value, i.external_id) for i in identities],

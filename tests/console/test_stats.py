@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
-from reports import citizen_cases, satisfaction, staff_cases, stats
+from reports import citizen_cases, satisfaction, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType, Stage, Status
 from reports.models import Agency, Report, StaffUser
+from reports.stats import metrics, parallel
+from reports.stats.figures import BreachRow, DueSoon, DurationStats, StatsFilter
 from tests.conftest import wib
 
 NOW = wib(2026, 11, 12, 10, 0)
@@ -89,54 +91,54 @@ def seeded(
     return agencies
 
 
-def _filters(**kw: object) -> stats.StatsFilter:
-    return stats.StatsFilter(since=wib(2026, 11, 1), until=wib(2026, 12, 1), **kw)  # type: ignore[arg-type]
+def _filters(**kw: object) -> StatsFilter:
+    return StatsFilter(since=wib(2026, 11, 1), until=wib(2026, 12, 1), **kw)  # type: ignore[arg-type]
 
 
 def test_open_by_stage_and_due_soon(db: Session, seeded: dict[str, int], clock: SlaClock) -> None:
-    assert stats.open_by_stage(db, filters=_filters()) == {
+    assert metrics.open_by_stage(db, filters=_filters()) == {
         Status.SUBMITTED: 1, Status.INFO_REQUESTED: 1, Status.FORWARDED: 2, Status.ANSWERED: 1,
     }  # fmt: skip
-    due = stats.due_soon(db, filters=_filters(), now=NOW, tz=clock.calendar.tz)
-    assert due == stats.DueSoon(due_today=2, due_within_24h=2, overdue=1)
-    pupr_only = stats.due_soon(
+    due = metrics.due_soon(db, filters=_filters(), now=NOW, tz=clock.calendar.tz)
+    assert due == DueSoon(due_today=2, due_within_24h=2, overdue=1)
+    pupr_only = metrics.due_soon(
         db, filters=_filters(agency_id=seeded["pupr"]), now=NOW, tz=clock.calendar.tz
     )
-    assert pupr_only == stats.DueSoon(due_today=1, due_within_24h=1, overdue=0)
-    assert stats.open_by_stage(db, filters=_filters(report_type=ReportType.ASPIRATION)) == {
+    assert pupr_only == DueSoon(due_today=1, due_within_24h=1, overdue=0)
+    assert metrics.open_by_stage(db, filters=_filters(report_type=ReportType.ASPIRATION)) == {
         Status.SUBMITTED: 0, Status.INFO_REQUESTED: 0, Status.FORWARDED: 0, Status.ANSWERED: 0,
     }  # fmt: skip
 
 
 def test_breaches_and_current_escalations(db: Session, seeded: dict[str, int]) -> None:
-    rows = stats.breaches(db, filters=_filters())
-    assert rows == [stats.BreachRow(seeded["lingkungan"], Stage.RESPOND, 1, 1)]
+    rows = metrics.breaches(db, filters=_filters())
+    assert rows == [BreachRow(seeded["lingkungan"], Stage.RESPOND, 1, 1)]
     # A period before the breach happened shows none.
-    assert stats.breaches(db, filters=stats.StatsFilter(until=wib(2026, 11, 9))) == []
-    escalated = stats.current_escalations(db, filters=_filters())
+    assert metrics.breaches(db, filters=StatsFilter(until=wib(2026, 11, 9))) == []
+    escalated = metrics.current_escalations(db, filters=_filters())
     assert [(e.title, e.level, e.stage) for e in escalated] == [("Laporan 3", 2, Stage.RESPOND)]
 
 
 def test_durations_median_and_p90(db: Session, seeded: dict[str, int]) -> None:
-    rows = {r.agency_id: r for r in stats.durations(db, filters=_filters())}
+    rows = {r.agency_id: r for r in metrics.durations(db, filters=_filters())}
     pupr, dlh = rows[seeded["pupr"]], rows[seeded["lingkungan"]]
     # verify: 1 h, 2 h, 4 h -> median 2, p90 3.6 (linear interpolation, as percentile_cont)
-    assert pupr.verify == stats.DurationStats(3, 2.0, 3.6)
+    assert pupr.verify == DurationStats(3, 2.0, 3.6)
     # answer: 10 h and 188 h -> median 99, p90 170.2
-    assert pupr.answer == stats.DurationStats(2, 99.0, 170.2)
-    assert dlh.verify == stats.DurationStats(1, 6.0, 6.0)
-    assert dlh.answer == stats.DurationStats(0, None, None)
+    assert pupr.answer == DurationStats(2, 99.0, 170.2)
+    assert dlh.verify == DurationStats(1, 6.0, 6.0)
+    assert dlh.answer == DurationStats(0, None, None)
 
 
 def test_compliance_per_agency(db: Session, seeded: dict[str, int]) -> None:
-    rows = {r.agency_id: r for r in stats.compliance(db, filters=_filters(), now=NOW)}
+    rows = {r.agency_id: r for r in metrics.compliance(db, filters=_filters(), now=NOW)}
     assert (rows[seeded["pupr"]].on_time, rows[seeded["pupr"]].late) == (1, 1)
     assert rows[seeded["pupr"]].rate == 50.0
     assert rows[seeded["lingkungan"]].overdue_open == 1 and rows[seeded["lingkungan"]].rate == 0.0
 
 
 def test_satisfaction_index_and_grade(db: Session, seeded: dict[str, int]) -> None:
-    rows = stats.satisfaction_by_agency(db, filters=_filters())
+    rows = metrics.satisfaction_by_agency(db, filters=_filters())
     assert len(rows) == 1 and rows[0].agency_id == seeded["pupr"]
     # NRR 4, 4, 3, 4 -> IKM = 25 x 3.75 = 93.75 -> A (Sangat Baik); same as the domain function
     assert (rows[0].index.ikm, rows[0].index.grade, rows[0].index.responses) == (93.75, "A", 1)
@@ -144,6 +146,6 @@ def test_satisfaction_index_and_grade(db: Session, seeded: dict[str, int]) -> No
 
 
 def test_dashboard_bundle_and_page(db: Session, seeded: dict[str, int], clock: SlaClock) -> None:
-    board = stats.dashboard(db, filters=_filters(), now=NOW, tz=clock.calendar.tz)
+    board = parallel.dashboard(db, filters=_filters(), now=NOW, tz=clock.calendar.tz)
     assert board.agencies[seeded["pupr"]].startswith("Dinas")
     assert board.due.overdue == 1 and len(board.escalations) == 1

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from reports import satisfaction, stats
+from reports import satisfaction
 from reports.enums import (
     OPEN_STATUSES,
     Channel,
@@ -33,6 +33,14 @@ from reports.enums import (
     Status,
 )
 from reports.models import Agency, Citizen, Report, SatisfactionRating, SlaAction
+from reports.stats import metrics, parallel
+from reports.stats.figures import (
+    ComplianceRow,
+    DurationRow,
+    DurationStats,
+    SatisfactionRow,
+    StatsFilter,
+)
 from tests.conftest import wib
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -130,23 +138,23 @@ def _percentile(values: list[float], fraction: float) -> float:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def _duration(values: list[float]) -> stats.DurationStats:
+def _duration(values: list[float]) -> DurationStats:
     if not values:
-        return stats.DurationStats(0, None, None)
-    return stats.DurationStats(
+        return DurationStats(0, None, None)
+    return DurationStats(
         len(values),
         round(_percentile(values, 0.5) / 3600, 1),
         round(_percentile(values, 0.9) / 3600, 1),
     )
 
 
-def _in(at: datetime | None, f: stats.StatsFilter) -> bool:
+def _in(at: datetime | None, f: StatsFilter) -> bool:
     return (
         at is not None and (f.since is None or at >= f.since) and (f.until is None or at < f.until)
     )
 
 
-def _expected(world: dict[str, Any], f: stats.StatsFilter) -> dict[str, Any]:
+def _expected(world: dict[str, Any], f: StatsFilter) -> dict[str, Any]:
     """Every period metric of the dashboard, from the rows, by definition."""
 
     def chosen(r: Report) -> bool:
@@ -170,9 +178,9 @@ def _expected(world: dict[str, Any], f: stats.StatsFilter) -> dict[str, Any]:
         if r.status is Status.FORWARDED and r.response_due_at and r.response_due_at < NOW:
             comp[r.agency_id][2] += 1
     keys = sorted(verify.keys() | answer.keys(), key=lambda k: (k is None, k or 0))
-    durations = [stats.DurationRow(k, _duration(verify[k]), _duration(answer[k])) for k in keys]
+    durations = [DurationRow(k, _duration(verify[k]), _duration(answer[k])) for k in keys]
     compliance = [
-        stats.ComplianceRow(k, *comp[k]) for k in sorted(comp, key=lambda k: (k is None, k or 0))
+        ComplianceRow(k, *comp[k]) for k in sorted(comp, key=lambda k: (k is None, k or 0))
     ]
     breach: dict[tuple[int | None, Stage], list[int]] = defaultdict(lambda: [0, 0])
     for a in world["actions"]:
@@ -193,7 +201,7 @@ def _expected(world: dict[str, Any], f: stats.StatsFilter) -> dict[str, Any]:
         scores[rating.agency_id][rating.element].append(rating.score)
         rated[rating.agency_id].add(rating.report_id)
     skm = [
-        stats.SatisfactionRow(
+        SatisfactionRow(
             k,
             satisfaction.compute_index(
                 {e: sum(v) / len(v) for e, v in scores[k].items()}, len(rated[k])
@@ -215,7 +223,7 @@ def _expected(world: dict[str, Any], f: stats.StatsFilter) -> dict[str, Any]:
     }
 
 
-def _nrr_close(a: list[stats.SatisfactionRow], b: list[stats.SatisfactionRow]) -> None:
+def _nrr_close(a: list[SatisfactionRow], b: list[SatisfactionRow]) -> None:
     """Same agencies, responses, grades and IKM; element means equal up to decimal rounding."""
     assert [(r.agency_id, r.index.responses, r.index.ikm, r.index.grade) for r in a] == [
         (r.agency_id, r.index.responses, r.index.ikm, r.index.grade) for r in b
@@ -227,29 +235,29 @@ def _nrr_close(a: list[stats.SatisfactionRow], b: list[stats.SatisfactionRow]) -
 
 
 FILTERS = [
-    stats.StatsFilter(),
-    stats.StatsFilter(since=wib(2026, 9, 1), until=wib(2026, 11, 1)),
-    stats.StatsFilter(since=wib(2026, 10, 15)),
-    stats.StatsFilter(until=wib(2026, 9, 10), report_type=ReportType.COMPLAINT),
+    StatsFilter(),
+    StatsFilter(since=wib(2026, 9, 1), until=wib(2026, 11, 1)),
+    StatsFilter(since=wib(2026, 10, 15)),
+    StatsFilter(until=wib(2026, 9, 10), report_type=ReportType.COMPLAINT),
 ]
 
 
 @pytest.mark.parametrize("f", FILTERS, ids=["all", "sep-oct", "since", "until+type"])
 def test_metrics_equal_their_definitions(
-    sessions: sessionmaker[Session], world: dict[str, Any], f: stats.StatsFilter
+    sessions: sessionmaker[Session], world: dict[str, Any], f: StatsFilter
 ) -> None:
-    for flt in (f, stats.StatsFilter(f.since, f.until, world["agencies"][0], f.report_type)):
+    for flt in (f, StatsFilter(f.since, f.until, world["agencies"][0], f.report_type)):
         expected = _expected(world, flt)
         with sessions() as db:
-            board = stats.dashboard(db, filters=flt, now=NOW, tz=WIB)
+            board = parallel.dashboard(db, filters=flt, now=NOW, tz=WIB)
             assert board.durations == expected["durations"], flt
-            assert stats.durations(db, filters=flt) == expected["durations"]
+            assert metrics.durations(db, filters=flt) == expected["durations"]
             assert board.compliance == expected["compliance"], flt
-            assert stats.compliance(db, filters=flt, now=NOW) == expected["compliance"]
+            assert metrics.compliance(db, filters=flt, now=NOW) == expected["compliance"]
             got = {(b.agency_id, b.stage): (b.breaches, b.escalations) for b in board.breaches}
             assert got == expected["breaches"], flt
             _nrr_close(board.satisfaction, expected["satisfaction"])
-            _nrr_close(stats.satisfaction_by_agency(db, filters=flt), expected["satisfaction"])
+            _nrr_close(metrics.satisfaction_by_agency(db, filters=flt), expected["satisfaction"])
             assert board.open_by_stage == expected["open"]
 
 
@@ -257,10 +265,10 @@ def test_parallel_and_sequential_dashboards_agree(
     sessions: sessionmaker[Session], world: dict[str, Any]
 ) -> None:
     """On PostgreSQL the groups run on four connections in one snapshot; same figures."""
-    f = stats.StatsFilter(since=wib(2026, 9, 1), until=wib(2026, 11, 1))
+    f = StatsFilter(since=wib(2026, 9, 1), until=wib(2026, 11, 1))
     with sessions() as db, db.begin():
-        parallel = stats.dashboard(db, filters=f, now=NOW, tz=WIB, parallel=True)
+        at_once = parallel.dashboard(db, filters=f, now=NOW, tz=WIB, parallel=True)
     with sessions() as db, db.begin():
-        sequential = stats.dashboard(db, filters=f, now=NOW, tz=WIB, parallel=False)
-    assert parallel == sequential
-    assert parallel.durations and parallel.breaches and parallel.satisfaction
+        sequential = parallel.dashboard(db, filters=f, now=NOW, tz=WIB, parallel=False)
+    assert at_once == sequential
+    assert at_once.durations and at_once.breaches and at_once.satisfaction

@@ -6,8 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from config.settings import Settings
+from nlu.classifier import TextClassifier
 from nlu.dataset import read_rasa_yaml
-from nlu.model import TextClassifier
 from nlu.train import base_examples, train_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -108,8 +108,8 @@ def test_train_never_installs_a_model_worse_on_the_most_recent_history(data_dir:
 
     The history: real messages that are not in the shipped routing data, labelled by the shipped
     model (a consistent "city"), so only the history teaches their labels."""
+    from nlu.artifact import load_artifact
     from nlu.dataset import read_csv as read
-    from nlu.model import load_artifact
     from nlu.train import shipped_model_path
 
     data = REPO / "nlu" / "data"

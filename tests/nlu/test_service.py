@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from nlu.artifact import save_artifact
 from nlu.language import detect_language
-from nlu.model import save_artifact
 from nlu.rasa_backend import RasaNLU
 from nlu.service import EmbeddedNLU, ModelSlot, build_nlu
 from nlu.train import model_filename
@@ -171,7 +171,7 @@ def test_model_info_names_the_serving_files(tmp_path: Path) -> None:
 def test_shared_report_type_model_matches_shipped_data() -> None:
     # The shipped artifact must be rebuilt (python -m nlu.train) whenever the YAML changes.
     nlu_dir = Path(__file__).resolve().parents[2] / "nlu"
-    from nlu.model import load_artifact
+    from nlu.artifact import load_artifact
 
     shipped = load_artifact(nlu_dir / "models" / "report_type.joblib", task="report_type")
     assert shipped.meta["data_sha256"] == report_type_model().meta["data_sha256"]

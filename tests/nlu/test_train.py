@@ -9,8 +9,8 @@ from typing import Literal
 import pytest
 
 from config.settings import CONFIG_DIR
+from nlu.artifact import load_artifact
 from nlu.dataset import Example, read_csv, read_rasa_yaml
-from nlu.model import load_artifact
 from nlu.train import (
     agency_codes,
     base_examples,

@@ -7,7 +7,7 @@ Create Date: 2026-11-24
 Measured at 1M reports on PostgreSQL with a new period on every request (no cache): the period
 metrics read the period through indexes led by the period column, then sorted ~150k rows by
 agency for the GROUP BY (spilling to disk) before the percentiles sorted them again. The
-dashboard now reads one agency at a time (``reports.stats._per_agency``), so the period indexes
+dashboard now reads one agency at a time (``reports.stats.sql.per_agency``), so the period indexes
 are led by the agency and replace the 0003 ones they cover:
 
 - reports verified / answered in a period, per agency (time to verify, time to answer and
