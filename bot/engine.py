@@ -12,15 +12,45 @@ Dispatch order for a text, chosen so the citizen is never misunderstood in the c
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from bot import intents, limits
+from bot import intents, limits, states
 from bot.channels import Button
 from bot.flows import pending, rating, report, report_words, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
+from bot.states import Flow, State
 from bot.turn import Turn
 
 LANGUAGE_MIN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class FlowHandlers:
+    """What the engine asks of a flow (a module of ``bot.flows``)."""
+
+    #: Ask the question of the current state again (after a control turn, a stale button...).
+    reprompt: Callable[[Turn], None]
+    #: Free text in one of the flow's states; False hands it back to be treated as in idle.
+    on_text: Callable[[Turn], bool]
+    #: A button payload; False when it is not the flow's (or not valid now).
+    on_choice: Callable[[Turn, str], bool]
+
+
+#: The flows by :class:`~bot.states.Flow`, in the order their buttons are tried.
+FLOWS: dict[Flow, FlowHandlers] = {
+    Flow.REPORT: FlowHandlers(report.reprompt, report.on_text, report.on_choice),
+    Flow.PENDING: FlowHandlers(pending.reprompt, pending.on_text, pending.on_choice),
+    Flow.RATING: FlowHandlers(rating.reprompt, rating.on_text, rating.on_choice),
+}
+
+
+def _flow(turn: Turn) -> FlowHandlers | None:
+    """The handlers of the conversation's current flow; None in idle (or a state unknown to this
+    version, which then gets no question repeated and its text treated as in idle)."""
+    flow = states.flow_of(turn.state)
+    return FLOWS.get(flow) if flow is not None else None
 
 
 def handle(turn: Turn) -> None:
@@ -69,21 +99,18 @@ def _remember_choices(turn: Turn) -> None:
     with_buttons = [r for r in turn.replies if r.buttons]
     if with_buttons:
         turn.data["choices"] = [b.data for b in with_buttons[-1].buttons]
-    elif turn.replies or turn.state == "idle":
+    elif turn.replies or turn.state == State.IDLE:
         turn.data.pop("choices", None)
 
 
 def _in_flow(turn: Turn) -> bool:
-    return turn.state != "idle"
+    return turn.state != State.IDLE
 
 
 def reprompt(turn: Turn) -> None:
-    if report.in_flow(turn.state):
-        report.reprompt(turn)
-    elif turn.state.startswith("pending_"):
-        pending.reprompt(turn)
-    elif turn.state == "rating":
-        rating.reprompt(turn)
+    handlers = _flow(turn)
+    if handlers is not None:
+        handlers.reprompt(turn)
 
 
 def _set_language(turn: Turn, language: str) -> None:
@@ -108,8 +135,8 @@ def _choice(turn: Turn, data: str) -> None:
         _set_language(turn, value)
         reprompt(turn)
         return
-    for flow in (report, pending, rating):
-        if flow.on_choice(turn, data):
+    for handlers in FLOWS.values():
+        if handlers.on_choice(turn, data):
             return
     if _in_flow(turn):
         reprompt(turn)  # a stale button from an earlier question: ask the current one again
@@ -138,12 +165,8 @@ def _text(turn: Turn) -> None:
         return
     if _in_flow(turn) and _answers_domain_prompt(turn):
         return
-    if report.in_flow(turn.state):
-        report.on_text(turn)
-        return
-    if turn.state.startswith("pending_") and pending.on_text(turn):
-        return
-    if turn.state == "rating" and rating.on_text(turn):
+    handlers = _flow(turn)
+    if handlers is not None and handlers.on_text(turn):
         return
     _idle_text(turn)
 
@@ -161,7 +184,7 @@ def _answers_domain_prompt(turn: Turn) -> bool:
     if not pending.try_answer(turn, turn.text, direct=True):
         turn.state, turn.data = saved_state, saved_data
         return False
-    if turn.state == "idle" and report.in_flow(saved_state):
+    if turn.state == State.IDLE and report.in_flow(saved_state):
         turn.state = saved_state
         turn.data = {**saved_data, **{k: v for k, v in turn.data.items() if k != "draft"}}
         report.reprompt(turn)

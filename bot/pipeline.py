@@ -26,6 +26,7 @@ from bot import engine
 from bot import pipeline_store as store
 from bot.inbound import InboundMessage
 from bot.pipeline_store import Inbound as Inbound
+from bot.states import State
 from bot.turn import Reply, Turn
 from config.log import log_context
 from reports import notify
@@ -113,7 +114,7 @@ def _apologise(db: Session, turn: Turn, before: tuple[str, str, list[Reply]]) ->
     db.expire_all()  # and whatever it changed in memory only
     # The stored state itself may be what broke (a draft or flood window written by an
     # older version): start clean, without even the bookkeeping ``reset`` keeps.
-    turn.state, turn.data, turn.language, turn.replies = "idle", {}, before[1], before[2]
+    turn.state, turn.data, turn.language, turn.replies = State.IDLE, {}, before[1], before[2]
     turn.say("internal_error")
 
 
@@ -131,7 +132,7 @@ def _turn(db: Session, runtime: Runtime, work: store.Work) -> Turn:
         message=work.message,
         text=text,
         now=work.now,
-        state=conversation.state or "idle",
+        state=conversation.state or State.IDLE,
         data=dict(conversation.data or {}),
         language=conversation.language or "id",
         new_citizen=contact.created,

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnClause
 
 from bot.inbound import InboundMessage
+from bot.states import State
 from bot.turn import Reply, Turn
 from reports.enums import OutboxStatus, RecipientKind
 from reports.models import (
@@ -199,7 +200,7 @@ def lock_conversations(
         {
             "channel": batch[index].message.channel,
             "external_id": batch[index].message.external_user_id,
-            "state": "idle",
+            "state": State.IDLE.value,
             "data": {},
             # a new conversation starts in the channel's hint; an existing row keeps its own
             "language": batch[index].message.language or "id",

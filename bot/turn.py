@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from bot.channels import Button
 from bot.inbound import InboundMessage
 from bot.messages import t
+from bot.states import State
 from reports.messages import format_date
 from reports.models import Citizen, OutboxMessage
 
@@ -167,7 +168,7 @@ class Turn:
 
     def reset(self) -> None:
         """Back to idle, forgetting any draft or question in progress."""
-        self.state = "idle"
+        self.state = State.IDLE
         self.data = {k: v for k, v in self.data.items() if k in PERSISTENT_KEYS}
 
 

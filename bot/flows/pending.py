@@ -18,6 +18,7 @@ from bot.channels import Button
 from bot.flows.status import stage_text
 from bot.inbound import refused_file_message
 from bot.intents import Intent
+from bot.states import State
 from bot.turn import Turn
 from reports import case_steps, citizen_cases, tracking
 from reports.enums import Status
@@ -86,14 +87,14 @@ def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
         return False  # "ok", "2"... long after the request: not an answer to it
     if direct and len(answered) == 1 and text.strip() == "2":
         # "2" is the second choice (respond) where buttons are a numbered list: ask for the text.
-        turn.state = "pending_respond"
+        turn.state = State.PENDING_RESPOND
         turn.data["target"] = answered[0].tracking_code
         reprompt(turn)
         return True
     if direct and len(pending) == 1:
         apply(turn, pending[0], text)
         return True
-    turn.state = "pending_choose"
+    turn.state = State.PENDING_CHOOSE
     turn.data["pending_text"] = text
     reprompt(turn)
     return True
@@ -114,7 +115,7 @@ def try_media(turn: Turn) -> bool:
         _send_files(turn, info[0], files, turn.text)
         return True
     turn.reset()
-    turn.state = "pending_choose"
+    turn.state = State.PENDING_CHOOSE
     turn.data["pending_text"] = turn.text
     turn.data["pending_files"] = files
     reprompt(turn)
@@ -158,16 +159,16 @@ def _provide_info(turn: Turn, report: Report, text: str, attachment_ids: list[in
 
 
 def reprompt(turn: Turn) -> None:
-    if turn.state == "pending_choose":
+    if turn.state == State.PENDING_CHOOSE:
         candidates = waiting(turn)
         if turn.data.get("pending_files"):  # files can only be information asked for
             candidates = [r for r in candidates if r.status is Status.INFO_REQUESTED]
         buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in candidates]
         buttons.append(turn.button("btn_new_report", "pick:new"))
         turn.say("which_report", buttons=buttons)
-    elif turn.state == "pending_respond":
+    elif turn.state == State.PENDING_RESPOND:
         turn.say("ask_response", code=turn.data.get("target", "-"))
-    elif turn.state == "pending_reopen":
+    elif turn.state == State.PENDING_REOPEN:
         turn.say("reopen_ask_reason", code=turn.data.get("target", "-"))
 
 
@@ -237,7 +238,7 @@ def start_reopen(turn: Turn, text: str) -> None:
     if intents.word_count(reason) >= 3:
         reopen(turn, report, reason)
         return
-    turn.state = "pending_reopen"
+    turn.state = State.PENDING_REOPEN
     turn.data["target"] = report.tracking_code
     reprompt(turn)
 
@@ -273,16 +274,16 @@ def on_text(turn: Turn) -> bool:
     """Free text in one of this flow's states; False hands it back to be treated afresh."""
     text = turn.text
     state = turn.state
-    if state == "pending_choose":
+    if state == State.PENDING_CHOOSE:
         turn.reset()  # a new message instead of a choice
         return False
     target = own_report(turn, turn.data.get("target", ""))
     turn.reset()
     if target is None:
         turn.say("action_failed", code="-")
-    elif state == "pending_respond":
+    elif state == State.PENDING_RESPOND:
         apply(turn, target, text)
-    elif state == "pending_reopen":
+    elif state == State.PENDING_REOPEN:
         reopen(turn, target, text)
     return True
 
@@ -312,7 +313,7 @@ def on_choice(turn: Turn, data: str) -> bool:
         accept(turn, target)
     elif head == "rsp":
         turn.reset()
-        turn.state = "pending_respond"
+        turn.state = State.PENDING_RESPOND
         turn.data["target"] = target.tracking_code
         reprompt(turn)
     elif head == "pick":
@@ -327,7 +328,7 @@ def on_choice(turn: Turn, data: str) -> bool:
             apply(turn, target, text)
     elif head == "ro":
         turn.reset()
-        turn.state = "pending_reopen"
+        turn.state = State.PENDING_REOPEN
         turn.data["target"] = target.tracking_code
         reprompt(turn)
     return True

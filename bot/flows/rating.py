@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot import intents
 from bot.channels import Button
 from bot.intents import Intent
+from bot.states import State
 from bot.turn import Turn
 from reports import satisfaction, tracking
 from reports.enums import Status
@@ -65,7 +66,7 @@ def start(turn: Turn, report: Report, score: int) -> None:
         turn.say("action_failed", code=report.tracking_code)
         return
     remaining = [e for e in satisfaction.ASKED_AFTER_REPORT if e != FIRST]
-    turn.state = "rating"
+    turn.state = State.RATING
     turn.data["rating"] = {"code": report.tracking_code, "remaining": remaining}
     reprompt(turn)
 
@@ -143,7 +144,7 @@ def on_choice(turn: Turn, data: str) -> bool:
     if len(parts) != 3 or intents.digit(parts[2], 4) is None:
         return False
     value = int(parts[2])
-    if turn.state == "rating":
+    if turn.state == State.RATING:
         report, _ = _current(turn)
         if report is not None and report.tracking_code == tracking.normalize(parts[1]):
             score(turn, value)

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 
-from bot import intents, limits, places
+from bot import intents, limits, places, states
 from bot.channels import Button
 from bot.flows import report_words
 from bot.inbound import refused_file_message
 from bot.intents import Intent
+from bot.states import Flow, State
 from bot.turn import Turn
 from reports import case_steps, citizen_cases
 from reports.classifier import Prediction, suggestion_version
@@ -38,25 +38,9 @@ MIN_LOCATION_CHARS = 4
 SUMMARY_CHARS = 300
 
 
-class Step(StrEnum):
-    """Where a report draft stands: the question last asked. Stored as the conversation's state
-    (the values are the strings stored before this enum, so drafts in progress carry on)."""
-
-    DESCRIBE = "report_describe"
-    TYPE = "report_type"
-    LOCATION = "report_location"
-    ATTACHMENT = "report_attachment"
-    PRIVACY = "report_privacy"
-    CONFIRM = "report_confirm"
-    EDIT = "report_edit"
-
-
-_STEPS: frozenset[str] = frozenset(Step)
-
-
 def in_flow(state: str) -> bool:
-    """True while a report is being composed: the state is one of the :class:`Step` values."""
-    return state in _STEPS
+    """True while a report is being composed: the state is one of the ``REPORT_*`` states."""
+    return states.in_flow(state, Flow.REPORT)
 
 
 # -- draft bookkeeping ----------------------------------------------------------------------------
@@ -140,7 +124,7 @@ def _set_body(turn: Turn, text: str) -> bool:
     """The description; a short one only when it names a problem (see ``start_short``)."""
     problem = report_words.is_short(text) and intents.short_problem(text)
     if report_words.is_short(text) and not problem:
-        turn.state = Step.DESCRIBE
+        turn.state = State.REPORT_DESCRIBE
         turn.say("too_short")
         return False
     d = draft(turn)
@@ -187,7 +171,7 @@ def ask_new(turn: Turn) -> None:
         return
     turn.reset()
     draft(turn)
-    turn.state = Step.DESCRIBE
+    turn.state = State.REPORT_DESCRIBE
     turn.say("ask_report")
 
 
@@ -233,11 +217,11 @@ def add_files(turn: Turn, files: Sequence[tuple[int | None, str]], caption: str)
             next_step(turn)
         return
     if not d.get("body"):
-        turn.state = Step.DESCRIBE
+        turn.state = State.REPORT_DESCRIBE
         turn.say("ask_description_for_media")
         return
-    if turn.state == Step.ATTACHMENT or not composing:
-        turn.state = Step.ATTACHMENT
+    if turn.state == State.REPORT_ATTACHMENT or not composing:
+        turn.state = State.REPORT_ATTACHMENT
         turn.say(
             "attachment_received",
             count=len(d["attachments"]),
@@ -260,7 +244,7 @@ def on_location(turn: Turn) -> None:
         d["location"] = turn.text[:500]
     d.pop("location_skipped", None)
     if not d.get("body"):
-        turn.state = Step.DESCRIBE
+        turn.state = State.REPORT_DESCRIBE
         turn.say("location_received")
         return
     next_step(turn)
@@ -330,24 +314,26 @@ def _on_edit(turn: Turn, text: str, d: dict[str, Any]) -> None:
 
 #: What free text means in each step: the answer to the question that step asked.
 ON_TEXT: dict[str, Callable[[Turn, str, dict[str, Any]], None]] = {
-    Step.DESCRIBE: _on_describe,
-    Step.TYPE: _on_type,
-    Step.LOCATION: _on_location,
-    Step.ATTACHMENT: _on_attachment,
-    Step.PRIVACY: _on_privacy,
-    Step.CONFIRM: _on_confirm,
-    Step.EDIT: _on_edit,
+    State.REPORT_DESCRIBE: _on_describe,
+    State.REPORT_TYPE: _on_type,
+    State.REPORT_LOCATION: _on_location,
+    State.REPORT_ATTACHMENT: _on_attachment,
+    State.REPORT_PRIVACY: _on_privacy,
+    State.REPORT_CONFIRM: _on_confirm,
+    State.REPORT_EDIT: _on_edit,
 }
 
 
-def on_text(turn: Turn) -> None:
-    """Free text while a report is being composed; the state says what we asked for."""
+def on_text(turn: Turn) -> bool:
+    """Free text while a report is being composed; the state says what we asked for. Always
+    True: a text in this flow is never handed back (see ``bot.engine.FLOWS``)."""
     d = draft(turn)
     handler = ON_TEXT.get(turn.state)
     if handler is None:
         reprompt(turn)
     else:
         handler(turn, turn.text, d)
+    return True
 
 
 def on_choice(turn: Turn, data: str) -> bool:
@@ -362,15 +348,15 @@ def on_choice(turn: Turn, data: str) -> bool:
         d["type"] = value
     elif head == "priv" and value in PRIVACIES:
         d["privacy"] = value
-    elif head in {"skip", "done"} and turn.state == Step.LOCATION:
+    elif head in {"skip", "done"} and turn.state == State.REPORT_LOCATION:
         d["location_skipped"] = True
-    elif head in {"skip", "done"} and turn.state == Step.ATTACHMENT:
+    elif head in {"skip", "done"} and turn.state == State.REPORT_ATTACHMENT:
         d["asked_attachment"] = True
-    elif head == "confirm" and value == "send" and turn.state == Step.CONFIRM:
+    elif head == "confirm" and value == "send" and turn.state == State.REPORT_CONFIRM:
         submit(turn)
         return True
     elif head == "confirm" and value == "edit":
-        turn.state = Step.EDIT
+        turn.state = State.REPORT_EDIT
         reprompt(turn)
         return True
     elif head == "confirm" and value == "cancel":
@@ -389,7 +375,7 @@ def on_choice(turn: Turn, data: str) -> bool:
 def _edit(turn: Turn, d: dict[str, Any], field: str) -> None:
     if field == "body":
         d.pop("body", None)
-        turn.state = Step.DESCRIBE
+        turn.state = State.REPORT_DESCRIBE
         turn.say("ask_new_body")
         return
     if field == "type":
@@ -409,20 +395,20 @@ def next_step(turn: Turn) -> None:
     """Ask for the first thing still missing, or show the summary."""
     d = draft(turn)
     if not d.get("body"):
-        turn.state = Step.DESCRIBE
+        turn.state = State.REPORT_DESCRIBE
     elif d.get("type") is None:
-        turn.state = Step.TYPE
+        turn.state = State.REPORT_TYPE
     elif d["type"] == ReportType.INFORMATION_REQUEST.value:
         submit_question(turn)  # the short flow: no place, photo or privacy to ask about
         return
     elif d.get("location") is None and d.get("lat") is None and not d.get("location_skipped"):
-        turn.state = Step.LOCATION
+        turn.state = State.REPORT_LOCATION
     elif not d["attachments"] and not d.get("asked_attachment"):
-        turn.state = Step.ATTACHMENT
+        turn.state = State.REPORT_ATTACHMENT
     elif d.get("privacy") is None:
-        turn.state = Step.PRIVACY
+        turn.state = State.REPORT_PRIVACY
     else:
-        turn.state = Step.CONFIRM
+        turn.state = State.REPORT_CONFIRM
     reprompt(turn)
 
 
@@ -438,22 +424,22 @@ def reprompt(turn: Turn) -> None:
     """(Re-)ask the question of the current report state."""
     d = draft(turn)
     state = turn.state
-    if state == Step.DESCRIBE:
+    if state == State.REPORT_DESCRIBE:
         turn.say("ask_report")
-    elif state == Step.TYPE:
+    elif state == State.REPORT_TYPE:
         turn.say("ask_type", buttons=[turn.button(f"btn_type_{t}", f"type:{t}") for t in TYPES])
-    elif state == Step.LOCATION:
+    elif state == State.REPORT_LOCATION:
         turn.say("ask_location", buttons=[turn.button("btn_skip", "skip")])
-    elif state == Step.ATTACHMENT:
+    elif state == State.REPORT_ATTACHMENT:
         turn.say("ask_attachment", buttons=[turn.button("btn_skip", "skip")])
-    elif state == Step.PRIVACY:
+    elif state == State.REPORT_PRIVACY:
         turn.say(
             "ask_privacy",
             buttons=[turn.button(f"btn_privacy_{p}", f"priv:{p}") for p in PRIVACIES],
         )
-    elif state == Step.CONFIRM:
+    elif state == State.REPORT_CONFIRM:
         turn.say("summary", buttons=_confirm_buttons(turn), **_summary_values(turn, d))
-    elif state == Step.EDIT:
+    elif state == State.REPORT_EDIT:
         turn.say(
             "ask_edit_what",
             buttons=[turn.button(f"btn_edit_{f}", f"edit:{f}") for f in report_words.EDIT_WORDS],
