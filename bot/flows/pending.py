@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from bot import intents
 from bot.channels import Button
 from bot.flows.status import stage_text
@@ -20,10 +18,10 @@ from bot.inbound import refused_file_message
 from bot.intents import Intent
 from bot.states import State
 from bot.turn import Turn
-from reports import case_steps, citizen_cases, tracking
+from reports import case_steps, citizen_cases, citizen_reads, tracking
 from reports.enums import Status
 from reports.lifecycle import DomainError
-from reports.models import Agency, Report
+from reports.models import Report
 
 WAITING = (Status.INFO_REQUESTED, Status.ANSWERED)
 INDIRECT_MIN_WORDS = 3
@@ -34,29 +32,18 @@ DIRECT = ("answer_feedback", "info_reply")
 def waiting(turn: Turn) -> list[Report]:
     if not turn.has_reports():
         return []
-    return list(
-        turn.reads.scalars(
-            select(Report)
-            .where(Report.citizen_id == turn.citizen_id, Report.status.in_(WAITING))
-            .order_by(Report.updated_at.desc(), Report.id.desc())
-        )
-    )
+    return citizen_reads.in_status(turn.reads, turn.citizen_id, WAITING)
 
 
 def own_report(turn: Turn, code: str) -> Report | None:
     canonical = tracking.normalize(code)
     if canonical is None or not turn.has_reports():
         return None
-    return turn.reads.scalar(
-        select(Report).where(
-            Report.tracking_code == canonical, Report.citizen_id == turn.citizen_id
-        )
-    )
+    return citizen_reads.own_report(turn.reads, turn.citizen_id, canonical)
 
 
 def _agency_name(turn: Turn, report: Report) -> str:
-    agency = turn.reads.get(Agency, report.agency_id) if report.agency_id else None
-    return agency.name if agency else "-"
+    return citizen_reads.agency_name(turn.reads, report.agency_id)
 
 
 def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
@@ -205,17 +192,7 @@ def accept(turn: Turn, report: Report) -> None:
 def reopenable(turn: Turn) -> list[Report]:
     if not turn.has_reports():
         return []
-    return [
-        r
-        for r in turn.reads.scalars(
-            select(Report).where(
-                Report.citizen_id == turn.citizen_id,
-                Report.status == Status.FINISHED,
-                Report.close_reason == "citizen satisfied",
-                Report.feedback_due_at >= turn.now,
-            )
-        )
-    ]
+    return citizen_reads.reopenable(turn.reads, turn.citizen_id, turn.now)
 
 
 def start_reopen(turn: Turn, text: str) -> None:
