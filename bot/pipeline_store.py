@@ -22,12 +22,13 @@ from typing import Any
 from sqlalchemy import Connection, Executable, Row, Table, bindparam, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
 from bot.inbound import InboundMessage
 from bot.states import State
 from bot.turn import Reply, Turn
-from reports.enums import OutboxStatus, RecipientKind
+from reports.enums import Channel, OutboxStatus, RecipientKind
 from reports.models import (
     Attachment,
     Citizen,
@@ -368,3 +369,27 @@ def save_states(connection: Connection, sql: Statements, works: list[Work]) -> N
     connection.execute(sql.save_conversation, states)
     if languages:
         connection.execute(sql.save_citizen, languages)
+
+
+def received(db: Session, channel: Channel, external_message_id: str) -> bool:
+    """Was this message already processed (its receipt committed)? A cheap pre-check only:
+    the receipt insert of ``record_receipts`` is the real guard against races."""
+    found = db.scalar(
+        select(_RECEIPTS.c.id).where(
+            _RECEIPTS.c.channel == channel,
+            _RECEIPTS.c.external_message_id == external_message_id[:ID_MAX],
+        )
+    )
+    return found is not None
+
+
+def known_citizen(db: Session, message: InboundMessage) -> int | None:
+    """The sender's citizen id when the contact is already known (None for a first contact,
+    whose files the pipeline claims once the citizen exists: ``claim_media``)."""
+    citizen_id: int | None = db.scalar(
+        select(_IDENTITIES.c.citizen_id).where(
+            _IDENTITIES.c.channel == message.channel,
+            _IDENTITIES.c.external_id == message.external_user_id,
+        )
+    )
+    return citizen_id
