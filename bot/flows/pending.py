@@ -42,8 +42,15 @@ def own_report(turn: Turn, code: str) -> Report | None:
     return citizen_reads.own_report(turn.reads, turn.citizen_id, canonical)
 
 
-def _agency_name(turn: Turn, report: Report) -> str:
-    return citizen_reads.agency_name(turn.reads, report.agency_id)
+def _back_with_agency(turn: Turn, key: str, report: Report) -> None:
+    """The report is with its agency again (a response, a reopening): which one, and by when."""
+    turn.say(
+        key,
+        code=report.tracking_code,
+        agency=citizen_reads.agency_name(turn.reads, report.agency_id),
+        due=turn.date(report.response_due_at),
+        report_id=report.id,
+    )
 
 
 def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
@@ -74,9 +81,7 @@ def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
         return False  # "ok", "2"... long after the request: not an answer to it
     if direct and len(answered) == 1 and text.strip() == "2":
         # "2" is the second choice (respond) where buttons are a numbered list: ask for the text.
-        turn.state = State.PENDING_RESPOND
-        turn.data["target"] = answered[0].tracking_code
-        reprompt(turn)
+        ask_about(turn, State.PENDING_RESPOND, answered[0])
         return True
     if direct and len(pending) == 1:
         apply(turn, pending[0], text)
@@ -145,18 +150,36 @@ def _provide_info(turn: Turn, report: Report, text: str, attachment_ids: list[in
     return True
 
 
+def _ask_which(turn: Turn) -> None:
+    candidates = waiting(turn)
+    if turn.data.get("pending_files"):  # files can only be information asked for
+        candidates = [r for r in candidates if r.status is Status.INFO_REQUESTED]
+    buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in candidates]
+    buttons.append(turn.button("btn_new_report", "pick:new"))
+    turn.say("which_report", buttons=buttons)
+
+
+#: The question of each state of this flow.
+PROMPTS: dict[str, Callable[[Turn], None]] = {
+    State.PENDING_CHOOSE: _ask_which,
+    State.PENDING_RESPOND: lambda turn: turn.say("ask_response", code=turn.data.get("target", "-")),
+    State.PENDING_REOPEN: lambda turn: turn.say(
+        "reopen_ask_reason", code=turn.data.get("target", "-")
+    ),
+}
+
+
 def reprompt(turn: Turn) -> None:
-    if turn.state == State.PENDING_CHOOSE:
-        candidates = waiting(turn)
-        if turn.data.get("pending_files"):  # files can only be information asked for
-            candidates = [r for r in candidates if r.status is Status.INFO_REQUESTED]
-        buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in candidates]
-        buttons.append(turn.button("btn_new_report", "pick:new"))
-        turn.say("which_report", buttons=buttons)
-    elif turn.state == State.PENDING_RESPOND:
-        turn.say("ask_response", code=turn.data.get("target", "-"))
-    elif turn.state == State.PENDING_REOPEN:
-        turn.say("reopen_ask_reason", code=turn.data.get("target", "-"))
+    prompt = PROMPTS.get(turn.state)
+    if prompt is not None:
+        prompt(turn)
+
+
+def ask_about(turn: Turn, state: State, report: Report) -> None:
+    """Ask for the text ``state`` waits for about one report (a response, a reason to reopen)."""
+    turn.state = state
+    turn.data["target"] = report.tracking_code
+    reprompt(turn)
 
 
 def apply(turn: Turn, report: Report, text: str) -> None:
@@ -168,13 +191,7 @@ def apply(turn: Turn, report: Report, text: str) -> None:
     try:
         if report.status is Status.ANSWERED:
             _as_citizen(turn, citizen_cases.citizen_respond, report, text=text)
-            turn.say(
-                "response_sent",
-                code=report.tracking_code,
-                agency=_agency_name(turn, report),
-                due=turn.date(report.response_due_at),
-                report_id=report.id,
-            )
+            _back_with_agency(turn, "response_sent", report)
         else:
             turn.say("action_failed", code=report.tracking_code)
     except DomainError:
@@ -215,9 +232,7 @@ def start_reopen(turn: Turn, text: str) -> None:
     if intents.word_count(reason) >= 3:
         reopen(turn, report, reason)
         return
-    turn.state = State.PENDING_REOPEN
-    turn.data["target"] = report.tracking_code
-    reprompt(turn)
+    ask_about(turn, State.PENDING_REOPEN, report)
 
 
 def _strip_command(text: str, code: str) -> str:
@@ -238,13 +253,7 @@ def reopen(turn: Turn, report: Report, reason: str) -> None:
     except DomainError:
         turn.say("reopen_none")
         return
-    turn.say(
-        "reopened",
-        code=report.tracking_code,
-        agency=_agency_name(turn, report),
-        due=turn.date(report.response_due_at),
-        report_id=report.id,
-    )
+    _back_with_agency(turn, "reopened", report)
 
 
 def on_text(turn: Turn) -> bool:
@@ -265,47 +274,66 @@ def on_text(turn: Turn) -> bool:
     return True
 
 
+def _new_report(turn: Turn) -> None:
+    """ "New report" instead of one waiting: the kept text or files start a draft."""
+    from bot.flows import report
+
+    text = turn.data.get("pending_text", "")
+    files = turn.data.get("pending_files") or []
+    turn.reset()
+    if files:
+        report.add_files(turn, [(i, name) for i, name in files], text)
+    else:
+        report.start(turn, text) if text else report.ask_new(turn)
+
+
+def _accept(turn: Turn, target: Report) -> None:
+    turn.reset()
+    accept(turn, target)
+
+
+def _ask(state: State) -> Callable[[Turn, Report], None]:
+    def ask(turn: Turn, target: Report) -> None:
+        turn.reset()
+        ask_about(turn, state, target)
+
+    return ask
+
+
+def _pick(turn: Turn, target: Report) -> None:
+    """The report the kept text or files were for."""
+    text = turn.data.get("pending_text", "")
+    files = turn.data.get("pending_files") or []
+    turn.reset()
+    if files and target.status is Status.INFO_REQUESTED:
+        _send_files(turn, target, files, text)
+    elif files:
+        turn.say("action_failed", code=target.tracking_code)
+    elif text:
+        apply(turn, target, text)
+
+
+#: This flow's buttons on one of the citizen's reports (``head:<tracking code>``).
+ON_REPORT: dict[str, Callable[[Turn, Report], None]] = {
+    "acc": _accept,
+    "rsp": _ask(State.PENDING_RESPOND),
+    "pick": _pick,
+    "ro": _ask(State.PENDING_REOPEN),
+}
+
+
 def on_choice(turn: Turn, data: str) -> bool:
     head, _, value = data.partition(":")
-    if head not in {"acc", "rsp", "pick", "ro"}:
+    act = ON_REPORT.get(head)
+    if act is None:
         return False
     if head == "pick" and value == "new":
-        from bot.flows import report
-
-        text = turn.data.get("pending_text", "")
-        files = turn.data.get("pending_files") or []
-        turn.reset()
-        if files:
-            report.add_files(turn, [(i, name) for i, name in files], text)
-        else:
-            report.start(turn, text) if text else report.ask_new(turn)
+        _new_report(turn)
         return True
     target = own_report(turn, value)
     if target is None:
         turn.reset()
         turn.say("status_unknown", code=tracking.normalize(value) or "-")
         return True
-    if head == "acc":
-        turn.reset()
-        accept(turn, target)
-    elif head == "rsp":
-        turn.reset()
-        turn.state = State.PENDING_RESPOND
-        turn.data["target"] = target.tracking_code
-        reprompt(turn)
-    elif head == "pick":
-        text = turn.data.get("pending_text", "")
-        files = turn.data.get("pending_files") or []
-        turn.reset()
-        if files and target.status is Status.INFO_REQUESTED:
-            _send_files(turn, target, files, text)
-        elif files:
-            turn.say("action_failed", code=target.tracking_code)
-        elif text:
-            apply(turn, target, text)
-    elif head == "ro":
-        turn.reset()
-        turn.state = State.PENDING_REOPEN
-        turn.data["target"] = target.tracking_code
-        reprompt(turn)
+    act(turn, target)
     return True

@@ -195,12 +195,23 @@ def _on_describe(turn: Turn, text: str, d: dict[str, Any]) -> None:
         next_step(turn)
 
 
-def _on_type(turn: Turn, text: str, d: dict[str, Any]) -> None:
-    chosen = report_words.match(text, report_words.TYPE_WORDS)
-    if chosen:
-        on_choice(turn, f"type:{chosen}")
-    elif not _more_of_the_story(turn, text):
-        reprompt(turn)
+#: What free text means in one step: the answer to the question that step asked.
+TextStep = Callable[[Turn, str, dict[str, Any]], None]
+
+
+def _words_for(head: str, table: dict[str, set[str]]) -> TextStep:
+    """A question with buttons (type, privacy) answered in words: the matching word presses its
+    button (``head:value``); any other text may continue the story, else the question is asked
+    again."""
+
+    def answer(turn: Turn, text: str, d: dict[str, Any]) -> None:
+        chosen = report_words.match(text, table)
+        if chosen:
+            on_choice(turn, f"{head}:{chosen}")
+        elif not _more_of_the_story(turn, text):
+            reprompt(turn)
+
+    return answer
 
 
 def _on_location(turn: Turn, text: str, d: dict[str, Any]) -> None:
@@ -227,14 +238,6 @@ def _on_attachment(turn: Turn, text: str, d: dict[str, Any]) -> None:
         reprompt(turn)
 
 
-def _on_privacy(turn: Turn, text: str, d: dict[str, Any]) -> None:
-    chosen = report_words.match(text, report_words.PRIVACY_WORDS)
-    if chosen:
-        on_choice(turn, f"priv:{chosen}")
-    elif not _more_of_the_story(turn, text):
-        reprompt(turn)
-
-
 def _on_confirm(turn: Turn, text: str, d: dict[str, Any]) -> None:
     if intents.is_(text, Intent.YES):
         on_choice(turn, "confirm:send")
@@ -253,12 +256,12 @@ def _on_edit(turn: Turn, text: str, d: dict[str, Any]) -> None:
 
 
 #: What free text means in each step: the answer to the question that step asked.
-ON_TEXT: dict[str, Callable[[Turn, str, dict[str, Any]], None]] = {
+ON_TEXT: dict[str, TextStep] = {
     State.REPORT_DESCRIBE: _on_describe,
-    State.REPORT_TYPE: _on_type,
+    State.REPORT_TYPE: _words_for("type", report_words.TYPE_WORDS),
     State.REPORT_LOCATION: _on_location,
     State.REPORT_ATTACHMENT: _on_attachment,
-    State.REPORT_PRIVACY: _on_privacy,
+    State.REPORT_PRIVACY: _words_for("priv", report_words.PRIVACY_WORDS),
     State.REPORT_CONFIRM: _on_confirm,
     State.REPORT_EDIT: _on_edit,
 }
@@ -276,20 +279,21 @@ def on_text(turn: Turn) -> bool:
     return True
 
 
-def _choose_type(turn: Turn, d: dict[str, Any], value: str) -> bool:
-    if value not in TYPES:
-        return False
-    d["type"] = value
-    next_step(turn)
-    return True
+#: A button of this flow: True when it was handled, False when not valid now.
+ChoiceStep = Callable[[Turn, dict[str, Any], str], bool]
 
 
-def _choose_privacy(turn: Turn, d: dict[str, Any], value: str) -> bool:
-    if value not in PRIVACIES:
-        return False
-    d["privacy"] = value
-    next_step(turn)
-    return True
+def _choose(key: str, allowed: list[str]) -> ChoiceStep:
+    """A button that sets one field of the draft (type, privacy), then the next question."""
+
+    def choose(turn: Turn, d: dict[str, Any], value: str) -> bool:
+        if value not in allowed:
+            return False
+        d[key] = value
+        next_step(turn)
+        return True
+
+    return choose
 
 
 def _skip(turn: Turn, d: dict[str, Any], value: str) -> bool:
@@ -327,9 +331,9 @@ def _choose_edit(turn: Turn, d: dict[str, Any], value: str) -> bool:
 
 
 #: This flow's button payloads (``head:value``) by head; each says False when not valid now.
-CHOICES: dict[str, Callable[[Turn, dict[str, Any], str], bool]] = {
-    "type": _choose_type,
-    "priv": _choose_privacy,
+CHOICES: dict[str, ChoiceStep] = {
+    "type": _choose("type", TYPES),
+    "priv": _choose("privacy", PRIVACIES),
     "skip": _skip,
     "done": _skip,
     "confirm": _confirm,
