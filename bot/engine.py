@@ -60,25 +60,38 @@ def handle(turn: Turn) -> None:
     if report.in_flow(turn.state) and report.expired(turn):
         turn.reset()
         turn.say("draft_expired")
-    kind = turn.message.kind
-    if kind is InboundKind.STICKER:
-        turn.say("sticker")
-    elif kind is InboundKind.VOICE:
-        turn.say("voice")
-    elif kind is InboundKind.EDITED:
-        turn.say("edited")
-    elif kind is InboundKind.CALLBACK:
-        _choice(turn, (turn.message.callback_data or "")[:64])
-    elif kind in (InboundKind.PHOTO, InboundKind.DOCUMENT):
-        if report.in_flow(turn.state) or not pending.try_media(turn):
-            report.on_media(turn)
-    elif kind is InboundKind.LOCATION and turn.message.latitude is not None:
-        report.on_location(turn)
-    elif kind is InboundKind.TEXT:
-        _text(turn)
-    else:
-        turn.say("unsupported")
+    _BY_KIND.get(turn.message.kind, _unsupported)(turn)
     _remember_choices(turn)
+
+
+def _unsupported(turn: Turn) -> None:
+    turn.say("unsupported")
+
+
+def _media(turn: Turn) -> None:
+    """Files answer the information a report waits for, unless a draft is being composed."""
+    if report.in_flow(turn.state) or not pending.try_media(turn):
+        report.on_media(turn)
+
+
+def _location(turn: Turn) -> None:
+    if turn.message.latitude is None:
+        _unsupported(turn)
+    else:
+        report.on_location(turn)
+
+
+#: What each kind of inbound message is, for the engine.
+_BY_KIND: dict[InboundKind, Callable[[Turn], None]] = {
+    InboundKind.STICKER: lambda turn: turn.say("sticker"),
+    InboundKind.VOICE: lambda turn: turn.say("voice"),
+    InboundKind.EDITED: lambda turn: turn.say("edited"),
+    InboundKind.CALLBACK: lambda turn: _choice(turn, (turn.message.callback_data or "")[:64]),
+    InboundKind.PHOTO: _media,
+    InboundKind.DOCUMENT: _media,
+    InboundKind.LOCATION: _location,
+    InboundKind.TEXT: lambda turn: _text(turn),
+}
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -191,39 +204,48 @@ def _answers_domain_prompt(turn: Turn) -> bool:
     return True
 
 
-def _command(turn: Turn, command: Intent) -> None:
-    text = turn.text
-    if command is Intent.CANCEL:
-        if _in_flow(turn):
-            turn.reset()
-            turn.say("cancelled")
-        else:
-            turn.say("nothing_to_cancel", buttons=menu_buttons(turn))
-    elif command is Intent.HELP:
-        turn.say("help", buttons=menu_buttons(turn))
-        reprompt(turn)
-    elif command is Intent.STATUS:
-        status.show(turn, text)
-        reprompt(turn)
-    elif command is Intent.LANG_EN:
-        _set_language(turn, "en")
-        reprompt(turn)
-    elif command is Intent.LANG_ID:
-        _set_language(turn, "id")
-        reprompt(turn)
-    elif command is Intent.NEW_REPORT:
-        report.ask_new(turn)
-    elif command is Intent.REOPEN:
+def _cancel(turn: Turn) -> None:
+    if _in_flow(turn):
         turn.reset()
-        pending.start_reopen(turn, text)
-    elif command is Intent.THANKS:
-        turn.say("thanks_reply")
-        reprompt(turn)
-    elif _in_flow(turn):  # a greeting in the middle of a flow: repeat the question
+        turn.say("cancelled")
+    else:
+        turn.say("nothing_to_cancel", buttons=menu_buttons(turn))
+
+
+def _reopen(turn: Turn) -> None:
+    turn.reset()
+    pending.start_reopen(turn, turn.text)
+
+
+def _greeting(turn: Turn) -> None:
+    if _in_flow(turn):  # a greeting in the middle of a flow: repeat the question
         reprompt(turn)
     else:
         name = turn.citizen_name
         turn.say("welcome", name=f" {name}" if name else "", buttons=menu_buttons(turn))
+
+
+#: The control turns; those that answer on the side (help, status, language, thanks) then ask
+#: the current question again, so the flow in progress carries on.
+_COMMANDS: dict[Intent, Callable[[Turn], None]] = {
+    Intent.CANCEL: _cancel,
+    Intent.HELP: lambda turn: turn.say("help", buttons=menu_buttons(turn)),
+    Intent.STATUS: lambda turn: status.show(turn, turn.text),
+    Intent.LANG_EN: lambda turn: _set_language(turn, "en"),
+    Intent.LANG_ID: lambda turn: _set_language(turn, "id"),
+    Intent.NEW_REPORT: report.ask_new,
+    Intent.REOPEN: _reopen,
+    Intent.THANKS: lambda turn: turn.say("thanks_reply"),
+}
+_THEN_REPROMPT = frozenset(
+    {Intent.HELP, Intent.STATUS, Intent.LANG_EN, Intent.LANG_ID, Intent.THANKS}
+)
+
+
+def _command(turn: Turn, command: Intent) -> None:
+    _COMMANDS.get(command, _greeting)(turn)
+    if command in _THEN_REPROMPT:
+        reprompt(turn)
 
 
 def _idle_text(turn: Turn) -> None:
