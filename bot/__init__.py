@@ -2,7 +2,7 @@
 
 - ``inbound``: the channel-neutral :class:`~bot.inbound.InboundMessage` adapters produce;
 - ``pipeline``: ``process_inbound`` = dedupe, contact, locked conversation state, engine, outbox
-  rows, all in the caller's transaction;
+  rows, all in the caller's transaction (its per-dialect SQL statements: ``pipeline_store``);
 - ``engine``: dispatch of one turn; ``flows/``: report, status, pending (information requests,
   answers, reopening) and rating; ``intents``: short control turns; ``limits``: flood and daily
   limits; ``messages/``: the catalogues; the NLU is the runtime's ``classifier``

@@ -12,15 +12,45 @@ Dispatch order for a text, chosen so the citizen is never misunderstood in the c
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from bot import intents, limits
+from bot import intents, limits, states
 from bot.channels import Button
 from bot.flows import pending, rating, report, report_words, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
+from bot.states import Flow, State
 from bot.turn import Turn
 
 LANGUAGE_MIN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class FlowHandlers:
+    """What the engine asks of a flow (a module of ``bot.flows``)."""
+
+    #: Ask the question of the current state again (after a control turn, a stale button...).
+    reprompt: Callable[[Turn], None]
+    #: Free text in one of the flow's states; False hands it back to be treated as in idle.
+    on_text: Callable[[Turn], bool]
+    #: A button payload; False when it is not the flow's (or not valid now).
+    on_choice: Callable[[Turn, str], bool]
+
+
+#: The flows by :class:`~bot.states.Flow`, in the order their buttons are tried.
+FLOWS: dict[Flow, FlowHandlers] = {
+    Flow.REPORT: FlowHandlers(report.reprompt, report.on_text, report.on_choice),
+    Flow.PENDING: FlowHandlers(pending.reprompt, pending.on_text, pending.on_choice),
+    Flow.RATING: FlowHandlers(rating.reprompt, rating.on_text, rating.on_choice),
+}
+
+
+def _flow(turn: Turn) -> FlowHandlers | None:
+    """The handlers of the conversation's current flow; None in idle (or a state unknown to this
+    version, which then gets no question repeated and its text treated as in idle)."""
+    flow = states.flow_of(turn.state)
+    return FLOWS.get(flow) if flow is not None else None
 
 
 def handle(turn: Turn) -> None:
@@ -30,25 +60,38 @@ def handle(turn: Turn) -> None:
     if report.in_flow(turn.state) and report.expired(turn):
         turn.reset()
         turn.say("draft_expired")
-    kind = turn.message.kind
-    if kind is InboundKind.STICKER:
-        turn.say("sticker")
-    elif kind is InboundKind.VOICE:
-        turn.say("voice")
-    elif kind is InboundKind.EDITED:
-        turn.say("edited")
-    elif kind is InboundKind.CALLBACK:
-        _choice(turn, (turn.message.callback_data or "")[:64])
-    elif kind in (InboundKind.PHOTO, InboundKind.DOCUMENT):
-        if report.in_flow(turn.state) or not pending.try_media(turn):
-            report.on_media(turn)
-    elif kind is InboundKind.LOCATION and turn.message.latitude is not None:
-        report.on_location(turn)
-    elif kind is InboundKind.TEXT:
-        _text(turn)
-    else:
-        turn.say("unsupported")
+    _BY_KIND.get(turn.message.kind, _unsupported)(turn)
     _remember_choices(turn)
+
+
+def _unsupported(turn: Turn) -> None:
+    turn.say("unsupported")
+
+
+def _media(turn: Turn) -> None:
+    """Files answer the information a report waits for, unless a draft is being composed."""
+    if report.in_flow(turn.state) or not pending.try_media(turn):
+        report.on_media(turn)
+
+
+def _location(turn: Turn) -> None:
+    if turn.message.latitude is None:
+        _unsupported(turn)
+    else:
+        report.on_location(turn)
+
+
+#: What each kind of inbound message is, for the engine.
+_BY_KIND: dict[InboundKind, Callable[[Turn], None]] = {
+    InboundKind.STICKER: lambda turn: turn.say("sticker"),
+    InboundKind.VOICE: lambda turn: turn.say("voice"),
+    InboundKind.EDITED: lambda turn: turn.say("edited"),
+    InboundKind.CALLBACK: lambda turn: _choice(turn, (turn.message.callback_data or "")[:64]),
+    InboundKind.PHOTO: _media,
+    InboundKind.DOCUMENT: _media,
+    InboundKind.LOCATION: _location,
+    InboundKind.TEXT: lambda turn: _text(turn),
+}
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -69,21 +112,18 @@ def _remember_choices(turn: Turn) -> None:
     with_buttons = [r for r in turn.replies if r.buttons]
     if with_buttons:
         turn.data["choices"] = [b.data for b in with_buttons[-1].buttons]
-    elif turn.replies or turn.state == "idle":
+    elif turn.replies or turn.state == State.IDLE:
         turn.data.pop("choices", None)
 
 
 def _in_flow(turn: Turn) -> bool:
-    return turn.state != "idle"
+    return turn.state != State.IDLE
 
 
 def reprompt(turn: Turn) -> None:
-    if report.in_flow(turn.state):
-        report.reprompt(turn)
-    elif turn.state.startswith("pending_"):
-        pending.reprompt(turn)
-    elif turn.state == "rating":
-        rating.reprompt(turn)
+    handlers = _flow(turn)
+    if handlers is not None:
+        handlers.reprompt(turn)
 
 
 def _set_language(turn: Turn, language: str) -> None:
@@ -108,8 +148,8 @@ def _choice(turn: Turn, data: str) -> None:
         _set_language(turn, value)
         reprompt(turn)
         return
-    for flow in (report, pending, rating):
-        if flow.on_choice(turn, data):
+    for handlers in FLOWS.values():
+        if handlers.on_choice(turn, data):
             return
     if _in_flow(turn):
         reprompt(turn)  # a stale button from an earlier question: ask the current one again
@@ -138,12 +178,8 @@ def _text(turn: Turn) -> None:
         return
     if _in_flow(turn) and _answers_domain_prompt(turn):
         return
-    if report.in_flow(turn.state):
-        report.on_text(turn)
-        return
-    if turn.state.startswith("pending_") and pending.on_text(turn):
-        return
-    if turn.state == "rating" and rating.on_text(turn):
+    handlers = _flow(turn)
+    if handlers is not None and handlers.on_text(turn):
         return
     _idle_text(turn)
 
@@ -161,46 +197,55 @@ def _answers_domain_prompt(turn: Turn) -> bool:
     if not pending.try_answer(turn, turn.text, direct=True):
         turn.state, turn.data = saved_state, saved_data
         return False
-    if turn.state == "idle" and report.in_flow(saved_state):
+    if turn.state == State.IDLE and report.in_flow(saved_state):
         turn.state = saved_state
         turn.data = {**saved_data, **{k: v for k, v in turn.data.items() if k != "draft"}}
         report.reprompt(turn)
     return True
 
 
-def _command(turn: Turn, command: Intent) -> None:
-    text = turn.text
-    if command is Intent.CANCEL:
-        if _in_flow(turn):
-            turn.reset()
-            turn.say("cancelled")
-        else:
-            turn.say("nothing_to_cancel", buttons=menu_buttons(turn))
-    elif command is Intent.HELP:
-        turn.say("help", buttons=menu_buttons(turn))
-        reprompt(turn)
-    elif command is Intent.STATUS:
-        status.show(turn, text)
-        reprompt(turn)
-    elif command is Intent.LANG_EN:
-        _set_language(turn, "en")
-        reprompt(turn)
-    elif command is Intent.LANG_ID:
-        _set_language(turn, "id")
-        reprompt(turn)
-    elif command is Intent.NEW_REPORT:
-        report.ask_new(turn)
-    elif command is Intent.REOPEN:
+def _cancel(turn: Turn) -> None:
+    if _in_flow(turn):
         turn.reset()
-        pending.start_reopen(turn, text)
-    elif command is Intent.THANKS:
-        turn.say("thanks_reply")
-        reprompt(turn)
-    elif _in_flow(turn):  # a greeting in the middle of a flow: repeat the question
+        turn.say("cancelled")
+    else:
+        turn.say("nothing_to_cancel", buttons=menu_buttons(turn))
+
+
+def _reopen(turn: Turn) -> None:
+    turn.reset()
+    pending.start_reopen(turn, turn.text)
+
+
+def _greeting(turn: Turn) -> None:
+    if _in_flow(turn):  # a greeting in the middle of a flow: repeat the question
         reprompt(turn)
     else:
         name = turn.citizen_name
         turn.say("welcome", name=f" {name}" if name else "", buttons=menu_buttons(turn))
+
+
+#: The control turns; those that answer on the side (help, status, language, thanks) then ask
+#: the current question again, so the flow in progress carries on.
+_COMMANDS: dict[Intent, Callable[[Turn], None]] = {
+    Intent.CANCEL: _cancel,
+    Intent.HELP: lambda turn: turn.say("help", buttons=menu_buttons(turn)),
+    Intent.STATUS: lambda turn: status.show(turn, turn.text),
+    Intent.LANG_EN: lambda turn: _set_language(turn, "en"),
+    Intent.LANG_ID: lambda turn: _set_language(turn, "id"),
+    Intent.NEW_REPORT: report.ask_new,
+    Intent.REOPEN: _reopen,
+    Intent.THANKS: lambda turn: turn.say("thanks_reply"),
+}
+_THEN_REPROMPT = frozenset(
+    {Intent.HELP, Intent.STATUS, Intent.LANG_EN, Intent.LANG_ID, Intent.THANKS}
+)
+
+
+def _command(turn: Turn, command: Intent) -> None:
+    _COMMANDS.get(command, _greeting)(turn)
+    if command in _THEN_REPROMPT:
+        reprompt(turn)
 
 
 def _idle_text(turn: Turn) -> None:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from bot.turn import Turn
-from reports.models import Report
+from reports import citizen_reads
 
 WINDOW = timedelta(minutes=1)
 
@@ -38,15 +36,7 @@ def flooded(turn: Turn) -> bool:
 def reports_last_day(turn: Turn) -> int:
     if not turn.has_reports():
         return 0
-    return int(
-        turn.reads.scalar(
-            select(func.count(Report.id)).where(
-                Report.citizen_id == turn.citizen_id,
-                Report.created_at > turn.now - timedelta(days=1),
-            )
-        )
-        or 0
-    )
+    return citizen_reads.reports_since(turn.reads, turn.citizen_id, turn.now - timedelta(days=1))
 
 
 def may_report(turn: Turn) -> bool:

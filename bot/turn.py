@@ -13,36 +13,22 @@ at all (a new contact describing a problem) pays for no savepoint: two round tri
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bot.channels import Button
 from bot.inbound import InboundMessage
 from bot.messages import t
+from bot.states import State
+from reports import notify
 from reports.messages import format_date
-from reports.models import Citizen, OutboxMessage
+from reports.models import Citizen
 
 if TYPE_CHECKING:
     from reports.runtime import Runtime
-
-
-@functools.cache
-def _last_outbound_statement() -> Select[tuple[str, dict[str, Any] | None]]:
-    """Built once: asked on most turns of a contact in a flow (index ``ix_outbox_recipient``)."""
-    return (
-        select(OutboxMessage.template, OutboxMessage.payload)
-        .where(
-            OutboxMessage.channel == bindparam("channel"),
-            OutboxMessage.address == bindparam("address"),
-        )
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    )
 
 
 @dataclass(frozen=True)
@@ -112,13 +98,8 @@ class Turn:
         the turn.
         """
         if not self._last_outbound_read:
-            row = (
-                self.reads.connection()
-                .execute(
-                    _last_outbound_statement(),
-                    {"channel": self.message.channel, "address": self.message.external_user_id},
-                )
-                .first()
+            row = notify.last_sent_to(
+                self.reads, self.message.channel, self.message.external_user_id
             )
             if row is not None:
                 expects = (row.payload or {}).get("expects")
@@ -167,7 +148,7 @@ class Turn:
 
     def reset(self) -> None:
         """Back to idle, forgetting any draft or question in progress."""
-        self.state = "idle"
+        self.state = State.IDLE
         self.data = {k: v for k, v in self.data.items() if k in PERSISTENT_KEYS}
 
 

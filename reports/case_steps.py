@@ -5,8 +5,8 @@ these; each step works in the caller's transaction and sends nothing itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -299,6 +299,55 @@ def announce(
             )
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a use case's own changes leave for the log and the notices: the event's reason and
+    data, the notices to queue and the extra values they render."""
+
+    reason: str | None = None
+    data: dict[str, Any] | None = None
+    notices: Sequence[Notice] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+def perform(
+    db: Session,
+    clock: SlaClock,
+    report: Report,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    change: Callable[[], Outcome] = Outcome,
+) -> ReportEvent:
+    """One transition with its record: move the status, apply ``change``, log the event, queue
+    the notices (keyed by that event, see ``announce``).
+
+    The use case checks who may act (``check_staff``, ``check_citizen``) and validates its input
+    before calling this, so a refusal changes nothing; ``change`` runs after the status moved
+    because the clock's deadlines are computed for the new status. The event is written after
+    the change so it records the report as it now is (``to_status``, ids the change assigned).
+    """
+    before, _ = transition(db, report, action, now)
+    outcome = change()
+    event = record_event(
+        db, report, action, actor, now, from_status=before, reason=outcome.reason, data=outcome.data
+    )
+    if outcome.notices:
+        announce(db, clock, report, event, now, *outcome.notices, **outcome.values)
+    return event
+
+
+def mark_closed(
+    db: Session, clock: SlaClock, report: Report, action: Action, now: datetime, reason: str
+) -> None:
+    """When and why the report closed; no deadline is watched any more and the agency's hold
+    on it ends (finished or archived alike)."""
+    report.closed_at = now
+    report.close_reason = reason
+    report.next_sla_at = None
+    release_assignment(db, clock, report, now, action.value)
+
+
 def finish_report(
     db: Session,
     clock: SlaClock,
@@ -309,23 +358,17 @@ def finish_report(
     *,
     reason: str,
 ) -> Report:
-    before, _ = transition(db, report, action, now)
-    report.closed_at = now
-    report.close_reason = reason
-    report.next_sla_at = None
-    release_assignment(db, clock, report, now, action.value)
-    event = record_event(db, report, action, actor, now, from_status=before, reason=reason)
-    announce(
-        db,
-        clock,
-        report,
-        event,
-        now,
-        Notice("report_finished"),
-        Notice(
+    """Finished (by staff, by the citizen's acceptance or when their window ended): the reporter
+    is told, and asked to rate the handling."""
+
+    def close() -> Outcome:
+        mark_closed(db, clock, report, action, now, reason)
+        rating = Notice(
             "rating_request",
             payload={"expects": "rating", "choices": ["1", "2", "3", "4"]},
             key_suffix=":rating",
-        ),
-    )
+        )
+        return Outcome(reason=reason, notices=(Notice("report_finished"), rating))
+
+    perform(db, clock, report, action, actor, now, close)
     return report

@@ -20,6 +20,7 @@ from reports.case_steps import (
     TITLE_MAX,
     Actor,
     Notice,
+    Outcome,
     add_to_thread,
     agency_by_code,
     announce,
@@ -28,8 +29,8 @@ from reports.case_steps import (
     finish_report,
     hand_to_agency,
     link_attachments,
+    perform,
     record_event,
-    transition,
 )
 from reports.enums import (
     Channel,
@@ -178,17 +179,21 @@ def provide_info(
         listed = "[" + ", ".join(files) + "]"
         text = f"{text.strip()}\n{listed}" if text.strip() else listed
     text = clean_text(text, BODY_MAX, "the answer")
-    before, _ = transition(db, report, Action.PROVIDE_INFO, now)
-    stage = clock.resume(report, now)
-    clock.refresh(report)
-    add_to_thread(db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.INFO_REPLY, text, now)
-    event = record_event(db, report, Action.PROVIDE_INFO, actor, now, from_status=before)
-    staff = (
-        notify.agency_officers(db, report)
-        if stage is Stage.RESPOND
-        else notify.staff_with_role(db, Role.VERIFIER)
-    )
-    announce(db, clock, report, event, now, Notice("staff_info_provided", staff=staff))
+
+    def resume() -> Outcome:
+        stage = clock.resume(report, now)
+        clock.refresh(report)
+        add_to_thread(
+            db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.INFO_REPLY, text, now
+        )
+        staff = (
+            notify.agency_officers(db, report)
+            if stage is Stage.RESPOND
+            else notify.staff_with_role(db, Role.VERIFIER)
+        )
+        return Outcome(notices=(Notice("staff_info_provided", staff=staff),))
+
+    perform(db, clock, report, Action.PROVIDE_INFO, actor, now, resume)
     return report
 
 
@@ -198,25 +203,24 @@ def citizen_respond(
     """The citizen is not satisfied with the answer: back to the agency with a new window."""
     check_citizen(actor, report)
     text = clean_text(text, BODY_MAX, "the response")
-    before, _ = transition(db, report, Action.CITIZEN_RESPOND, now)
-    clock.start(report, Stage.RESPOND, now)
-    clock.refresh(report)
+
+    def respond() -> Outcome:
+        clock.start(report, Stage.RESPOND, now)
+        clock.refresh(report)
+        return _back_to_agency(db, report, text, now, "staff_citizen_response")
+
+    perform(db, clock, report, Action.CITIZEN_RESPOND, actor, now, respond)
+    return report
+
+
+def _back_to_agency(
+    db: Session, report: Report, text: str, now: datetime, template: str
+) -> Outcome:
+    """The citizen's words on the thread, and the agency's officers told (respond, reopen)."""
     add_to_thread(
         db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.CITIZEN_RESPONSE, text, now
     )
-    event = record_event(db, report, Action.CITIZEN_RESPOND, actor, now, from_status=before)
-    announce(
-        db,
-        clock,
-        report,
-        event,
-        now,
-        Notice(
-            "staff_citizen_response",
-            staff=notify.agency_officers(db, report),
-        ),
-    )
-    return report
+    return Outcome(notices=(Notice(template, staff=notify.agency_officers(db, report)),))
 
 
 def citizen_accept(
@@ -238,21 +242,13 @@ def reopen(
     if report.close_reason != "citizen satisfied":
         raise DomainError("reopen_not_yours")
     text = clean_text(text, BODY_MAX, "the reason")
-    before, _ = transition(db, report, Action.REOPEN, now)
-    report.closed_at = None
-    report.close_reason = None
-    agency = db.get(Agency, report.agency_id) if report.agency_id else None
-    hand_to_agency(db, clock, report, agency, now)
-    add_to_thread(
-        db, report, MessageDirection.CITIZEN_TO_AGENCY, MessageKind.CITIZEN_RESPONSE, text, now
-    )
-    event = record_event(db, report, Action.REOPEN, actor, now, from_status=before)
-    announce(
-        db,
-        clock,
-        report,
-        event,
-        now,
-        Notice("staff_reopened", staff=notify.agency_officers(db, report)),
-    )
+
+    def open_again() -> Outcome:
+        report.closed_at = None
+        report.close_reason = None
+        agency = db.get(Agency, report.agency_id) if report.agency_id else None
+        hand_to_agency(db, clock, report, agency, now)
+        return _back_to_agency(db, report, text, now, "staff_reopened")
+
+    perform(db, clock, report, Action.REOPEN, actor, now, open_again)
     return report

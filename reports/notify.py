@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select
+from sqlalchemy import Row, Select, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -134,6 +134,33 @@ def _insert_rows_statement(dialect: str) -> Any:
     """Built once per dialect: a statement object reused per call skips rebuilding and
     cache-keying it (this runs for every inbound message)."""
     return _insert(dialect, _OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+
+
+@functools.cache
+def _last_sent_statement() -> Select[tuple[str, dict[str, Any] | None]]:
+    """Built once: asked on most turns of a contact in a flow (index ``ix_outbox_recipient``)."""
+    return (
+        select(OutboxMessage.template, OutboxMessage.payload)
+        .where(
+            OutboxMessage.channel == bindparam("channel"),
+            OutboxMessage.address == bindparam("address"),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
+def last_sent_to(
+    db: Session, channel: Channel, address: str
+) -> Row[tuple[str, dict[str, Any] | None]] | None:
+    """Our latest outbox row to one address (its template and payload), queued or sent: what
+    the conversation last said to that contact and which answer it expects. One Core statement
+    on the session's connection, no ORM load."""
+    return (
+        db.connection()
+        .execute(_last_sent_statement(), {"channel": channel, "address": address})
+        .first()
+    )
 
 
 def citizen_identity(db: Session, report: Report) -> CitizenIdentity | None:

@@ -18,18 +18,18 @@ from reports.case_steps import (
     TITLE_MAX,
     Actor,
     Notice,
+    Outcome,
     add_to_thread,
     agency_by_code,
     agency_name,
-    announce,
     check_staff,
     clean_text,
     finish_report,
     hand_to_agency,
+    mark_closed,
+    perform,
     performed_sla_keys,
-    record_event,
     release_assignment,
-    transition,
 )
 from reports.enums import (
     AGENCY_ROLES,
@@ -69,36 +69,34 @@ def verify_and_forward(
     agency = agency_by_code(db, agency_code)
     if agency.code == "lainnya":
         raise DomainError("agency_required")
-    before, _ = transition(db, report, Action.VERIFY_FORWARD, now)
-    changes: dict[str, Any] = {"agency": agency.code}
-    if suggestion_accepted:
-        changes["suggestion_accepted"] = True
-    if report_type is not None and report_type != report.type:
-        changes["type"] = {"from": report.type.value, "to": report_type.value}
-        report.type = report_type
-    if title:
-        report.title = clean_text(title, TITLE_MAX, "the title")
-    if category is not None:
-        report.category = category.strip() or None
-    if privacy is not None and privacy != report.privacy:
-        changes["privacy"] = {"from": report.privacy.value, "to": privacy.value}
-        report.privacy = privacy
-    report.verified_at = now
-    report.verified_by_id = actor.id
-    hand_to_agency(db, clock, report, agency, now)
-    event = record_event(
-        db, report, Action.VERIFY_FORWARD, actor, now, from_status=before, data=changes
-    )
-    announce(
-        db,
-        clock,
-        report,
-        event,
-        now,
-        Notice("report_forwarded"),
-        Notice("staff_new_report", staff=notify.staff_with_role(db, Role.OFFICER, agency.id)),
-    )
+
+    def forward() -> Outcome:
+        changes: dict[str, Any] = {"agency": agency.code}
+        if suggestion_accepted:
+            changes["suggestion_accepted"] = True
+        if report_type is not None and report_type != report.type:
+            changes["type"] = {"from": report.type.value, "to": report_type.value}
+            report.type = report_type
+        if title:
+            report.title = clean_text(title, TITLE_MAX, "the title")
+        if category is not None:
+            report.category = category.strip() or None
+        if privacy is not None and privacy != report.privacy:
+            changes["privacy"] = {"from": report.privacy.value, "to": privacy.value}
+            report.privacy = privacy
+        report.verified_at = now
+        report.verified_by_id = actor.id
+        hand_to_agency(db, clock, report, agency, now)
+        return Outcome(data=changes, notices=_new_for_agency(db, agency.id, "report_forwarded"))
+
+    perform(db, clock, report, Action.VERIFY_FORWARD, actor, now, forward)
     return report
+
+
+def _new_for_agency(db: Session, agency_id: int, citizen_template: str) -> tuple[Notice, ...]:
+    """The reporter hears where the report went; the agency's officers, that it arrived."""
+    officers = notify.staff_with_role(db, Role.OFFICER, agency_id)
+    return (Notice(citizen_template), Notice("staff_new_report", staff=officers))
 
 
 def request_info(
@@ -110,36 +108,26 @@ def request_info(
         raise NotPermitted("agency_handles")
     question = clean_text(question, BODY_MAX, "the question")
     stage = report.stage
-    before, _ = transition(db, report, Action.REQUEST_INFO, now)
-    assert stage is not None
-    clock.pause(report, stage, now)
-    add_to_thread(
-        db,
-        report,
-        MessageDirection.AGENCY_TO_CITIZEN,
-        MessageKind.INFO_REQUEST,
-        question,
-        now,
-        actor,
-    )
-    event = record_event(
-        db,
-        report,
-        Action.REQUEST_INFO,
-        actor,
-        now,
-        from_status=before,
-        data={"paused_stage": stage.value, "days_left": report.paused_days_left},
-    )
-    announce(
-        db,
-        clock,
-        report,
-        event,
-        now,
-        Notice("info_requested", payload={"expects": "info_reply"}),
-        question=question,
-    )
+
+    def pause() -> Outcome:
+        assert stage is not None
+        clock.pause(report, stage, now)
+        add_to_thread(
+            db,
+            report,
+            MessageDirection.AGENCY_TO_CITIZEN,
+            MessageKind.INFO_REQUEST,
+            question,
+            now,
+            actor,
+        )
+        return Outcome(
+            data={"paused_stage": stage.value, "days_left": report.paused_days_left},
+            notices=(Notice("info_requested", payload={"expects": "info_reply"}),),
+            values={"question": question},
+        )
+
+    perform(db, clock, report, Action.REQUEST_INFO, actor, now, pause)
     return report
 
 
@@ -152,14 +140,17 @@ def _close(
     now: datetime,
     reason: str,
 ) -> Report:
-    before, _ = transition(db, report, action, now)
-    report.closed_at = now
-    report.close_reason = reason
-    report.next_sla_at = None
-    report.paused_stage = report.paused_at = report.paused_days_left = None
-    release_assignment(db, clock, report, now, action.value)
-    event = record_event(db, report, action, actor, now, from_status=before, reason=reason)
-    announce(db, clock, report, event, now, Notice("report_archived"), reason=reason)
+    """Archived without follow-up (archive, not our authority): a paused clock is dropped with
+    the rest, and the reporter is told why."""
+
+    def close() -> Outcome:
+        report.paused_stage = report.paused_at = report.paused_days_left = None
+        mark_closed(db, clock, report, action, now, reason)
+        return Outcome(
+            reason=reason, notices=(Notice("report_archived"),), values={"reason": reason}
+        )
+
+    perform(db, clock, report, action, actor, now, close)
     return report
 
 
@@ -188,34 +179,23 @@ def return_to_verifier(
     check_staff(actor, Action.RETURN_TO_VERIFIER, report)
     reason = clean_text(reason, 500, "the reason")
     previous_name = agency_name(db, report)
-    before, _ = transition(db, report, Action.RETURN_TO_VERIFIER, now)
-    release_assignment(db, clock, report, now, "returned: " + reason)
-    previous_agency = report.agency_id
-    report.agency_id = None
-    report.assignee_id = None
-    report.response_due_at = None
-    clock.start(report, Stage.VERIFY, now)
-    clock.refresh(report)
-    event = record_event(
-        db,
-        report,
-        Action.RETURN_TO_VERIFIER,
-        actor,
-        now,
-        from_status=before,
-        reason=reason,
-        data={"agency_id": previous_agency},
-    )
-    announce(
-        db,
-        clock,
-        report,
-        event,
-        now,
-        Notice("staff_returned", staff=notify.staff_with_role(db, Role.VERIFIER)),
-        reason=reason,
-        agency=previous_name,
-    )
+
+    def give_back() -> Outcome:
+        release_assignment(db, clock, report, now, "returned: " + reason)
+        previous_agency = report.agency_id
+        report.agency_id = None
+        report.assignee_id = None
+        report.response_due_at = None
+        clock.start(report, Stage.VERIFY, now)
+        clock.refresh(report)
+        return Outcome(
+            reason=reason,
+            data={"agency_id": previous_agency},
+            notices=(Notice("staff_returned", staff=notify.staff_with_role(db, Role.VERIFIER)),),
+            values={"reason": reason, "agency": previous_name},
+        )
+
+    perform(db, clock, report, Action.RETURN_TO_VERIFIER, actor, now, give_back)
     return report
 
 
@@ -235,29 +215,18 @@ def reroute(
     if agency.id == report.agency_id:
         raise DomainError("same_agency")
     reason = clean_text(reason, 500, "the reason")
-    before, _ = transition(db, report, Action.REROUTE, now)
-    release_assignment(db, clock, report, now, "rerouted: " + reason)
-    previous = report.agency_id
-    hand_to_agency(db, clock, report, agency, now)
-    event = record_event(
-        db,
-        report,
-        Action.REROUTE,
-        actor,
-        now,
-        from_status=before,
-        reason=reason,
-        data={"from_agency_id": previous, "to_agency": agency.code},
-    )
-    announce(
-        db,
-        clock,
-        report,
-        event,
-        now,
-        Notice("report_rerouted"),
-        Notice("staff_new_report", staff=notify.staff_with_role(db, Role.OFFICER, agency.id)),
-    )
+
+    def move() -> Outcome:
+        release_assignment(db, clock, report, now, "rerouted: " + reason)
+        previous = report.agency_id
+        hand_to_agency(db, clock, report, agency, now)
+        return Outcome(
+            reason=reason,
+            data={"from_agency_id": previous, "to_agency": agency.code},
+            notices=_new_for_agency(db, agency.id, "report_rerouted"),
+        )
+
+    perform(db, clock, report, Action.REROUTE, actor, now, move)
     return report
 
 
@@ -267,26 +236,21 @@ def answer(
     """The agency's follow-up; the citizen's window to respond starts."""
     check_staff(actor, Action.ANSWER, report)
     text = clean_text(text, BODY_MAX, "the answer")
-    before, _ = transition(db, report, Action.ANSWER, now)
-    report.answered_at = now
-    clock.start(report, Stage.FEEDBACK, now)
-    clock.refresh(report)
-    add_to_thread(
-        db, report, MessageDirection.AGENCY_TO_CITIZEN, MessageKind.ANSWER, text, now, actor
-    )
-    event = record_event(db, report, Action.ANSWER, actor, now, from_status=before)
-    announce(
-        db,
-        clock,
-        report,
-        event,
-        now,
-        Notice(
+
+    def reply() -> Outcome:
+        report.answered_at = now
+        clock.start(report, Stage.FEEDBACK, now)
+        clock.refresh(report)
+        add_to_thread(
+            db, report, MessageDirection.AGENCY_TO_CITIZEN, MessageKind.ANSWER, text, now, actor
+        )
+        notice = Notice(
             "agency_answer",
             payload={"expects": "answer_feedback", "choices": ["accept", "respond"]},
-        ),
-        answer=text,
-    )
+        )
+        return Outcome(notices=(notice,), values={"answer": text})
+
+    perform(db, clock, report, Action.ANSWER, actor, now, reply)
     return report
 
 
@@ -308,36 +272,35 @@ def extend_deadline(
         raise NotPermitted("extend_verification")
     reason = clean_text(reason, 500, "the reason")
     stage = report.stage
-    before, _ = transition(db, report, Action.EXTEND_DEADLINE, now)
-    assert stage is not None
-    old_due = clock.due_of(report, stage)
-    # The policy's bounds, checked here to refuse with a code (``SlaClock.extend`` checks again).
-    limit = clock.policy.for_type(report.type).max_extension_days
-    if days < 1:
-        raise DomainError("extend_min", days=days)
-    if stage is Stage.RESPOND and report.extension_days + days > limit:
-        raise DomainError("extend_max", limit=limit, used=report.extension_days)
-    if old_due is None:
-        raise DomainError("no_deadline", stage=stage.value)
-    new_due = clock.extend(report, stage, days)
-    clock.refresh(report, performed_sla_keys(db, report))
-    event = record_event(
-        db,
-        report,
-        Action.EXTEND_DEADLINE,
-        actor,
-        now,
-        from_status=before,
-        reason=reason,
-        data={
-            "stage": stage.value,
-            "days": days,
-            "from": old_due.isoformat() if old_due else None,
-            "to": new_due.isoformat(),
-        },
-    )
-    if stage is Stage.RESPOND:
-        announce(db, clock, report, event, now, Notice("deadline_extended"), reason=reason)
+
+    def extend() -> Outcome:
+        assert stage is not None
+        old_due = clock.due_of(report, stage)
+        # The policy's bounds, checked here to refuse with a code (``SlaClock.extend`` checks
+        # again). A refusal raises before anything is recorded; the caller rolls back.
+        limit = clock.policy.for_type(report.type).max_extension_days
+        if days < 1:
+            raise DomainError("extend_min", days=days)
+        if stage is Stage.RESPOND and report.extension_days + days > limit:
+            raise DomainError("extend_max", limit=limit, used=report.extension_days)
+        if old_due is None:
+            raise DomainError("no_deadline", stage=stage.value)
+        new_due = clock.extend(report, stage, days)
+        clock.refresh(report, performed_sla_keys(db, report))
+        return Outcome(
+            reason=reason,
+            data={
+                "stage": stage.value,
+                "days": days,
+                "from": old_due.isoformat() if old_due else None,
+                "to": new_due.isoformat(),
+            },
+            # Only the agency's own deadline concerns the citizen.
+            notices=(Notice("deadline_extended"),) if stage is Stage.RESPOND else (),
+            values={"reason": reason},
+        )
+
+    perform(db, clock, report, Action.EXTEND_DEADLINE, actor, now, extend)
     return report
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot.delivery.ratelimit import credential_problems
-from bot.delivery.sender import serve_channels
+from bot.delivery.worker import serve_channels
 from bot.inbox.service import backlog as inbox_backlog
 from bot.webchat import UPLOAD_LIMIT, UPLOAD_PATH
 from bot.webchat import router as chat_router

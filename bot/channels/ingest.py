@@ -14,13 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import pipeline_store
 from bot.channels.media import Download, store_downloads
 from bot.inbound import InboundMessage
 from reports.enums import Channel
-from reports.models import CitizenIdentity, InboundReceipt
 
 if TYPE_CHECKING:
     from bot.pipeline import PipelineResult
@@ -35,13 +34,7 @@ def already_received(runtime: Runtime, channel: Channel, external_message_id: st
     Only an optimisation: the pipeline's own receipt insert is the real guard against races.
     """
     with runtime.sessions() as db:
-        found = db.scalar(
-            select(InboundReceipt.id).where(
-                InboundReceipt.channel == channel,
-                InboundReceipt.external_message_id == external_message_id[:120],
-            )
-        )
-    return found is not None
+        return pipeline_store.received(db, channel, external_message_id)
 
 
 @dataclass(frozen=True)
@@ -125,12 +118,7 @@ def with_stored_files(
 ) -> InboundMessage:
     """The message with its downloaded files stored as attachments (owned by the sender if the
     sender is already known; the pipeline claims them for a first-time contact)."""
-    citizen_id = db.scalar(
-        select(CitizenIdentity.citizen_id).where(
-            CitizenIdentity.channel == message.channel,
-            CitizenIdentity.external_id == message.external_user_id,
-        )
-    )
+    citizen_id = pipeline_store.known_citizen(db, message)
     media = store_downloads(
         db,
         root=runtime.settings.attachments_dir,

@@ -55,7 +55,8 @@ def worker(
     """Run the worker: the inbox processor (the conversation on stored provider updates) and the
     outbox sender (Telegram, WhatsApp via Twilio, e-mail, with retries and pacing)."""
     from bot.delivery.outbox import counts_by_status
-    from bot.delivery.sender import OutboxWorker, build_senders, run_worker
+    from bot.delivery.sender import OutboxWorker
+    from bot.delivery.worker import build_senders, run_worker
 
     setup_logging()
     rt = runtime_from(ctx)

@@ -1,4 +1,6 @@
 """The outbox rows' side of delivery: claim with a lease, keep it, record each outcome. No sending.
+What a claimed row becomes for its provider (language, WhatsApp window, parts) is
+``bot.delivery.compose``.
 
 Exactly-once, as far as providers without idempotency keys allow:
 
@@ -31,171 +33,17 @@ repeated one.
 from __future__ import annotations
 
 import random
-import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.channels import Button, Outgoing, split_text
-from bot.delivery.texts import text
+from bot.delivery.compose import Claim as Claim
+from bot.delivery.compose import prepare
 from config.settings import Settings
 from reports.enums import Channel, OutboxStatus
-from reports.models import (
-    Agency,
-    Citizen,
-    CitizenIdentity,
-    OutboxMessage,
-    Report,
-    StaffUser,
-)
-
-
-@dataclass
-class Claim:
-    """One claimed row and what is left to do for it."""
-
-    outgoing: Outgoing
-    attempts: int  # the claim token
-    created_at: datetime
-    parts: list[str]
-    parts_sent: int = 0
-    provider_ids: list[str] = field(default_factory=list)
-    refused: str | None = None  # a reason to fail without trying (e.g. no WhatsApp template)
-    #: An earlier attempt at the next part may have gone out: it started at this time.
-    uncertain_since: datetime | None = None
-    #: When (worker's monotonic clock) the lease was last known to be ours: set at the claim and
-    #: by each renewal. The worker starts no send on a lease it has not confirmed lately.
-    confirmed_at: float = 0.0
-    #: Another worker holds the row now (our lease ran out): never send it again.
-    lost: bool = False
-
-
-def _buttons(payload: dict[str, Any]) -> tuple[Button, ...]:
-    found: list[Button] = []
-    for item in payload.get("buttons") or []:
-        if isinstance(item, dict) and item.get("label") and item.get("data") is not None:
-            found.append(Button(str(item["label"]), str(item["data"])))
-    return tuple(found)
-
-
-def _language(db: Session, row: OutboxMessage) -> str:
-    if row.citizen_id is not None:
-        citizen = db.get(Citizen, row.citizen_id)
-        return citizen.language if citizen else "id"
-    if row.staff_id is not None:
-        staff = db.get(StaffUser, row.staff_id)
-        return staff.language if staff else "id"
-    return "id"
-
-
-def _window_open(db: Session, row: OutboxMessage, now: datetime, hours: int) -> bool:
-    """Inside WhatsApp's customer-service window: the person wrote to us in the last 24 hours."""
-    last = db.scalar(
-        select(CitizenIdentity.last_inbound_at).where(
-            CitizenIdentity.channel == Channel.WHATSAPP,
-            CitizenIdentity.external_id == row.address,
-        )
-    )
-    return last is not None and now - last < timedelta(hours=hours)
-
-
-_SPACES = re.compile(r"\s+")
-
-
-def _variable(db: Session, row: OutboxMessage, name: str, body: str) -> str:
-    """Template parameters: one line, no tabs, bounded (WhatsApp refuses newlines in them)."""
-    report = db.get(Report, row.report_id) if row.report_id is not None else None
-    if name == "code":
-        value = report.tracking_code if report else "-"
-    elif name == "title":
-        value = report.title if report else "-"
-    elif name == "agency":
-        agency = db.get(Agency, report.agency_id) if report and report.agency_id else None
-        value = agency.name if agency else "-"
-    else:  # "text": as it would go free, with the numbered choices a reply is expected from
-        value = body
-    value = _SPACES.sub(" ", value).strip() or "-"
-    return value if len(value) <= 1000 else value[:999] + "…"
-
-
-def _whatsapp_template(
-    db: Session, row: OutboxMessage, settings: Settings, body: str
-) -> tuple[str | None, dict[str, str]]:
-    name = str(row.payload.get("template") or row.template)
-    template = settings.whatsapp_templates.get(name) or settings.whatsapp_templates.get("default")
-    if template is None:
-        return None, {}
-    variables = {
-        str(i): _variable(db, row, v, body) for i, v in enumerate(template.variables, start=1)
-    }
-    return template.content_sid, variables
-
-
-def prepare(db: Session, row: OutboxMessage, *, settings: Settings, now: datetime,
-            limit: int) -> Claim:  # fmt: skip
-    """Everything the provider call needs, decided inside the claim transaction."""
-    language = _language(db, row)
-    buttons = _buttons(row.payload)
-    body = row.body
-    content_sid: str | None = None
-    variables: dict[str, str] = {}
-    refused: str | None = None
-    subject = ""
-    if row.channel == Channel.WHATSAPP:
-        if buttons:
-            lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, start=1)]
-            body = f"{body}\n\n{text('choose_number', language)}\n" + "\n".join(lines)
-            buttons = ()
-        if row.payload.get("force_template") or not _window_open(
-            db, row, now, settings.whatsapp_window_hours
-        ):
-            content_sid, variables = _whatsapp_template(db, row, settings, body)
-            if content_sid is None:
-                refused = (
-                    "outside the WhatsApp 24-hour window and no approved template is configured "
-                    f"for {row.template!r} (SUARAWARGA_WHATSAPP_TEMPLATES)"
-                )
-    elif row.channel == Channel.EMAIL:
-        report = db.get(Report, row.report_id) if row.report_id is not None else None
-        subject = (
-            text("email_subject_report", language, code=report.tracking_code)
-            if report
-            else text("email_subject", language)
-        )
-    parts = [""] if content_sid else split_text(body, limit) or [""]
-    delivery = row.payload.get("delivery") or {}
-    return Claim(
-        outgoing=Outgoing(
-            row_id=row.id,
-            channel=row.channel,
-            address=row.address,
-            text=body,
-            buttons=buttons,
-            template=row.template,
-            language=language,
-            content_sid=content_sid,
-            content_variables=variables,
-            subject=subject,
-        ),
-        attempts=row.attempts,
-        created_at=row.created_at,
-        parts=parts,
-        parts_sent=int(delivery.get("parts_sent", 0)),
-        provider_ids=list(delivery.get("provider_ids", [])),
-        refused=refused,
-        uncertain_since=_instant(delivery.get("uncertain_since")),
-    )
-
-
-def _instant(value: Any) -> datetime | None:
-    """An ISO timestamp stored in a row's payload (None when absent or unreadable)."""
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+from reports.models import OutboxMessage
 
 
 def claim(

@@ -34,7 +34,8 @@ when the send slot is granted, after any wait, so nothing queued behind the limi
 inside a pause.
 
 Runs as ``suarawarga worker`` or, in the single-machine default, in a thread of ``serve``
-(:func:`start_in_thread`). Database calls run in worker threads so sends keep flowing meanwhile.
+(``bot.delivery.worker``, which builds the senders and starts the loops). Database calls run in
+worker threads so sends keep flowing meanwhile.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -79,25 +80,6 @@ STOP_GRACE_SECONDS = 15.0
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def build_senders(runtime: Runtime) -> dict[Channel, ChannelSender]:
-    """A sender per configured provider; an unconfigured channel's rows simply wait, visible."""
-    settings = runtime.settings
-    senders: dict[Channel, ChannelSender] = {}
-    if settings.telegram_bot_token is not None:
-        from bot.channels.telegram import TelegramSender, build_bot
-
-        senders[Channel.TELEGRAM] = TelegramSender(build_bot(settings))
-    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_whatsapp_from:
-        from bot.channels.whatsapp import WhatsAppSender
-
-        senders[Channel.WHATSAPP] = WhatsAppSender(settings)
-    if settings.smtp_host:
-        from bot.channels.email import EmailSender
-
-        senders[Channel.EMAIL] = EmailSender(settings)
-    return senders
 
 
 def limit_key(channel: Channel, settings: Settings) -> str:
@@ -445,53 +427,3 @@ class OutboxWorker:
                 await sender.aclose()
             except Exception:  # closing is best effort at shutdown
                 log.debug("closing %s sender failed", sender.channel, exc_info=True)
-
-
-async def run_worker(runtime: Runtime, stop: threading.Event) -> None:
-    """What a worker runs until ``stop``: the inbox processor (the conversation pipeline on
-    stored provider updates, ``bot.inbox``) and the outbox sender, side by side in one loop."""
-    from bot.inbox.processor import InboxProcessor
-
-    jobs = [InboxProcessor(runtime).run(stop)]
-    try:
-        senders = build_senders(runtime)
-    except (RuntimeError, ValueError):  # a misconfigured provider must not stop the inbox
-        log.exception("outbox sender not started: provider configuration is incomplete")
-    else:
-        jobs.append(OutboxWorker(runtime, senders).run(stop))
-    await asyncio.gather(*jobs)
-
-
-def start_in_thread(runtime: Runtime) -> tuple[threading.Thread, threading.Event]:
-    """The in-process worker under ``serve``: own thread and event loop, stopped by the event."""
-    stop = threading.Event()
-
-    def _main() -> None:
-        asyncio.run(run_worker(runtime, stop))
-
-    thread = threading.Thread(target=_main, name="outbox-worker", daemon=True)
-    thread.start()
-    return thread, stop
-
-
-@asynccontextmanager
-async def serve_channels(app: Any, runtime: Runtime) -> AsyncIterator[None]:
-    """Provider resources of one ``serve`` process: the in-process sender and the webhook's bot.
-
-    The webhook's PTB ``Bot`` (file downloads, callback answers) is built lazily on first use in the
-    server's event loop and shut down here; the sender has its own thread, loop and clients.
-    """
-    app.state.telegram_bot = None
-    worker: tuple[threading.Thread, threading.Event] | None = None
-    if runtime.settings.run_worker_in_process:
-        worker = start_in_thread(runtime)
-    try:
-        yield
-    finally:
-        if worker is not None:
-            thread, stop = worker
-            stop.set()
-            await asyncio.to_thread(thread.join, 15.0)
-        bot = getattr(app.state, "telegram_bot", None)
-        if bot is not None:
-            await bot.shutdown()

@@ -11,18 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from bot import intents
 from bot.channels import Button
 from bot.flows.status import stage_text
 from bot.inbound import refused_file_message
 from bot.intents import Intent
+from bot.states import State
 from bot.turn import Turn
-from reports import case_steps, citizen_cases, tracking
+from reports import case_steps, citizen_cases, citizen_reads, tracking
 from reports.enums import Status
 from reports.lifecycle import DomainError
-from reports.models import Agency, Report
+from reports.models import Report
 
 WAITING = (Status.INFO_REQUESTED, Status.ANSWERED)
 INDIRECT_MIN_WORDS = 3
@@ -33,29 +32,25 @@ DIRECT = ("answer_feedback", "info_reply")
 def waiting(turn: Turn) -> list[Report]:
     if not turn.has_reports():
         return []
-    return list(
-        turn.reads.scalars(
-            select(Report)
-            .where(Report.citizen_id == turn.citizen_id, Report.status.in_(WAITING))
-            .order_by(Report.updated_at.desc(), Report.id.desc())
-        )
-    )
+    return citizen_reads.in_status(turn.reads, turn.citizen_id, WAITING)
 
 
 def own_report(turn: Turn, code: str) -> Report | None:
     canonical = tracking.normalize(code)
     if canonical is None or not turn.has_reports():
         return None
-    return turn.reads.scalar(
-        select(Report).where(
-            Report.tracking_code == canonical, Report.citizen_id == turn.citizen_id
-        )
+    return citizen_reads.own_report(turn.reads, turn.citizen_id, canonical)
+
+
+def _back_with_agency(turn: Turn, key: str, report: Report) -> None:
+    """The report is with its agency again (a response, a reopening): which one, and by when."""
+    turn.say(
+        key,
+        code=report.tracking_code,
+        agency=citizen_reads.agency_name(turn.reads, report.agency_id),
+        due=turn.date(report.response_due_at),
+        report_id=report.id,
     )
-
-
-def _agency_name(turn: Turn, report: Report) -> str:
-    agency = turn.reads.get(Agency, report.agency_id) if report.agency_id else None
-    return agency.name if agency else "-"
 
 
 def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
@@ -86,14 +81,12 @@ def try_answer(turn: Turn, text: str, *, direct: bool | None = None) -> bool:
         return False  # "ok", "2"... long after the request: not an answer to it
     if direct and len(answered) == 1 and text.strip() == "2":
         # "2" is the second choice (respond) where buttons are a numbered list: ask for the text.
-        turn.state = "pending_respond"
-        turn.data["target"] = answered[0].tracking_code
-        reprompt(turn)
+        ask_about(turn, State.PENDING_RESPOND, answered[0])
         return True
     if direct and len(pending) == 1:
         apply(turn, pending[0], text)
         return True
-    turn.state = "pending_choose"
+    turn.state = State.PENDING_CHOOSE
     turn.data["pending_text"] = text
     reprompt(turn)
     return True
@@ -114,7 +107,7 @@ def try_media(turn: Turn) -> bool:
         _send_files(turn, info[0], files, turn.text)
         return True
     turn.reset()
-    turn.state = "pending_choose"
+    turn.state = State.PENDING_CHOOSE
     turn.data["pending_text"] = turn.text
     turn.data["pending_files"] = files
     reprompt(turn)
@@ -157,18 +150,36 @@ def _provide_info(turn: Turn, report: Report, text: str, attachment_ids: list[in
     return True
 
 
+def _ask_which(turn: Turn) -> None:
+    candidates = waiting(turn)
+    if turn.data.get("pending_files"):  # files can only be information asked for
+        candidates = [r for r in candidates if r.status is Status.INFO_REQUESTED]
+    buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in candidates]
+    buttons.append(turn.button("btn_new_report", "pick:new"))
+    turn.say("which_report", buttons=buttons)
+
+
+#: The question of each state of this flow.
+PROMPTS: dict[str, Callable[[Turn], None]] = {
+    State.PENDING_CHOOSE: _ask_which,
+    State.PENDING_RESPOND: lambda turn: turn.say("ask_response", code=turn.data.get("target", "-")),
+    State.PENDING_REOPEN: lambda turn: turn.say(
+        "reopen_ask_reason", code=turn.data.get("target", "-")
+    ),
+}
+
+
 def reprompt(turn: Turn) -> None:
-    if turn.state == "pending_choose":
-        candidates = waiting(turn)
-        if turn.data.get("pending_files"):  # files can only be information asked for
-            candidates = [r for r in candidates if r.status is Status.INFO_REQUESTED]
-        buttons = [Button(r.tracking_code, f"pick:{r.tracking_code}") for r in candidates]
-        buttons.append(turn.button("btn_new_report", "pick:new"))
-        turn.say("which_report", buttons=buttons)
-    elif turn.state == "pending_respond":
-        turn.say("ask_response", code=turn.data.get("target", "-"))
-    elif turn.state == "pending_reopen":
-        turn.say("reopen_ask_reason", code=turn.data.get("target", "-"))
+    prompt = PROMPTS.get(turn.state)
+    if prompt is not None:
+        prompt(turn)
+
+
+def ask_about(turn: Turn, state: State, report: Report) -> None:
+    """Ask for the text ``state`` waits for about one report (a response, a reason to reopen)."""
+    turn.state = state
+    turn.data["target"] = report.tracking_code
+    reprompt(turn)
 
 
 def apply(turn: Turn, report: Report, text: str) -> None:
@@ -180,13 +191,7 @@ def apply(turn: Turn, report: Report, text: str) -> None:
     try:
         if report.status is Status.ANSWERED:
             _as_citizen(turn, citizen_cases.citizen_respond, report, text=text)
-            turn.say(
-                "response_sent",
-                code=report.tracking_code,
-                agency=_agency_name(turn, report),
-                due=turn.date(report.response_due_at),
-                report_id=report.id,
-            )
+            _back_with_agency(turn, "response_sent", report)
         else:
             turn.say("action_failed", code=report.tracking_code)
     except DomainError:
@@ -204,17 +209,7 @@ def accept(turn: Turn, report: Report) -> None:
 def reopenable(turn: Turn) -> list[Report]:
     if not turn.has_reports():
         return []
-    return [
-        r
-        for r in turn.reads.scalars(
-            select(Report).where(
-                Report.citizen_id == turn.citizen_id,
-                Report.status == Status.FINISHED,
-                Report.close_reason == "citizen satisfied",
-                Report.feedback_due_at >= turn.now,
-            )
-        )
-    ]
+    return citizen_reads.reopenable(turn.reads, turn.citizen_id, turn.now)
 
 
 def start_reopen(turn: Turn, text: str) -> None:
@@ -237,9 +232,7 @@ def start_reopen(turn: Turn, text: str) -> None:
     if intents.word_count(reason) >= 3:
         reopen(turn, report, reason)
         return
-    turn.state = "pending_reopen"
-    turn.data["target"] = report.tracking_code
-    reprompt(turn)
+    ask_about(turn, State.PENDING_REOPEN, report)
 
 
 def _strip_command(text: str, code: str) -> str:
@@ -260,74 +253,87 @@ def reopen(turn: Turn, report: Report, reason: str) -> None:
     except DomainError:
         turn.say("reopen_none")
         return
-    turn.say(
-        "reopened",
-        code=report.tracking_code,
-        agency=_agency_name(turn, report),
-        due=turn.date(report.response_due_at),
-        report_id=report.id,
-    )
+    _back_with_agency(turn, "reopened", report)
 
 
 def on_text(turn: Turn) -> bool:
     """Free text in one of this flow's states; False hands it back to be treated afresh."""
     text = turn.text
     state = turn.state
-    if state == "pending_choose":
+    if state == State.PENDING_CHOOSE:
         turn.reset()  # a new message instead of a choice
         return False
     target = own_report(turn, turn.data.get("target", ""))
     turn.reset()
     if target is None:
         turn.say("action_failed", code="-")
-    elif state == "pending_respond":
+    elif state == State.PENDING_RESPOND:
         apply(turn, target, text)
-    elif state == "pending_reopen":
+    elif state == State.PENDING_REOPEN:
         reopen(turn, target, text)
     return True
 
 
+def _new_report(turn: Turn) -> None:
+    """ "New report" instead of one waiting: the kept text or files start a draft."""
+    from bot.flows import report
+
+    text = turn.data.get("pending_text", "")
+    files = turn.data.get("pending_files") or []
+    turn.reset()
+    if files:
+        report.add_files(turn, [(i, name) for i, name in files], text)
+    else:
+        report.start(turn, text) if text else report.ask_new(turn)
+
+
+def _accept(turn: Turn, target: Report) -> None:
+    turn.reset()
+    accept(turn, target)
+
+
+def _ask(state: State) -> Callable[[Turn, Report], None]:
+    def ask(turn: Turn, target: Report) -> None:
+        turn.reset()
+        ask_about(turn, state, target)
+
+    return ask
+
+
+def _pick(turn: Turn, target: Report) -> None:
+    """The report the kept text or files were for."""
+    text = turn.data.get("pending_text", "")
+    files = turn.data.get("pending_files") or []
+    turn.reset()
+    if files and target.status is Status.INFO_REQUESTED:
+        _send_files(turn, target, files, text)
+    elif files:
+        turn.say("action_failed", code=target.tracking_code)
+    elif text:
+        apply(turn, target, text)
+
+
+#: This flow's buttons on one of the citizen's reports (``head:<tracking code>``).
+ON_REPORT: dict[str, Callable[[Turn, Report], None]] = {
+    "acc": _accept,
+    "rsp": _ask(State.PENDING_RESPOND),
+    "pick": _pick,
+    "ro": _ask(State.PENDING_REOPEN),
+}
+
+
 def on_choice(turn: Turn, data: str) -> bool:
     head, _, value = data.partition(":")
-    if head not in {"acc", "rsp", "pick", "ro"}:
+    act = ON_REPORT.get(head)
+    if act is None:
         return False
     if head == "pick" and value == "new":
-        from bot.flows import report
-
-        text = turn.data.get("pending_text", "")
-        files = turn.data.get("pending_files") or []
-        turn.reset()
-        if files:
-            report.add_files(turn, [(i, name) for i, name in files], text)
-        else:
-            report.start(turn, text) if text else report.ask_new(turn)
+        _new_report(turn)
         return True
     target = own_report(turn, value)
     if target is None:
         turn.reset()
         turn.say("status_unknown", code=tracking.normalize(value) or "-")
         return True
-    if head == "acc":
-        turn.reset()
-        accept(turn, target)
-    elif head == "rsp":
-        turn.reset()
-        turn.state = "pending_respond"
-        turn.data["target"] = target.tracking_code
-        reprompt(turn)
-    elif head == "pick":
-        text = turn.data.get("pending_text", "")
-        files = turn.data.get("pending_files") or []
-        turn.reset()
-        if files and target.status is Status.INFO_REQUESTED:
-            _send_files(turn, target, files, text)
-        elif files:
-            turn.say("action_failed", code=target.tracking_code)
-        elif text:
-            apply(turn, target, text)
-    elif head == "ro":
-        turn.reset()
-        turn.state = "pending_reopen"
-        turn.data["target"] = target.tracking_code
-        reprompt(turn)
+    act(turn, target)
     return True

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bot import intents
 from bot.channels import Button
 from bot.intents import Intent
+from bot.states import State
 from bot.turn import Turn
-from reports import satisfaction, tracking
-from reports.enums import Status
+from reports import citizen_reads, satisfaction, tracking
 from reports.lifecycle import DomainError
-from reports.models import Report, SatisfactionRating
+from reports.models import Report
 
 FIRST = "complaint_handling"
 RATE_WITHIN = timedelta(days=30)
@@ -29,18 +27,7 @@ def unrated(turn: Turn) -> Report | None:
     """The citizen's most recently finished report without any rating, if finished recently."""
     if not turn.has_reports():
         return None
-    rated = select(SatisfactionRating.report_id)
-    return turn.reads.scalar(
-        select(Report)
-        .where(
-            Report.citizen_id == turn.citizen_id,
-            Report.status == Status.FINISHED,
-            Report.closed_at >= turn.now - RATE_WITHIN,
-            Report.id.not_in(rated),
-        )
-        .order_by(Report.closed_at.desc(), Report.id.desc())
-        .limit(1)
-    )
+    return citizen_reads.latest_unrated(turn.reads, turn.citizen_id, turn.now - RATE_WITHIN)
 
 
 def _record(turn: Turn, report: Report, element: str, score: int) -> bool:
@@ -65,7 +52,7 @@ def start(turn: Turn, report: Report, score: int) -> None:
         turn.say("action_failed", code=report.tracking_code)
         return
     remaining = [e for e in satisfaction.ASKED_AFTER_REPORT if e != FIRST]
-    turn.state = "rating"
+    turn.state = State.RATING
     turn.data["rating"] = {"code": report.tracking_code, "remaining": remaining}
     reprompt(turn)
 
@@ -86,15 +73,7 @@ def _current(turn: Turn) -> tuple[Report | None, list[str]]:
     rating = turn.data.get("rating") or {}
     code = rating.get("code", "")
     canonical = tracking.normalize(code)
-    report = (
-        turn.reads.scalar(
-            select(Report).where(
-                Report.tracking_code == canonical, Report.citizen_id == turn.citizen_id
-            )
-        )
-        if canonical
-        else None
-    )
+    report = citizen_reads.own_report(turn.reads, turn.citizen_id, canonical) if canonical else None
     return report, list(rating.get("remaining") or [])
 
 
@@ -143,7 +122,7 @@ def on_choice(turn: Turn, data: str) -> bool:
     if len(parts) != 3 or intents.digit(parts[2], 4) is None:
         return False
     value = int(parts[2])
-    if turn.state == "rating":
+    if turn.state == State.RATING:
         report, _ = _current(turn)
         if report is not None and report.tracking_code == tracking.normalize(parts[1]):
             score(turn, value)

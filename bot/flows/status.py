@@ -7,19 +7,16 @@ be learned by guessing codes.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from bot.turn import Turn
-from reports import tracking
+from reports import citizen_reads, tracking
 from reports.enums import Status
-from reports.models import Agency, Report
+from reports.models import Report
 
 SHOWN = 5
 
 
 def stage_text(turn: Turn, report: Report) -> str:
-    agency = turn.reads.get(Agency, report.agency_id) if report.agency_id else None
-    name = agency.name if agency else "-"
+    name = citizen_reads.agency_name(turn.reads, report.agency_id)
     due = {
         Status.SUBMITTED: report.verify_due_at,
         Status.FORWARDED: report.response_due_at,
@@ -48,26 +45,17 @@ def show(turn: Turn, text: str) -> None:
         turn.say("status_unknown", code=code)
         return
     if code:
-        report = turn.reads.scalar(
-            select(Report).where(Report.tracking_code == code, Report.citizen_id == turn.citizen_id)
-        )
+        report = citizen_reads.own_report(turn.reads, turn.citizen_id, code)
         if report is None:
             turn.say("status_unknown", code=code)
         else:
             turn.say("status_header", extra=_line(turn, report), report_id=report.id)
         return
-    total = turn.has_reports() and turn.reads.scalar(
-        select(func.count(Report.id)).where(Report.citizen_id == turn.citizen_id)
-    )
+    total = turn.has_reports() and citizen_reads.count_reports(turn.reads, turn.citizen_id)
     if not total:
         turn.say("status_none")
         return
-    reports = turn.reads.scalars(
-        select(Report)
-        .where(Report.citizen_id == turn.citizen_id)
-        .order_by(Report.created_at.desc(), Report.id.desc())
-        .limit(SHOWN)
-    ).all()
+    reports = citizen_reads.latest_reports(turn.reads, turn.citizen_id, SHOWN)
     lines = [_line(turn, r) for r in reports]
     if total > SHOWN:
         lines.append(turn.tr("status_more", shown=SHOWN, total=total))

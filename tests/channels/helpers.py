@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.delivery.sender import BatchStats, OutboxWorker, build_senders, utcnow
+from bot.delivery.sender import BatchStats, OutboxWorker, utcnow
+from bot.delivery.worker import build_senders
 from reports.enums import Channel
 from reports.models import OutboxMessage
 from reports.runtime import Runtime

@@ -19,7 +19,8 @@ from pydantic import SecretStr
 
 from bot.channels import Outgoing, TransientError, split_text, utf16_units
 from bot.channels.whatsapp import WhatsAppSender
-from bot.delivery.sender import OutboxWorker, build_senders
+from bot.delivery.sender import OutboxWorker
+from bot.delivery.worker import build_senders
 from escalation.sweep import SWEEP_HEARTBEAT
 from reports.enums import Channel, OutboxStatus
 from reports.models import Heartbeat, OutboxMessage

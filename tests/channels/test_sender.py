@@ -19,7 +19,8 @@ from sqlalchemy import select
 from bot.channels import Sent
 from bot.channels.whatsapp import MAX_TEXT, WhatsAppSender
 from bot.delivery import outbox
-from bot.delivery.sender import OutboxWorker, build_senders
+from bot.delivery.sender import OutboxWorker
+from bot.delivery.worker import build_senders
 from reports import citizen_cases, notify
 from reports.enums import Channel, OutboxStatus, RecipientKind
 from reports.models import CitizenIdentity, OutboxMessage

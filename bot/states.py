@@ -1,0 +1,67 @@
+"""Every conversation state, and the flow each belongs to.
+
+The state is stored in ``conversations.state`` (a string column): the values below are the
+strings stored before this enum existed, so conversations in progress carry on across a deploy.
+A flow is what the engine dispatches on (``bot.engine.FLOWS``): one table instead of string
+prefixes tested wherever a state matters.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """Where a conversation stands: the question our last message asked, if any."""
+
+    IDLE = "idle"
+    # the report flow (``bot.flows.report``): composing a draft
+    REPORT_DESCRIBE = "report_describe"
+    REPORT_TYPE = "report_type"
+    REPORT_LOCATION = "report_location"
+    REPORT_ATTACHMENT = "report_attachment"
+    REPORT_PRIVACY = "report_privacy"
+    REPORT_CONFIRM = "report_confirm"
+    REPORT_EDIT = "report_edit"
+    # what the citizen owes us (``bot.flows.pending``)
+    PENDING_CHOOSE = "pending_choose"  # which report a text or files are for
+    PENDING_RESPOND = "pending_respond"  # the response to an agency's answer
+    PENDING_REOPEN = "pending_reopen"  # the reason to reopen a report
+    # the satisfaction rating (``bot.flows.rating``)
+    RATING = "rating"
+
+
+class Flow(StrEnum):
+    """A group of states handled by one module of ``bot.flows``."""
+
+    IDLE = "idle"
+    REPORT = "report"
+    PENDING = "pending"
+    RATING = "rating"
+
+
+FLOW_OF: dict[State, Flow] = {
+    State.IDLE: Flow.IDLE,
+    State.REPORT_DESCRIBE: Flow.REPORT,
+    State.REPORT_TYPE: Flow.REPORT,
+    State.REPORT_LOCATION: Flow.REPORT,
+    State.REPORT_ATTACHMENT: Flow.REPORT,
+    State.REPORT_PRIVACY: Flow.REPORT,
+    State.REPORT_CONFIRM: Flow.REPORT,
+    State.REPORT_EDIT: Flow.REPORT,
+    State.PENDING_CHOOSE: Flow.PENDING,
+    State.PENDING_RESPOND: Flow.PENDING,
+    State.PENDING_REOPEN: Flow.PENDING,
+    State.RATING: Flow.RATING,
+}
+_BY_VALUE: dict[str, Flow] = {state.value: flow for state, flow in FLOW_OF.items()}
+
+
+def flow_of(state: str) -> Flow | None:
+    """The flow of a stored state; None for a string no version of ours knows (the engine then
+    treats the conversation as in a flow it cannot ask about, as it always did)."""
+    return _BY_VALUE.get(state)
+
+
+def in_flow(state: str, flow: Flow) -> bool:
+    return flow_of(state) is flow
