@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
 from bot import engine
+from bot.flows import officer
 from bot.inbound import InboundMessage
 from bot.turn import Reply, Turn
 from config.log import log_context
@@ -488,6 +489,31 @@ def _turn(db: Session, runtime: Runtime, work: _Work) -> Turn:
     return turn
 
 
+def _officer_turns(
+    db: Session, runtime: Runtime, works: list[_Work], results: list[PipelineResult]
+) -> list[_Work]:
+    """Messages from a linked officer's chat (or linking one) go to ``bot.flows.officer`` before
+    any citizen is created for them; the rest, the citizens', are returned. A state check and a
+    text match: no query for a citizen's message."""
+    citizens = []
+    for work in works:
+        row = work.conversation
+        if officer.claims(row.state, work.message):
+            sent = officer.handle(
+                db,
+                runtime,
+                conversation_id=row.id,
+                state=row.state,
+                data=row.data,
+                message=work.message,
+                now=work.now,
+            )
+            results[work.index] = PipelineResult(duplicate=False, replies=sent)
+        else:
+            citizens.append(work)
+    return citizens
+
+
 def process_batch(
     db: Session, *, runtime: Runtime, batch: Sequence[Inbound]
 ) -> list[PipelineResult]:
@@ -515,6 +541,9 @@ def process_batch(
         if not fresh:
             continue
         works = _lock_conversations(connection, sql, batch, fresh)
+        works = _officer_turns(db, runtime, works, results)
+        if not works:
+            continue
         _contacts(connection, sql, works)
         replies: list[dict[str, Any]] = []
         for work in works:
