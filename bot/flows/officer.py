@@ -277,7 +277,7 @@ def _text(turn: _Turn, text: str) -> None:
                 turn, str(draft.get("action")), str(draft.get("code")), str(draft.get("text"))
             )
         return
-    waiting = turn.state.split(":", 1)[1] if ":" in turn.state else None
+    waiting = turn.state.split(":", 1)[1] if ":" in turn.state else ""
     if waiting in WAITING.values():
         _draft(turn, waiting, str(turn.data.get("code") or ""), text)
         return

@@ -266,10 +266,9 @@ def test_an_officer_links_a_chat_receives_a_routed_report_and_answers_it(
             for m in channels.telegram.sent[before[1] :]
         )
     else:  # no message from the citizen in 24 hours: the approved template carries the answer
-        sent = channels.twilio.messages[before[0] :]
         assert any(
             ANSWER in m.get("ContentVariables", "") and m["To"] == "whatsapp:+6281234567890"
-            for m in sent
+            for m in channels.twilio.messages[before[0] :]
         )
 
 
@@ -324,9 +323,9 @@ def test_deactivated_other_agency_and_unlinked_chats_can_do_nothing(channels: Ch
 
     # Deactivated: the chat can do nothing, not even draft.
     with runtime.sessions() as db, db.begin():
-        person = db.get(StaffUser, leaver.id)
-        assert person is not None
-        person.active = False
+        leaving = db.get(StaffUser, leaver.id)
+        assert leaving is not None
+        leaving.active = False
     assert [r.template for r in gone.say(f"/jawab {code} Sudah diperbaiki.")] == [
         "officer:inactive"
     ]

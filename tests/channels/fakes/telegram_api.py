@@ -199,7 +199,7 @@ class FakeTelegram:
         )
 
     async def _send_photo(self, params: dict[str, Any]) -> Response:
-        upload = params.get("photo")
+        upload: Any = params.get("photo")
         data = await upload.read() if hasattr(upload, "read") else b""
         if not data:
             error = {"ok": False, "error_code": 400, "description": "Bad Request: no photo"}
