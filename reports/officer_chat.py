@@ -200,7 +200,12 @@ def _card(
 ) -> list[str]:
     """The report as an officer needs it to act: text, place, deadline. Never the reporter."""
     body = report.body if len(report.body) <= BODY_SHOWN else report.body[:BODY_SHOWN] + "…"
-    lines = [render("chat_card_report", language, title=report.title, body=body)]
+    # A title the bot took from the text's start would only repeat it: the text alone then.
+    shown_title = report.title.rstrip("…. ")
+    if report.body.startswith(shown_title):
+        lines = [body]
+    else:
+        lines = [render("chat_card_report", language, title=report.title, body=body)]
     if report.location_text or report.latitude is not None:
         place = report.location_text or ""
         if report.latitude is not None and report.longitude is not None:
