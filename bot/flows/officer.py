@@ -28,7 +28,7 @@ from bot.messages.officer import text as officer_text
 from reports import notify, officer_chat, staff_cases, tracking
 from reports.case_steps import Actor, check_staff, get_report
 from reports.enums import OPEN_STATUSES, OutboxStatus, RecipientKind, Status
-from reports.lifecycle import Action, DomainError
+from reports.lifecycle import Action, DomainError, target_status
 from reports.messages import format_date
 from reports.models import Conversation, OutboxMessage, Report, StaffUser
 
@@ -321,6 +321,7 @@ def _allowed(turn: _Turn, action: str, code: str) -> Report | None:
     try:
         report = get_report(turn.db, code)
         check_staff(_actor(turn), verb, report)
+        target_status(report.status, verb)  # refused now, not after the officer wrote a draft
     except DomainError as exc:
         turn.state, turn.data = STATE, {}
         turn.say("refused", reason=exc.text(turn.language))

@@ -344,3 +344,50 @@ def test_deactivated_other_agency_and_unlinked_chats_can_do_nothing(channels: Ch
     assert _status(channels, code) is Status.FORWARDED
     _routed_report(channels, clock, verifier, Channel.TELEGRAM)
     assert not [r for r in mine.inbox() if r.template == "staff_new_report"]
+
+
+def test_asking_the_citizen_and_returning_to_the_verifier_from_the_buttons(
+    channels: Channels,
+) -> None:
+    runtime = channels.runtime
+    clock, verifier, officer = _setup(channels)
+    chat = Chat(channels, clock, Channel.TELEGRAM, "7770005")
+    _link(channels, chat, officer)
+    code = _routed_report(channels, clock, verifier, Channel.TELEGRAM)
+    chat.inbox()
+
+    # "Ask the citizen": the button, the question, a change of mind, then confirmed.
+    assert [r.template for r in chat.press(f"of:info:{code}")] == ["officer:ask_info"]
+    draft = chat.say("Di depan rumah nomor berapa tepatnya?")
+    assert [r.template for r in draft] == ["officer:confirm_info"]
+    assert [r.template for r in chat.say("batal")] == ["officer:cancelled"]
+    assert [r.template for r in chat.say("yes")] == ["officer:help"]  # nothing left to confirm
+    assert _status(channels, code) is Status.FORWARDED
+    chat.press(f"of:info:{code}")
+    chat.say("Di depan rumah nomor berapa tepatnya?")
+    assert [r.template for r in chat.press("of:yes")] == ["officer:done_info"]
+    assert _status(channels, code) is Status.INFO_REQUESTED
+    with runtime.sessions() as db:
+        asked = db.scalar(select(OutboxMessage).where(OutboxMessage.template == "info_requested"))
+        assert asked is not None and asked.address == CITIZEN[Channel.TELEGRAM]
+        assert "nomor berapa" in asked.body
+
+    # "Not our authority" on a second report: back to the verifier, who is told.
+    second = _routed_report(channels, clock, verifier, Channel.TELEGRAM)
+    chat.inbox()
+    assert [r.template for r in chat.press(f"of:ret:{second}")] == ["officer:ask_return"]
+    assert [r.template for r in chat.say("Ini jalan nasional, wewenang BBPJN.")] == [
+        "officer:confirm_return"
+    ]
+    assert [r.template for r in chat.say("ya")] == ["officer:done_return"]
+    assert _status(channels, second) is Status.SUBMITTED
+    with runtime.sessions() as db:
+        told = db.scalars(
+            select(OutboxMessage.staff_id).where(OutboxMessage.template == "staff_returned")
+        ).all()
+        assert verifier.id in told
+        event = db.scalar(select(ReportEvent).where(ReportEvent.action == "return_to_verifier"))
+        assert event is not None and event.data["via"] == "telegram"
+    # A report waiting for the citizen cannot be returned: refused before any draft is written.
+    refused = chat.press(f"of:ret:{code}")
+    assert [r.template for r in refused] == ["officer:refused"]
