@@ -179,7 +179,16 @@ def _status(channels: Channels, code: str) -> Status:
         return get_report(db, code).status
 
 
-@pytest.mark.parametrize("channel", [Channel.TELEGRAM, Channel.WHATSAPP])
+@pytest.mark.parametrize(
+    ("db_url", "channel"),
+    [
+        ("sqlite", Channel.TELEGRAM),
+        ("sqlite", Channel.WHATSAPP),
+        pytest.param("postgresql", Channel.TELEGRAM, marks=pytest.mark.postgres),
+        pytest.param("postgresql", Channel.WHATSAPP, marks=pytest.mark.postgres),
+    ],
+    indirect=["db_url"],
+)
 def test_an_officer_links_a_chat_receives_a_routed_report_and_answers_it(
     channels: Channels, channel: Channel
 ) -> None:
