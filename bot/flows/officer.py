@@ -208,8 +208,7 @@ def _choice(turn: _Turn, data: str) -> None:
     elif verb == "no":
         _cancel(turn)
     elif verb == "open":
-        url = officer_chat.console_url(turn.runtime.clock, f"/reports/{code}") or "-"
-        turn.say("open_link", code=code, url=url)
+        turn.say("open_link", code=code, url=_console(turn, f"/reports/{code}"))
     elif verb in WAITING:
         action = WAITING[verb]
         if _allowed(turn, action, code) is None:
@@ -218,6 +217,10 @@ def _choice(turn: _Turn, data: str) -> None:
         turn.say(f"ask_{action}", code=code)
     else:
         turn.say("help")
+
+
+def _console(turn: _Turn, path: str) -> str:
+    return turn.runtime.settings.public_base_url.rstrip("/") + "/console" + path
 
 
 def _last_buttons(turn: _Turn) -> list[str]:
@@ -433,7 +436,7 @@ def _tasks(turn: _Turn) -> None:
             )
         )
     if total > TASKS_SHOWN:
-        url = officer_chat.console_url(turn.runtime.clock, "/inbox") or "-"
+        url = _console(turn, "/inbox")
         lines.append(officer_text("tasks_more", turn.language, count=total - TASKS_SHOWN, url=url))
     header = officer_text("tasks_header", turn.language, count=total)
     turn.replies.append(("tasks", header + "\n" + "\n".join(lines), []))

@@ -365,6 +365,10 @@ def test_asking_the_citizen_and_returning_to_the_verifier_from_the_buttons(
     code = _routed_report(channels, clock, verifier, Channel.TELEGRAM)
     chat.inbox()
 
+    opened = chat.press(f"of:open:{code}")
+    assert [r.template for r in opened] == ["officer:open_link"]
+    assert f"{PUBLIC_BASE}/console/reports/{code}" in opened[0].body
+
     # "Ask the citizen": the button, the question, a change of mind, then confirmed.
     assert [r.template for r in chat.press(f"of:info:{code}")] == ["officer:ask_info"]
     draft = chat.say("Di depan rumah nomor berapa tepatnya?")
