@@ -244,6 +244,9 @@ def test_an_officer_links_a_chat_receives_a_routed_report_and_answers_it(
     if channel is Channel.TELEGRAM:
         draft = chat.say(ANSWER, reply_to=card_id)  # a reply to the report's message
     else:
+        replied = chat.say("Akan kami cek.", reply_to=card_id)  # WhatsApp's reply to a message
+        assert [r.template for r in replied] == ["officer:confirm_answer"]
+        assert [r.template for r in chat.say("batal")] == ["officer:cancelled"]
         draft = chat.say(f"/jawab {code} {ANSWER}")
     assert [r.template for r in draft] == ["officer:confirm_answer"]
     assert ANSWER in draft[0].body and _status(channels, code) is Status.FORWARDED
