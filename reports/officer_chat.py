@@ -246,7 +246,6 @@ def chat_notice(
     language = person.language
     payload: dict[str, Any] = {"template": template}
     lines: list[str]
-    managing = person.role in (Role.AGENCY_HEAD, Role.MANAGER, Role.ADMIN)
     if report is None:
         lines = [body]
     elif report.privacy is Privacy.CONFIDENTIAL and (
@@ -269,10 +268,15 @@ def chat_notice(
         url = console_url(clock, f"/reports/{report.tracking_code}")
         if url:
             lines.append(render("chat_console_link", language, url=url))
-    if managing:
-        url = console_url(clock, "/dashboard")
-        if url:
-            lines.append(render("chat_dashboard_link", language, url=url))
+    # The page to take the whole picture from: the dashboard for those who may open it, the
+    # agency's inbox for its head (the dashboard is the managers', ``console.views.dashboard``).
+    overview = None
+    if person.role in (Role.MANAGER, Role.ADMIN, Role.VERIFIER):
+        overview = ("chat_dashboard_link", console_url(clock, "/dashboard"))
+    elif person.role is Role.AGENCY_HEAD:
+        overview = ("chat_inbox_link", console_url(clock, "/inbox"))
+    if overview is not None and overview[1]:
+        lines.append(render(overview[0], language, url=overview[1]))
     return "\n\n".join(lines), payload
 
 

@@ -73,6 +73,7 @@ MESSAGES: dict[str, str] = {
     "chat_btn_open": "Open in console",
     "chat_confidential": "Confidential report {code} needs your attention. Open it in the console.",
     "chat_console_link": "Console: {url}",
+    "chat_inbox_link": "Agency inbox: {url}",
     "chat_dashboard_link": "Dashboard: {url}",
     "stage_verb_verify": "verified",
     "stage_verb_respond": "answered",

@@ -82,6 +82,7 @@ MESSAGES: dict[str, str] = {
     "chat_btn_open": "Buka di konsol",
     "chat_confidential": "Laporan rahasia {code} memerlukan perhatian Anda. Buka di konsol.",
     "chat_console_link": "Konsol: {url}",
+    "chat_inbox_link": "Kotak masuk instansi: {url}",
     "chat_dashboard_link": "Dasbor: {url}",
     "stage_verb_verify": "diverifikasi",
     "stage_verb_respond": "ditindaklanjuti",

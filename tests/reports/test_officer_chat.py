@@ -84,8 +84,9 @@ def test_heads_and_managers_get_alerts_and_the_digest_confidential_only_to_the_a
     to_head = [r for r in chat_rows("9001") if r.template == "staff_escalation"]
     to_manager = [r for r in chat_rows("+6281200000001") if r.template == "staff_escalation"]
     assert to_head and to_manager
-    # The agency's head reads the report (its title) and gets both links.
-    assert all(report.title in r.body and f"{BASE}/console/dashboard" in r.body for r in to_head)
+    # The agency's head reads the report (its title), with its page and the agency's inbox (the
+    # dashboard is the managers').
+    assert all(report.title in r.body and f"{BASE}/console/inbox" in r.body for r in to_head)
     assert f"{BASE}/console/reports/{report.tracking_code}" in to_head[0].body
     # The manager is of no agency: a confidential report is named by its code only.
     for row in to_manager:
