@@ -52,6 +52,8 @@ ROUTED = frozenset(
         "staff_info_provided",
     }
 )
+#: The notices with which a report first reaches an officer: they carry its photos.
+FIRST_SIGHT = frozenset({"staff_new_report", "staff_assigned"})
 BODY_SHOWN = 1500  # characters of the report's text in a chat card; the console has the rest
 MAX_PHOTOS = 5
 
@@ -258,7 +260,9 @@ def chat_notice(
         own = person.role in AGENCY_ROLES and person.agency_id == report.agency_id
         if template in ROUTED and own:
             lines += _card(db, report, language, clock, now)
-            photos = _photos(db, report)
+            # Photos once, when the report first reaches the officer; later notices (the
+            # citizen's reply, a reopening) carry the card without sending them again.
+            photos = _photos(db, report) if template in FIRST_SIGHT else []
             if photos:
                 payload["photos"] = photos
             if report.status is Status.FORWARDED:
