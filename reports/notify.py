@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from reports import officer_chat
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role
@@ -196,7 +196,13 @@ def notify_citizen(
 
 
 def staff_with_role(db: Session, role: Role, agency_id: int | None = None) -> list[StaffUser]:
-    query = select(StaffUser).where(StaffUser.role == role, StaffUser.active.is_(True))
+    """The active staff of ``role`` (of one agency), with where to reach them: their addresses
+    and linked chats come in one query each for all of them, not one per person."""
+    query = (
+        select(StaffUser)
+        .where(StaffUser.role == role, StaffUser.active.is_(True))
+        .options(selectinload(StaffUser.addresses), selectinload(StaffUser.chats))
+    )
     if agency_id is not None:
         query = query.where(StaffUser.agency_id == agency_id)
     return list(db.scalars(query.order_by(StaffUser.id)))
