@@ -489,31 +489,6 @@ def _turn(db: Session, runtime: Runtime, work: _Work) -> Turn:
     return turn
 
 
-def _officer_turns(
-    db: Session, runtime: Runtime, works: list[_Work], results: list[PipelineResult]
-) -> list[_Work]:
-    """Messages from a linked officer's chat (or linking one) go to ``bot.flows.officer`` before
-    any citizen is created for them; the rest, the citizens', are returned. A state check and a
-    text match: no query for a citizen's message."""
-    citizens = []
-    for work in works:
-        row = work.conversation
-        if officer.claims(row.state, work.message):
-            sent = officer.handle(
-                db,
-                runtime,
-                conversation_id=row.id,
-                state=row.state,
-                data=row.data,
-                message=work.message,
-                now=work.now,
-            )
-            results[work.index] = PipelineResult(duplicate=False, replies=sent)
-        else:
-            citizens.append(work)
-    return citizens
-
-
 def process_batch(
     db: Session, *, runtime: Runtime, batch: Sequence[Inbound]
 ) -> list[PipelineResult]:
@@ -541,7 +516,11 @@ def process_batch(
         if not fresh:
             continue
         works = _lock_conversations(connection, sql, batch, fresh)
-        works = _officer_turns(db, runtime, works, results)
+        # A linked officer's chat (or one linking) is not a citizen's: ``bot.flows.officer``.
+        taken = officer.take(db, runtime, [(w.conversation, w.message, w.now) for w in works])
+        for position, sent in taken.items():
+            results[works[position].index] = PipelineResult(duplicate=False, replies=sent)
+        works = [work for position, work in enumerate(works) if position not in taken]
         if not works:
             continue
         _contacts(connection, sql, works)

@@ -16,11 +16,12 @@ mis-tapped button sends nothing to a citizen.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Row, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.inbound import InboundKind, InboundMessage
@@ -60,6 +61,28 @@ def link_code(message: InboundMessage) -> str | None:
 def claims(state: str | None, message: InboundMessage) -> bool:
     """Is this message for the officer flow rather than the citizen conversation?"""
     return (state or "").startswith(STATE) or link_code(message) is not None
+
+
+def take(
+    db: Session, runtime: Runtime, items: Sequence[tuple[Row[Any], InboundMessage, datetime]]
+) -> dict[int, int]:
+    """Handle the officers' messages among ``items`` (conversation row, message, arrival), in
+    order; returns {position in ``items``: replies queued} for those taken. The rest are the
+    citizens', for the conversation engine: a state check and a text match, no query for them.
+    """
+    taken: dict[int, int] = {}
+    for position, (row, message, now) in enumerate(items):
+        if claims(row.state, message):
+            taken[position] = handle(
+                db,
+                runtime,
+                conversation_id=row.id,
+                state=row.state,
+                data=row.data,
+                message=message,
+                now=now,
+            )
+    return taken
 
 
 @dataclass
