@@ -379,8 +379,8 @@ def test_asking_the_citizen_and_returning_to_the_verifier_from_the_buttons(
     assert [r.template for r in chat.say("batal")] == ["officer:cancelled"]
     assert [r.template for r in chat.say("yes")] == ["officer:help"]  # nothing left to confirm
     assert _status(channels, code) is Status.FORWARDED
-    chat.press(f"of:info:{code}")
-    chat.say("Di depan rumah nomor berapa tepatnya?")
+    again = chat.say(f"/info {code} Di depan rumah nomor berapa tepatnya?")  # the command
+    assert [r.template for r in again] == ["officer:confirm_info"]
     assert [r.template for r in chat.press("of:yes")] == ["officer:done_info"]
     assert _status(channels, code) is Status.INFO_REQUESTED
     with runtime.sessions() as db:
