@@ -51,6 +51,7 @@ from reports.models import (
     Attachment,
     Citizen,
     CitizenIdentity,
+    Conversation,
     OutboxMessage,
     Report,
     StaffChat,
@@ -99,12 +100,18 @@ def _language(db: Session, row: OutboxMessage) -> str:
 def _window_open(db: Session, row: OutboxMessage, now: datetime, hours: int) -> bool:
     """Inside WhatsApp's customer-service window: the person wrote to us in the last 24 hours.
 
-    A linked officer's chat is not a citizen identity: its last message is on the link.
+    A linked officer's chat is not a citizen identity: its last message is on the link; a chat
+    that tried to link and was refused has only its conversation row, whose ``updated_at`` every
+    inbound message sets.
     """
     if row.recipient_kind is RecipientKind.STAFF:
         last = db.scalar(
             select(StaffChat.last_inbound_at).where(
                 StaffChat.channel == Channel.WHATSAPP, StaffChat.address == row.address
+            )
+        ) or db.scalar(
+            select(Conversation.updated_at).where(
+                Conversation.channel == Channel.WHATSAPP, Conversation.external_id == row.address
             )
         )
     else:

@@ -300,6 +300,9 @@ def test_link_codes_are_refused_when_wrong_expired_or_used(channels: Channels) -
     code = _code(channels, officer, clock.now)
     assert [r.template for r in chat.say(f"/start {code}")] == ["officer:linked"]
     assert [r.template for r in other.say(f"LINK {code}")] == ["officer:link_refused"]
+    drain(runtime, now=clock.now)  # the refusal reaches the WhatsApp chat that just wrote
+    refusal = [m for m in channels.twilio.messages if m["To"] == "whatsapp:+6281299990001"]
+    assert len(refusal) == 1 and "Kode tidak berlaku" in refusal[0]["Body"]
     with runtime.sessions() as db:
         chats = db.scalars(select(StaffChat)).all()
         assert [(c.channel, c.address) for c in chats] == [(Channel.TELEGRAM, "7770002")]
