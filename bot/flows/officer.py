@@ -40,7 +40,8 @@ STATE = officer_chat.OFFICER_STATE
 #: Waiting for the text of a draft (after a button), then for its confirmation.
 WAITING = {"ans": "answer", "info": "info", "ret": "return"}
 CONFIRM_STATE = f"{STATE}:confirm"
-_LINK = re.compile(r"^\s*(?:/start|link)\s+([A-Za-z0-9][A-Za-z0-9 -]{4,30})\s*$", re.IGNORECASE)
+#: One token, as issued (dashes allowed): "link jalan rusak" is a citizen's text, not a code.
+_LINK = re.compile(r"^\s*(?:/start|link)\s+([A-Za-z0-9-]{10,20})\s*$", re.IGNORECASE)
 _COMMAND = re.compile(r"^\s*/([a-z_]+)(?:@\w+)?\s*(.*)$", re.IGNORECASE | re.DOTALL)
 YES = frozenset({"ya", "y", "yes", "ok", "oke", "kirim", "send", "iya"})
 NO = frozenset({"batal", "cancel", "tidak", "no", "/batal", "/cancel"})
