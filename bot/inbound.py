@@ -81,3 +81,7 @@ class InboundMessage:
     #: WhatsApp's country code. It sets the language of a NEW conversation only (the first reply);
     #: after that the citizen's own choice and writing decide, as for every contact.
     language: str | None = None
+    #: The provider's id of our message this one replies to (Telegram ``reply_to_message``,
+    #: WhatsApp ``OriginalRepliedMessageSid``): an officer replying to a report's notification
+    #: answers that report (``bot.flows.officer``).
+    reply_to: str | None = None

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot import engine
 from bot import pipeline_store as store
+from bot.flows import officer
 from bot.inbound import InboundMessage
 from bot.pipeline_store import Inbound as Inbound
 from bot.states import State
@@ -169,6 +170,13 @@ def process_batch(
         if not fresh:
             continue
         works = store.lock_conversations(connection, sql, batch, fresh)
+        # A linked officer's chat (or one linking) is not a citizen's: ``bot.flows.officer``.
+        taken = officer.take(db, runtime, [(w.conversation, w.message, w.now) for w in works])
+        for position, sent in taken.items():
+            results[works[position].index] = PipelineResult(duplicate=False, replies=sent)
+        works = [work for position, work in enumerate(works) if position not in taken]
+        if not works:
+            continue
         store.upsert_contacts(connection, sql, works)
         replies: list[dict[str, Any]] = []
         for work in works:

@@ -29,6 +29,13 @@ class State(StrEnum):
     PENDING_REOPEN = "pending_reopen"  # the reason to reopen a report
     # the satisfaction rating (``bot.flows.rating``)
     RATING = "rating"
+    # a linked officer's chat (``bot.flows.officer``): the pipeline hands it over before the
+    # citizen engine, so the engine never dispatches these
+    OFFICER = "officer"
+    OFFICER_ANSWER = "officer:answer"  # waiting for the text of an answer
+    OFFICER_INFO = "officer:info"  # waiting for the question to the citizen
+    OFFICER_RETURN = "officer:return"  # waiting for why the report is not ours
+    OFFICER_CONFIRM = "officer:confirm"  # a drafted action waits for "ya"
 
 
 class Flow(StrEnum):
@@ -38,6 +45,7 @@ class Flow(StrEnum):
     REPORT = "report"
     PENDING = "pending"
     RATING = "rating"
+    OFFICER = "officer"
 
 
 FLOW_OF: dict[State, Flow] = {
@@ -53,6 +61,17 @@ FLOW_OF: dict[State, Flow] = {
     State.PENDING_RESPOND: Flow.PENDING,
     State.PENDING_REOPEN: Flow.PENDING,
     State.RATING: Flow.RATING,
+    State.OFFICER: Flow.OFFICER,
+    State.OFFICER_ANSWER: Flow.OFFICER,
+    State.OFFICER_INFO: Flow.OFFICER,
+    State.OFFICER_RETURN: Flow.OFFICER,
+    State.OFFICER_CONFIRM: Flow.OFFICER,
+}
+#: What an officer's chat waits for, by the action its button or command started.
+OFFICER_WAITING: dict[str, State] = {
+    "answer": State.OFFICER_ANSWER,
+    "info": State.OFFICER_INFO,
+    "return": State.OFFICER_RETURN,
 }
 _BY_VALUE: dict[str, Flow] = {state.value: flow for state, flow in FLOW_OF.items()}
 

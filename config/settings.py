@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
+    # The bot's @username (without @): officers' link codes come with the deep link
+    # https://t.me/<username>?start=<code> (``suarawarga user link``). Unset: code only.
+    telegram_bot_username: str | None = None
 
     # Twilio / WhatsApp
     twilio_account_sid: str | None = None

@@ -45,5 +45,6 @@ def queue_digest(db: Session, clock: SlaClock, now: datetime) -> int:
         tz=clock.calendar.tz,
         now=now,
         values=values,
+        clock=clock,
     )
     return len(rows)

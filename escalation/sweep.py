@@ -170,6 +170,7 @@ def _notify(
                     tz=tz,
                     now=now,
                     values=values,
+                    clock=clock,
                 )
             )
     return sent

@@ -101,5 +101,6 @@ def assign(
             tz=clock.calendar.tz,
             now=now,
             values=notice_values(db, report),
+            clock=clock,
         )
     return report

@@ -42,16 +42,22 @@ BODY_MAX = 20_000
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting: a staff member (with role and agency), the citizen, or the system."""
+    """Who is acting: a staff member (with role and agency), the citizen, or the system.
+
+    ``via`` names the channel a staff member acted from when it is not the console (an officer
+    answering from their linked Telegram chat): the event log records it, so an audit can tell
+    the same action taken in the console from one taken in a chat.
+    """
 
     kind: ActorKind
     id: int | None = None
     role: Role | None = None
     agency_id: int | None = None
+    via: str | None = None
 
     @classmethod
-    def staff(cls, user: StaffUser) -> Actor:
-        return cls(ActorKind.STAFF, user.id, user.role, user.agency_id)
+    def staff(cls, user: StaffUser, *, via: str | None = None) -> Actor:
+        return cls(ActorKind.STAFF, user.id, user.role, user.agency_id, via)
 
     @classmethod
     def citizen(cls, citizen_id: int) -> Actor:
@@ -143,7 +149,7 @@ def record_event(
         from_status=from_status,
         to_status=report.status,
         reason=reason,
-        data=data or {},
+        data={**(data or {}), "via": actor.via} if actor.via else data or {},
         created_at=now,
     )
     db.add(event)
@@ -296,6 +302,7 @@ def announce(
                 tz=tz,
                 now=now,
                 values=rendered,
+                clock=clock,
             )
 
 

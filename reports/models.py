@@ -130,6 +130,9 @@ class StaffUser(Base):
     addresses: Mapped[list[StaffAddress]] = relationship(
         back_populates="staff", cascade="all, delete-orphan"
     )
+    chats: Mapped[list[StaffChat]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan"
+    )
 
 
 class StaffAddress(Base):
@@ -144,6 +147,51 @@ class StaffAddress(Base):
     address: Mapped[str] = mapped_column(String(200))
 
     staff: Mapped[StaffUser] = relationship(back_populates="addresses")
+
+
+class StaffChat(Base):
+    """A Telegram or WhatsApp chat linked to a staff account (``reports.officer_chat``).
+
+    Unlike a :class:`StaffAddress` (typed in by an admin, one-way), a linked chat proved it is
+    the officer's by sending a one-time code, so messages FROM it act as that account: the pair
+    (channel, address) is unique, and one chat per channel per account keeps "which chat is
+    mine" unambiguous. ``last_inbound_at`` counts WhatsApp's 24-hour window for the officer, as
+    ``CitizenIdentity.last_inbound_at`` does for a citizen.
+    """
+
+    __tablename__ = "staff_chats"
+    __table_args__ = (
+        UniqueConstraint("channel", "address"),
+        UniqueConstraint("staff_id", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    address: Mapped[str] = mapped_column(String(120))
+    linked_at: Mapped[datetime]
+    last_inbound_at: Mapped[datetime | None]
+
+    staff: Mapped[StaffUser] = relationship(back_populates="chats")
+
+
+class StaffLinkCode(Base):
+    """A one-time code that links the chat it is sent from to ``staff_id`` (15 minutes).
+
+    Only the code's SHA-256 is stored (as for API tokens), so the table cannot be replayed;
+    ``used_at`` makes it single-use.
+    """
+
+    __tablename__ = "staff_link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):

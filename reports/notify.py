@@ -9,17 +9,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from reports import officer_chat
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role
 from reports.messages import format_date, render
 from reports.models import Citizen, CitizenIdentity, OutboxMessage, Report, StaffUser
+
+if TYPE_CHECKING:
+    from escalation.deadlines import SlaClock
 
 #: Channels the outbox sender can deliver to; a web-chat identity receives through the chat page.
 DELIVERABLE = frozenset({Channel.TELEGRAM, Channel.WHATSAPP, Channel.WEB, Channel.EMAIL})
@@ -219,7 +223,13 @@ def notify_citizen(
 
 
 def staff_with_role(db: Session, role: Role, agency_id: int | None = None) -> list[StaffUser]:
-    query = select(StaffUser).where(StaffUser.role == role, StaffUser.active.is_(True))
+    """The active staff of ``role`` (of one agency), with where to reach them: their addresses
+    and linked chats come in one query each for all of them, not one per person."""
+    query = (
+        select(StaffUser)
+        .where(StaffUser.role == role, StaffUser.active.is_(True))
+        .options(selectinload(StaffUser.addresses), selectinload(StaffUser.chats))
+    )
     if agency_id is not None:
         query = query.where(StaffUser.agency_id == agency_id)
     return list(db.scalars(query.order_by(StaffUser.id)))
@@ -247,8 +257,15 @@ def notify_staff(
     tz: ZoneInfo,
     now: datetime,
     values: Mapping[str, Any],
+    clock: SlaClock | None = None,
 ) -> list[OutboxMessage]:
-    """One row per notification address of each staff member (deduplicated per person)."""
+    """One row per notification address and linked chat of each staff member (deduplicated per
+    person).
+
+    A linked chat (``reports.officer_chat``) gets the richer chat rendering: the report itself
+    and its action buttons for the agency's officers, links to the console and the dashboard;
+    ``clock`` gives the working days left and the public address (without it, plain text).
+    """
     rows: list[OutboxMessage] = []
     if is_muted(db):
         return rows
@@ -258,7 +275,30 @@ def notify_staff(
             continue
         seen.add(person.id)
         body = render_notice(template, person.language, tz, values)
+        chats = {(chat.channel, chat.address) for chat in person.chats}
+        for chat in person.chats:
+            text, payload = officer_chat.chat_notice(
+                db, person=person, report=report, template=template, body=body, clock=clock,
+                now=now,
+            )  # fmt: skip
+            row = queue(
+                db,
+                key=f"{key}:staff:{person.id}:chat:{chat.channel.value}:{chat.address}",
+                recipient_kind=RecipientKind.STAFF,
+                channel=chat.channel,
+                address=chat.address,
+                template=template,
+                body=text,
+                now=now,
+                report=report,
+                staff_id=person.id,
+                payload=payload,
+            )
+            if row is not None:
+                rows.append(row)
         for addr in person.addresses:
+            if (addr.channel, addr.address) in chats:
+                continue  # the linked chat already has it, in its richer form
             row = queue(
                 db,
                 key=f"{key}:staff:{person.id}:{addr.channel.value}:{addr.address}",

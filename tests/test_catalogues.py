@@ -18,6 +18,7 @@ from config.catalogue import LANGUAGES, REGISTRY, Catalogue, placeholders
 #: The modules that build the catalogues (importing one registers its catalogues).
 MODULES = (
     "bot.messages",
+    "bot.messages.officer",
     "bot.delivery.texts",
     "reports.messages",
     "console.i18n",
@@ -27,6 +28,7 @@ MODULES = (
 EXPECTED = {
     "bot.conversation",
     "bot.web_page",
+    "bot.officer",
     "bot.delivery",
     "reports.notifications",
     "reports.errors",

@@ -315,3 +315,28 @@ def test_report_show_names_the_assignee(data_dir: Path) -> None:
         rt.engine.dispose()
     shown = json.loads(run("report", "show", code, "--json"))
     assert shown["assignee"] == {"id": officer_id, "name": "Agus"}
+
+
+def test_user_link_prints_a_one_time_code_and_the_deep_link(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUARAWARGA_TELEGRAM_BOT_USERNAME", "suarawarga_kota_bot")
+    get_settings.cache_clear()
+    run("db", "upgrade")
+    run(
+        "user", "create", "rina", "--role", "officer", "--agency", "pupr",
+        "--password", "a-long-password",
+    )  # fmt: skip
+    before = datetime.now(UTC)
+    issued = json.loads(run("user", "link", "rina", "--json"))
+    assert set(issued) == {"code", "expires_at", "telegram_link"}
+    assert issued["telegram_link"] == f"https://t.me/suarawarga_kota_bot?start={issued['code']}"
+    expires = datetime.fromisoformat(issued["expires_at"])
+    assert timedelta(minutes=14) < expires - before <= timedelta(minutes=15, seconds=5)
+    again = json.loads(run("user", "link", "rina", "--json"))
+    assert again["code"] != issued["code"]
+    text = run("user", "link", "rina")
+    assert "LINK " in text and "t.me/suarawarga_kota_bot" in text
+    assert "unlinked 0 chat(s) of rina" in run("user", "unlink", "rina")
+    missing = runner.invoke(app, ["user", "link", "nobody"])
+    assert missing.exit_code == 1 and "no staff account" in missing.output

@@ -29,6 +29,7 @@ from webhooks import telegram as telegram_webhooks
 from webhooks import twilio as twilio_webhooks
 from webhooks.group_commit import close_for_app
 from webhooks.limits import BodyLimit
+from webhooks.media import router as media_router
 from webhooks.runtime import build_runtime
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(chat_router)  # /chat: the web chat (channel web)
     app.include_router(telegram_webhooks.router)
     app.include_router(twilio_webhooks.router)
+    app.include_router(media_router)  # /media/{token}: report photos for officers' WhatsApp
 
     from console import install as install_console
 

@@ -43,6 +43,10 @@ class Outgoing:
     content_sid: str | None = None
     content_variables: dict[str, str] = field(default_factory=dict)
     subject: str = ""
+    #: Stored photos sent with the message (a report card to a linked officer's chat), as files
+    #: (Telegram uploads them) and as signed public URLs (Twilio fetches them).
+    photos: tuple[str, ...] = ()
+    photo_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

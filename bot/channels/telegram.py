@@ -7,13 +7,15 @@ URL comes from settings, so a local Bot API server (or the test double) is one s
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -204,6 +206,11 @@ def parse_update(update: Update) -> ParsedUpdate:
             display_name=_display_name(message),
             received_at=_received_at(message),
             language=_language(message),
+            reply_to=(
+                str(message.reply_to_message.message_id)
+                if message.reply_to_message is not None
+                else None
+            ),
         ),
         files=files,
     )
@@ -289,9 +296,19 @@ class TelegramSender:
                 ]
             )
         try:
+            if last:
+                # A report card's photos go first, so its text and buttons stay at the bottom.
+                for path in message.photos:
+                    await self.bot.send_photo(
+                        chat_id=_chat_id(message.address),
+                        photo=await asyncio.to_thread(Path(path).read_bytes),
+                    )
             sent = await self.bot.send_message(
                 chat_id=_chat_id(message.address), text=part, reply_markup=markup
             )
+        except OSError as exc:  # the stored photo is gone: the text alone must still go out
+            log.warning("telegram photo not readable: %s", type(exc).__name__)
+            return await self.send(replace(message, photos=()), part, last=last)
         except RetryAfter as exc:
             raise TransientError(
                 "telegram flood control", retry_after=retry_after_seconds(exc)

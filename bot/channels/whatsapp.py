@@ -182,6 +182,7 @@ def parse_form(params: dict[str, str]) -> ParsedForm:
             callback_data=payload or None,
             display_name=clean_text(params.get("ProfileName", ""))[:200] or None,
             language=language_of_number(sender),
+            reply_to=clean_text(params.get("OriginalRepliedMessageSid", "")).strip()[:120] or None,
         ),
         tuple(media),
     )
@@ -282,7 +283,17 @@ class WhatsAppSender:
         self.from_ = sender if sender.startswith(WHATSAPP_PREFIX) else WHATSAPP_PREFIX + sender
         self.status_callback = public_url(settings, "/webhooks/twilio/status")
 
-    def _create(self, message: Outgoing, part: str) -> Any:
+    def _create(self, message: Outgoing, part: str, *, last: bool = False) -> Any:
+        if last and message.photo_urls and not message.content_sid:
+            # WhatsApp carries one media item per message: each photo of a report card goes as
+            # its own message, before the text (Twilio fetches the signed URL).
+            for url in message.photo_urls:
+                try:
+                    self.client.messages.create(
+                        from_=self.from_, to=WHATSAPP_PREFIX + message.address, media_url=[url]
+                    )
+                except TwilioRestException as exc:
+                    raise _Refused(exc, self.http.last_retry_after()) from None
         kwargs: dict[str, Any] = {
             "from_": self.from_,
             "to": WHATSAPP_PREFIX + message.address,
@@ -302,7 +313,7 @@ class WhatsAppSender:
 
     async def send(self, message: Outgoing, part: str, *, last: bool) -> Sent:
         try:
-            created = await asyncio.to_thread(self._create, message, part)
+            created = await asyncio.to_thread(self._create, message, part, last=last)
         except _Refused as refused:
             exc = refused.error
             if exc.status == 429:

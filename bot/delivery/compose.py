@@ -20,13 +20,19 @@ from sqlalchemy.orm import Session
 from bot.channels import Button, Outgoing, split_text
 from bot.delivery.texts import text
 from config.settings import Settings
-from reports.enums import Channel
+from reports import officer_chat
+from reports.attachments import open_path
+from reports.enums import Channel, RecipientKind
+from reports.lifecycle import DomainError
 from reports.models import (
     Agency,
+    Attachment,
     Citizen,
     CitizenIdentity,
+    Conversation,
     OutboxMessage,
     Report,
+    StaffChat,
     StaffUser,
 )
 
@@ -70,14 +76,55 @@ def _language(db: Session, row: OutboxMessage) -> str:
 
 
 def _window_open(db: Session, row: OutboxMessage, now: datetime, hours: int) -> bool:
-    """Inside WhatsApp's customer-service window: the person wrote to us in the last 24 hours."""
-    last = db.scalar(
-        select(CitizenIdentity.last_inbound_at).where(
-            CitizenIdentity.channel == Channel.WHATSAPP,
-            CitizenIdentity.external_id == row.address,
+    """Inside WhatsApp's customer-service window: the person wrote to us in the last 24 hours.
+
+    A linked officer's chat is not a citizen identity: its last message is on the link; a chat
+    that tried to link and was refused has only its conversation row, whose ``updated_at`` every
+    inbound message sets.
+    """
+    if row.recipient_kind is RecipientKind.STAFF:
+        last = db.scalar(
+            select(StaffChat.last_inbound_at).where(
+                StaffChat.channel == Channel.WHATSAPP, StaffChat.address == row.address
+            )
+        ) or db.scalar(
+            select(Conversation.updated_at).where(
+                Conversation.channel == Channel.WHATSAPP, Conversation.external_id == row.address
+            )
         )
-    )
+    else:
+        last = db.scalar(
+            select(CitizenIdentity.last_inbound_at).where(
+                CitizenIdentity.channel == Channel.WHATSAPP,
+                CitizenIdentity.external_id == row.address,
+            )
+        )
     return last is not None and now - last < timedelta(hours=hours)
+
+
+def _photos(db: Session, row: OutboxMessage, settings: Settings) -> tuple[list[str], list[str]]:
+    """The stored photos a row carries (``payload.photos``, a report card to an officer's chat):
+    their files, for Telegram's upload, and signed links, for Twilio to fetch."""
+    ids = [i for i in row.payload.get("photos") or [] if isinstance(i, int)]
+    if not ids or row.report_id is None:
+        return [], []
+    files = db.scalars(
+        select(Attachment)
+        .where(Attachment.id.in_(ids), Attachment.report_id == row.report_id)
+        .order_by(Attachment.id)
+    )
+    paths, urls = [], []
+    secret = settings.session_secret.get_secret_value()
+    base = settings.public_base_url.rstrip("/")
+    for item in files:
+        try:
+            path = open_path(settings.attachments_dir, item)
+        except DomainError:
+            continue
+        if path.is_file():
+            paths.append(str(path))
+            urls.append(f"{base}/media/{officer_chat.photo_token(secret, item.id)}")
+    return paths, urls
 
 
 _SPACES = re.compile(r"\s+")
@@ -122,6 +169,7 @@ def prepare(db: Session, row: OutboxMessage, *, settings: Settings, now: datetim
     variables: dict[str, str] = {}
     refused: str | None = None
     subject = ""
+    photos, photo_urls = _photos(db, row, settings)
     if row.channel == Channel.WHATSAPP:
         if buttons:
             lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, start=1)]
@@ -157,6 +205,8 @@ def prepare(db: Session, row: OutboxMessage, *, settings: Settings, now: datetim
             content_sid=content_sid,
             content_variables=variables,
             subject=subject,
+            photos=tuple(photos),
+            photo_urls=tuple(photo_urls),
         ),
         attempts=row.attempts,
         created_at=row.created_at,

@@ -62,6 +62,19 @@ MESSAGES: dict[str, str] = {
         "Summary {date}: {open_count} open reports, {due_today} due today, {overdue} overdue, "
         "{escalated} escalated."
     ),
+    # A linked officer's chat (reports.officer_chat): the report card, its buttons, the links.
+    "chat_card_report": "{title}\n\n{body}",
+    "chat_card_place": "Location: {place}",
+    "chat_card_due": "Follow-up due: {due} ({days} working days left).",
+    "chat_card_overdue": "Follow-up was due {due}: {days} working days late.",
+    "chat_btn_answer": "Answer",
+    "chat_btn_info": "Ask the reporter",
+    "chat_btn_return": "Not our authority",
+    "chat_btn_open": "Open in console",
+    "chat_confidential": "Confidential report {code} needs your attention. Open it in the console.",
+    "chat_console_link": "Console: {url}",
+    "chat_inbox_link": "Agency inbox: {url}",
+    "chat_dashboard_link": "Dashboard: {url}",
     "stage_verb_verify": "verified",
     "stage_verb_respond": "answered",
     "stage_verb_feedback": "responded to by the reporter",

@@ -71,6 +71,19 @@ MESSAGES: dict[str, str] = {
         "Ringkasan {date}: {open_count} laporan terbuka, {due_today} jatuh tempo hari ini, "
         "{overdue} terlambat, {escalated} dieskalasi."
     ),
+    # Chat petugas yang tertaut (reports.officer_chat): kartu laporan, tombol, tautan.
+    "chat_card_report": "{title}\n\n{body}",
+    "chat_card_place": "Lokasi: {place}",
+    "chat_card_due": "Batas tindak lanjut: {due} (sisa {days} hari kerja).",
+    "chat_card_overdue": "Batas tindak lanjut {due} sudah lewat {days} hari kerja.",
+    "chat_btn_answer": "Jawab",
+    "chat_btn_info": "Minta info pelapor",
+    "chat_btn_return": "Bukan wewenang kami",
+    "chat_btn_open": "Buka di konsol",
+    "chat_confidential": "Laporan rahasia {code} memerlukan perhatian Anda. Buka di konsol.",
+    "chat_console_link": "Konsol: {url}",
+    "chat_inbox_link": "Kotak masuk instansi: {url}",
+    "chat_dashboard_link": "Dasbor: {url}",
     "stage_verb_verify": "diverifikasi",
     "stage_verb_respond": "ditindaklanjuti",
     "stage_verb_feedback": "ditanggapi pelapor",

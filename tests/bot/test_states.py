@@ -30,16 +30,23 @@ def test_the_stored_values_do_not_change() -> None:
         "pending_respond",
         "pending_reopen",
         "rating",
+        "officer",
+        "officer:answer",
+        "officer:info",
+        "officer:return",
+        "officer:confirm",
     }
 
 
 def test_every_state_has_a_flow_and_every_flow_its_handlers() -> None:
     assert set(FLOW_OF) == set(State)
-    assert set(engine.FLOWS) == set(Flow) - {Flow.IDLE}
+    # idle has no questions; the officer flow is taken by the pipeline before the engine runs
+    assert set(engine.FLOWS) == set(Flow) - {Flow.IDLE, Flow.OFFICER}
     assert flow_of("report_type") is Flow.REPORT  # a plain stored string, not only the member
     assert flow_of("pending_respond") is Flow.PENDING
     assert flow_of("rating") is Flow.RATING
     assert flow_of("idle") is Flow.IDLE
+    assert flow_of("officer:confirm") is Flow.OFFICER
     assert flow_of("survey_step") is None
 
 

@@ -338,6 +338,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/canned/{canned_id}/delete"): lambda w: [
         Probe("POST", "/console/canned/999999/delete", CANNED_MISSING)
     ],
+    # Profile (issue 15, officers in chat): every account links its own chats; nothing of
+    # anyone else's is reachable there. A signed photo link with a bad token is a 404 to all.
+    ("GET", "/console/profile"): _get("/console/profile", expect(200, anonymous=303)),
+    ("POST", "/console/profile/link"): lambda w: [
+        Probe("POST", "/console/profile/link", expect(200, anonymous=303))
+    ],
+    ("POST", "/console/profile/unlink"): lambda w: [
+        Probe("POST", "/console/profile/unlink", expect(303), {"data": {"channel": "telegram"}})
+    ],
+    ("GET", "/media/{token}"): _get("/media/not-a-signed-token", expect(404)),
     ("GET", "/console/dashboard"): _get("/console/dashboard", DASHBOARD),
     ("GET", "/console/dashboard.csv"): _get("/console/dashboard.csv", DASHBOARD),
     ("GET", "/console/dashboard.xlsx"): _get("/console/dashboard.xlsx", DASHBOARD),

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from reports.migrate import downgrade, upgrade
-from reports.models import InboxUpdate
+from reports.models import InboxUpdate, StaffChat, StaffLinkCode
 from tests.conftest import PG_ADMIN_URL, _pg_available
 
 Kind = Literal["table", "column", "index", "unique"]
@@ -104,6 +104,23 @@ MIGRATIONS = [
             ("unique", "reports", "uq_reports_import_key"),
         ),
         kept=(("column", "reports", "assignee_id"),),
+    ),
+    Migration(
+        "0013",
+        "0012",
+        added=(
+            ("table", "staff_chats", ""),
+            ("table", "staff_link_codes", ""),
+            ("unique", "staff_chats", "channel,address"),
+            ("unique", "staff_chats", "staff_id,channel"),
+            ("unique", "staff_link_codes", "code_hash"),
+            ("index", "staff_link_codes", "ix_staff_link_codes_staff_id"),
+        ),
+        kept=(("column", "reports", "import_key"), ("table", "staff_users", "")),
+        model_tables={
+            "staff_chats": {c.name for c in StaffChat.__table__.columns},
+            "staff_link_codes": {c.name for c in StaffLinkCode.__table__.columns},
+        },
     ),
 ]
 

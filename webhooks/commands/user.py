@@ -117,3 +117,60 @@ def user_token_revoke(
         except domain_error() as exc:
             fail(str(exc))
     typer.echo(f"revoked {count} token(s) named {name!r} of {username}")
+
+
+@app.command("link")
+def user_link(
+    username: Annotated[str, typer.Argument(help="The staff account to link a chat to.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"code", "expires_at", "telegram_link"}.')
+    ] = False,
+) -> None:
+    """A one-time code (15 minutes) that links the chat it is sent from to the account.
+
+    Telegram: open the link (it sends /start CODE); WhatsApp: send "LINK CODE" to the bot. A new
+    code replaces the account's earlier unused one.
+    """
+    import json
+
+    from reports import officer_chat
+
+    rt = runtime()
+    with rt.sessions() as db, db.begin():
+        user = _staff_by_username(db, username)
+        try:
+            issued = officer_chat.new_link_code(db, staff=user, now=datetime.now(UTC))
+        except domain_error() as exc:
+            fail(str(exc))
+    link = officer_chat.telegram_link(rt.settings.telegram_bot_username, issued.code)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "code": issued.code,
+                    "expires_at": issued.expires_at.isoformat(),
+                    "telegram_link": link,
+                }
+            )
+        )
+        return
+    typer.echo(f"code: {issued.code} (valid until {issued.expires_at.isoformat()}, once)")
+    typer.echo(f"Telegram: {link}" if link else f"Telegram: send /start {issued.code} to the bot")
+    typer.echo(f"WhatsApp: send LINK {issued.code} to the bot's number")
+
+
+@app.command("unlink")
+def user_unlink(
+    username: Annotated[str, typer.Argument(help="The staff account.")],
+    channel: Annotated[
+        Channel | None, typer.Option(help="telegram or whatsapp; all linked chats if omitted.")
+    ] = None,
+) -> None:
+    """Unlink the account's chat(s): they receive nothing more and can no longer act."""
+    from reports import officer_chat
+
+    rt = runtime()
+    with rt.sessions() as db, db.begin():
+        user = _staff_by_username(db, username)
+        count = officer_chat.unlink(db, staff=user, channel=channel)
+    typer.echo(f"unlinked {count} chat(s) of {username}")

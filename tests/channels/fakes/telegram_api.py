@@ -1,7 +1,8 @@
 """A local server that speaks enough of the Telegram Bot API for the real python-telegram-bot.
 
-Methods: getMe, sendMessage, answerCallbackQuery, getFile (+ file download), setWebhook,
-deleteWebhook, getUpdates (long polling with offsets). Failure modes are switched by the test:
+Methods: getMe, sendMessage, sendPhoto (an upload, kept in ``photos``), answerCallbackQuery,
+getFile (+ file download), setWebhook, deleteWebhook, getUpdates (long polling with offsets).
+Failure modes are switched by the test:
 ``fail_next(n, "502")`` or ``fail_next(n, "429", retry_after=2)``, ``fail_next(n, "slow",
 retry_after=s)`` (the message IS delivered, the answer comes ``s`` seconds late), and
 ``conflict_next(n, description)`` (getUpdates answers 409, as when a second poller or a webhook
@@ -39,6 +40,7 @@ class FakeTelegram:
 
     def reset(self) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.photos: list[dict[str, Any]] = []
         self.callbacks: list[str] = []
         self.webhook: dict[str, Any] | None = None
         self.files: dict[str, tuple[bytes, str]] = {}
@@ -107,6 +109,8 @@ class FakeTelegram:
             )
         if method == "sendMessage":
             return await self._send_message(params)
+        if method == "sendPhoto":
+            return await self._send_photo(params)
         if method == "answerCallbackQuery":
             with self.lock:
                 self.callbacks.append(str(params.get("callback_query_id")))
@@ -191,6 +195,33 @@ class FakeTelegram:
                 "date": int(time.time()),
                 "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
                 "text": text,
+            }
+        )
+
+    async def _send_photo(self, params: dict[str, Any]) -> Response:
+        upload: Any = params.get("photo")
+        data = await upload.read() if hasattr(upload, "read") else b""
+        if not data:
+            error = {"ok": False, "error_code": 400, "description": "Bad Request: no photo"}
+            return JSONResponse(error, 400)
+        with self.lock:
+            self.next_message_id += 1
+            message_id = self.next_message_id
+            self.photos.append({"chat_id": str(params.get("chat_id")), "data": data})
+        return self.ok(
+            {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                "photo": [
+                    {
+                        "file_id": f"p{message_id}",
+                        "file_unique_id": f"u{message_id}",
+                        "width": 1,
+                        "height": 1,
+                        "file_size": len(data),
+                    }
+                ],
             }
         )
 
