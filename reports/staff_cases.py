@@ -24,6 +24,7 @@ from reports.case_steps import (
     announce,
     check_staff,
     clean_text,
+    close_group,
     finish_report,
     hand_to_agency,
     performed_sla_keys,
@@ -160,6 +161,7 @@ def _close(
     release_assignment(db, clock, report, now, action.value)
     event = record_event(db, report, action, actor, now, from_status=before, reason=reason)
     announce(db, clock, report, event, now, Notice("report_archived"), reason=reason)
+    close_group(db, clock, report, now)
     return report
 
 

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from reports.migrate import downgrade, upgrade
-from reports.models import InboxUpdate
+from reports.models import InboxUpdate, ReportSupporter
 from tests.conftest import PG_ADMIN_URL, _pg_available
 
 Kind = Literal["table", "column", "index", "unique"]
@@ -104,6 +104,23 @@ MIGRATIONS = [
             ("unique", "reports", "uq_reports_import_key"),
         ),
         kept=(("column", "reports", "assignee_id"),),
+    ),
+    Migration(
+        "0013",
+        "0012",
+        added=(
+            ("column", "reports", "duplicate_of_id"),
+            ("column", "reports", "dup_place_key"),
+            ("column", "reports", "dup_cell"),
+            ("column", "reports", "possible_duplicates"),
+            ("index", "reports", "ix_reports_duplicate_of_id"),
+            ("index", "reports", "ix_reports_dup_place"),
+            ("index", "reports", "ix_reports_dup_cell"),
+            ("table", "report_supporters", ""),
+            ("unique", "report_supporters", "report_id,citizen_id"),
+        ),
+        kept=(("column", "reports", "import_key"),),
+        model_tables={"report_supporters": {c.name for c in ReportSupporter.__table__.columns}},
     ),
 ]
 

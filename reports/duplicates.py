@@ -1,0 +1,377 @@
+"""Possible duplicates: open reports about the same problem at the same place (issue 15).
+
+When a report is submitted, the reports of the last 30 days that are still open, not merged, and
+at the same place are scored against it; the best few are kept on the new report
+(``Report.possible_duplicates``) for the verifier, who decides (``reports.merging``).
+
+Why stored at submission and not computed on read: the verifier's page, the API and
+``report show`` read the list many times, the search needs the report's own keys anyway, and the
+set of earlier reports a new report could duplicate does not grow after it arrives (later reports
+list *it*). On read the stored ids are only re-checked (still open, not merged), a primary-key
+lookup of at most :data:`TOP` rows.
+
+Why it stays cheap at a million rows: the candidates come from an index range, never a scan.
+Each report carries a place key (the normalised street name, else its kelurahan/desa) and a map
+cell of about 220 m; partial indexes on (key, created_at) and (cell, created_at) answer "this
+street, or these nine cells, in the last 30 days" with the few dozen rows of one neighbourhood.
+Only those are scored in Python.
+
+The text rules live here rather than in ``nlu.normalize`` because ``reports`` sits below ``nlu``
+in the layers (architecture.md): a short slang and synonym table that brings "PJU padam" and
+"lampu jalan mati" to the same words, and character trigrams for the spelling variants the table
+misses. Different problems at the same place ("lampu mati" and "jalan berlubang" on Jl. Melati)
+share the place but not the problem words, and are not suggested.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from reports.enums import OPEN_STATUSES
+from reports.models import Report
+
+WINDOW = timedelta(days=30)
+RADIUS_M = 200.0
+TOP = 3
+#: Map cell size in degrees: about 222 m at the equator (Indonesia spans 6°N-11°S), so a circle
+#: of :data:`RADIUS_M` around any point lies within the 3 x 3 cells around its own.
+CELL_DEG = 0.002
+#: At most this many candidates are scored (the most recent first): a street with hundreds of
+#: open reports in 30 days is a flood or a city-wide outage, and the newest are the likely twins.
+MAX_CANDIDATES = 200
+#: A candidate is suggested when the problem words agree at least this much (0-1) ...
+MIN_TEXT = 0.30
+#: ... and the combined score reaches this.
+MIN_SCORE = 0.40
+
+# -- normalising ---------------------------------------------------------------------------------
+
+#: Chat spellings and abbreviations to one word, and words that name the same problem to one
+#: canonical word. Kept small on purpose: the trigram overlap covers the spelling variants.
+CANON: dict[str, str] = {
+    # place words
+    "jl": "jalan", "jln": "jalan", "jalan2": "jalan", "gg": "gang", "lr": "lorong",
+    "kel": "kelurahan", "kelurahn": "kelurahan", "ds": "desa", "kec": "kecamatan",
+    "perum": "perumahan", "komp": "komplek", "kompleks": "komplek",
+    # chat words
+    "tdk": "tidak", "gak": "tidak", "ga": "tidak", "nggak": "tidak", "enggak": "tidak",
+    "gk": "tidak", "ngga": "tidak", "blm": "belum", "sdh": "sudah", "udh": "sudah",
+    "udah": "sudah", "dah": "sudah", "yg": "yang", "dgn": "dengan", "krn": "karena",
+    "bgt": "banget", "sgt": "sangat", "dr": "dari", "utk": "untuk", "dlm": "dalam",
+    "hr": "hari", "mgg": "minggu", "bln": "bulan", "kmrn": "kemarin",
+    # street lights
+    "pju": "lampu", "penerangan": "lampu", "lampunya": "lampu", "lamp": "lampu",
+    "streetlight": "lampu", "light": "lampu", "lights": "lampu",
+    "padam": "mati", "redup": "mati", "gelap": "mati", "nyala": "mati", "menyala": "mati",
+    "off": "mati", "out": "mati", "dark": "mati",
+    # roads
+    "aspal": "jalan", "road": "jalan", "street": "jalan",
+    "berlubang": "lubang", "bolong": "lubang", "lobang": "lubang", "pothole": "lubang",
+    "potholes": "lubang", "hole": "lubang", "holes": "lubang", "ambles": "lubang",
+    "amblas": "lubang", "retak": "lubang", "hancur": "rusak", "ancur": "rusak",
+    "broken": "rusak", "damaged": "rusak",
+    # waste
+    "sampahnya": "sampah", "garbage": "sampah", "trash": "sampah", "rubbish": "sampah",
+    "waste": "sampah", "tps": "sampah", "numpuk": "tumpuk", "menumpuk": "tumpuk",
+    "bertumpuk": "tumpuk", "piling": "tumpuk", "diangkut": "angkut", "terangkut": "angkut",
+    "collected": "angkut", "bau": "bau", "busuk": "bau", "smell": "bau", "smells": "bau",
+    # water, drains, floods
+    "tergenang": "banjir", "genangan": "banjir", "menggenang": "banjir", "flood": "banjir",
+    "flooded": "banjir", "flooding": "banjir", "got": "saluran", "selokan": "saluran",
+    "drainase": "saluran", "gorong": "saluran", "drain": "saluran", "drains": "saluran",
+    "gutter": "saluran", "mampet": "sumbat", "tersumbat": "sumbat", "buntu": "sumbat",
+    "clogged": "sumbat", "blocked": "sumbat", "pdam": "air", "keran": "air", "water": "air",
+    "mengalir": "alir", "ngalir": "alir", "flowing": "alir",
+    "bocor": "bocor", "leak": "bocor", "leaking": "bocor", "pipa": "pipa", "pipe": "pipa",
+    # trees, cables
+    "dahan": "pohon", "ranting": "pohon", "tree": "pohon", "trees": "pohon",
+    "tumbang": "tumbang", "roboh": "tumbang", "rubuh": "tumbang", "ambruk": "tumbang",
+    "fallen": "tumbang", "fell": "tumbang", "kabelnya": "kabel", "cable": "kabel",
+    "wire": "kabel", "wires": "kabel", "menjuntai": "juntai", "terjuntai": "juntai",
+    "hanging": "juntai",
+    # traffic, order
+    "kemacetan": "macet", "jam": "jam", "traffic": "macet", "pkl": "pedagang",
+    "lapak": "pedagang", "vendors": "pedagang", "vendor": "pedagang",
+    "pungutan": "pungli", "parking": "parkir", "trotoar": "trotoar", "sidewalk": "trotoar",
+    "pavement": "trotoar", "anjing": "anjing", "dogs": "anjing", "dog": "anjing",
+    "nyamuk": "nyamuk", "dbd": "nyamuk", "fogging": "nyamuk", "mosquito": "nyamuk",
+    "mosquitoes": "nyamuk", "noise": "bising", "berisik": "bising", "bising": "bising",
+    "noisy": "bising", "loud": "bising",
+}  # fmt: skip
+
+#: Words that say nothing about which problem it is (courtesy, time, people, places in general).
+STOP = frozenset(
+    """
+    di ke dari yang dan atau itu ini tersebut sudah sejak selama sekitar sangat banyak tidak
+    belum ada adalah akan bisa dapat sering selalu masih juga lagi pada untuk dengan karena tapi
+    namun jadi sehingga agar supaya mohon tolong minta harap segera kami saya kita aku warga
+    pak bu ibu bapak min admin kak mas mbak bang dong deh sih kok ya yah nya banget sekali parah
+    hari minggu bulan malam pagi siang sore kemarin tadi sekarang lama berhari
+    depan dekat samping belakang seberang sebelah ujung tengah daerah wilayah lokasi kawasan
+    rt rw no nomor kelurahan desa kecamatan kota kabupaten perumahan komplek blok gang lorong
+    dusun kampung lingkungan
+    laporan lapor melaporkan diperbaiki perbaiki ditangani tangani tindak lanjut pemerintah dinas
+    terima kasih please the a an is are was were has have been not and or of to for from with
+    since very at in on near our my we it this that there here days weeks week month
+    report fix fixed please already still again
+    """.split()
+)
+#: Words that may follow a street's name without being part of its key ("jalan melati raya").
+NAME_SUFFIXES = frozenset("raya utara selatan timur barat tengah baru lama dalam luar".split())
+#: Words after "jalan"/"kelurahan" that show it is not a name ("jalan rusak", "jalan di").
+NOT_NAMES = STOP | frozenset(
+    "rusak lubang mati banjir macet licin becek sempit utama umum kampung raya tidak ini".split()
+) - {"gang", "lorong"}
+_TITLES = frozenset("jenderal jend jendral letjen mayjen kh haji h dr ir prof".split())
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_REPEAT = re.compile(r"([a-z])\1{2,}")
+_REDUP = re.compile(r"\b([a-z]{3,})(?:2|-\1)\b")
+
+
+def normalize(text: str) -> list[str]:
+    """Lower-case ASCII words, chat spellings and synonyms mapped to one word each."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = _REDUP.sub(r"\1", text)
+    text = _REPEAT.sub(r"\1", text)
+    return [CANON.get(word, word) for word in _NON_WORD.sub(" ", text).split()]
+
+
+# -- the place ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceKeys:
+    street: str | None  # the street's key word: "melati" for "Jl. Melati Raya No. 5"
+    area: str | None  # the kelurahan or desa: "sukamaju"
+
+    @property
+    def key(self) -> str | None:
+        """The indexed key: the street, else the area (the finer of the two the text names)."""
+        if self.street:
+            return f"st:{self.street}"[:80]
+        return f"kel:{self.area}"[:80] if self.area else None
+
+
+def _name_after(words: Sequence[str], i: int) -> str | None:
+    """The name following the place word at ``i``: its last significant word, so "Jl. Jend.
+    Sudirman" and "jalan sudirman", "Jl. A. Yani" and "jalan ahmad yani" give the same key."""
+    name: list[str] = []
+    for word in words[i + 1 : i + 5]:
+        if word in NOT_NAMES or word in CANON.values() and word not in ("jalan",):
+            break
+        if word.isdigit():
+            break
+        name.append(word)
+    name = [w for w in name if w not in _TITLES and len(w) > 1]
+    while name and name[-1] in NAME_SUFFIXES and len(name) > 1:
+        name.pop()
+    return name[-1] if name else None
+
+
+def place_keys(*texts: str | None) -> PlaceKeys:
+    """The street and area named first in ``texts`` (location text, then the report's body)."""
+    street = area = None
+    for text in texts:
+        if not text:
+            continue
+        words = normalize(text)
+        for i, word in enumerate(words):
+            if street is None and word in ("jalan", "gang", "lorong"):
+                street = _name_after(words, i)
+            elif area is None and word in ("kelurahan", "desa"):
+                area = _name_after(words, i)
+    return PlaceKeys(street, area)
+
+
+def cell_of(latitude: float | None, longitude: float | None) -> int | None:
+    if latitude is None or longitude is None:
+        return None
+    return _cell(math.floor(latitude / CELL_DEG), math.floor(longitude / CELL_DEG))
+
+
+def _cell(row: int, column: int) -> int:
+    return (row + 50_000) * 1_000_000 + (column + 200_000)
+
+
+def neighbour_cells(latitude: float, longitude: float) -> list[int]:
+    row, column = math.floor(latitude / CELL_DEG), math.floor(longitude / CELL_DEG)
+    return [_cell(row + dr, column + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres (haversine; exact enough at a few hundred metres)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_000 * math.asin(math.sqrt(min(1.0, h)))
+
+
+# -- scoring ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the scorer compares of one report (built from a row, or from a benchmark's item)."""
+
+    text: str
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def place(self) -> PlaceKeys:
+        return place_keys(self.location_text, self.text)
+
+    def problem_words(self) -> set[str]:
+        """The words about the problem: neither courtesy nor the place's own names."""
+        place = self.place
+        names = {place.street, place.area}
+        return {
+            w
+            for w in normalize(self.text)
+            if w not in STOP and w not in names and len(w) > 2 and not w.isdigit()
+        }
+
+
+def _trigrams(words: Iterable[str]) -> set[str]:
+    grams: set[str] = set()
+    for word in words:
+        padded = f" {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def text_similarity(a: set[str], b: set[str]) -> float:
+    """Word overlap (Dice) blended with character-trigram overlap (Dice), 0-1."""
+    if not a or not b:
+        return 0.0
+    words = 2 * len(a & b) / (len(a) + len(b))
+    ga, gb = _trigrams(a), _trigrams(b)
+    grams = 2 * len(ga & gb) / (len(ga) + len(gb))
+    return 0.5 * words + 0.5 * grams
+
+
+def place_similarity(a: Facts, b: Facts) -> float:
+    """1 for the same spot, less for the same street or area only, 0 for elsewhere.
+
+    Coordinates within :data:`RADIUS_M` count as the same place; otherwise the same street counts
+    unless both name a kelurahan and they differ (Jalan Melati exists in many kelurahan); the
+    same kelurahan alone is weak evidence (a kelurahan has dozens of streets).
+    """
+    if None not in (a.latitude, a.longitude, b.latitude, b.longitude):
+        metres = distance_m((a.latitude, a.longitude), (b.latitude, b.longitude))  # type: ignore[arg-type]
+        if metres <= RADIUS_M:
+            return 1.0 - 0.5 * metres / RADIUS_M
+    pa, pb = a.place, b.place
+    if pa.area and pb.area and pa.area != pb.area:
+        return 0.0
+    if pa.street and pa.street == pb.street:
+        return 1.0 if pa.area and pa.area == pb.area else 0.8
+    if pa.area and pa.area == pb.area and not (pa.street and pb.street):
+        return 0.5
+    return 0.0
+
+
+def score(a: Facts, b: Facts) -> float:
+    """How likely ``b`` reports the same problem as ``a``: 0 when the place or text disagrees."""
+    place = place_similarity(a, b)
+    if place == 0.0:
+        return 0.0
+    text = text_similarity(a.problem_words(), b.problem_words())
+    if text < MIN_TEXT:
+        return 0.0
+    combined = 0.65 * text + 0.35 * place
+    return combined if combined >= MIN_SCORE else 0.0
+
+
+def rank(new: Facts, candidates: Iterable[tuple[Any, Facts]], top: int = TOP) -> list[tuple[Any, float]]:
+    """The best ``top`` candidates (their keys and scores), best first; ties by key (older first)."""
+    scored = [(key, score(new, facts)) for key, facts in candidates]
+    kept = [(key, s) for key, s in scored if s > 0.0]
+    kept.sort(key=lambda pair: (-pair[1], pair[0]))
+    return kept[:top]
+
+
+# -- the database -------------------------------------------------------------------------------
+
+
+def facts_of(report: Report) -> Facts:
+    return Facts(
+        text=f"{report.title}\n{report.body}",
+        location_text=report.location_text,
+        latitude=report.latitude,
+        longitude=report.longitude,
+    )
+
+
+def set_keys(report: Report) -> PlaceKeys:
+    """Fill the report's indexed place key and map cell (before it is searched for or among)."""
+    keys = place_keys(report.location_text, f"{report.title}\n{report.body}")
+    report.dup_place_key = keys.key
+    report.dup_cell = cell_of(report.latitude, report.longitude)
+    return keys
+
+
+def candidates(db: Session, report: Report, keys: PlaceKeys, now: datetime) -> list[Report]:
+    """Open, unmerged reports of the last 30 days on the same street/area or in nearby cells."""
+    place_keys_wanted = [k for k in (keys.key, f"kel:{keys.area}" if keys.area else None) if k]
+    where = []
+    if place_keys_wanted:
+        where.append(Report.dup_place_key.in_(place_keys_wanted))
+    if report.latitude is not None and report.longitude is not None:
+        where.append(Report.dup_cell.in_(neighbour_cells(report.latitude, report.longitude)))
+    if not where:
+        return []
+    query = (
+        select(Report)
+        .where(
+            or_(*where),
+            Report.created_at >= now - WINDOW,
+            Report.status.in_(OPEN_STATUSES),
+            Report.duplicate_of_id.is_(None),
+        )
+        .order_by(Report.created_at.desc())
+        .limit(MAX_CANDIDATES)
+    )
+    if report.id is not None:
+        query = query.where(Report.id != report.id)
+    return list(db.scalars(query))
+
+
+def find_for(db: Session, report: Report, now: datetime) -> list[dict[str, Any]]:
+    """Set ``report``'s keys and store its possible duplicates, best first; returns them."""
+    keys = set_keys(report)
+    found = rank(facts_of(report), ((r.id, facts_of(r)) for r in candidates(db, report, keys, now)))
+    report.possible_duplicates = [{"id": rid, "score": round(s, 3)} for rid, s in found] or None
+    return report.possible_duplicates or []
+
+
+def current(db: Session, report: Report) -> list[Report]:
+    """The stored suggestions that still make sense: open, not merged, not ``report`` itself."""
+    stored = report.possible_duplicates or []
+    ids = [int(item["id"]) for item in stored if isinstance(item, dict) and "id" in item]
+    if not ids or report.duplicate_of_id is not None:
+        return []
+    rows = {
+        r.id: r
+        for r in db.scalars(
+            select(Report).where(
+                Report.id.in_(ids),
+                Report.status.in_(OPEN_STATUSES),
+                Report.duplicate_of_id.is_(None),
+            )
+        )
+    }
+    return [rows[i] for i in ids if i in rows and i != report.id]
