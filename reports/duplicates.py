@@ -131,7 +131,15 @@ NAME_SUFFIXES = frozenset("raya utara selatan timur barat tengah baru lama dalam
 NOT_NAMES = STOP | frozenset(
     "rusak lubang mati banjir macet licin becek sempit utama umum kampung raya tidak ini".split()
 ) - {"gang", "lorong"}
-_TITLES = frozenset("jenderal jend jendral letjen mayjen kh haji h dr ir prof".split())
+_TITLES = frozenset(
+    "jenderal jend jen jendral letjen mayjen kh haji hj h dr ir prof ahmad achmad muhammad "
+    "mohammad moh raden teuku tengku".split()
+)
+#: Canonical problem words: never part of a name ("jalan lampu mati" is no street "lampu").
+_PLACE_WORDS = frozenset(
+    {"jalan", "gang", "lorong", "kelurahan", "desa", "kecamatan", "perumahan", "komplek"}
+)
+_PROBLEM_WORDS = frozenset(CANON.values()) - _PLACE_WORDS
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
@@ -143,7 +151,12 @@ def normalize(text: str) -> list[str]:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = _REDUP.sub(r"\1", text)
     text = _REPEAT.sub(r"\1", text)
-    return [CANON.get(word, word) for word in _NON_WORD.sub(" ", text).split()]
+    return [CANON.get(w, w) for w in map(_strip_suffix, _NON_WORD.sub(" ", text).split())]
+
+
+def _strip_suffix(word: str) -> str:
+    """"aspalnya" -> "aspal", "lampunya" -> "lampu": the possessive says nothing of the problem."""
+    return word[:-3] if len(word) > 5 and word.endswith("nya") else word
 
 
 # -- the place ----------------------------------------------------------------------------------
@@ -153,6 +166,7 @@ def normalize(text: str) -> list[str]:
 class PlaceKeys:
     street: str | None  # the street's key word: "melati" for "Jl. Melati Raya No. 5"
     area: str | None  # the kelurahan or desa: "sukamaju"
+    names: frozenset[str] = frozenset()  # every word of the names found (not problem words)
 
     @property
     def key(self) -> str | None:
@@ -162,35 +176,52 @@ class PlaceKeys:
         return f"kel:{self.area}"[:80] if self.area else None
 
 
-def _name_after(words: Sequence[str], i: int) -> str | None:
-    """The name following the place word at ``i``: its last significant word, so "Jl. Jend.
-    Sudirman" and "jalan sudirman", "Jl. A. Yani" and "jalan ahmad yani" give the same key."""
+#: Dots that abbreviate ("Jl. Melati", "Kel. Sukamaju", "Jend. Sudirman") rather than end a
+#: sentence: removed before the text is cut into clauses, so a name never runs across a comma.
+_ABBREVIATION_DOT = re.compile(
+    r"\b(jl|jln|gg|kel|ds|kec|jend|jen|no|h|hj|kh|dr|ir|prof|[a-z])\.", re.IGNORECASE
+)
+_CLAUSE = re.compile(r"[,.;:()\n!?/]+")
+
+
+def _name_after(words: Sequence[str], i: int) -> list[str]:
+    """The name following the place word at ``i``, up to the end of its clause: "Jl. Jend.
+    Sudirman" and "jalan sudirman", "Jl. A. Yani" and "jalan ahmad yani" give the same first
+    significant word, which is the key."""
     name: list[str] = []
-    for word in words[i + 1 : i + 5]:
-        if word in NOT_NAMES or word in CANON.values() and word not in ("jalan",):
+    for word in words[i + 1 : i + 4]:
+        if len(word) > 1 and word in NOT_NAMES or word in _PLACE_WORDS:
             break
-        if word.isdigit():
+        if word in _PROBLEM_WORDS or word.isdigit():
             break
         name.append(word)
-    name = [w for w in name if w not in _TITLES and len(w) > 1]
-    while name and name[-1] in NAME_SUFFIXES and len(name) > 1:
-        name.pop()
-    return name[-1] if name else None
+    return name
+
+
+def _key(name: list[str]) -> str | None:
+    significant = [w for w in name if w not in _TITLES and len(w) > 1 and w not in NAME_SUFFIXES]
+    return significant[0] if significant else None
 
 
 def place_keys(*texts: str | None) -> PlaceKeys:
     """The street and area named first in ``texts`` (location text, then the report's body)."""
     street = area = None
+    names: set[str] = set()
     for text in texts:
         if not text:
             continue
-        words = normalize(text)
-        for i, word in enumerate(words):
-            if street is None and word in ("jalan", "gang", "lorong"):
-                street = _name_after(words, i)
-            elif area is None and word in ("kelurahan", "desa"):
-                area = _name_after(words, i)
-    return PlaceKeys(street, area)
+        for clause in _CLAUSE.split(_ABBREVIATION_DOT.sub(r"\1 ", text)):
+            words = normalize(clause)
+            for i, word in enumerate(words):
+                if word in ("jalan", "gang", "lorong"):
+                    name = _name_after(words, i)
+                    names.update(name)
+                    street = street or _key(name)
+                elif word in ("kelurahan", "desa"):
+                    name = _name_after(words, i)
+                    names.update(name)
+                    area = area or _key(name)
+    return PlaceKeys(street, area, frozenset(names))
 
 
 def cell_of(latitude: float | None, longitude: float | None) -> int | None:
@@ -236,12 +267,15 @@ class Facts:
 
     def problem_words(self) -> set[str]:
         """The words about the problem: neither courtesy nor the place's own names."""
-        place = self.place
-        names = {place.street, place.area}
+        names = self.place.names
         return {
             w
             for w in normalize(self.text)
-            if w not in STOP and w not in names and len(w) > 2 and not w.isdigit()
+            if w not in STOP
+            and w not in names
+            and w not in NAME_SUFFIXES
+            and len(w) > 2
+            and not w.isdigit()
         }
 
 
