@@ -15,7 +15,7 @@ import copy
 
 from bot import intents, limits
 from bot.channels import Button
-from bot.flows import pending, rating, report, report_words, status
+from bot.flows import join, pending, rating, report, report_words, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
 from bot.turn import Turn
@@ -132,6 +132,8 @@ def _text(turn: Turn) -> None:
         if last is None or last.template.startswith("bot:"):
             _choice(turn, choices[number - 1])
             return
+    if join.on_text(turn):  # "saya juga <code>" from a tracking page (before the status intent)
+        return
     command = intents.command(text)
     if command is not None:
         _command(turn, command)

@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.catalogue import Catalogue
+from console import public_group
 from console.deps import MAX_ROW_ID
 from reports import access, tracking
 from reports.attachments import open_path
@@ -95,6 +96,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ev_finished": "Selesai",
         "ev_archived": "Ditutup tanpa tindak lanjut",
         "close_reason": "Alasan: {reason}",
+        "reporters": "Dilaporkan oleh {n} warga",
+        "merged_into": "Laporan ini digabungkan dengan laporan {code}, yang menangani masalah yang sama.",
+        "join_title": "Saya juga mengalami ini",
+        "join_hint": "Kirim pesan ini ke SuaraWarga; Anda akan ikut menerima kabar dan tanggapannya:",
+        "join_chat": "Kirim lewat chat web",
+        "join_whatsapp": "Kirim lewat WhatsApp",
+        "join_message": "saya juga {code}",
         "next_submitted": (
             "Tunggu verifikasi. Jika ada informasi tambahan, kirimkan lewat percakapan tempat Anda "
             "melapor, dengan menyebut kode ini."
@@ -204,6 +212,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ev_finished": "Finished",
         "ev_archived": "Closed without follow-up",
         "close_reason": "Reason: {reason}",
+        "reporters": "Reported by {n} citizens",
+        "merged_into": "This report was merged into report {code}, which handles the same problem.",
+        "join_title": "I have this problem too",
+        "join_hint": "Send this message to SuaraWarga; you will receive its updates and answer too:",
+        "join_chat": "Send through the web chat",
+        "join_whatsapp": "Send through WhatsApp",
+        "join_message": "saya juga {code}",
         "next_submitted": (
             "Wait for verification. To add information, send it in the chat where you reported, "
             "mentioning this code."
@@ -367,6 +382,12 @@ class TrackingView:
     photos: list[int] = field(default_factory=list)
     next_step: str = ""
     close_reason: str | None = None
+    # One problem, many reports (``console.public_group``): how many citizens reported it, the
+    # report it was merged into, and the "saya juga mengalami ini" message with its links.
+    reporters: int = 1
+    merged_into: str | None = None
+    join_text: str | None = None
+    join_links: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,6 +570,7 @@ def tracking_page(request: Request, code: str, lang: str | None = None) -> HTMLR
             history=load_history(db, report),
             now=datetime.now(UTC),
         )
+        view = public_group.with_group(db, view, report, TEXTS[lang], runtime.settings)
     other = "en" if lang == "id" else "id"
     return TEMPLATES.TemplateResponse(
         request,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from console.views import admin, auth, canned, dashboard, inbox, queue, reports
+from console.views import admin, auth, canned, dashboard, duplicates, inbox, queue, reports
 
 router = APIRouter(prefix="/console", tags=["console"])
-for module in (auth, queue, inbox, reports, dashboard, admin, canned):
+for module in (auth, queue, inbox, reports, duplicates, dashboard, admin, canned):
     router.include_router(module.router)

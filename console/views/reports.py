@@ -26,6 +26,7 @@ from console.views.common import (
     calendar_of,
     visible_report,
 )
+from console.views import duplicates
 from console.views.due import due_state
 from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform
@@ -169,6 +170,7 @@ def _page_context(
         "can_release": not is_head and report.assignee_id == staff.id,
         "canned": for_report(db, staff, report.agency_id) if "answer" in actions else [],
         "answer_draft": "",
+        "group": duplicates.context(db, staff, report),
     }
 
 
