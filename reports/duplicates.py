@@ -108,8 +108,13 @@ CANON: dict[str, str] = {
     "noisy": "bising", "loud": "bising",
 }  # fmt: skip
 
+
 #: Words that say nothing about which problem it is (courtesy, time, people, places in general).
-STOP = frozenset(
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP = _words(
     """
     di ke dari yang dan atau itu ini tersebut sudah sejak selama sekitar sangat banyak tidak
     belum ada adalah akan bisa dapat sering selalu masih juga lagi pada untuk dengan karena tapi
@@ -123,17 +128,17 @@ STOP = frozenset(
     terima kasih please the a an is are was were has have been not and or of to for from with
     since very at in on near our my we it this that there here days weeks week month
     report fix fixed please already still again
-    """.split()
+    """
 )
 #: Words that may follow a street's name without being part of its key ("jalan melati raya").
-NAME_SUFFIXES = frozenset("raya utara selatan timur barat tengah baru lama dalam luar".split())
+NAME_SUFFIXES = _words("raya utara selatan timur barat tengah baru lama dalam luar")
 #: Words after "jalan"/"kelurahan" that show it is not a name ("jalan rusak", "jalan di").
-NOT_NAMES = STOP | frozenset(
-    "rusak lubang mati banjir macet licin becek sempit utama umum kampung raya tidak ini".split()
+NOT_NAMES = STOP | _words(
+    "rusak lubang mati banjir macet licin becek sempit utama umum kampung raya tidak ini"
 ) - {"gang", "lorong"}
-_TITLES = frozenset(
+_TITLES = _words(
     "jenderal jend jen jendral letjen mayjen kh haji hj h dr ir prof ahmad achmad muhammad "
-    "mohammad moh raden teuku tengku".split()
+    "mohammad moh raden teuku tengku"
 )
 #: Canonical problem words: never part of a name ("jalan lampu mati" is no street "lampu").
 _PLACE_WORDS = frozenset(
@@ -155,7 +160,7 @@ def normalize(text: str) -> list[str]:
 
 
 def _strip_suffix(word: str) -> str:
-    """"aspalnya" -> "aspal", "lampunya" -> "lampu": the possessive says nothing of the problem."""
+    """ "aspalnya" -> "aspal", "lampunya" -> "lampu": the possessive says nothing of the problem."""
     return word[:-3] if len(word) > 5 and word.endswith("nya") else word
 
 
@@ -190,7 +195,7 @@ def _name_after(words: Sequence[str], i: int) -> list[str]:
     significant word, which is the key."""
     name: list[str] = []
     for word in words[i + 1 : i + 4]:
-        if len(word) > 1 and word in NOT_NAMES or word in _PLACE_WORDS:
+        if (len(word) > 1 and word in NOT_NAMES) or word in _PLACE_WORDS:
             break
         if word in _PROBLEM_WORDS or word.isdigit():
             break
@@ -330,8 +335,10 @@ def score(a: Facts, b: Facts) -> float:
     return combined if combined >= MIN_SCORE else 0.0
 
 
-def rank(new: Facts, candidates: Iterable[tuple[Any, Facts]], top: int = TOP) -> list[tuple[Any, float]]:
-    """The best ``top`` candidates (their keys and scores), best first; ties by key (older first)."""
+def rank(
+    new: Facts, candidates: Iterable[tuple[Any, Facts]], top: int = TOP
+) -> list[tuple[Any, float]]:
+    """The best ``top`` candidates (keys and scores), best first; ties by key (older first)."""
     scored = [(key, score(new, facts)) for key, facts in candidates]
     kept = [(key, s) for key, s in scored if s > 0.0]
     kept.sort(key=lambda pair: (-pair[1], pair[0]))

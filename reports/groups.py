@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports import notify
@@ -44,9 +44,7 @@ GROUP_TEMPLATES: Final[dict[str, str]] = {
 
 def secondaries(db: Session, primary: Report) -> list[Report]:
     return list(
-        db.scalars(
-            select(Report).where(Report.duplicate_of_id == primary.id).order_by(Report.id)
-        )
+        db.scalars(select(Report).where(Report.duplicate_of_id == primary.id).order_by(Report.id))
     )
 
 
@@ -71,28 +69,6 @@ def reporter_count(db: Session, report: Report) -> int:
         db.scalars(select(ReportSupporter.citizen_id).where(ReportSupporter.report_id.in_(ids)))
     )
     return len(citizens)
-
-
-def reporter_counts(db: Session, report_ids: list[int]) -> dict[int, int]:
-    """:func:`reporter_count` for many primaries in two queries (lists, the public map)."""
-    if not report_ids:
-        return {}
-    counts = dict.fromkeys(report_ids, 1)
-    merged = db.execute(
-        select(Report.duplicate_of_id, func.count())
-        .where(Report.duplicate_of_id.in_(report_ids))
-        .group_by(Report.duplicate_of_id)
-    )
-    for primary_id, n in merged:
-        counts[int(primary_id)] += int(n)
-    joined = db.execute(
-        select(ReportSupporter.report_id, func.count())
-        .where(ReportSupporter.report_id.in_(report_ids))
-        .group_by(ReportSupporter.report_id)
-    )
-    for report_id, n in joined:
-        counts[int(report_id)] += int(n)
-    return counts
 
 
 def tell_supporter(
@@ -194,7 +170,8 @@ def close_with_primary(
     tracking_url: str | None,
 ) -> list[Report]:
     """The primary closed: its open merged reports close with the same status, each audited and,
-    when finished, each citizen asked to rate their own report (the primary's agency answered it)."""
+    when finished, each citizen asked to rate their own report (the primary's agency answered
+    it)."""
     closed = []
     for secondary in secondaries(db, primary):
         if secondary.status not in OPEN_STATUSES:

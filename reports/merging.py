@@ -226,7 +226,10 @@ def join(
         report = primary
     if not joinable(report):
         raise DomainError("join_not_open", code=report.tracking_code)
-    group_ids = [report.id, *db.scalars(select(Report.id).where(Report.duplicate_of_id == report.id))]
+    group_ids = [
+        report.id,
+        *db.scalars(select(Report.id).where(Report.duplicate_of_id == report.id)),
+    ]
     already = db.scalar(
         select(Report.id).where(Report.id.in_(group_ids), Report.citizen_id == citizen.id)
     ) or db.scalar(

@@ -1,4 +1,4 @@
-""""Saya juga mengalami ini": a citizen joins someone else's public report (issue 15, point 7).
+""" "Saya juga mengalami ini": a citizen joins someone else's public report (issue 15, point 7).
 
 The tracking page and the public map link here with a ready-made message ("saya juga
 SW-7KQ4-M2XD", or Telegram's ``/start join_SW7KQ4M2XD``). Only published reports (verified, not

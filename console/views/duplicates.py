@@ -39,9 +39,7 @@ def context(db: Session, staff: StaffUser, report: Report) -> dict[str, Any]:
         "duplicate_of": report.duplicate_of,
         "merged_reports": [r for r in groups.secondaries(db, report) if access.can_view(actor, r)],
         "reporters": groups.reporter_count(db, report),
-        "can_merge": may_act
-        and report.duplicate_of_id is None
-        and report.status in OPEN_STATUSES,
+        "can_merge": may_act and report.duplicate_of_id is None and report.status in OPEN_STATUSES,
         "can_unmerge": may_act and report.duplicate_of_id is not None,
     }
 

@@ -18,6 +18,7 @@ from console.deps import (
     get_runtime,
     require_roles,
 )
+from console.views import duplicates
 from console.views.canned import compose, for_report
 from console.views.common import (
     NowDep,
@@ -26,7 +27,6 @@ from console.views.common import (
     calendar_of,
     visible_report,
 )
-from console.views import duplicates
 from console.views.due import due_state
 from console.views.queue import suggestion_of
 from console.views.report_actions import ActionForm, available_actions, explain, perform

@@ -102,7 +102,9 @@ def test_scorer_separates_problems_at_one_place() -> None:
 
 
 def _group(db: Session, clock: SlaClock, people: dict[str, Actor]) -> list[Report]:
-    reports = [submit(db, clock, text, MON + timedelta(minutes=i)) for i, (text, _) in enumerate(POTHOLE)]
+    reports = [
+        submit(db, clock, text, MON + timedelta(minutes=i)) for i, (text, _) in enumerate(POTHOLE)
+    ]
     primary, *others = reports
     for other in others:
         merging.merge(
@@ -141,9 +143,7 @@ def test_a_merged_group_is_answered_once_and_every_citizen_hears_and_rates(
     }
 
     # The primary finishes: the group finishes with it and each citizen rates their own report.
-    staff_cases.finish(
-        db, clock=clock, report=primary, actor=people["pupr"], reason="ok", now=day1
-    )
+    staff_cases.finish(db, clock=clock, report=primary, actor=people["pupr"], reason="ok", now=day1)
     for report in (second, third):
         db.refresh(report)
         assert report.status is Status.FINISHED and report.agency_id == primary.agency_id
@@ -176,7 +176,7 @@ def test_merged_reports_do_not_breach_on_their_own(
 
 
 def test_refusals(db: Session, clock: SlaClock, people: dict[str, Actor]) -> None:
-    primary, second, third = _group(db, clock, people)
+    primary, second, _ = _group(db, clock, people)
     lone = submit(db, clock, "Pohon tumbang di Jl. Kenanga")
     v = people["verifier"]
     with pytest.raises(DomainError) as err:
@@ -209,9 +209,7 @@ def test_refusals(db: Session, clock: SlaClock, people: dict[str, Actor]) -> Non
         merging.merge(db, clock=clock, report=lone, into=primary, actor=people["dlh"], now=MON)
     assert denied.value.code == "not_your_agency"
     with pytest.raises(NotPermitted):
-        merging.unmerge(
-            db, clock=clock, report=second, actor=people["dlh"], reason="beda", now=MON
-        )
+        merging.unmerge(db, clock=clock, report=second, actor=people["dlh"], reason="beda", now=MON)
 
 
 def test_unmerge_is_audited_and_restarts_the_clock(
@@ -220,7 +218,9 @@ def test_unmerge_is_audited_and_restarts_the_clock(
     primary, second, _ = _group(db, clock, people)
     later = MON + timedelta(days=2)
     with pytest.raises(DomainError):
-        merging.unmerge(db, clock=clock, report=second, actor=people["verifier"], reason=" ", now=later)
+        merging.unmerge(
+            db, clock=clock, report=second, actor=people["verifier"], reason=" ", now=later
+        )
     merging.unmerge(
         db, clock=clock, report=second, actor=people["verifier"], reason="beda lubang", now=later
     )
@@ -235,7 +235,9 @@ def test_unmerge_is_audited_and_restarts_the_clock(
     }
     assert groups.reporter_count(db, primary) == 2
     with pytest.raises(DomainError) as err:
-        merging.unmerge(db, clock=clock, report=second, actor=people["verifier"], reason="x", now=later)
+        merging.unmerge(
+            db, clock=clock, report=second, actor=people["verifier"], reason="x", now=later
+        )
     assert err.value.code == "not_merged"
 
 
@@ -245,7 +247,9 @@ def test_a_citizen_joins_a_public_report(
     report = submit(db, clock, POTHOLE[0][0])
     joiner = f.citizen(db, MON, Channel.WHATSAPP)
     with pytest.raises(DomainError) as err:  # not published yet (unverified)
-        merging.join(db, clock=clock, report=report, citizen=joiner, channel=Channel.WHATSAPP, now=MON)
+        merging.join(
+            db, clock=clock, report=report, citizen=joiner, channel=Channel.WHATSAPP, now=MON
+        )
     assert err.value.code == "join_not_open"
     staff_cases.verify_and_forward(
         db, clock=clock, report=report, actor=people["verifier"], agency_code="pupr", now=MON
@@ -263,6 +267,8 @@ def test_a_citizen_joins_a_public_report(
         db, clock=clock, report=report, actor=people["pupr"], text="Sudah ditambal.", now=MON
     )
     heard = db.scalars(
-        select(OutboxMessage).where(OutboxMessage.citizen_id == joiner.id).order_by(OutboxMessage.id)
+        select(OutboxMessage)
+        .where(OutboxMessage.citizen_id == joiner.id)
+        .order_by(OutboxMessage.id)
     ).all()
     assert [m.template for m in heard] == ["report_joined", "group_answer"]
