@@ -52,6 +52,8 @@ MAX_CANDIDATES = 200
 MIN_TEXT = 0.30
 #: ... and the combined score reaches this.
 MIN_SCORE = 0.40
+#: Added to the text similarity when both reports name the same object (``OBJECTS``).
+OBJECT_BONUS = 0.25
 
 # -- normalising ---------------------------------------------------------------------------------
 
@@ -74,7 +76,7 @@ CANON: dict[str, str] = {
     "padam": "mati", "redup": "mati", "gelap": "mati", "nyala": "mati", "menyala": "mati",
     "off": "mati", "out": "mati", "dark": "mati",
     # roads
-    "aspal": "jalan", "road": "jalan", "street": "jalan",
+    "aspal": "lubang", "asphalt": "lubang",
     "berlubang": "lubang", "bolong": "lubang", "lobang": "lubang", "pothole": "lubang",
     "potholes": "lubang", "hole": "lubang", "holes": "lubang", "ambles": "lubang",
     "amblas": "lubang", "retak": "lubang", "hancur": "rusak", "ancur": "rusak",
@@ -89,23 +91,25 @@ CANON: dict[str, str] = {
     "flooded": "banjir", "flooding": "banjir", "got": "saluran", "selokan": "saluran",
     "drainase": "saluran", "gorong": "saluran", "drain": "saluran", "drains": "saluran",
     "gutter": "saluran", "mampet": "sumbat", "tersumbat": "sumbat", "buntu": "sumbat",
-    "clogged": "sumbat", "blocked": "sumbat", "pdam": "air", "keran": "air", "water": "air",
-    "mengalir": "alir", "ngalir": "alir", "flowing": "alir",
+    "clogged": "sumbat", "blocked": "sumbat", "keran": "pdam", "water": "pdam",
+    "mengalir": "mati", "ngalir": "mati", "flowing": "mati", "kering": "mati", "piped": "pdam",
+    "dry": "mati", "leding": "pdam",
     "bocor": "bocor", "leak": "bocor", "leaking": "bocor", "pipa": "pipa", "pipe": "pipa",
     # trees, cables
     "dahan": "pohon", "ranting": "pohon", "tree": "pohon", "trees": "pohon",
     "tumbang": "tumbang", "roboh": "tumbang", "rubuh": "tumbang", "ambruk": "tumbang",
-    "fallen": "tumbang", "fell": "tumbang", "kabelnya": "kabel", "cable": "kabel",
-    "wire": "kabel", "wires": "kabel", "menjuntai": "juntai", "terjuntai": "juntai",
-    "hanging": "juntai",
+    "fallen": "tumbang", "fell": "tumbang", "patah": "tumbang", "kabelnya": "kabel",
+    "cable": "kabel", "cables": "kabel", "wire": "kabel", "wires": "kabel", "menjuntai": "juntai",
+    "terjuntai": "juntai", "hanging": "juntai", "kendor": "juntai", "semrawut": "juntai",
     # traffic, order
     "kemacetan": "macet", "jam": "jam", "traffic": "macet", "pkl": "pedagang",
     "lapak": "pedagang", "vendors": "pedagang", "vendor": "pedagang",
     "pungutan": "pungli", "parking": "parkir", "trotoar": "trotoar", "sidewalk": "trotoar",
     "pavement": "trotoar", "anjing": "anjing", "dogs": "anjing", "dog": "anjing",
     "nyamuk": "nyamuk", "dbd": "nyamuk", "fogging": "nyamuk", "mosquito": "nyamuk",
-    "mosquitoes": "nyamuk", "noise": "bising", "berisik": "bising", "bising": "bising",
-    "noisy": "bising", "loud": "bising",
+    "mosquitoes": "nyamuk", "dengue": "nyamuk", "demam": "nyamuk", "berdarah": "nyamuk",
+    "noise": "bising", "berisik": "bising", "bising": "bising", "noisy": "bising",
+    "loud": "bising", "karaoke": "bising", "workshop": "bengkel",
 }  # fmt: skip
 
 
@@ -156,7 +160,12 @@ def normalize(text: str) -> list[str]:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = _REDUP.sub(r"\1", text)
     text = _REPEAT.sub(r"\1", text)
-    return [CANON.get(w, w) for w in map(_strip_suffix, _NON_WORD.sub(" ", text).split())]
+    words = [CANON.get(w, w) for w in map(_strip_suffix, _NON_WORD.sub(" ", text).split())]
+    # "air mati" / "air tidak mengalir" is the water supply; "air" alone is any water (a drain's).
+    for i, word in enumerate(words):
+        if word == "air" and "mati" in words[i + 1 : i + 3]:
+            words[i] = "pdam"
+    return words
 
 
 def _strip_suffix(word: str) -> str:
@@ -172,6 +181,10 @@ class PlaceKeys:
     street: str | None  # the street's key word: "melati" for "Jl. Melati Raya No. 5"
     area: str | None  # the kelurahan or desa: "sukamaju"
     names: frozenset[str] = frozenset()  # every word of the names found (not problem words)
+    #: The street name's words after its key ("jln mawar tebet barat" -> {"tebet"}): often the
+    #: kelurahan written without "kel.", compared with the other report's area.
+    street_rest: frozenset[str] = frozenset()
+    area_words: frozenset[str] = frozenset()  # every word of the area's name
 
     @property
     def key(self) -> str | None:
@@ -194,7 +207,10 @@ def _name_after(words: Sequence[str], i: int) -> list[str]:
     Sudirman" and "jalan sudirman", "Jl. A. Yani" and "jalan ahmad yani" give the same first
     significant word, which is the key."""
     name: list[str] = []
-    for word in words[i + 1 : i + 4]:
+    for k, word in enumerate(words[i + 1 : i + 4]):
+        if word == "raya" and k == 0:  # "Jl. Raya Bogor": the name follows
+            name.append(word)
+            continue
         if (len(word) > 1 and word in NOT_NAMES) or word in _PLACE_WORDS:
             break
         if word in _PROBLEM_WORDS or word.isdigit():
@@ -203,8 +219,12 @@ def _name_after(words: Sequence[str], i: int) -> list[str]:
     return name
 
 
+def _significant(name: list[str]) -> list[str]:
+    return [w for w in name if w not in _TITLES and len(w) > 1 and w not in NAME_SUFFIXES]
+
+
 def _key(name: list[str]) -> str | None:
-    significant = [w for w in name if w not in _TITLES and len(w) > 1 and w not in NAME_SUFFIXES]
+    significant = _significant(name)
     return significant[0] if significant else None
 
 
@@ -212,6 +232,8 @@ def place_keys(*texts: str | None) -> PlaceKeys:
     """The street and area named first in ``texts`` (location text, then the report's body)."""
     street = area = None
     names: set[str] = set()
+    rest: frozenset[str] = frozenset()
+    area_words: frozenset[str] = frozenset()
     for text in texts:
         if not text:
             continue
@@ -221,12 +243,14 @@ def place_keys(*texts: str | None) -> PlaceKeys:
                 if word in ("jalan", "gang", "lorong"):
                     name = _name_after(words, i)
                     names.update(name)
-                    street = street or _key(name)
+                    if street is None and (street := _key(name)):
+                        rest = frozenset(_significant(name)[1:])
                 elif word in ("kelurahan", "desa"):
                     name = _name_after(words, i)
                     names.update(name)
-                    area = area or _key(name)
-    return PlaceKeys(street, area, frozenset(names))
+                    if area is None and (area := _key(name)):
+                        area_words = frozenset(_significant(name))
+    return PlaceKeys(street, area, frozenset(names), rest, area_words)
 
 
 def cell_of(latitude: float | None, longitude: float | None) -> int | None:
@@ -278,6 +302,7 @@ class Facts:
             for w in normalize(self.text)
             if w not in STOP
             and w not in names
+            and w not in _PLACE_WORDS
             and w not in NAME_SUFFIXES
             and len(w) > 2
             and not w.isdigit()
@@ -292,14 +317,27 @@ def _trigrams(words: Iterable[str]) -> set[str]:
     return grams
 
 
+#: What a problem is about (a street light, the road surface, rubbish, a drain...). Two reports
+#: that each name such a thing, and no common one, are about different problems however alike
+#: the rest of their words ("lampu mati di Jl. Melati" and "air mati di Jl. Melati").
+OBJECTS = _words(
+    "lampu lubang sampah saluran pdam pohon kabel trotoar pedagang nyamuk bising parkir jembatan"
+)
+
+
 def text_similarity(a: set[str], b: set[str]) -> float:
-    """Word overlap (Dice) blended with character-trigram overlap (Dice), 0-1."""
+    """Word overlap (Dice) blended with character-trigram overlap (Dice), 0-1, raised when both
+    name the same object and 0 when they name only different ones."""
     if not a or not b:
+        return 0.0
+    oa, ob = a & OBJECTS, b & OBJECTS
+    if oa and ob and not oa & ob:
         return 0.0
     words = 2 * len(a & b) / (len(a) + len(b))
     ga, gb = _trigrams(a), _trigrams(b)
     grams = 2 * len(ga & gb) / (len(ga) + len(gb))
-    return 0.5 * words + 0.5 * grams
+    shared_object = OBJECT_BONUS if oa & ob else 0.0
+    return min(1.0, 0.5 * words + 0.5 * grams + shared_object)
 
 
 def place_similarity(a: Facts, b: Facts) -> float:
@@ -317,7 +355,14 @@ def place_similarity(a: Facts, b: Facts) -> float:
     if pa.area and pb.area and pa.area != pb.area:
         return 0.0
     if pa.street and pa.street == pb.street:
-        return 1.0 if pa.area and pa.area == pb.area else 0.8
+        if pa.area and pa.area == pb.area:
+            return 1.0
+        # One names the kelurahan, the other may have written it after the street's name.
+        named, other = (pa, pb) if pa.area else (pb, pa)
+        extra = other.street_rest - named.street_rest  # "jln kelapa dua kebon jeruk" - {"dua"}
+        if named.area and extra:
+            return 1.0 if extra <= named.area_words else 0.0
+        return 0.8
     if pa.area and pa.area == pb.area and not (pa.street and pb.street):
         return 0.5
     return 0.0
@@ -348,9 +393,15 @@ def rank(
 # -- the database -------------------------------------------------------------------------------
 
 
+def _report_text(title: str, body: str) -> str:
+    """The body, and the title only when it adds words: a title is mostly the body's first
+    words, cut short (a place name cut in half would be read as another place)."""
+    return body if title.strip().rstrip(".") in body else f"{body}\n{title}"
+
+
 def facts_of(report: Report) -> Facts:
     return Facts(
-        text=f"{report.title}\n{report.body}",
+        text=_report_text(report.title, report.body),
         location_text=report.location_text,
         latitude=report.latitude,
         longitude=report.longitude,
@@ -359,7 +410,7 @@ def facts_of(report: Report) -> Facts:
 
 def set_keys(report: Report) -> PlaceKeys:
     """Fill the report's indexed place key and map cell (before it is searched for or among)."""
-    keys = place_keys(report.location_text, f"{report.title}\n{report.body}")
+    keys = place_keys(report.location_text, _report_text(report.title, report.body))
     report.dup_place_key = keys.key
     report.dup_cell = cell_of(report.latitude, report.longitude)
     return keys
