@@ -124,7 +124,7 @@ def measure(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "top1_hit_rate": round(top1 / len(with_dup), 3) if with_dup else None,
         "false_alarm_rate": round(sum(1 for i in without if found[i]) / len(without), 3)
         if without
-        else None,  # fmt: skip
+        else None,
         "submit_ms_p50": round(1000 * timings[len(timings) // 2], 2),
         "submit_ms_p95": round(1000 * timings[int(len(timings) * 0.95)], 2),
     }
