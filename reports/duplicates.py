@@ -25,10 +25,11 @@ share the place but not the problem words, and are not suggested.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -281,7 +282,7 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 # -- scoring ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Facts:
     """What the scorer compares of one report (built from a row, or from a benchmark's item)."""
 
@@ -290,9 +291,18 @@ class Facts:
     latitude: float | None = None
     longitude: float | None = None
 
-    @property
+    # Cached: a new report is compared with dozens of candidates, each parsed once.
+    @functools.cached_property
     def place(self) -> PlaceKeys:
         return place_keys(self.location_text, self.text)
+
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.problem_words())
+
+    @functools.cached_property
+    def grams(self) -> frozenset[str]:
+        return frozenset(_trigrams(self.words))
 
     def problem_words(self) -> set[str]:
         """The words about the problem: neither courtesy nor the place's own names."""
@@ -328,13 +338,16 @@ OBJECTS = _words(
 def text_similarity(a: set[str], b: set[str]) -> float:
     """Word overlap (Dice) blended with character-trigram overlap (Dice), 0-1, raised when both
     name the same object and 0 when they name only different ones."""
+    return _similarity(a, b, _trigrams(a), _trigrams(b))
+
+
+def _similarity(a: Set[str], b: Set[str], ga: Set[str], gb: Set[str]) -> float:
     if not a or not b:
         return 0.0
     oa, ob = a & OBJECTS, b & OBJECTS
     if oa and ob and not oa & ob:
         return 0.0
     words = 2 * len(a & b) / (len(a) + len(b))
-    ga, gb = _trigrams(a), _trigrams(b)
     grams = 2 * len(ga & gb) / (len(ga) + len(gb))
     shared_object = OBJECT_BONUS if oa & ob else 0.0
     return min(1.0, 0.5 * words + 0.5 * grams + shared_object)
@@ -373,7 +386,7 @@ def score(a: Facts, b: Facts) -> float:
     place = place_similarity(a, b)
     if place == 0.0:
         return 0.0
-    text = text_similarity(a.problem_words(), b.problem_words())
+    text = _similarity(a.words, b.words, a.grams, b.grams)
     if text < MIN_TEXT:
         return 0.0
     combined = 0.65 * text + 0.35 * place
@@ -416,7 +429,9 @@ def set_keys(report: Report) -> PlaceKeys:
     return keys
 
 
-def candidates(db: Session, report: Report, keys: PlaceKeys, now: datetime) -> list[Report]:
+def candidates(
+    db: Session, report: Report, keys: PlaceKeys, now: datetime
+) -> list[tuple[int, Facts]]:
     """Open, unmerged reports of the last 30 days on the same street/area or in nearby cells."""
     place_keys_wanted = [k for k in (keys.key, f"kel:{keys.area}" if keys.area else None) if k]
     where = []
@@ -427,7 +442,14 @@ def candidates(db: Session, report: Report, keys: PlaceKeys, now: datetime) -> l
     if not where:
         return []
     query = (
-        select(Report)
+        select(
+            Report.id,
+            Report.title,
+            Report.body,
+            Report.location_text,
+            Report.latitude,
+            Report.longitude,
+        )
         .where(
             or_(*where),
             Report.created_at >= now - WINDOW,
@@ -439,13 +461,17 @@ def candidates(db: Session, report: Report, keys: PlaceKeys, now: datetime) -> l
     )
     if report.id is not None:
         query = query.where(Report.id != report.id)
-    return list(db.scalars(query))
+    # Only the columns scoring reads: no ORM objects, no thread or JSON columns loaded.
+    return [
+        (rid, Facts(_report_text(title, body), location, lat, lon))
+        for rid, title, body, location, lat, lon in db.execute(query)
+    ]
 
 
 def find_for(db: Session, report: Report, now: datetime) -> list[dict[str, Any]]:
     """Set ``report``'s keys and store its possible duplicates, best first; returns them."""
     keys = set_keys(report)
-    found = rank(facts_of(report), ((r.id, facts_of(r)) for r in candidates(db, report, keys, now)))
+    found = rank(facts_of(report), candidates(db, report, keys, now))
     report.possible_duplicates = [{"id": rid, "score": round(s, 3)} for rid, s in found] or None
     return report.possible_duplicates or []
 
