@@ -84,7 +84,7 @@ def load(url: str, n: int, bodies: list[str], streets: list[str]) -> float:
         CASE WHEN p.lat IS NULL THEN NULL ELSE
             (floor(p.lat / {duplicates.CELL_DEG})::bigint + 50000) * 1000000
             + (floor(p.lon / {duplicates.CELL_DEG})::bigint + 200000) END
-    FROM generate_series(1, :n) AS g
+    FROM generate_series(1::bigint, :n) AS g
     CROSS JOIN LATERAL (SELECT ({texts})[1 + (g * 31) % {len(bodies)}] AS body) AS t
     CROSS JOIN LATERAL (SELECT :now - g * interval '63 seconds' AS created) AS c
     CROSS JOIN LATERAL (SELECT
@@ -222,11 +222,7 @@ def main() -> int:
     out_dir = Path(os.environ.get("SW_BENCH_OUT") or HERE)
     rows = load_set()
     streets = sorted(
-        {
-            duplicates.place_keys(r["location_text"], r["body"]).street or ""
-            for r in rows
-        }
-        - {""}
+        {duplicates.place_keys(r["location_text"], r["body"]).street or "" for r in rows} - {""}
     )
     bodies = sorted({r["body"] for r in rows})
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")

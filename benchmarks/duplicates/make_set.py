@@ -138,7 +138,10 @@ def place_text(rng: random.Random, street: str, area: str, landmark: str) -> tup
     forms = [
         (f"Jl. {street} No. {number}, Kel. {area}", ""),
         (f"jln {low} {area.lower()}", ""),
-        (f"jalan {street} Raya (dekat {landmark})", f"Kelurahan {area}"),
+        (
+            f"jalan {street}{'' if street.endswith('Raya') else ' Raya'} (dekat {landmark})",
+            f"Kelurahan {area}",
+        ),
         (f"Jl {street} RT {rt:02d}/RW {rw:02d} kelurahan {area}", ""),
         (f"depan {landmark} jalan {low}", f"Kel. {area}"),
         (f"gg. dekat {landmark}", f"Jl. {street}, {area}"),

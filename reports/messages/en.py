@@ -47,8 +47,8 @@ MESSAGES: dict[str, str] = {
     ),
     "report_merged": (
         "Your report {own} is about the same problem as the existing report {code}, "
-        "so it joined that report. You will receive {agency}'s answer to report {code} "
-        "and can rate it when it is finished."
+        "so it joined that report. You will receive the updates and the answer of report "
+        "{code}, and can rate it when it is finished."
     ),
     "report_unmerged": (
         "Report {code} was separated from report {primary} and is now handled on its own."

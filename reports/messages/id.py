@@ -50,8 +50,8 @@ MESSAGES: dict[str, str] = {
     ),
     "report_merged": (
         "Laporan Anda {own} membahas masalah yang sama dengan laporan {code} yang sudah ada, "
-        "sehingga digabungkan dengannya. Anda akan menerima tanggapan {agency} atas laporan {code} "
-        "dan dapat menilainya setelah selesai."
+        "sehingga digabungkan dengannya. Anda akan menerima kabar dan tanggapan atas laporan "
+        "{code}, dan dapat menilainya setelah selesai."
     ),
     "report_unmerged": (
         "Laporan {code} dipisahkan lagi dari laporan {primary} dan kini ditangani tersendiri."
