@@ -422,11 +422,49 @@ def facts_of(report: Report) -> Facts:
 
 
 def set_keys(report: Report) -> PlaceKeys:
-    """Fill the report's indexed place key and map cell (before it is searched for or among)."""
-    keys = place_keys(report.location_text, _report_text(report.title, report.body))
+    """Fill the report's indexed place key, map cell and signature (before it is searched for or
+    among)."""
+    facts = facts_of(report)
+    keys = facts.place
     report.dup_place_key = keys.key
     report.dup_cell = cell_of(report.latitude, report.longitude)
+    report.dup_sig = signature(facts)
     return keys
+
+
+_SIG_FIELDS = 5
+
+
+def signature(facts: Facts) -> str | None:
+    """What the scorer reads of a report, as one line: street, area, the street name's other
+    words, the area's words, the problem words ("|" between fields, spaces within). None when it
+    would not fit the column (the text is parsed again when compared)."""
+    place = facts.place
+    fields = [
+        place.street or "",
+        place.area or "",
+        " ".join(sorted(place.street_rest)),
+        " ".join(sorted(place.area_words)),
+        " ".join(sorted(facts.words)),
+    ]
+    line = "|".join(fields)
+    return line if len(line) <= 1000 else None
+
+
+def from_signature(line: str, latitude: float | None, longitude: float | None) -> Facts | None:
+    """The :class:`Facts` a signature stands for, already parsed (None for a malformed line)."""
+    fields = line.split("|")
+    if len(fields) != _SIG_FIELDS:
+        return None
+    street, area, rest, area_words, words = fields
+    facts = Facts("", None, latitude, longitude)
+    # Fill the cached properties: comparing never parses this report's text again.
+    facts.__dict__["place"] = PlaceKeys(
+        street or None, area or None, frozenset(), frozenset(rest.split()),
+        frozenset(area_words.split()),
+    )  # fmt: skip
+    facts.__dict__["words"] = frozenset(words.split())
+    return facts
 
 
 def candidates(
@@ -444,6 +482,7 @@ def candidates(
     query = (
         select(
             Report.id,
+            Report.dup_sig,
             Report.title,
             Report.body,
             Report.location_text,
@@ -462,10 +501,11 @@ def candidates(
     if report.id is not None:
         query = query.where(Report.id != report.id)
     # Only the columns scoring reads: no ORM objects, no thread or JSON columns loaded.
-    return [
-        (rid, Facts(_report_text(title, body), location, lat, lon))
-        for rid, title, body, location, lat, lon in db.execute(query)
-    ]
+    found = []
+    for rid, sig, title, body, location, lat, lon in db.execute(query):
+        facts = from_signature(sig, lat, lon) if sig else None
+        found.append((rid, facts or Facts(_report_text(title, body), location, lat, lon)))
+    return found
 
 
 def find_for(db: Session, report: Report, now: datetime) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ Target: under 50 ms p95.
    (dup_place_key, created_at) and (dup_cell, created_at)) and loads N reports (default 1,000,000)
    with one ``INSERT ... SELECT FROM generate_series``: two years of reports, one every ~63 s;
    the recent ones open, older ones finished. Their texts are the written set's bodies
-   (``reports.jsonl``), so scoring does real work. Place keys: one report in ten is on one of the
+   (``reports.jsonl``) with their signatures as ``submit_report`` stores them
+   (``dup_sig``), so scoring does the work it does live. Place keys: one report in ten is on one of the
    written set's 32 streets (hot streets: ~130 open reports each within 30 days, the worst case
    for scoring), the rest spread over 40,000 other streets; half have a position in a
    Jakarta-sized box (~25 x 30 km).
@@ -71,11 +72,14 @@ def load(url: str, n: int, bodies: list[str], streets: list[str]) -> float:
         db.add(Citizen(language="id", created_at=NOW))
     hot = "ARRAY[" + ",".join(f"'st:{s}'" for s in streets) + "]"
     texts = "ARRAY[" + ",".join("'" + b.replace("'", "''") + "'" for b in bodies) + "]"
+    # Each body's signature, as ``submit_report`` stores it (``duplicates.signature``).
+    sigs = [duplicates.signature(duplicates.Facts(b)) or "" for b in bodies]
+    signatures = "ARRAY[" + ",".join("'" + g.replace("'", "''") + "'" for g in sigs) + "]"
     # Two pseudo-random numbers per row from the row number (deterministic, no random()).
     insert = f"""
     INSERT INTO reports (tracking_code, type, title, body, privacy, channel, citizen_id, status,
         stage_cycle, escalation_level, extension_days, created_at, updated_at,
-        latitude, longitude, dup_place_key, dup_cell)
+        latitude, longitude, dup_place_key, dup_cell, dup_sig)
     SELECT 'B' || lpad(g::text, 11, '0'), 'complaint', left(t.body, 80), t.body, 'public', 'web',
         1, CASE WHEN g * 63 < 45 * 86400 THEN 'submitted' ELSE 'finished' END,
         0, 0, 0, c.created, c.created, p.lat, p.lon,
@@ -83,9 +87,11 @@ def load(url: str, n: int, bodies: list[str], streets: list[str]) -> float:
              ELSE 'st:x' || ((g * 7919) % 40000) END,
         CASE WHEN p.lat IS NULL THEN NULL ELSE
             (floor(p.lat / {duplicates.CELL_DEG})::bigint + 50000) * 1000000
-            + (floor(p.lon / {duplicates.CELL_DEG})::bigint + 200000) END
+            + (floor(p.lon / {duplicates.CELL_DEG})::bigint + 200000) END,
+        t.sig
     FROM generate_series(1::bigint, :n) AS g
-    CROSS JOIN LATERAL (SELECT ({texts})[1 + (g * 31) % {len(bodies)}] AS body) AS t
+    CROSS JOIN LATERAL (SELECT ({texts})[1 + (g * 31) % {len(bodies)}] AS body,
+                               ({signatures})[1 + (g * 31) % {len(bodies)}] AS sig) AS t
     CROSS JOIN LATERAL (SELECT :now - g * interval '63 seconds' AS created) AS c
     CROSS JOIN LATERAL (SELECT
         CASE WHEN g % 2 = 0 THEN -6.35 + ((g * 2654435761) % 100000) / 100000.0 * 0.25 END AS lat,

@@ -112,6 +112,7 @@ MIGRATIONS = [
             ("column", "reports", "duplicate_of_id"),
             ("column", "reports", "dup_place_key"),
             ("column", "reports", "dup_cell"),
+            ("column", "reports", "dup_sig"),
             ("column", "reports", "possible_duplicates"),
             ("index", "reports", "ix_reports_duplicate_of_id"),
             ("index", "reports", "ix_reports_dup_place"),

@@ -8,7 +8,8 @@ One problem, many reports (issue 15). ``reports.duplicate_of_id`` links a merged
 report that now speaks for it. ``dup_place_key`` (normalised street, else area) and ``dup_cell``
 (a ~220 m map cell) are what the duplicate search filters on, each with a partial index on
 (key, created_at) so the 30-day window of one street or nine cells is an index range even at a
-million rows; ``possible_duplicates`` keeps what was found at submission. ``report_supporters``
+million rows; ``dup_sig`` is the report's text as the scorer compares it, parsed once at
+submission; ``possible_duplicates`` keeps what was found then. ``report_supporters``
 holds the citizens who joined someone else's public report. Existing rows get no keys: only new
 reports are searched for and searched among (older reports are past the 30-day window soon).
 """
@@ -31,6 +32,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("duplicate_of_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("dup_place_key", sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column("dup_cell", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("dup_sig", sa.String(length=1000), nullable=True))
         batch_op.add_column(sa.Column("possible_duplicates", sa.JSON(), nullable=True))
         batch_op.create_foreign_key(
             "fk_reports_duplicate_of_id_reports", "reports", ["duplicate_of_id"], ["id"]
@@ -88,6 +90,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_reports_duplicate_of_id")
         batch_op.drop_constraint("fk_reports_duplicate_of_id_reports", type_="foreignkey")
         batch_op.drop_column("possible_duplicates")
+        batch_op.drop_column("dup_sig")
         batch_op.drop_column("dup_cell")
         batch_op.drop_column("dup_place_key")
         batch_op.drop_column("duplicate_of_id")
