@@ -6,11 +6,11 @@ Target: under 50 ms p95.
    (dup_place_key, created_at) and (dup_cell, created_at)) and loads N reports (default 1,000,000)
    with one ``INSERT ... SELECT FROM generate_series``: two years of reports, one every ~63 s;
    the recent ones open, older ones finished. Their texts are the written set's bodies
-   (``reports.jsonl``) with their signatures as ``submit_report`` stores them
-   (``dup_sig``), so scoring does the work it does live. Place keys: one report in ten is on one of the
-   written set's 32 streets (hot streets: ~130 open reports each within 30 days, the worst case
-   for scoring), the rest spread over 40,000 other streets; half have a position in a
-   Jakarta-sized box (~25 x 30 km).
+   (``reports.jsonl``) with their signatures as ``submit_report`` stores them (``dup_sig``), so
+   scoring does the work it does live. Place keys: one report in ten is on one of the written
+   set's 29 street keys (hot streets: ~140 open reports each within 30 days, the worst case for
+   scoring), the rest spread over 40,000 other streets; half have a position in a Jakarta-sized
+   box (~28 x 31 km).
 2. Times ``duplicates.find_for`` (set the keys, the indexed candidate query, scoring, storing the
    list) for each of the written set's reports as a new submission, on a fresh transaction rolled
    back after each (the table stays as loaded), and the whole ``submit_report`` for reference.

@@ -43,7 +43,8 @@ def _post(client: TestClient, code: str, path: str, **data: str) -> int:
         data={"csrf_token": token, **data},
         follow_redirects=False,
     )
-    return response.status_code
+    status: int = response.status_code
+    return status
 
 
 def test_verifier_sees_suggestions_merges_unmerges_and_the_public_count(
