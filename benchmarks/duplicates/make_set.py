@@ -130,6 +130,59 @@ PROBLEMS: dict[str, list[str]] = {
 }
 
 
+#: A held-out set, written after the scorer was tuned on the set above and never tuned on: new
+#: wordings and new places (``heldout.jsonl``; ``quality --set``).
+HELDOUT_PLACES = [
+    ("Cendrawasih", "Sukajadi", -6.89510, 107.58120, "masjid Nurul Huda"),
+    ("Cendrawasih", "Cicendo", -6.90830, 107.59440, "SDN 2"),
+    ("Merpati", "Sukajadi", -6.89620, 107.58290, "warung kopi"),
+    ("Rajawali", "Ciroyom", -6.91410, 107.58830, "pasar Ciroyom"),
+    ("Setiabudi", "Hegarmanah", -6.87630, 107.60520, "kampus"),
+    ("Pasteur", "Pasteur", -6.89370, 107.59410, "rumah sakit"),
+    ("Cihampelas", "Cipaganti", -6.89780, 107.60460, "hotel"),
+    ("Sukajadi", "Pasteur", -6.88810, 107.59520, "mall"),
+    ("Gatot Subroto", "Malabar", -6.92590, 107.63140, "SPBU"),
+    ("Kiaracondong", "Babakan Surabaya", -6.92350, 107.64580, "stasiun"),
+    ("Soekarno Hatta", "Margasari", -6.94420, 107.65620, "pertigaan"),
+    ("Dago", "Lebakgede", -6.88570, 107.61350, "terminal"),
+]
+HELDOUT_PROBLEMS: dict[str, list[str]] = {
+    "pothole": [
+        "Tolong jalan di {p} diaspal ulang, lubangnya dalam banget.",
+        "Ban motor saya pecah kena lubang di {p}.",
+        "Kondisi jalan {p} rusak berat dan berlubang-lubang.",
+    ],
+    "streetlight": [
+        "Sudah dua minggu lampu penerangan jalan di {p} tidak hidup.",
+        "Lampu jalan di {p} mati semua, jadi rawan kejahatan.",
+        "PJU {p} padam tiap malam.",
+    ],
+    "garbage": [
+        "Sampah di {p} tidak diangkut petugas sudah seminggu.",
+        "Bau sampah di {p} menyengat, tumpukannya sudah tinggi.",
+        "Banyak sampah berserakan dan menumpuk di {p}.",
+    ],
+    "drain": [
+        "Drainase di {p} tersumbat, tiap hujan banjir.",
+        "Saluran got di {p} penuh lumpur dan mampet.",
+        "Air got di {p} meluap karena selokan buntu.",
+    ],
+    "water": [
+        "Air PDAM di {p} mati sejak kemarin pagi.",
+        "Sudah 4 hari air leding di {p} tidak keluar.",
+        "Aliran air PDAM ke {p} terhenti.",
+    ],
+    "tree": [
+        "Ada pohon tumbang melintang di {p}.",
+        "Pohon besar di {p} roboh kena angin.",
+    ],
+    "vendors": [
+        "Trotoar di {p} penuh PKL, susah jalan kaki.",
+        "Pedagang kaki lima berjualan di atas trotoar {p}.",
+    ],
+}
+
+
 def place_text(rng: random.Random, street: str, area: str, landmark: str) -> tuple[str, str]:
     """The place as one citizen writes it: (in the text, in the location field)."""
     number = rng.randint(1, 120)
@@ -156,12 +209,16 @@ def jitter(rng: random.Random, lat: float, lon: float, metres: float) -> tuple[f
     return round(lat + rng.uniform(-d, d), 6), round(lon + rng.uniform(-d, d), 6)
 
 
-def build() -> list[dict[str, object]]:
-    rng = random.Random(SEED)
+def build(
+    places: list[tuple[str, str, float, float, str]] = PLACES,
+    problems_by_name: dict[str, list[str]] = PROBLEMS,
+    seed: int = SEED,
+) -> list[dict[str, object]]:
+    rng = random.Random(seed)
     rows: list[dict[str, object]] = []
     group = 0
-    problems = list(PROBLEMS)
-    for place in PLACES:
+    problems = list(problems_by_name)
+    for place in places:
         street, area, lat, lon, landmark = place
         # Three to five different problems at each place: same place, different groups.
         for problem in rng.sample(problems, rng.randint(3, 5)):
@@ -171,7 +228,8 @@ def build() -> list[dict[str, object]]:
             for start in starts:
                 group += 1
                 size = rng.choices([1, 2, 3, 4], weights=[2, 3, 3, 2])[0]
-                wordings = rng.sample(PROBLEMS[problem], min(size, len(PROBLEMS[problem])))
+                told = problems_by_name[problem]
+                wordings = rng.sample(told, min(size, len(told)))
                 for i, wording in enumerate(wordings):
                     in_text, location = place_text(rng, street, area, landmark)
                     body = wording.format(p=in_text)
@@ -195,13 +253,17 @@ def build() -> list[dict[str, object]]:
     return rows
 
 
-def main() -> None:
-    rows = build()
-    with OUT.open("w", encoding="utf-8") as out:
+def write(rows: list[dict[str, object]], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
     groups = {r["group"] for r in rows}
-    print(f"{len(rows)} reports in {len(groups)} groups -> {OUT}")
+    print(f"{len(rows)} reports in {len(groups)} groups -> {path}")
+
+
+def main() -> None:
+    write(build(), OUT)
+    write(build(HELDOUT_PLACES, HELDOUT_PROBLEMS, SEED + 1), OUT.with_name("heldout.jsonl"))
 
 
 if __name__ == "__main__":

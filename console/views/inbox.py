@@ -47,7 +47,11 @@ def inbox(
 ) -> Any:
     chosen = view if view in VIEWS else "all"
     # Always the staff member's own agency: there is no parameter to ask for another one.
-    mine = (Report.agency_id == staff.agency_id) & _narrowed(chosen, staff, now)
+    mine = (
+        (Report.agency_id == staff.agency_id)
+        & _narrowed(chosen, staff, now)
+        & Report.duplicate_of_id.is_(None)  # merged: its primary is the one to answer
+    )
     to_answer = db.scalars(
         select(Report)
         .where(mine, Report.status == Status.FORWARDED)

@@ -46,7 +46,8 @@ def suggestion_of(
 
 @router.get("/queue", response_class=HTMLResponse, include_in_schema=False)
 def queue(request: Request, db: SessionDep, now: NowDep, staff: StaffUser = VerifierDep) -> Any:
-    visible = access.visible_filter(actor_of(staff))
+    # A report merged into another waits for nothing: its primary is the one to handle.
+    visible = access.visible_filter(actor_of(staff)) & Report.duplicate_of_id.is_(None)
     new_reports = db.scalars(
         select(Report)
         .where(Report.status == Status.SUBMITTED, visible)

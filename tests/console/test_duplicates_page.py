@@ -62,7 +62,10 @@ def test_verifier_sees_suggestions_merges_unmerges_and_the_public_count(
     # Refusals come back as the page with the reason and a 4xx status.
     assert _post(client, second, "merge", into=second) == 422
     assert _post(client, second, "merge", into="SW-0000-0000") == 422
+    link = f'href="/console/reports/{second}"'
+    assert link in client.get("/console/queue").text
     assert _post(client, second, "merge", into=first, text="lubang yang sama") == 303
+    assert link not in client.get("/console/queue").text  # the primary is the one to verify
     assert "Dilaporkan oleh 2 warga" in client.get(f"/console/reports/{first}").text
     assert 'id="duplicate-of"' in client.get(f"/console/reports/{second}").text
 
