@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session
 
 from reports import notify
@@ -62,13 +62,19 @@ def supporters(db: Session, report_ids: list[int]) -> list[ReportSupporter]:
 
 def reporter_count(db: Session, report: Report) -> int:
     """How many citizens reported the problem: the reporter, those whose reports were merged
-    into it and those who joined it ("saya juga mengalami ini"), each citizen once."""
-    ids = [report.id, *db.scalars(select(Report.id).where(Report.duplicate_of_id == report.id))]
-    citizens = set(db.scalars(select(Report.citizen_id).where(Report.id.in_(ids))))
-    citizens.update(
-        db.scalars(select(ReportSupporter.citizen_id).where(ReportSupporter.report_id.in_(ids)))
-    )
-    return len(citizens)
+    into it and those who joined it ("saya juga mengalami ini"), each citizen once.
+
+    One statement (the public tracking page counts its queries): the group's reporters UNION
+    the supporters of any report of the group, by the primary key and two indexed columns.
+    """
+    in_group = or_(Report.id == report.id, Report.duplicate_of_id == report.id)
+    citizens = union(
+        select(Report.citizen_id.label("citizen_id")).where(in_group),
+        select(ReportSupporter.citizen_id).where(
+            ReportSupporter.report_id.in_(select(Report.id).where(in_group))
+        ),
+    ).subquery()
+    return int(db.scalar(select(func.count()).select_from(citizens)) or 0)
 
 
 def tell_supporter(

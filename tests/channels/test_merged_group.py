@@ -21,7 +21,7 @@ from reports.case_steps import Actor
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role, Status
 from reports.models import OutboxMessage, Report, SatisfactionRating
 from tests import factories
-from tests.channels.conftest import Channels, telegram_fixture
+from tests.channels.conftest import BOTH_BACKENDS, Channels, telegram_fixture
 from tests.channels.helpers import drain
 from tests.channels.test_scenarios import CODE, T0, Citizen, _ids, file_report
 
@@ -95,6 +95,7 @@ def _rate(citizen: Citizen, code: str) -> None:
         replies = citizen.choose(last, data) if data else citizen.say("4")
 
 
+@BOTH_BACKENDS
 def test_a_merged_group_of_three_is_answered_once_and_every_citizen_hears(
     channels: Channels,
 ) -> None:
