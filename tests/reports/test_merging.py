@@ -272,3 +272,27 @@ def test_a_citizen_joins_a_public_report(
         .order_by(OutboxMessage.id)
     ).all()
     assert [m.template for m in heard] == ["report_joined", "group_answer"]
+
+
+def test_merging_a_primary_moves_its_group_and_closed_groups_stay_closed(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    primary, second, third = _group(db, clock, people)
+    other = submit(db, clock, "Jalan berlubang di Jl. Melati, Kel. Sukamaju, dekat masjid")
+    v = people["verifier"]
+    merging.merge(db, clock=clock, report=primary, into=other, actor=v, now=MON)
+    # One level deep: the old primary's reports now follow the new one directly.
+    assert {r.duplicate_of_id for r in (primary, second, third)} == {other.id}
+    assert groups.reporter_count(db, other) == 4
+    told = db.scalars(
+        select(OutboxMessage.report_id).where(
+            OutboxMessage.template == "report_merged",
+            OutboxMessage.body.contains(other.tracking_code),
+        )
+    ).all()
+    assert set(told) == {primary.id, second.id, third.id}
+    staff_cases.archive(db, clock=clock, report=other, actor=v, reason="sudah diperbaiki", now=MON)
+    assert {r.status for r in (primary, second, third)} == {Status.ARCHIVED}
+    with pytest.raises(DomainError) as err:
+        merging.unmerge(db, clock=clock, report=second, actor=v, reason="x", now=MON)
+    assert err.value.code == "unmerge_closed"
