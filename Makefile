@@ -8,7 +8,7 @@ export SUARAWARGA_DATA_DIR ?= $(CURDIR)/var
 # `make run PORT=8080` when 8000 is taken; unset, serve uses SUARAWARGA_PORT (default 8000).
 PORT ?=
 
-.PHONY: run test test-fast check install lint rasa bench bench-nlu bench-understanding bench-webhook bench-console bench-import bench-toy demo clean
+.PHONY: run test test-fast check install lint rasa bench bench-nlu bench-understanding bench-webhook bench-console bench-import bench-duplicates bench-toy demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
@@ -53,6 +53,14 @@ demo: install
 # SW_BENCH_SIZES / SW_BENCH_DUE / SW_BENCH_OUT ... to resize (benchmarks/README.md).
 bench: install
 	$(BIN)/python -m benchmarks.sweep_bench
+
+# Possible duplicates (issue 15): precision/recall of the top-3 suggestions on the written set
+# (benchmarks/duplicates/reports.jsonl, SQLite), then what the search adds to a submission at 1M
+# reports on PostgreSQL (throwaway database). Writes benchmarks/duplicates/{quality,pg}.json;
+# SW_BENCH_REPORTS=20000 SW_BENCH_OUT=/tmp/x for a trial run. Not part of `make test`.
+bench-duplicates: install
+	nice -n 10 $(BIN)/python -m benchmarks.duplicates.quality --out $(or $(SW_BENCH_OUT),benchmarks/duplicates)/quality.json
+	nice -n 10 $(BIN)/python -m benchmarks.duplicates.bench_pg
 
 # Every bench-* target at toy size (seconds each), results in a temporary directory, never over
 # the recorded ones: what CI runs within `make test` (tests/benchmarks/test_toy_runs.py).

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot import intents, limits, states
 from bot.channels import Button
-from bot.flows import pending, rating, report, report_words, status
+from bot.flows import join, pending, rating, report, report_words, status
 from bot.inbound import InboundKind
 from bot.intents import Intent
 from bot.states import Flow, State
@@ -172,6 +172,8 @@ def _text(turn: Turn) -> None:
         if last is None or last.template.startswith("bot:"):
             _choice(turn, choices[number - 1])
             return
+    if join.on_text(turn):  # "saya juga <code>" from a tracking page (before the status intent)
+        return
     command = intents.command(text)
     if command is not None:
         _command(turn, command)

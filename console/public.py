@@ -30,6 +30,7 @@ from fastapi import Path as FastApiPath
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from console import public_group
 from console.deps import MAX_ROW_ID
 from console.i18n.public import TEXTS, language, local_time, stage_label
 from reports import access, tracking
@@ -96,6 +97,12 @@ class TrackingView:
     photos: list[int] = field(default_factory=list)
     next_step: str = ""
     close_reason: str | None = None
+    # One problem, many reports (``console.public_group``): how many citizens reported it, the
+    # report it was merged into, and the "saya juga mengalami ini" message with its links.
+    reporters: int = 1
+    merged_into: str | None = None
+    join_text: str | None = None
+    join_links: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _deadlines(
@@ -230,6 +237,7 @@ def tracking_page(request: Request, code: str, lang: str | None = None) -> HTMLR
             history=load_history(db, report),
             now=datetime.now(UTC),
         )
+        view = public_group.with_group(db, view, report, TEXTS[lang], runtime.settings)
     other = "en" if lang == "id" else "id"
     return TEMPLATES.TemplateResponse(
         request,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import notify, tracking
+from reports import groups, notify, tracking
 from reports.enums import (
     AGENCY_ROLES,
     ActorKind,
@@ -169,6 +169,10 @@ def performed_sla_keys(db: Session, report: Report) -> set[tuple[str, int, str, 
 def transition(
     db: Session, report: Report, action: Action, now: datetime
 ) -> tuple[Status | None, Status]:
+    if report.duplicate_of_id is not None:
+        # A merged report follows its primary: nothing happens to it on its own until unmerged.
+        primary = db.get(Report, report.duplicate_of_id)
+        raise DomainError("report_merged", primary=primary.tracking_code if primary else "-")
     before = report.status
     to = target_status(before, action)
     if to == RESUME:
@@ -281,6 +285,7 @@ def announce(
     for notice in notices:
         key = f"event:{event.id}{notice.key_suffix}"
         if notice.staff is None:
+            url = clock.tracking_url(report.tracking_code)
             notify.notify_citizen(
                 db,
                 report=report,
@@ -290,7 +295,11 @@ def announce(
                 now=now,
                 values=rendered,
                 payload=notice.payload,
-                tracking_url=clock.tracking_url(report.tracking_code),
+                tracking_url=url,
+            )
+            # The citizens of a merged group hear what the reporter hears (``reports.groups``).
+            groups.tell_group(
+                db, report, notice.template, key, tz=tz, now=now, values=rendered, tracking_url=url
             )
         else:
             notify.notify_staff(
@@ -355,6 +364,18 @@ def mark_closed(
     release_assignment(db, clock, report, now, action.value)
 
 
+def close_group(db: Session, clock: SlaClock, report: Report, now: datetime) -> None:
+    """``report`` closed: the reports merged into it close with it (``reports.groups``)."""
+    groups.close_with_primary(
+        db,
+        report,
+        tz=clock.calendar.tz,
+        now=now,
+        values=notice_values(db, report),
+        tracking_url=clock.tracking_url(report.tracking_code),
+    )
+
+
 def finish_report(
     db: Session,
     clock: SlaClock,
@@ -378,4 +399,5 @@ def finish_report(
         return Outcome(reason=reason, notices=(Notice("report_finished"), rating))
 
     perform(db, clock, report, action, actor, now, close)
+    close_group(db, clock, report, now)
     return report

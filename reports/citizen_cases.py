@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import notify, tracking
+from reports import duplicates, notify, tracking
 from reports.case_steps import (
     BODY_MAX,
     TITLE_MAX,
@@ -141,6 +141,7 @@ def submit_report(
     )
     db.add(report)
     db.flush()
+    duplicates.find_for(db, report, now)
     clock.start(report, Stage.VERIFY, now)
     clock.refresh(report)
     link_attachments(db, report, attachment_ids or ())

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -256,6 +257,22 @@ class Report(Base):
         Index("ix_reports_agency_status", "agency_id", "status"),
         Index("ix_reports_status_verify_due", "status", "verify_due_at"),
         Index("ix_reports_citizen_created", "citizen_id", "created_at"),
+        # Possible duplicates (``reports.duplicates``): the reports of the last 30 days on the same
+        # street or area, or in the same coarse map cell, found by an index range, not a scan.
+        Index(
+            "ix_reports_dup_place",
+            "dup_place_key",
+            "created_at",
+            postgresql_where=text("dup_place_key IS NOT NULL"),
+            sqlite_where=text("dup_place_key IS NOT NULL"),
+        ),
+        Index(
+            "ix_reports_dup_cell",
+            "dup_cell",
+            "created_at",
+            postgresql_where=text("dup_cell IS NOT NULL"),
+            sqlite_where=text("dup_cell IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -310,8 +327,23 @@ class Report(Base):
     # Set on reports brought in by ``suarawarga import reports``: the row's source id or content
     # hash, unique, so importing the same file again adds nothing. None for live reports.
     import_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # One problem, many reports (``reports.merging``): the report this one was merged into. A
+    # merged report has no deadlines of its own (the primary's govern) and follows the primary.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    # The place as a comparable key (normalised street, else kelurahan/desa) and a coarse map cell
+    # (about 220 m square): the indexed window of the duplicate search (``reports.duplicates``).
+    dup_place_key: Mapped[str | None] = mapped_column(String(80))
+    dup_cell: Mapped[int | None] = mapped_column(BigInteger)
+    # What the scorer compares, parsed once at submission (``duplicates.signature``): a new
+    # report is compared with up to a few hundred candidates, which are then not parsed again.
+    dup_sig: Mapped[str | None] = mapped_column(String(1000))
+    # Found when the report was submitted, best first: [{"id": 12, "score": 0.81}, ...].
+    possible_duplicates: Mapped[list[Any] | None]
 
     agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
+    duplicate_of: Mapped[Report | None] = relationship(
+        foreign_keys=[duplicate_of_id], remote_side=[id]
+    )
     assignee: Mapped[StaffUser | None] = relationship(foreign_keys=[assignee_id])
     citizen: Mapped[Citizen] = relationship()
     events: Mapped[list[ReportEvent]] = relationship(
@@ -339,6 +371,23 @@ class Report(Base):
             Stage.FEEDBACK: self.feedback_due_at,
             None: None,
         }[self.stage]
+
+
+class ReportSupporter(Base):
+    """A citizen who said "saya juga mengalami ini" (me too) about someone else's public report.
+
+    They hear what the reporter hears from then on (the answer, the end, the rating request) and
+    count among the citizens who reported the problem; they never act on the report itself.
+    """
+
+    __tablename__ = "report_supporters"
+    __table_args__ = (UniqueConstraint("report_id", "citizen_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    created_at: Mapped[datetime]
 
 
 class CannedAnswer(Base):

@@ -32,8 +32,13 @@ MAP_CAP: Final = 500
 
 
 def published() -> list[ColumnElement[bool]]:
-    """Verified and not confidential: the same rule as the tracking page's content."""
-    return [Report.verified_at.is_not(None), Report.privacy != Privacy.CONFIDENTIAL]
+    """Verified and not confidential: the same rule as the tracking page's content. A report
+    merged into another (``reports.merging``) is not listed: its primary speaks for the group."""
+    return [
+        Report.verified_at.is_not(None),
+        Report.privacy != Privacy.CONFIDENTIAL,
+        Report.duplicate_of_id.is_(None),
+    ]
 
 
 def _like_escape(value: str) -> str:

@@ -98,7 +98,11 @@ def _open_report_ids(db: Session) -> list[int]:
     return list(
         db.scalars(
             select(Report.id)
-            .where(Report.status.in_(RUNNING), Report.paused_stage.is_(None))
+            .where(
+                Report.status.in_(RUNNING),
+                Report.paused_stage.is_(None),
+                Report.duplicate_of_id.is_(None),  # a merged report has no deadlines
+            )
             .order_by(Report.id)
         )
     )

@@ -24,6 +24,7 @@ from reports.case_steps import (
     agency_name,
     check_staff,
     clean_text,
+    close_group,
     finish_report,
     hand_to_agency,
     mark_closed,
@@ -151,6 +152,7 @@ def _close(
         )
 
     perform(db, clock, report, action, actor, now, close)
+    close_group(db, clock, report, now)
     return report
 
 

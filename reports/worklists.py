@@ -32,7 +32,8 @@ class VerificationQueue:
 
 
 def verification_queue(db: Session, *, actor: Actor, limit: int) -> VerificationQueue:
-    visible = access.visible_filter(actor)
+    # A report merged into another waits for nothing: its primary is the one to handle.
+    visible = access.visible_filter(actor) & Report.duplicate_of_id.is_(None)
     new_reports = db.scalars(
         select(Report)
         .where(Report.status == Status.SUBMITTED, visible)
@@ -74,7 +75,11 @@ def agency_inbox(
     db: Session, *, agency_id: int | None, view: str, staff_id: int, now: datetime, limit: int
 ) -> Inbox:
     """One agency's reports in the three sections of its inbox, narrowed to ``view``."""
-    mine = (Report.agency_id == agency_id) & _narrowed(view, staff_id, now)
+    mine = (
+        (Report.agency_id == agency_id)
+        & _narrowed(view, staff_id, now)
+        & Report.duplicate_of_id.is_(None)  # merged: its primary is the one to answer
+    )
     to_answer = db.scalars(
         select(Report)
         .where(mine, Report.status == Status.FORWARDED)

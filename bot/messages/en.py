@@ -136,6 +136,11 @@ MESSAGES: dict[str, str] = {
     "status_header": "Your reports:",
     "status_more": '(showing {shown} of {total} reports; type "check CODE" for details)',
     "status_line": "{code} - {title}\n  {stage}",
+    "join_unknown": (
+        "Report {code} cannot be joined: the code is unknown, the report is not public, "
+        "or it is closed. You can make a new report."
+    ),
+    "join_already": "You are already listed on report {code}; its updates will be sent here.",
     "status_unknown": (
         'Code {code} is not among your reports. Please check the code, or type "status" to '
         "see all your reports."

@@ -153,6 +153,11 @@ MESSAGES: dict[str, str] = {
     "status_header": "Laporan Anda:",
     "status_more": '(menampilkan {shown} dari {total} laporan; ketik "cek KODE" untuk detail)',
     "status_line": "{code} - {title}\n  {stage}",
+    "join_unknown": (
+        "Laporan {code} tidak dapat diikuti: kodenya tidak dikenal, laporannya tidak terbuka "
+        "untuk umum, atau sudah selesai. Anda dapat membuat laporan baru."
+    ),
+    "join_already": "Anda sudah tercatat pada laporan {code}; kabar perkembangannya akan dikirim ke sini.",
     "status_unknown": (
         "Kode {code} tidak ditemukan di antara laporan Anda. Periksa kembali kodenya, "
         'atau ketik "status" untuk melihat semua laporan Anda.'

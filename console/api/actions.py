@@ -21,6 +21,7 @@ from console.api.reports import PROBLEMS, visible_report
 from console.api.schemas import (
     AnswerIn,
     ExtendIn,
+    MergeIn,
     QuestionIn,
     ReasonIn,
     ReportDetail,
@@ -36,7 +37,7 @@ from console.deps import (
     require_roles,
 )
 from console.problems import documented, domain_errors
-from reports import staff_cases
+from reports import merging, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Role
 from reports.models import Report, StaffUser
@@ -173,3 +174,25 @@ def finish(
 ) -> ReportDetail:
     """E.g. the citizen confirmed by phone that the matter is resolved."""
     return _act(request, db, staff, code, staff_cases.finish, reason=body.reason)
+
+
+@_route("merge", "Mark as a duplicate of another report (verifier, or the agency for its own)")
+def merge(
+    request: Request, code: str, body: MergeIn, db: SessionDep, staff: CurrentStaff
+) -> ReportDetail:
+    """The report joins ``into``: its citizen is told and follows ``into`` from now on, whose
+    deadlines govern; refused into itself, into a closed or merged report, or as a cycle."""
+    primary = visible_report(db, actor_of(staff), body.into, for_update=True)
+
+    def use_case(db: Session, *, report: Report, **kw: Any) -> Report:
+        return merging.merge(db, report=report, into=primary, reason=body.reason, **kw)
+
+    return _act(request, db, staff, code, use_case)
+
+
+@_route("unmerge", "Take a merged report out of its group again (audited, with a reason)")
+def unmerge(
+    request: Request, code: str, body: ReasonIn, db: SessionDep, staff: CurrentStaff
+) -> ReportDetail:
+    """The report is handled on its own again; its current stage's clock restarts now."""
+    return _act(request, db, staff, code, merging.unmerge, reason=body.reason)

@@ -24,7 +24,7 @@ from console.api.schemas import (
 )
 from escalation.calendar import WorkingCalendar
 from escalation.history import sla_history
-from reports import access, agencies, timeline
+from reports import access, agencies, duplicates, groups, timeline
 from reports.case_steps import Actor
 from reports.enums import ActorKind, Stage, Status
 from reports.lifecycle import STAFF_ROLES, allowed_actions
@@ -182,4 +182,12 @@ def detail(
             )
             for a in attachments
         ],
+        possible_duplicates=[
+            r.tracking_code for r in duplicates.current(db, report) if access.can_view(actor, r)
+        ],
+        duplicate_of=report.duplicate_of.tracking_code if report.duplicate_of else None,
+        merged_reports=[
+            r.tracking_code for r in groups.secondaries(db, report) if access.can_view(actor, r)
+        ],
+        reporters=groups.reporter_count(db, report),
     )

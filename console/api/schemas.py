@@ -173,6 +173,23 @@ class ReportDetail(ReportSummary):
     events: list[EventView]
     thread: list[MessageView]
     attachments: list[AttachmentView]
+    possible_duplicates: list[str] = Field(
+        default_factory=list,
+        description="open reports (visible to you) that look like the same problem at the same "
+        "place, found at submission, best first",
+        examples=[["SW-7KQ4-M2XD"]],
+    )
+    duplicate_of: str | None = Field(
+        default=None, description="the report this one was merged into; null: not merged"
+    )
+    merged_reports: list[str] = Field(
+        default_factory=list, description="the reports merged into this one"
+    )
+    reporters: int = Field(
+        default=1,
+        description="citizens who reported the problem: the reporter, merged reports' "
+        "reporters and citizens who joined",
+    )
 
 
 class AgencyView(BaseModel):
@@ -218,6 +235,14 @@ class AnswerIn(_Body):
         max_length=20_000,
         examples=["Perbaikan jalan dijadwalkan hari Senin, 30 November 2026."],
     )
+
+
+class MergeIn(_Body):
+    into: str = Field(
+        min_length=1, max_length=40, description="tracking code of the report it joins",
+        examples=[CODE_EXAMPLE],
+    )  # fmt: skip
+    reason: str = Field(default="", max_length=500)
 
 
 class ExtendIn(_Body):

@@ -61,6 +61,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ev_finished": "Selesai",
         "ev_archived": "Ditutup tanpa tindak lanjut",
         "close_reason": "Alasan: {reason}",
+        "reporters": "Dilaporkan oleh {n} warga",
+        "merged_into": "Laporan ini digabungkan dengan laporan {code} (masalah yang sama).",
+        "join_title": "Saya juga mengalami ini",
+        "join_hint": "Kirim pesan ini ke SuaraWarga; Anda ikut menerima kabar dan tanggapannya:",
+        "join_chat": "Kirim lewat chat web",
+        "join_whatsapp": "Kirim lewat WhatsApp",
+        "join_message": "saya juga {code}",
         "next_submitted": (
             "Tunggu verifikasi. Jika ada informasi tambahan, kirimkan lewat percakapan tempat Anda "
             "melapor, dengan menyebut kode ini."
@@ -170,6 +177,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ev_finished": "Finished",
         "ev_archived": "Closed without follow-up",
         "close_reason": "Reason: {reason}",
+        "reporters": "Reported by {n} citizens",
+        "merged_into": "This report was merged into report {code}, which handles the same problem.",
+        "join_title": "I have this problem too",
+        "join_hint": "Send this message to SuaraWarga to receive its updates and answer too:",
+        "join_chat": "Send through the web chat",
+        "join_whatsapp": "Send through WhatsApp",
+        "join_message": "saya juga {code}",
         "next_submitted": (
             "Wait for verification. To add information, send it in the chat where you reported, "
             "mentioning this code."

@@ -17,6 +17,7 @@ from console.deps import (
     get_runtime,
     require_roles,
 )
+from console.views import duplicates
 from console.views.canned import compose, for_report
 from console.views.common import (
     NowDep,
@@ -153,6 +154,7 @@ def _page_context(
         "can_release": not is_head and report.assignee_id == staff.id,
         "canned": for_report(db, staff, report.agency_id) if "answer" in actions else [],
         "answer_draft": "",
+        "group": duplicates.context(db, staff, report),
     }
 
 

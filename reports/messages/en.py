@@ -41,6 +41,22 @@ MESSAGES: dict[str, str] = {
         "Report {code} will be closed automatically on {feedback_due}. "
         "If you are not satisfied with the answer, reply before then."
     ),
+    "group_answer": (
+        "{agency} answered report {code}, which your report joined:\n\n{answer}\n\n"
+        "When the report is finished, you will be asked to rate how it was handled."
+    ),
+    "report_merged": (
+        "Your report {own} is about the same problem as the existing report {code}, "
+        "so it joined that report. You will receive the updates and the answer of report "
+        "{code}, and can rate it when it is finished."
+    ),
+    "report_unmerged": (
+        "Report {code} was separated from report {primary} and is now handled on its own."
+    ),
+    "report_joined": (
+        "Thank you. You are now listed as also affected by report {code}. "
+        "You will receive its updates and the agency's answer."
+    ),
     "report_finished": "Report {code} is finished. Thank you for reporting.",
     "rating_request": ("How was report {code} handled? Rate from 1 (poor) to 4 (very good)."),
     "staff_new_report": (
@@ -142,4 +158,14 @@ ERRORS: dict[str, str] = {
     "canned_body_too_long": "The answer text can be at most {max_body} characters.",
     "canned_title_taken": "Your agency already has a canned answer with this title.",
     "canned_too_many": "Your agency has reached the limit of {max_count} canned answers. Delete unused ones first.",
+    "report_merged": "This report was merged into report {primary}; follow report {primary}.",
+    "merge_into_itself": "A report cannot be merged into itself.",
+    "merge_cycle": "Report {code} is already merged into this report; merging back would make a cycle.",
+    "merge_into_merged": "Report {code} is itself merged into report {primary}; merge into {primary}.",
+    "merge_into_closed": "Report {code} is closed; a report can be merged only into an open one.",
+    "already_merged": "Report {code} is already merged; unmerge it first.",
+    "merge_closed": "Report {code} is closed and cannot be merged.",
+    "not_merged": "Report {code} is not merged.",
+    "unmerge_closed": "Report {code} was closed with its primary and cannot be unmerged.",
+    "join_not_open": "Report {code} is not open to join.",
 }

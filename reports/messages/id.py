@@ -44,6 +44,22 @@ MESSAGES: dict[str, str] = {
         "Laporan {code} akan otomatis selesai pada {feedback_due}. "
         "Jika Anda belum puas dengan tanggapan, balas sebelum tanggal itu."
     ),
+    "group_answer": (
+        "Tanggapan {agency} atas laporan {code}, yang juga mencakup laporan Anda:\n\n{answer}\n\n"
+        "Setelah laporan ini selesai, Anda akan diminta menilai penanganannya."
+    ),
+    "report_merged": (
+        "Laporan Anda {own} membahas masalah yang sama dengan laporan {code} yang sudah ada, "
+        "sehingga digabungkan dengannya. Anda akan menerima kabar dan tanggapan atas laporan "
+        "{code}, dan dapat menilainya setelah selesai."
+    ),
+    "report_unmerged": (
+        "Laporan {code} dipisahkan lagi dari laporan {primary} dan kini ditangani tersendiri."
+    ),
+    "report_joined": (
+        "Terima kasih. Anda tercatat juga mengalami masalah pada laporan {code}. "
+        "Anda akan menerima kabar perkembangannya dan tanggapan instansi."
+    ),
     "report_finished": "Laporan {code} dinyatakan selesai. Terima kasih atas laporan Anda.",
     "rating_request": (
         "Bagaimana penanganan laporan {code}? Beri nilai 1 (tidak baik) sampai 4 (sangat baik)."
@@ -149,4 +165,14 @@ ERRORS: dict[str, str] = {
     "canned_body_too_long": "Teks jawaban paling panjang {max_body} karakter.",
     "canned_title_taken": "Instansi Anda sudah punya jawaban siap pakai dengan judul ini.",
     "canned_too_many": "Jumlah jawaban siap pakai sudah mencapai batas {max_count}. Hapus yang tidak terpakai dulu.",
+    "report_merged": "Laporan ini sudah digabungkan dengan laporan {primary}; ikuti laporan {primary}.",
+    "merge_into_itself": "Laporan tidak dapat digabungkan dengan dirinya sendiri.",
+    "merge_cycle": "Laporan {code} sudah digabungkan ke laporan ini; penggabungan sebaliknya membuat lingkaran.",
+    "merge_into_merged": "Laporan {code} sudah digabungkan ke laporan {primary}; gabungkan ke {primary}.",
+    "merge_into_closed": "Laporan {code} sudah ditutup; laporan hanya dapat digabungkan ke laporan yang masih terbuka.",
+    "already_merged": "Laporan {code} sudah digabungkan; pisahkan dulu sebelum menggabungkannya lagi.",
+    "merge_closed": "Laporan {code} sudah ditutup dan tidak dapat digabungkan.",
+    "not_merged": "Laporan {code} tidak sedang digabungkan.",
+    "unmerge_closed": "Laporan {code} sudah ditutup bersama laporan utamanya dan tidak dapat dipisahkan.",
+    "join_not_open": "Laporan {code} tidak terbuka untuk diikuti.",
 }

@@ -92,6 +92,12 @@ def toys(out: Path) -> list[Toy]:
             {},
             ("results.json", "results.md"),
         ),
+        Toy(
+            "bench-duplicates",
+            {"SW_BENCH_REPORTS": "2000", "SW_BENCH_OUT": str(out / "bench-duplicates")},
+            {},
+            ("quality.json", "pg.json"),
+        ),
     ]
 
 

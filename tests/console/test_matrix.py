@@ -290,6 +290,56 @@ RULES: dict[tuple[str, str], Rule] = {
             {"data": {"agency_code": "nope"}},
         ),
     ],
+    # Merging a report into itself passes the role and agency checks and fails the rule (422);
+    # unmerging a report that is not merged likewise. Other agencies do not see it (404).
+    ("POST", "/console/reports/{code}/merge"): lambda w: [
+        Probe(
+            "POST",
+            f"/console/reports/{w.code(name)}/merge",
+            expected,
+            {"data": {"into": w.code(name)}},
+        )
+        for name, expected in (
+            ("pupr_anonymous", expect(422, anonymous=303, manager=403, other=404)),
+            ("new_anonymous", expect(404, anonymous=303, admin=422, verifier=422, manager=403)),
+        )
+    ],
+    ("POST", "/console/reports/{code}/unmerge"): lambda w: [
+        Probe(
+            "POST",
+            f"/console/reports/{w.code(name)}/unmerge",
+            expected,
+            {"data": {"text": "x"}},
+        )
+        for name, expected in (
+            ("pupr_anonymous", expect(422, anonymous=303, manager=403, other=404)),
+            ("new_anonymous", expect(404, anonymous=303, admin=422, verifier=422, manager=403)),
+        )
+    ],
+    ("POST", "/api/v1/reports/{code}/merge"): lambda w: [
+        Probe(
+            "POST",
+            f"/api/v1/reports/{w.code(name)}/merge",
+            expected,
+            {"json": {"into": w.code(name)}},
+        )
+        for name, expected in (
+            ("pupr_anonymous", expect(422, anonymous=401, manager=403, other=404)),
+            ("new_anonymous", expect(404, anonymous=401, admin=422, verifier=422, manager=403)),
+        )
+    ],
+    ("POST", "/api/v1/reports/{code}/unmerge"): lambda w: [
+        Probe(
+            "POST",
+            f"/api/v1/reports/{w.code(name)}/unmerge",
+            expected,
+            {"json": {"reason": "x"}},
+        )
+        for name, expected in (
+            ("pupr_anonymous", expect(422, anonymous=401, manager=403, other=404)),
+            ("new_anonymous", expect(404, anonymous=401, admin=422, verifier=422, manager=403)),
+        )
+    ],
     # Assigning nobody-that-exists: the head passes the role check and fails the rule (422), an
     # officer may assign only themself (403), another agency does not see the report (404).
     ("POST", "/console/reports/{code}/assign"): lambda w: [

@@ -128,15 +128,17 @@ def test_citizen_text_is_inert(
     assert "&lt;script&gt;" in text
 
 
-def test_page_costs_six_indexed_lookups(
+def test_page_costs_seven_indexed_lookups(
     client: TestClient, scenario: Scenario, statements: list[str]
 ) -> None:
-    """The code, the agency, then events, forwards, answer and photos each by report id."""
+    """The code, the agency, then events, forwards, answer and photos each by report id, and
+    how many citizens reported it (``reports.groups.reporter_count``, one statement)."""
     client.get(f"/t/{scenario.codes['pupr_public']}")
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 6, selects
+    assert len(selects) == 7, selects
     assert "WHERE reports.tracking_code =" in selects[0]
-    assert all(".report_id = " in s for s in selects[2:]), selects[2:]
+    assert all(".report_id = " in s for s in selects[2:6]), selects[2:6]
+    assert "reports.duplicate_of_id = " in selects[6]
     statements.clear()
     client.get("/t/not-a-code")
     assert statements == []

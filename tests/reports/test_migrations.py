@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from reports.migrate import downgrade, upgrade
-from reports.models import InboxUpdate, StaffChat, StaffLinkCode
+from reports.models import InboxUpdate, ReportSupporter, StaffChat, StaffLinkCode
 from tests.conftest import PG_ADMIN_URL, _pg_available
 
 Kind = Literal["table", "column", "index", "unique"]
@@ -121,6 +121,24 @@ MIGRATIONS = [
             "staff_chats": {c.name for c in StaffChat.__table__.columns},
             "staff_link_codes": {c.name for c in StaffLinkCode.__table__.columns},
         },
+    ),
+    Migration(
+        "0014",
+        "0013",
+        added=(
+            ("column", "reports", "duplicate_of_id"),
+            ("column", "reports", "dup_place_key"),
+            ("column", "reports", "dup_cell"),
+            ("column", "reports", "dup_sig"),
+            ("column", "reports", "possible_duplicates"),
+            ("index", "reports", "ix_reports_duplicate_of_id"),
+            ("index", "reports", "ix_reports_dup_place"),
+            ("index", "reports", "ix_reports_dup_cell"),
+            ("table", "report_supporters", ""),
+            ("unique", "report_supporters", "report_id,citizen_id"),
+        ),
+        kept=(("column", "reports", "import_key"), ("table", "staff_chats", "")),
+        model_tables={"report_supporters": {c.name for c in ReportSupporter.__table__.columns}},
     ),
 ]
 

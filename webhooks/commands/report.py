@@ -16,6 +16,7 @@ app = typer.Typer(help="Create and inspect reports.", no_args_is_help=True)
 
 def _report_dict(db: Any, report: Any, calendar: Any, now: datetime) -> dict[str, Any]:
     from escalation.history import sla_history
+    from reports import duplicates, groups
     from reports.suggestion import stored_suggestion
 
     tz = calendar.tz
@@ -41,6 +42,12 @@ def _report_dict(db: Any, report: Any, calendar: Any, now: datetime) -> dict[str
         ),
         "location": report.location_text,
         "suggestion": stored_suggestion(report).as_dict(),
+        # One problem, many reports (issue 15): open look-alikes found at submission, best first;
+        # the report this one was merged into; the reports merged into it; how many citizens.
+        "possible_duplicates": [r.tracking_code for r in duplicates.current(db, report)],
+        "duplicate_of": report.duplicate_of.tracking_code if report.duplicate_of else None,
+        "merged_reports": [r.tracking_code for r in groups.secondaries(db, report)],
+        "reporters": groups.reporter_count(db, report),
         "deadlines": {
             "verify_due_at": iso(report.verify_due_at),
             "response_due_at": iso(report.response_due_at),
@@ -173,6 +180,67 @@ def report_show(
             f"  {e['at']}  {e['action']:<20} {e['from'] or '-':>14} -> {e['to']}  "
             f"{e['reason'] or ''}"
         )
+
+
+def _staff_actor(db: Any, username: str) -> Any:
+    from sqlalchemy import select
+
+    from reports.case_steps import Actor
+    from reports.models import StaffUser
+
+    user = db.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    if user is None or not user.active:
+        fail(f"no active staff account {username!r}")
+    return Actor.staff(user)
+
+
+@app.command("merge")
+def report_merge(
+    code: Annotated[str, typer.Argument(help="The duplicate report's tracking code.")],
+    into: Annotated[str, typer.Option(help="The tracking code of the report it joins.")],
+    staff: Annotated[str, typer.Option(help="The verifier (or officer) acting.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+    now: Annotated[str | None, typer.Option(help="The instant (ISO 8601).")] = None,
+) -> None:
+    """Mark a report as a duplicate of another: its citizen follows the other from now on."""
+    from reports import merging
+    from reports.case_steps import get_report
+
+    rt = runtime()
+    at = parse_instant(now)
+    with rt.sessions() as db, db.begin():
+        try:
+            actor = _staff_actor(db, staff)
+            report, primary = get_report(db, code, for_update=True), get_report(db, into)
+            merging.merge(
+                db, clock=rt.clock, report=report, into=primary, actor=actor, now=at, reason=reason
+            )
+        except domain_error() as exc:
+            fail(str(exc))
+        typer.echo(f"{report.tracking_code} merged into {primary.tracking_code}")
+
+
+@app.command("unmerge")
+def report_unmerge(
+    code: Annotated[str, typer.Argument(help="The merged report's tracking code.")],
+    staff: Annotated[str, typer.Option(help="The verifier (or officer) acting.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log).")],
+    now: Annotated[str | None, typer.Option(help="The instant (ISO 8601).")] = None,
+) -> None:
+    """Take a merged report out of its group again (audited); its own deadlines restart."""
+    from reports import merging
+    from reports.case_steps import get_report
+
+    rt = runtime()
+    at = parse_instant(now)
+    with rt.sessions() as db, db.begin():
+        try:
+            actor = _staff_actor(db, staff)
+            report = get_report(db, code, for_update=True)
+            merging.unmerge(db, clock=rt.clock, report=report, actor=actor, reason=reason, now=at)
+        except domain_error() as exc:
+            fail(str(exc))
+        typer.echo(f"{report.tracking_code} unmerged")
 
 
 @app.command("list")

@@ -1,0 +1,298 @@
+"""One problem, many reports: possible duplicates at submission, merging, unmerging, joining
+(issue 15), through the real use cases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation.deadlines import SlaClock
+from escalation.sweep import process_report, select_due
+from reports import citizen_cases, duplicates, groups, merging, satisfaction, staff_cases
+from reports.case_steps import Actor
+from reports.enums import Channel, Privacy, ReportType, Role, Status
+from reports.lifecycle import DomainError, NotPermitted
+from reports.models import Citizen, OutboxMessage, Report, ReportEvent, SlaAction
+from tests import factories as f
+from tests.conftest import wib
+
+MON = wib(2026, 11, 23, 9, 0)
+
+POTHOLE = [
+    ("Jalan berlubang besar di Jl. Melati Raya, Kel. Sukamaju, sudah 2 minggu.", None),
+    ("jln melati kelurahan sukamaju aspalnya bolong2 bahaya buat motor", None),
+    ("Lubang di jalan Melati (Sukamaju) makin dalam, tolong ditambal", None),
+]
+
+
+def submit(
+    db: Session,
+    clock: SlaClock,
+    text: str,
+    now: object = MON,
+    *,
+    who: Citizen | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    location: str | None = None,
+    channel: Channel = Channel.TELEGRAM,
+) -> Report:
+    return citizen_cases.submit_report(
+        db,
+        clock=clock,
+        citizen=who or f.citizen(db, MON, channel),
+        channel=channel,
+        report_type=ReportType.COMPLAINT,
+        title=text[:60],
+        body=text,
+        location_text=location,
+        latitude=lat,
+        longitude=lon,
+        privacy=Privacy.PUBLIC,
+        now=now,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def people(db: Session) -> dict[str, Actor]:
+    return {
+        "verifier": Actor.staff(f.staff(db, Role.VERIFIER, MON)),
+        "pupr": Actor.staff(f.staff(db, Role.OFFICER, MON, agency="pupr")),
+        "dlh": Actor.staff(f.staff(db, Role.OFFICER, MON, agency="lingkungan")),
+        "manager": Actor.staff(f.staff(db, Role.MANAGER, MON)),
+    }
+
+
+def test_similar_reports_at_the_same_place_are_suggested_best_first(
+    db: Session, clock: SlaClock
+) -> None:
+    first = submit(db, clock, POTHOLE[0][0])
+    other_problem = submit(db, clock, "Lampu PJU di Jl. Melati Kel. Sukamaju mati total")
+    elsewhere = submit(db, clock, "Jalan berlubang besar di Jl. Mawar Kel. Sukamaju")
+    second = submit(db, clock, POTHOLE[1][0], MON + timedelta(hours=1))
+    assert [r.id for r in duplicates.current(db, second)] == [first.id]
+    assert other_problem.id not in [r.id for r in duplicates.current(db, second)]
+    assert elsewhere.id not in [r.id for r in duplicates.current(db, second)]
+    # The third finds both earlier ones, and nothing older than 30 days is a candidate.
+    third = submit(db, clock, POTHOLE[2][0], MON + timedelta(hours=2))
+    assert {r.id for r in duplicates.current(db, third)} == {first.id, second.id}
+    late = submit(db, clock, POTHOLE[0][0], MON + timedelta(days=31))
+    assert duplicates.current(db, late) == []
+
+
+def test_coordinates_within_200_m_match_without_a_street(db: Session, clock: SlaClock) -> None:
+    a = submit(db, clock, "Sampah menumpuk di pinggir jalan, bau busuk", lat=-6.2001, lon=106.8166)
+    near = submit(db, clock, "tumpukan sampah bau banget dekat pasar", lat=-6.2010, lon=106.8170)
+    far = submit(db, clock, "sampah menumpuk bau sekali", lat=-6.2100, lon=106.8170)
+    assert [r.id for r in duplicates.current(db, near)] == [a.id]
+    assert a.id not in [r.id for r in duplicates.current(db, far)]
+
+
+def test_scorer_separates_problems_at_one_place() -> None:
+    pothole = duplicates.Facts("Jalan berlubang di Jl. Melati, Kel. Sukamaju")
+    same = duplicates.Facts("aspal bolong di jln melati kelurahan sukamaju")
+    light = duplicates.Facts("Lampu PJU padam di Jl. Melati, Kel. Sukamaju")
+    assert duplicates.score(pothole, same) > 0.5
+    assert duplicates.score(pothole, light) == 0.0
+    assert duplicates.place_keys("Jl. Jend. Sudirman No. 5").street == "sudirman"
+    assert duplicates.place_keys("jalan rusak parah").street is None
+
+
+def _group(db: Session, clock: SlaClock, people: dict[str, Actor]) -> list[Report]:
+    reports = [
+        submit(db, clock, text, MON + timedelta(minutes=i)) for i, (text, _) in enumerate(POTHOLE)
+    ]
+    primary, *others = reports
+    for other in others:
+        merging.merge(
+            db, clock=clock, report=other, into=primary, actor=people["verifier"], now=MON
+        )
+    return reports
+
+
+def test_a_merged_group_is_answered_once_and_every_citizen_hears_and_rates(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    primary, second, third = _group(db, clock, people)
+    assert second.duplicate_of_id == primary.id and second.next_sla_at is None
+    assert groups.reporter_count(db, primary) == 3
+    merged_notes = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.template == "report_merged")
+    ).all()
+    assert {m.report_id for m in merged_notes} == {second.id, third.id}
+    assert all(primary.tracking_code in m.body for m in merged_notes)
+
+    day1 = MON + timedelta(days=1)
+    staff_cases.verify_and_forward(
+        db, clock=clock, report=primary, actor=people["verifier"], agency_code="pupr", now=day1
+    )
+    staff_cases.answer(
+        db, clock=clock, report=primary, actor=people["pupr"], text="Sudah ditambal.", now=day1
+    )
+    answers = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.template.in_(["agency_answer", "group_answer"]))
+    ).all()
+    by_report = {m.report_id: m for m in answers}
+    assert set(by_report) == {primary.id, second.id, third.id}
+    assert all("Sudah ditambal." in m.body for m in answers)
+    assert {by_report[r.id].address for r in (primary, second, third)} == {
+        i.external_id for r in (primary, second, third) for i in r.citizen.identities
+    }
+
+    # The primary finishes: the group finishes with it and each citizen rates their own report.
+    staff_cases.finish(db, clock=clock, report=primary, actor=people["pupr"], reason="ok", now=day1)
+    for report in (second, third):
+        db.refresh(report)
+        assert report.status is Status.FINISHED and report.agency_id == primary.agency_id
+    asks = db.scalars(select(OutboxMessage).where(OutboxMessage.template == "rating_request")).all()
+    assert {m.report_id for m in asks} == {primary.id, second.id, third.id}
+    for report in (primary, second, third):
+        satisfaction.record_rating(
+            db,
+            report=report,
+            citizen_id=report.citizen_id,
+            element="completion_time",
+            score=4,
+            now=day1,
+        )
+
+
+def test_merged_reports_do_not_breach_on_their_own(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    primary, second, third = _group(db, clock, people)
+    later = MON + timedelta(days=10)
+    due = select_due(db, later, 100, set())
+    assert primary.id in due and not set(due) & {second.id, third.id}
+    for report_id in due:
+        report = db.get(Report, report_id)
+        assert report is not None
+        process_report(db, clock, report, later)
+    acted = set(db.scalars(select(SlaAction.report_id)))
+    assert primary.id in acted and not acted & {second.id, third.id}
+
+
+def test_refusals(db: Session, clock: SlaClock, people: dict[str, Actor]) -> None:
+    primary, second, _ = _group(db, clock, people)
+    lone = submit(db, clock, "Pohon tumbang di Jl. Kenanga")
+    v = people["verifier"]
+    with pytest.raises(DomainError) as err:
+        merging.merge(db, clock=clock, report=lone, into=lone, actor=v, now=MON)
+    assert err.value.code == "merge_into_itself"
+    with pytest.raises(DomainError) as err:
+        merging.merge(db, clock=clock, report=primary, into=second, actor=v, now=MON)
+    assert err.value.code == "merge_cycle"
+    with pytest.raises(DomainError) as err:
+        merging.merge(db, clock=clock, report=lone, into=second, actor=v, now=MON)
+    assert err.value.code == "merge_into_merged"
+    with pytest.raises(DomainError) as err:
+        staff_cases.verify_and_forward(
+            db, clock=clock, report=second, actor=v, agency_code="pupr", now=MON
+        )
+    assert err.value.code == "report_merged"
+    closed = submit(db, clock, "Sampah di Jl. Kenanga")
+    staff_cases.archive(db, clock=clock, report=closed, actor=v, reason="spam", now=MON)
+    with pytest.raises(DomainError) as err:
+        merging.merge(db, clock=clock, report=lone, into=closed, actor=v, now=MON)
+    assert err.value.code == "merge_into_closed"
+    with pytest.raises(NotPermitted):
+        merging.merge(db, clock=clock, report=lone, into=primary, actor=people["manager"], now=MON)
+    # Another agency's officer can neither merge nor unmerge the pupr group.
+    for r in (primary, lone):
+        staff_cases.verify_and_forward(
+            db, clock=clock, report=r, actor=v, agency_code="pupr", now=MON
+        )
+    with pytest.raises(NotPermitted) as denied:
+        merging.merge(db, clock=clock, report=lone, into=primary, actor=people["dlh"], now=MON)
+    assert denied.value.code == "not_your_agency"
+    with pytest.raises(NotPermitted):
+        merging.unmerge(db, clock=clock, report=second, actor=people["dlh"], reason="beda", now=MON)
+
+
+def test_unmerge_is_audited_and_restarts_the_clock(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    primary, second, _ = _group(db, clock, people)
+    later = MON + timedelta(days=2)
+    with pytest.raises(DomainError):
+        merging.unmerge(
+            db, clock=clock, report=second, actor=people["verifier"], reason=" ", now=later
+        )
+    merging.unmerge(
+        db, clock=clock, report=second, actor=people["verifier"], reason="beda lubang", now=later
+    )
+    assert second.duplicate_of_id is None and second.verify_due_at is not None
+    assert second.verify_due_at > later and second.next_sla_at is not None
+    audit = db.scalars(
+        select(ReportEvent).where(ReportEvent.action.in_(["unmerge", "unmerge_released"]))
+    ).all()
+    assert {(e.report_id, e.reason) for e in audit} == {
+        (second.id, "beda lubang"),
+        (primary.id, "beda lubang"),
+    }
+    assert groups.reporter_count(db, primary) == 2
+    with pytest.raises(DomainError) as err:
+        merging.unmerge(
+            db, clock=clock, report=second, actor=people["verifier"], reason="x", now=later
+        )
+    assert err.value.code == "not_merged"
+
+
+def test_a_citizen_joins_a_public_report(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    report = submit(db, clock, POTHOLE[0][0])
+    joiner = f.citizen(db, MON, Channel.WHATSAPP)
+    with pytest.raises(DomainError) as err:  # not published yet (unverified)
+        merging.join(
+            db, clock=clock, report=report, citizen=joiner, channel=Channel.WHATSAPP, now=MON
+        )
+    assert err.value.code == "join_not_open"
+    staff_cases.verify_and_forward(
+        db, clock=clock, report=report, actor=people["verifier"], agency_code="pupr", now=MON
+    )
+    joined, added = merging.join(
+        db, clock=clock, report=report, citizen=joiner, channel=Channel.WHATSAPP, now=MON
+    )
+    assert added and joined.id == report.id
+    again = merging.join(
+        db, clock=clock, report=report, citizen=joiner, channel=Channel.WHATSAPP, now=MON
+    )
+    assert again == (report, False)
+    assert groups.reporter_count(db, report) == 2
+    staff_cases.answer(
+        db, clock=clock, report=report, actor=people["pupr"], text="Sudah ditambal.", now=MON
+    )
+    heard = db.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.citizen_id == joiner.id)
+        .order_by(OutboxMessage.id)
+    ).all()
+    assert [m.template for m in heard] == ["report_joined", "group_answer"]
+
+
+def test_merging_a_primary_moves_its_group_and_closed_groups_stay_closed(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    primary, second, third = _group(db, clock, people)
+    other = submit(db, clock, "Jalan berlubang di Jl. Melati, Kel. Sukamaju, dekat masjid")
+    v = people["verifier"]
+    merging.merge(db, clock=clock, report=primary, into=other, actor=v, now=MON)
+    # One level deep: the old primary's reports now follow the new one directly.
+    assert {r.duplicate_of_id for r in (primary, second, third)} == {other.id}
+    assert groups.reporter_count(db, other) == 4
+    told = db.scalars(
+        select(OutboxMessage.report_id).where(
+            OutboxMessage.template == "report_merged",
+            OutboxMessage.body.contains(other.tracking_code),
+        )
+    ).all()
+    assert set(told) == {primary.id, second.id, third.id}
+    staff_cases.archive(db, clock=clock, report=other, actor=v, reason="sudah diperbaiki", now=MON)
+    assert {r.status for r in (primary, second, third)} == {Status.ARCHIVED}
+    with pytest.raises(DomainError) as err:
+        merging.unmerge(db, clock=clock, report=second, actor=v, reason="x", now=MON)
+    assert err.value.code == "unmerge_closed"
