@@ -13,8 +13,8 @@ import re
 
 from bot.turn import Turn
 from reports import merging, tracking
-from reports.public_status import report_by_code
 from reports.lifecycle import DomainError
+from reports.public_status import report_by_code
 
 #: "saya juga (mengalami ini) CODE", "aku juga CODE", "me too CODE", "/start join_CODE".
 _JOIN = re.compile(
