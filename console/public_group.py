@@ -17,7 +17,7 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from reports import groups, merging
+from reports import groups, merging, officer_chat
 from reports.models import Report
 
 View = TypeVar("View")
@@ -37,6 +37,11 @@ def with_group(
         number = (settings.twilio_whatsapp_from or "").lstrip("+").replace(" ", "")
         if number.isdigit():
             links.append((texts["join_whatsapp"], f"https://wa.me/{number}?text={quote(message)}"))
+        telegram = officer_chat.telegram_link(
+            settings.telegram_bot_username, f"join_{report.tracking_code}"
+        )
+        if telegram is not None:  # the bot's "/start join_CODE" (``bot.flows.join``)
+            links.append((texts["join_telegram"], telegram))
         changes["join_text"] = message
         changes["join_links"] = links
     return replace(view, **changes)  # type: ignore[type-var]

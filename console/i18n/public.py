@@ -67,6 +67,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "join_hint": "Kirim pesan ini ke SuaraWarga; Anda ikut menerima kabar dan tanggapannya:",
         "join_chat": "Kirim lewat chat web",
         "join_whatsapp": "Kirim lewat WhatsApp",
+        "join_telegram": "Kirim lewat Telegram",
         "join_message": "saya juga {code}",
         "next_submitted": (
             "Tunggu verifikasi. Jika ada informasi tambahan, kirimkan lewat percakapan tempat Anda "
@@ -183,6 +184,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "join_hint": "Send this message to SuaraWarga to receive its updates and answer too:",
         "join_chat": "Send through the web chat",
         "join_whatsapp": "Send through WhatsApp",
+        "join_telegram": "Send through Telegram",
         "join_message": "saya juga {code}",
         "next_submitted": (
             "Wait for verification. To add information, send it in the chat where you reported, "

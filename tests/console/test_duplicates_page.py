@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.settings import Settings
 from escalation.deadlines import SlaClock
 from reports import case_steps, citizen_cases, staff_cases
 from reports.case_steps import Actor
@@ -20,6 +21,14 @@ from tests.console.conftest import csrf_from, sign_in
 @pytest.fixture
 def db_url(sqlite_url: str) -> str:
     return sqlite_url
+
+
+@pytest.fixture
+def console_settings(console_settings: Settings) -> Settings:
+    """The deployment has a WhatsApp number and a Telegram bot: the invitation links to both."""
+    return console_settings.model_copy(
+        update={"twilio_whatsapp_from": "+6281100000000", "telegram_bot_username": "warga_bot"}
+    )
 
 
 def _submit(sessions: sessionmaker[Session], clock: SlaClock, body: str, minutes: int) -> str:
@@ -79,6 +88,9 @@ def test_verifier_sees_suggestions_merges_unmerges_and_the_public_count(
         )  # fmt: skip
     public = client.get(f"/t/{first}").text
     assert "Dilaporkan oleh 2 warga" in public and f"saya juga {first}" in public
+    # ... with a ready-made message for each channel of the deployment
+    assert f"https://t.me/warga_bot?start=join_{first}" in public
+    assert f"https://wa.me/6281100000000?text=saya%20juga%20{first}" in public
     assert f'href="/t/{first}"' in client.get(f"/t/{second}").text
 
     # Another agency's officer may not unmerge; the verifier may, with a reason only.
