@@ -418,7 +418,7 @@ def routing_leave_region_out(
         out[name] = {
             "city_messages": part(lambda r: r != NATIONAL, pred),
             "all": part(lambda r: True, pred),
-            **{city: part(lambda r, c=city: r == c, pred) for city in ROUTING_NAMED_REGIONS},
+            **{city: part(city.__eq__, pred) for city in ROUTING_NAMED_REGIONS},
         }
     out["confusions_city_served"] = confusions(
         [g for g, r in zip(gold, regions, strict=True) if r != NATIONAL],
