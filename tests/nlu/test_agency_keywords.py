@@ -9,10 +9,13 @@ its drain is blocked is the public works department's.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from config.settings import CONFIG_DIR
-from nlu.service import _Keywords
+from nlu.service import EmbeddedNLU, _Keywords
+from tests.nlu.helpers import settings_for
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +50,31 @@ def test_a_school_as_a_landmark_is_not_evidence_for_education(keywords: _Keyword
 def test_floods_by_cause_and_health_insurance(keywords: _Keywords, text: str, agency: str) -> None:
     scores = keywords.scores(text)
     assert max(scores, key=lambda code: scores[code]) == agency
+
+
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        # A drain-caused flood told as a tweet to the mayor: public works, not the disaster agency.
+        (
+            "#LaporPakWali pak jl. flamboyan banjir lagi tiap hujan, selokannya penuh lumpur dan "
+            "gak pernah dikeruk",
+            "pupr",
+        ),
+        # JKN membership administration, titled like a LAPOR! request for information.
+        (
+            "Permintaan informasi. iuran BPJS kesehatan saya tertagih dua kali bulan ini, "
+            "mohon dicek",
+            "kesehatan",
+        ),
+        # A street address and a school landmark must not pull it to the kelurahan or education.
+        (
+            "PKL jualan di trotoar depan SMA 1, RT 02 RW 04, pejalan kaki turun ke jalan",
+            "ketertiban",
+        ),
+    ],
+)
+def test_the_shipped_model_as_served_routes_real_styles(
+    tmp_path: Path, text: str, agency: str
+) -> None:
+    assert EmbeddedNLU(settings_for(tmp_path)).route_agency(text).label == agency
