@@ -13,14 +13,18 @@ the model did not train on, grouped by where they came from:
   written data only, tested on all real messages: what the old model was), the dev file, and
   the held-out messages written in other regions' styles (``heldout/``);
 * agency out of the box: trained without any real routing message, tested on the real LAPOR!
-  routing messages; the shipped model on the written city messages;
+  routing messages; leave-region-out (each region's real routing messages held out while the
+  written and all other regions' messages train: the shipped model as a city we do not have
+  gets it), scored as served (with the ``agencies.yml`` keywords) and by the model alone; the
+  shipped model on the written city messages;
 * agency from a deployment's history: the real routing messages as that history, 5-fold; ours
   (``nlu train --routing-csv``) against the plain TF-IDF + linear SVM baseline trained on the
   same history; and the training time for a city-sized history;
 * calibration: expected calibration error (ECE) of the probabilities on the held-out rows;
 * latency per message (caches cleared) and bad input.
 
-Run: ``make bench-understanding`` (``--quick`` for a toy run: 2 folds, no city-sized timing).
+Run: ``make bench-understanding`` (``--quick`` for a toy run: 2 folds, no city-sized timing, no
+leave-region-out).
 Writes ``understanding.md`` and ``understanding.json`` next to this file (or under --output).
 """
 
@@ -325,7 +329,119 @@ def style_robustness(folds: int) -> dict[str, Any]:
     }
 
 
-def routing_section(folds: int, city_size: int | None) -> dict[str, Any]:
+ROUTING_CSV = REPO / "nlu" / "data" / "routing_lapor.csv"
+# Leave-region-out for routing: the named cities held out one at a time, the other cities' local
+# offices (mostly BPJS branches) in two folds of whole cities, national and unnamed addressees in
+# two random folds. "City messages" are every message not sent to a national or unnamed body.
+ROUTING_NAMED_REGIONS: tuple[str, ...] = ("semarang", "bandung", "jakarta")
+NATIONAL = "national"
+
+
+def routing_regions(real: Sequence[Example]) -> list[str]:
+    """The region of each real routing message (the ``region`` column of ``routing_lapor.csv``,
+    read off LAPOR!'s addressee: a city or regency name, or ``national``), in ``real``'s order."""
+    with ROUTING_CSV.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    by_text = {row["text"].strip(): row.get("region") or NATIONAL for row in rows}
+    return [by_text.get(e.text, NATIONAL) for e in real]
+
+
+def routing_region_folds(regions: Sequence[str]) -> dict[str, np.ndarray]:
+    """Held-out index arrays: one per named city, two of whole other cities (alternating by
+    size), two random halves of the national and unnamed addressees."""
+    rng = random.Random(SEED)
+    sizes: dict[str, int] = {}
+    for region in regions:
+        sizes[region] = sizes.get(region, 0) + 1
+    others = sorted(
+        (r for r in sizes if r not in ROUTING_NAMED_REGIONS and r != NATIONAL),
+        key=lambda r: (-sizes[r], r),
+    )
+    side = {city: "other_cities_" + "ab"[i % 2] for i, city in enumerate(others)}
+    groups: dict[str, list[int]] = {}
+    for i, region in enumerate(regions):
+        if region in ROUTING_NAMED_REGIONS:
+            name = region
+        elif region == NATIONAL:
+            name = "national_" + ("a" if rng.random() < 0.5 else "b")
+        else:
+            name = side[region]
+        groups.setdefault(name, []).append(i)
+    return {name: np.array(idx) for name, idx in sorted(groups.items())}
+
+
+def served_agency(model: Any, texts: Sequence[str], keywords: Any) -> list[str]:
+    """The agency the service would answer: the model's probabilities mixed with the
+    ``agencies.yml`` keyword evidence exactly as :meth:`nlu.service.EmbeddedNLU.route_agency`."""
+    from nlu.service import KEYWORD_WEIGHT
+
+    out = []
+    for text, row in zip(texts, model.predict_proba_many(texts), strict=True):
+        kw = keywords.scores(text)
+        weight = KEYWORD_WEIGHT if kw else 0.0
+        mixed = {
+            code: (1.0 - weight) * float(p) + weight * kw.get(code, 0.0)
+            for code, p in zip(model.labels, row, strict=True)
+        }
+        out.append(min(mixed, key=lambda code: (-mixed[code], code)))
+    return out
+
+
+def routing_leave_region_out(
+    trainer: Trainer, written: list[Example], real: list[Example], regions: Sequence[str]
+) -> dict[str, Any]:
+    """A city we do not have, out of the box: each region's real messages held out while the
+    written examples and every other region's real messages train (what the shipped model is
+    for a new city). Scored as served (with the keywords) and by the model alone, pooled over
+    the city messages, over everything, and per named city."""
+    from nlu.service import _Keywords
+
+    keywords = _Keywords(REPO / "config" / "agencies.yml")
+    served: list[str] = [""] * len(real)
+    alone: list[str] = [""] * len(real)
+    folds = routing_region_folds(regions)
+    everyone = np.arange(len(real))
+    for test_idx in folds.values():
+        train_idx = np.setdiff1d(everyone, test_idx)
+        model = trainer([*written, *(real[i] for i in train_idx)])
+        texts = [real[i].text for i in test_idx]
+        plain = model.predict(texts)
+        as_served = (
+            served_agency(model, texts, keywords) if hasattr(model, "predict_proba_many") else plain
+        )
+        for i, a, b in zip(test_idx, as_served, plain, strict=True):
+            served[i], alone[i] = a, b
+    gold = [e.label for e in real]
+
+    def part(keep: Callable[[str], bool], pred: list[str]) -> dict[str, Any]:
+        idx = [i for i, r in enumerate(regions) if keep(r)]
+        return scores([gold[i] for i in idx], [pred[i] for i in idx], None, [])
+
+    out: dict[str, Any] = {"folds": {name: len(idx) for name, idx in folds.items()}}
+    for name, pred in (("served", served), ("model_only", alone)):
+        out[name] = {
+            "city_messages": part(lambda r: r != NATIONAL, pred),
+            "all": part(lambda r: True, pred),
+            **{city: part(city.__eq__, pred) for city in ROUTING_NAMED_REGIONS},
+        }
+    out["confusions_city_served"] = confusions(
+        [g for g, r in zip(gold, regions, strict=True) if r != NATIONAL],
+        [p for p, r in zip(served, regions, strict=True) if r != NATIONAL],
+    )
+    return out
+
+
+def confusions(gold: Sequence[str], pred: Sequence[str], top: int = 12) -> list[list[Any]]:
+    """The most frequent (true, predicted, count) errors."""
+    counts: dict[tuple[str, str], int] = {}
+    for g, p in zip(gold, pred, strict=True):
+        if g != p:
+            counts[(g, p)] = counts.get((g, p), 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [[g, p, n] for (g, p), n in ranked]
+
+
+def routing_section(folds: int, city_size: int | None, quick: bool = False) -> dict[str, Any]:
     codes = agency_codes(REPO / "config" / "agencies.yml")
     base = base_examples("routing")
     written = [e for e in base if e.source == "written"]
@@ -337,10 +453,25 @@ def routing_section(folds: int, city_size: int | None) -> dict[str, Any]:
         return train_model("routing", train, labels=codes)
 
     print("[routing] out of the box", flush=True)
+    from nlu.service import _Keywords
+
+    keywords = _Keywords(REPO / "config" / "agencies.yml")
+    written_only = ours(list(written))
+    gold = [e.label for e in real]
     out["out_of_box_written_to_real"] = {
-        "ours": evaluate(ours(list(written)), real),
+        "ours": evaluate(written_only, real),
+        "ours_served": scores(
+            gold, served_agency(written_only, [e.text for e in real], keywords), None, []
+        ),
         "baseline": evaluate(Baseline(written), real),
     }
+    if not quick:  # seven calibrated fits: minutes, too long for the toy run
+        print("[routing] leave-region-out", flush=True)
+        regions = routing_regions(real)
+        out["leave_region_out"] = {
+            "ours": routing_leave_region_out(ours, written, real, regions),
+            "baseline": routing_leave_region_out(Baseline, written, real, regions),
+        }
     shipped = ours(list(base))
     out["shipped_on_heldout_written"] = evaluate(shipped, heldout)
 
@@ -574,6 +705,17 @@ def render(result: dict[str, Any]) -> str:
             f"| out of the box: written only -> real | {name} | {row['macro_f1']:.3f} "
             f"| {row['accuracy']:.3f} | |"
         )
+    lro = r.get("leave_region_out", {})
+    for name, system in lro.items():
+        for mode in ("served", "model_only") if name == "ours" else ("model_only",):
+            label = name if name != "ours" else f"ours ({mode.replace('_', ' ')})"
+            for part in ("city_messages", "semarang", "bandung", "all"):
+                row = system[mode][part]
+                lines.append(
+                    f"| out of the box, a region we do not have (leave-region-out): "
+                    f"{part.replace('_', ' ')} (n={row['n']}) | {label} | {row['macro_f1']:.3f} "
+                    f"| {row['accuracy']:.3f} | |"
+                )
     row = r["shipped_on_heldout_written"]
     lines.append(
         f"| shipped model -> held-out written city messages | ours | {row['macro_f1']:.3f} "
@@ -584,6 +726,23 @@ def render(result: dict[str, Any]) -> str:
             f"| history ({result['folds']}-fold on the real messages) | {name} "
             f"| {row['macro_f1']:.3f} | {row['accuracy']:.3f} | {row['train_seconds_mean']} |"
         )
+    if "ours" in lro:
+        ours_lro = lro["ours"]
+        per_class = ours_lro["served"]["city_messages"]["per_class_f1"]
+        lines += [
+            "",
+            "Leave-region-out: each region's real messages held out while the written examples and "
+            "all other regions' messages train (folds: "
+            + ", ".join(f"{k} {v}" for k, v in ours_lro["folds"].items())
+            + "; regions from LAPOR!'s addressee, the `region` column of `routing_lapor.csv`). "
+            "City messages: those sent to a city's or regency's own office (not national or "
+            "unnamed). As served = the model mixed with the `agencies.yml` keywords, as "
+            "`route_agency` does. Ours, as served, per-agency F1 on the city messages: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in per_class.items())
+            + ". Most frequent confusions (true -> predicted, count): "
+            + ", ".join(f"{g} -> {p} {n}" for g, p, n in ours_lro["confusions_city_served"])
+            + ".",
+        ]
     city = r.get("city_sized_training")
     if city:
         lines += [
@@ -628,7 +787,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     result["report_type"] = report_type_section(folds, args.quick)
     result["report_type"]["style_robustness"] = style_robustness(folds)
-    result["routing"] = routing_section(folds, None if args.quick else args.city_size)
+    result["routing"] = routing_section(
+        folds, None if args.quick else args.city_size, quick=args.quick
+    )
     result["latency"] = latency_section()
     result["total_seconds"] = round(time.perf_counter() - began, 1)
     args.output.mkdir(parents=True, exist_ok=True)
