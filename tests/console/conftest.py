@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
-from reports.enums import Channel, Role
-from reports.models import Agency, StaffAddress, StaffUser
+from reports.enums import Role
+from reports.models import StaffUser
 from reports.runtime import Runtime
 from tests import factories
 from webhooks.app import create_app
@@ -78,34 +78,14 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def staff_password_hash() -> str:
-    """The cheap real argon2 hash of ``STAFF_PASSWORD`` (``factories.password_hash``)."""
-    return factories.password_hash()
-
-
 @pytest.fixture
-def staff_users(sessions: sessionmaker[Session], staff_password_hash: str) -> dict[str, StaffUser]:
-    """One committed account per role; all share ``STAFF_PASSWORD``."""
+def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
+    """One committed account per role (``factories.staff``); all share ``STAFF_PASSWORD``."""
     now = datetime.now(UTC)
     users: dict[str, StaffUser] = {}
     with sessions() as db, db.begin():
-        agencies = {a.code: a.id for a in db.scalars(select(Agency))}
         for username, (role, agency) in CONSOLE_STAFF.items():
-            user = StaffUser(
-                username=username,
-                full_name=username.title(),
-                password_hash=staff_password_hash,
-                role=role,
-                agency_id=agencies[agency] if agency else None,
-                language="id",
-                active=True,
-                failed_logins=0,
-                created_at=now,
-            )
-            user.addresses = [StaffAddress(channel=Channel.EMAIL, address=f"{username}@x.invalid")]
-            db.add(user)
-            users[username] = user
+            users[username] = factories.staff(db, role, now, agency, username)
     return users
 
 
