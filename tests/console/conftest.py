@@ -4,7 +4,8 @@
 PostgreSQL); a test module can pin one backend by overriding ``db_url``. ``staff_users`` seeds one
 account per role (plus a second agency's officer and head for cross-agency checks), the one way
 console tests make staff; ``scenario``/``tokens`` add the API tests' reports and tokens
-(``api_support``); ``sign_in`` logs a client in through the real form, CSRF token included.
+(``api_support``); ``sign_in`` logs a client in through the real form, CSRF token included;
+``browser`` is the browser modules' one Chromium (``tests.console.browser``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
@@ -105,6 +106,16 @@ def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -
     from tests.console.api_support import make_tokens
 
     return make_tokens(sessions, staff_users)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for every browser module (``tests.console.browser``): launching it costs
+    seconds, and each test opens its own context (no shared cookies)."""
+    from tests.console.browser import launch
+
+    with launch() as instance:
+        yield instance
 
 
 def csrf_from(html: str) -> str:
