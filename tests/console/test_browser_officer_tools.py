@@ -69,93 +69,87 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         yield s
 
 
-@pytest.mark.parametrize("tag", list(VIEWPORTS))
-def test_public_map_shows_markers_and_filters(
-    browser: Any, site: tuple[str, dict[str, str]], tag: str
-) -> None:
-    base, codes = site
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request: pytest.FixtureRequest, browser: Any, site: tuple[str, dict[str, str]]) -> Any:
+    """A fresh page on the phone and on the desktop viewport; ``page.tag`` names which."""
+    page = new_page(browser, site[0], VIEWPORTS[request.param])
+    page.tag = request.param
+    yield page
+    page.context.close()
+
+
+def test_public_map_shows_markers_and_filters(page: Any, site: tuple[str, dict[str, str]]) -> None:
+    codes, tag = site[1], page.tag
     viewport = VIEWPORTS[tag]
-    page = new_page(browser, base, viewport)
-    try:
-        page.goto("/laporan")
-        page.get_by_role("link", name="Peta", exact=True).click()
-        page.wait_for_url("**/laporan/peta**")
-        markers = page.locator("svg a.marker")
-        assert markers.count() == len(PUBLIC)
-        assert {markers.nth(i).get_attribute("data-code") for i in range(len(PUBLIC))} == {
-            codes[n] for n in PUBLIC
-        }
-        content = page.content()
-        assert REPORTS["secret"][0] not in content and codes["secret"] not in content
-        assert REPORTER not in content and "+62812" not in content
-        # No tile server: the note says so, and the list under the map holds the same reports.
-        assert page.get_by_test_id("no-tiles").is_visible()
-        assert page.locator("[data-testid=reports] li").count() == len(PUBLIC)
-        box = page.locator("figure.map svg").bounding_box()
-        assert box["width"] <= viewport["width"] and box["height"] > 150
-        for i in range(markers.count()):
-            marker = markers.nth(i).bounding_box()
-            assert (
-                box["x"] <= marker["x"] and marker["x"] + marker["width"] <= box["x"] + box["width"]
-            )
-            assert marker["width"] >= 12  # a finger can hit it on a phone
-        no_sideways_scroll(page)
-        shot(page, f"09-public-map-{tag}")
+    page.goto("/laporan")
+    page.get_by_role("link", name="Peta", exact=True).click()
+    page.wait_for_url("**/laporan/peta**")
+    markers = page.locator("svg a.marker")
+    assert markers.count() == len(PUBLIC)
+    assert {markers.nth(i).get_attribute("data-code") for i in range(len(PUBLIC))} == {
+        codes[n] for n in PUBLIC
+    }
+    content = page.content()
+    assert REPORTS["secret"][0] not in content and codes["secret"] not in content
+    assert REPORTER not in content and "+62812" not in content
+    # No tile server: the note says so, and the list under the map holds the same reports.
+    assert page.get_by_test_id("no-tiles").is_visible()
+    assert page.locator("[data-testid=reports] li").count() == len(PUBLIC)
+    box = page.locator("figure.map svg").bounding_box()
+    assert box["width"] <= viewport["width"] and box["height"] > 150
+    for i in range(markers.count()):
+        marker = markers.nth(i).bounding_box()
+        assert box["x"] <= marker["x"] and marker["x"] + marker["width"] <= box["x"] + box["width"]
+        assert marker["width"] >= 12  # a finger can hit it on a phone
+    no_sideways_scroll(page)
+    shot(page, f"09-public-map-{tag}")
 
-        # Filter by agency: the map keeps the filter, and so does the list tab.
-        page.locator("select[name=agency]").select_option(label="Dinas Lingkungan Hidup")
-        page.get_by_role("button", name="Saring").click()
-        page.wait_for_url("**/laporan/peta?*agency=lingkungan*")
-        assert markers.count() == 1
-        assert markers.first.get_attribute("data-code") == codes["senen"]
-        page.get_by_role("link", name="Daftar", exact=True).click()
-        page.wait_for_url("**/laporan?*agency=lingkungan*")
-        assert page.locator("[data-testid=reports] li").count() == 1
-        page.get_by_role("link", name="Peta", exact=True).click()
-        # A marker opens the report's tracking page.
-        page.locator("svg a.marker").first.click()
-        page.wait_for_url(f"**/t/{codes['senen']}*")
-        assert REPORTS["senen"][0] in page.content()
-    finally:
-        page.context.close()
+    # Filter by agency: the map keeps the filter, and so does the list tab.
+    page.locator("select[name=agency]").select_option(label="Dinas Lingkungan Hidup")
+    page.get_by_role("button", name="Saring").click()
+    page.wait_for_url("**/laporan/peta?*agency=lingkungan*")
+    assert markers.count() == 1
+    assert markers.first.get_attribute("data-code") == codes["senen"]
+    page.get_by_role("link", name="Daftar", exact=True).click()
+    page.wait_for_url("**/laporan?*agency=lingkungan*")
+    assert page.locator("[data-testid=reports] li").count() == 1
+    page.get_by_role("link", name="Peta", exact=True).click()
+    # A marker opens the report's tracking page.
+    page.locator("svg a.marker").first.click()
+    page.wait_for_url(f"**/t/{codes['senen']}*")
+    assert REPORTS["senen"][0] in page.content()
 
 
-@pytest.mark.parametrize("tag", list(VIEWPORTS))
 def test_head_writes_a_canned_answer_and_an_officer_sends_it(
-    browser: Any, site: tuple[str, dict[str, str]], tag: str
+    page: Any, site: tuple[str, dict[str, str]]
 ) -> None:
-    base, codes = site
-    viewport = VIEWPORTS[tag]
-    page = new_page(browser, base, viewport)
+    codes, tag = site[1], page.tag
     title = f"Jadwal perbaikan ({tag})"
-    try:
-        sign_in(page, "kepala")
-        page.get_by_role("link", name="Jawaban siap pakai").click()
-        page.get_by_label("Judul").fill(title)
-        page.get_by_label("Teks jawaban").fill(CANNED)
-        page.get_by_role("button", name="Tambahkan").click()
-        page.wait_for_selector("p.flash")
-        assert f'"{title}" ditambahkan' in page.inner_text("p.flash")
-        assert page.locator("#canned-list li", has_text=title).count() == 1
-        no_sideways_scroll(page)
-        shot(page, f"10-canned-head-{tag}")
+    sign_in(page, "kepala")
+    page.get_by_role("link", name="Jawaban siap pakai").click()
+    page.get_by_label("Judul").fill(title)
+    page.get_by_label("Teks jawaban").fill(CANNED)
+    page.get_by_role("button", name="Tambahkan").click()
+    page.wait_for_selector("p.flash")
+    assert f'"{title}" ditambahkan' in page.inner_text("p.flash")
+    assert page.locator("#canned-list li", has_text=title).count() == 1
+    no_sideways_scroll(page)
+    shot(page, f"10-canned-head-{tag}")
 
-        sign_in(page, "petugas")
-        page.goto(f"/console/reports/{codes[tag]}")
-        answer = page.get_by_label("Jawaban (tindak lanjut)")
-        answer.fill("Yth. Bapak/Ibu,")
-        page.get_by_label("Jawaban siap pakai").select_option(label=title)
-        page.get_by_role("button", name="Sisipkan ke jawaban").click()
-        assert answer.input_value() == "Yth. Bapak/Ibu,\n\n" + CANNED
-        assert page.url.endswith(f"/console/reports/{codes[tag]}")  # in place: no round trip
-        no_sideways_scroll(page)
-        shot(page, f"11-canned-inserted-{tag}")
-        page.get_by_role("button", name="Kirim jawaban ke pelapor").click()
-        page.wait_for_selector("p.flash")
-        assert "dikirim ke pelapor" in page.inner_text("p.flash")
-        assert CANNED in page.inner_text(".thread")
-    finally:
-        page.context.close()
+    sign_in(page, "petugas")
+    page.goto(f"/console/reports/{codes[tag]}")
+    answer = page.get_by_label("Jawaban (tindak lanjut)")
+    answer.fill("Yth. Bapak/Ibu,")
+    page.get_by_label("Jawaban siap pakai").select_option(label=title)
+    page.get_by_role("button", name="Sisipkan ke jawaban").click()
+    assert answer.input_value() == "Yth. Bapak/Ibu,\n\n" + CANNED
+    assert page.url.endswith(f"/console/reports/{codes[tag]}")  # in place: no round trip
+    no_sideways_scroll(page)
+    shot(page, f"11-canned-inserted-{tag}")
+    page.get_by_role("button", name="Kirim jawaban ke pelapor").click()
+    page.wait_for_selector("p.flash")
+    assert "dikirim ke pelapor" in page.inner_text("p.flash")
+    assert CANNED in page.inner_text(".thread")
 
 
 def test_inserting_works_without_javascript(browser: Any, site: tuple[str, dict[str, str]]) -> None:
