@@ -43,7 +43,6 @@ from reports.models import (
     ReportEvent,
     SlaAction,
 )
-from reports.staff import create_staff
 from tests import factories
 from tests.conftest import wib
 from webhooks.cli import app
@@ -197,12 +196,9 @@ def make_staff(sessions: sessionmaker[Session]) -> dict[str, Any]:
             ("kependudukan", Role.OFFICER, "kependudukan"),
             ("pupr.head", Role.AGENCY_HEAD, "pupr"),
         ]:  # fmt: skip
-            user = create_staff(
-                db, username=username, full_name=username, password="rahasia-sekali-123",
-                role=role, agency_code=agency, now=NOW - timedelta(days=400),
-                addresses=[(Channel.EMAIL, f"{username}@x.id")],
-            )  # fmt: skip
-            people[username] = user
+            people[username] = factories.staff(
+                db, role, NOW - timedelta(days=400), agency, username, full_name=username
+            )
         db.flush()
         db.expunge_all()
     return people
