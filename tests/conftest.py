@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.domain_files import load_agencies
+from config.domain_files import AgencySpec, load_agencies
 from config.settings import CONFIG_DIR, Settings
 from escalation.calendar import WorkingCalendar
 from escalation.deadlines import SlaClock
@@ -39,20 +41,47 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 _NLUS: dict[tuple[object, ...], Guarded] = {}
 
 
+#: The data dir of the NLU shared by tests whose own data dir holds no trained models: a path
+#: that never exists, so the shared NLU serves the shipped models and watches no test's folder.
+_NO_MODELS = Path(tempfile.gettempdir()) / f"sw-tests-no-models-{os.getpid()}"
+
+
 def nlu_for(settings: Settings) -> Classifier:
     """The NLU a test's runtime carries (``Runtime.classifier``), shared by the tests that ask for
-    the same NLU settings: a process builds one NLU, and loading the models for every test would
-    cost seconds each. Tests that change thresholds get their own."""
+    the same NLU settings: a process builds one NLU, and loading the models for every test cost
+    more than a second of CPU each (joblib unpickles in pure Python).
+
+    A test whose data dir holds no models yet (nearly all: each has its own ``tmp_path``) gets
+    the one NLU serving the shipped models; a test that trained models into its data dir before
+    building its runtime gets an NLU of its own that serves them. Tests that change thresholds
+    or the backend get their own.
+    """
+    models = settings.models_dir
+    own_models = models.is_dir() and any(models.iterdir())
     key = (
-        str(Path(settings.data_dir).resolve()),
+        str(Path(settings.data_dir).resolve()) if own_models else "shipped models",
         str(settings.agencies_file),
         settings.nlu_backend,
         settings.rasa_url,
         settings.rasa_agency_url,
+        settings.rasa_timeout_seconds,
+        settings.rasa_cooldown_seconds,
         settings.nlu_type_threshold,
         settings.nlu_agency_threshold,
     )
-    return _NLUS.setdefault(key, guarded_nlu(settings))
+    nlu = _NLUS.get(key)
+    if nlu is None:
+        shared = settings if own_models else settings.model_copy(update={"data_dir": _NO_MODELS})
+        nlu = _NLUS[key] = guarded_nlu(shared)
+    return nlu
+
+
+@cache
+def shipped_agencies() -> tuple[AgencySpec, ...]:
+    """``config/agencies.yml`` read once per test session: every test database starts with these
+    agencies, and parsing the YAML (pure-Python PyYAML) for each of a thousand tests cost more
+    CPU than most of the tests themselves."""
+    return tuple(load_agencies(CONFIG_DIR / "agencies.yml"))
 
 
 def _pg_available() -> bool:
@@ -124,7 +153,7 @@ def _truncate(engine: Engine) -> None:
 def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     with session_factory(engine)() as db, db.begin():
-        sync_agencies(db, load_agencies(CONFIG_DIR / "agencies.yml"))
+        sync_agencies(db, list(shipped_agencies()))
     yield engine
     _truncate(engine)
     engine.dispose()
@@ -162,7 +191,7 @@ def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Session]:
         session = Session(bind=connection, join_transaction_mode="create_savepoint")
         try:
             with session.begin():
-                sync_agencies(session, load_agencies(CONFIG_DIR / "agencies.yml"))
+                sync_agencies(session, list(shipped_agencies()))
             with session.begin():
                 yield session
         finally:

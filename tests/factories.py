@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from itertools import count
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock, clock_from_settings
-from reports import case_steps, citizen_cases
+from reports import case_steps, citizen_cases, staff_cases
 from reports.db import session_factory
 from reports.enums import Channel, Privacy, ReportType, Role
 from reports.models import Citizen, Report, StaffAddress, StaffUser
@@ -50,15 +51,22 @@ def runtime(settings: Settings, engine: Engine, clock: SlaClock | None = None) -
 
 
 def staff(
-    db: Session, role: Role, now: datetime, agency: str | None = None, name: str | None = None
+    db: Session,
+    role: Role,
+    now: datetime,
+    agency: str | None = None,
+    name: str | None = None,
+    *,
+    full_name: str | None = None,
 ) -> StaffUser:
-    """A staff member (password ``PASSWORD``) with an e-mail notification address."""
+    """A staff member (password ``PASSWORD``) with an e-mail notification address: the one way
+    tests make staff (console fixtures, the outage test, the browser sites)."""
     n = next(_seq)
     username = name or f"{role.value}{n}"
     agency_id = case_steps.agency_by_code(db, agency).id if agency else None
     user = StaffUser(
         username=username,
-        full_name=username.title(),
+        full_name=full_name or username.title(),
         password_hash=password_hash(),
         role=role,
         agency_id=agency_id,
@@ -73,10 +81,21 @@ def staff(
     return user
 
 
-def citizen(db: Session, now: datetime, channel: Channel = Channel.TELEGRAM) -> Citizen:
-    return citizen_cases.get_or_create_citizen(
-        db, channel=channel, external_id=f"ext-{next(_seq)}", now=now
+def citizen(
+    db: Session,
+    now: datetime,
+    channel: Channel = Channel.TELEGRAM,
+    external_id: str | None = None,
+    display_name: str | None = None,
+) -> Citizen:
+    """The citizen behind ``external_id`` on ``channel`` (a new one unless given), optionally
+    with the name a reporter gave, which privacy tests look for where it must not appear."""
+    who = citizen_cases.get_or_create_citizen(
+        db, channel=channel, external_id=external_id or f"ext-{next(_seq)}", now=now
     )
+    if display_name is not None:
+        who.display_name = display_name
+    return who
 
 
 def report(
@@ -85,19 +104,49 @@ def report(
     now: datetime,
     *,
     who: Citizen | None = None,
+    channel: Channel = Channel.TELEGRAM,
+    external_id: str | None = None,
     report_type: ReportType = ReportType.COMPLAINT,
     privacy: Privacy = Privacy.PUBLIC,
+    title: str = "Jalan berlubang",
     body: str = "Jalan di depan pasar berlubang besar, sudah 2 minggu belum diperbaiki.",
+    **fields: Any,
 ) -> Report:
-    who = who or citizen(db, now)
+    """A report submitted through the real use case (``citizen_cases.submit_report``) by ``who``,
+    else by the citizen of ``external_id`` on ``channel`` (a new one unless given). ``fields``
+    are submit_report's optional ones: location_text, latitude, longitude, category,
+    agency_code, nlu, attachment_ids, incident_date."""
+    who = who or citizen(db, now, channel, external_id)
     return citizen_cases.submit_report(
         db,
         clock=clock,
         citizen=who,
-        channel=Channel.TELEGRAM,
+        channel=channel,
         report_type=report_type,
-        title="Jalan berlubang",
+        title=title,
         body=body,
         privacy=privacy,
         now=now,
+        **fields,
     )
+
+
+def forward(
+    db: Session,
+    clock: SlaClock,
+    report: Report,
+    verifier: StaffUser,
+    now: datetime,
+    agency: str = "pupr",
+) -> Report:
+    """``report`` verified and forwarded to ``agency`` by ``verifier`` (a staff row from any
+    session: merged into ``db``)."""
+    staff_cases.verify_and_forward(
+        db,
+        clock=clock,
+        report=report,
+        actor=case_steps.Actor.staff(db.merge(verifier)),
+        agency_code=agency,
+        now=now,
+    )
+    return report

@@ -20,7 +20,6 @@ from sqlalchemy import create_engine, text
 from config.settings import Settings
 from reports.enums import Role
 from reports.migrate import upgrade
-from reports.models import StaffUser
 from tests import factories
 from tests.conftest import PG_ADMIN_URL, _pg_available
 from tests.console.conftest import sign_in
@@ -93,13 +92,7 @@ def test_database_outage_is_503_with_retry_after(
         },
     }
     with runtime.sessions() as db, db.begin():
-        db.add(
-            StaffUser(
-                username="manager", full_name="Manager", role=Role.MANAGER, language="id",
-                password_hash=factories.password_hash(),
-                active=True, failed_logins=0, created_at=datetime.now(UTC),
-            )
-        )  # fmt: skip
+        factories.staff(db, Role.MANAGER, datetime.now(UTC), name="manager")
     probes: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", "/api/v1/reports", {"headers": {"Authorization": "Bearer sw_anything"}}),
         ("POST", "/chat/api/messages", {"json": {"text": "halo"}}),

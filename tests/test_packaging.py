@@ -18,7 +18,6 @@ import fnmatch
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -29,16 +28,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("config", "reports", "escalation", "nlu", "bot", "webhooks", "console")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -148,7 +143,7 @@ def test_the_wheel_alone_serves_the_app(tmp_path: Path) -> None:
         assert origin.startswith(purelib), f"{package} came from {origin}, not the wheel"
 
     subprocess.run([str(script), "db", "upgrade"], cwd=elsewhere, env=env, check=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(script), "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=elsewhere, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,15 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port
+
 pytestmark = pytest.mark.slow
 
 SCRIPT = Path(sys.executable).with_name("suarawarga")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> list[int]:
@@ -64,7 +59,7 @@ def test_serve_runs_workers_and_jobs_in_their_own_processes(tmp_path: Path) -> N
         "SUARAWARGA_SWEEP_INTERVAL_SECONDS": "5",
     }
     subprocess.run([str(SCRIPT), "db", "upgrade"], env=env, cwd=tmp_path, check=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(SCRIPT), "serve", "--port", str(port)],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -27,6 +23,7 @@ from reports.models import InboundReceipt, InboxUpdate, OutboxMessage
 from tests.channels.conftest import make_settings
 from tests.channels.fakes.telegram_api import FakeTelegram
 from tests.channels.fakes.twilio_api import FakeTwilio
+from tests.processes import answers, free_port, running, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -43,20 +40,6 @@ TEXTS = [
 @pytest.fixture
 def db_url(pg_url: str) -> str:
     return pg_url
-
-
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _worker_pid(serve: int) -> int | None:
@@ -103,11 +86,7 @@ def test_nothing_acknowledged_is_lost_when_the_processor_is_killed(
         "SUARAWARGA_INBOX_LEASE_SECONDS": "2",
         "SUARAWARGA_INBOX_BATCH_SIZE": "4",
     }
-    port = _free_port()
-    serve = subprocess.Popen(
-        [str(SCRIPT), "serve", "--port", str(port)],
-        env=env, cwd=tmp_path, stdout=(tmp_path / "serve.log").open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     chats = [8100 + c for c in range(8)]
     updates = [
@@ -127,9 +106,12 @@ def test_nothing_acknowledged_is_lost_when_the_processor_is_killed(
                 or 0
             )
 
-    try:
-        _wait(lambda: _ready(base), 120, "serve to answer")
-        _wait(lambda: _worker_pid(serve.pid) is not None, 60, "the worker process")
+    log = tmp_path / "serve.log"
+    with running(
+        [str(SCRIPT), "serve", "--port", str(port)], env=env, cwd=tmp_path, log=log, stop_timeout=60
+    ) as serve:
+        wait_for(lambda: answers(f"{base}/health"), 120, "serve to answer", process=serve, log=log)
+        wait_for(lambda: _worker_pid(serve.pid) is not None, 60, "the worker process")
         with httpx.Client(base_url=base, timeout=30) as client:
             for update_id, chat, text in updates:
                 body = {
@@ -149,24 +131,16 @@ def test_nothing_acknowledged_is_lost_when_the_processor_is_killed(
                 )
                 assert response.status_code == 200, response.text
         for _ in range(2):  # kill the processor while it works, twice
-            _wait(lambda: _worker_pid(serve.pid) not in (None, *killed), 60, "a live worker")
+            wait_for(lambda: _worker_pid(serve.pid) not in (None, *killed), 60, "a live worker")
             pid = _worker_pid(serve.pid)
             assert pid is not None
             before = done()
-            _wait(lambda b=before: done() > b, 60, "the worker to be processing")  # type: ignore[misc]
+            wait_for(lambda b=before: done() > b, 60, "the worker to be processing")  # type: ignore[misc]
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
         assert done() < len(updates), "killed too late to prove anything"
-        log = (tmp_path / "serve.log").read_text(errors="replace")
-        print(log[-4000:])
-        _wait(lambda: done() == len(updates), 180, "every update processed after the restarts")
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            serve.wait(60)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()
+        print(log.read_text(errors="replace")[-4000:])
+        wait_for(lambda: done() == len(updates), 180, "every update processed after the restarts")
 
     with engine.connect() as conn:
         rows = conn.execute(select(InboxUpdate.status, InboxUpdate.attempts)).all()
@@ -184,10 +158,3 @@ def test_nothing_acknowledged_is_lost_when_the_processor_is_killed(
     for chat in chats:  # and in each chat, the replies follow the updates' order
         ids = [first_reply[str(u)] for u, c, _ in updates if c == chat]
         assert ids == sorted(ids)
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/health", timeout=5).status_code in (200, 503)
-    except httpx.HTTPError:
-        return False

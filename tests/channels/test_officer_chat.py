@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from reports import citizen_cases, officer_chat, staff_cases
+from reports import officer_chat, staff_cases
 from reports.attachments import store
 from reports.case_steps import Actor, get_report
-from reports.enums import Channel, Privacy, RecipientKind, ReportType, Role, Status
+from reports.enums import Channel, Privacy, RecipientKind, Role, Status
 from reports.models import (
     CitizenIdentity,
     OutboxMessage,
@@ -152,14 +152,12 @@ def _routed_report(
     # is built without one.
     sla = replace(runtime.clock, public_base_url=PUBLIC_BASE)
     with runtime.sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=citizen_channel, external_id=CITIZEN[citizen_channel], now=clock.now
+        citizen = factories.citizen(
+            db, clock.now, citizen_channel, CITIZEN[citizen_channel], display_name="Budi Santoso"
         )
-        citizen.display_name = "Budi Santoso"
-        report = citizen_cases.submit_report(
-            db, clock=sla, citizen=citizen, channel=citizen_channel,
-            report_type=ReportType.COMPLAINT, title="Lampu jalan mati", body=STORY,
-            privacy=privacy, now=clock.now, location_text="Jl. Melati 5, Jakarta Selatan",
+        report = factories.report(
+            db, sla, clock.now, who=citizen, channel=citizen_channel, title="Lampu jalan mati",
+            body=STORY, privacy=privacy, location_text="Jl. Melati 5, Jakarta Selatan",
             latitude=-6.2401, longitude=106.7812,
         )  # fmt: skip
         store(db, root=runtime.settings.attachments_dir, data=JPEG, content_type="image/jpeg",

@@ -26,8 +26,8 @@ from reports.enums import Channel, OutboxStatus, RecipientKind
 from reports.models import CitizenIdentity, OutboxMessage
 from reports.runtime import Runtime
 from tests.channels.conftest import BOTH_BACKENDS, Channels
-from tests.channels.fakes.server import free_port
 from tests.channels.helpers import drain, outbox_rows
+from tests.processes import free_port
 
 
 def queue_row(

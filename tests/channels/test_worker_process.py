@@ -10,16 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from config.settings import Settings
 from escalation.deadlines import SlaClock
 from reports.enums import OutboxStatus
 from reports.runtime import Runtime
@@ -29,6 +27,7 @@ from tests.channels.fakes.telegram_api import FakeTelegram
 from tests.channels.fakes.twilio_api import FakeTwilio
 from tests.channels.helpers import outbox_rows
 from tests.channels.test_sender import queue_row
+from tests.processes import running, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,22 +39,7 @@ def db_url(pg_url: str) -> str:
     return pg_url
 
 
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "webhooks.cli", "worker"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+WORKER = [sys.executable, "-m", "webhooks.cli", "worker"]
 
 
 def test_worker_killed_mid_outage_resumes_and_delivers_exactly_once(
@@ -66,69 +50,52 @@ def test_worker_killed_mid_outage_resumes_and_delivers_exactly_once(
     fakes: tuple[FakeTelegram, FakeTwilio, str, str],
     tmp_path: Path,
 ) -> None:
-    telegram, _, tg_url, tw_url = fakes
-    cfg = make_settings(settings, db_url, tg_url, tw_url)  # type: ignore[arg-type]
-    telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
+    env, telegram, cfg = _workers_env(
+        settings, db_url, fakes, tmp_path,
+        SUARAWARGA_TELEGRAM_CHAT_INTERVAL_SECONDS="0.1", SUARAWARGA_OUTBOX_BATCH_SIZE="8",
+        SUARAWARGA_OUTBOX_LEASE_SECONDS="2", SUARAWARGA_OUTBOX_BACKOFF_BASE_SECONDS="0.2",
+        SUARAWARGA_OUTBOX_BACKOFF_MAX_SECONDS="1",
+    )  # fmt: skip
     runtime = factories.runtime(cfg, engine, clock)
     texts = [f"Pemberitahuan {i} untuk warga {i % 4}" for i in range(40)]
     now = datetime.now(UTC)
     for i, text in enumerate(texts):
         queue_row(runtime, address=str(3000 + i % 4), body=text, now=now)
 
-    env = {
-        **os.environ,
-        "SUARAWARGA_ENVIRONMENT": "test",
-        "SUARAWARGA_DATA_DIR": str(tmp_path / "var"),
-        "SUARAWARGA_DATABASE_URL": db_url,
-        "SUARAWARGA_TELEGRAM_BOT_TOKEN": telegram.token,
-        "SUARAWARGA_TELEGRAM_API_BASE_URL": tg_url,
-        "SUARAWARGA_TELEGRAM_CHAT_INTERVAL_SECONDS": "0.1",
-        "SUARAWARGA_OUTBOX_BATCH_SIZE": "8",
-        "SUARAWARGA_OUTBOX_LEASE_SECONDS": "2",
-        "SUARAWARGA_OUTBOX_POLL_SECONDS": "0.1",
-        "SUARAWARGA_OUTBOX_BACKOFF_BASE_SECONDS": "0.2",
-        "SUARAWARGA_OUTBOX_BACKOFF_MAX_SECONDS": "1",
-    }
-    first = _worker(env)
-    try:
-        _wait(lambda: len(telegram.sent) >= 8, 60, "the first deliveries")
+    with running(WORKER, env=env, cwd=REPO) as first:
+        wait_for(lambda: len(telegram.sent) >= 8, 60, "the first deliveries")
         telegram.fail_next(10_000, "502")
-        _wait(lambda: telegram.failed_calls >= 3, 30, "the outage to be hit")
+        wait_for(lambda: telegram.failed_calls >= 3, 30, "the outage to be hit")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
-    finally:
-        if first.poll() is None:
-            first.kill()
     delivered_before_kill = len(telegram.sent)
     assert delivered_before_kill < len(texts)  # killed mid-way
     with telegram.lock:
         telegram.failures.clear()  # the provider recovers
 
-    second = _worker(env)
-    try:
-        _wait(lambda: len(telegram.sent) >= len(texts), 90, "all deliveries after the restart")
-        _wait(
+    with running(WORKER, env=env, cwd=REPO) as second:
+        wait_for(lambda: len(telegram.sent) >= len(texts), 90, "all deliveries after the restart")
+        wait_for(
             lambda: all(r.status is OutboxStatus.SENT for r in outbox_rows(runtime)),
             30,
             "every row recorded as sent",
         )
         second.send_signal(signal.SIGTERM)  # a graceful stop
         assert second.wait(20) == 0
-    finally:
-        if second.poll() is None:
-            second.kill()
     assert telegram.texts() == {t: 1 for t in texts}
     for chat in range(4):  # each citizen's messages in the order queued, across the crash
         got = [m["text"] for m in telegram.sent if m["chat_id"] == str(3000 + chat)]
         assert got == [t for t in texts if t.endswith(f"warga {chat}")]
 
 
-def _two_workers_env(
+def _workers_env(
     settings: object, db_url: str, fakes: tuple[FakeTelegram, FakeTwilio, str, str],
     tmp_path: Path, **extra: str,
-) -> tuple[dict[str, str], FakeTelegram]:  # fmt: skip
-    telegram, _, tg_url, _ = fakes
-    cfg = make_settings(settings, db_url, tg_url, "")  # type: ignore[arg-type]
+) -> tuple[dict[str, str], FakeTelegram, Settings]:  # fmt: skip
+    """The worker processes' environment (``extra`` on top), the fake Bot API expecting their
+    token, and the same settings for the test's own runtime."""
+    telegram, _, tg_url, tw_url = fakes
+    cfg = make_settings(settings, db_url, tg_url, tw_url)  # type: ignore[arg-type]
     telegram.token = cfg.telegram_bot_token.get_secret_value()  # type: ignore[union-attr]
     env = {
         **os.environ,
@@ -141,27 +108,22 @@ def _two_workers_env(
         "SUARAWARGA_OUTBOX_POLL_SECONDS": "0.1",
         **extra,
     }
-    return env, telegram
+    return env, telegram, cfg
 
 
 def _run_two_until_sent(env: dict[str, str], runtime: Runtime, count: int) -> None:
     """Two workers until every row is recorded sent (or 25 s: the caller's checks say why not)."""
-    workers = [_worker(env), _worker(env)]
-    try:
+    with running(WORKER, env=env, cwd=REPO) as one, running(WORKER, env=env, cwd=REPO) as two:
         with contextlib.suppress(AssertionError):
-            _wait(
+            wait_for(
                 lambda: sum(r.status is OutboxStatus.SENT for r in outbox_rows(runtime)) >= count,
                 25,
                 "every row recorded as sent",
             )
-        for worker in workers:
+        for worker in (one, two):
             worker.send_signal(signal.SIGTERM)
-        for worker in workers:
+        for worker in (one, two):
             assert worker.wait(20) == 0
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
 
 
 def test_two_workers_send_each_row_once_and_keep_the_bots_rate_with_a_slow_provider(
@@ -181,7 +143,7 @@ def test_two_workers_send_each_row_once_and_keep_the_bots_rate_with_a_slow_provi
     token bucket whose burst equalled the rate: together they sent twice the rate at once.
     """
     rate = 10
-    env, telegram = _two_workers_env(
+    env, telegram, _ = _workers_env(
         settings, db_url, fakes, tmp_path,
         SUARAWARGA_OUTBOX_LEASE_SECONDS="2", SUARAWARGA_OUTBOX_BATCH_SIZE="50",
         SUARAWARGA_TELEGRAM_RATE_PER_SECOND=str(rate),

@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.tokens import create_token
 from escalation.deadlines import SlaClock
-from reports import citizen_cases, staff_cases
-from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType
+from reports.enums import Channel, Privacy
 from reports.models import Citizen, StaffUser
+from tests import factories
 
 
 @dataclass
@@ -44,12 +43,11 @@ REPORTS: dict[str, tuple[str | None, Privacy]] = {
 
 def _citizen(db: Session, name: str, now: datetime) -> tuple[Citizen, list[str]]:
     external_id = f"wa-secret-{name.replace('_', '-')}-628123"
-    citizen = citizen_cases.get_or_create_citizen(
-        db, channel=Channel.WHATSAPP, external_id=external_id, now=now
-    )
     display = f"Pelapor Rahasia {name.title().replace('_', '')}"
-    citizen.display_name = display
-    return citizen, [external_id, display]
+    return factories.citizen(db, now, Channel.WHATSAPP, external_id, display), [
+        external_id,
+        display,
+    ]
 
 
 def build_scenario(
@@ -63,32 +61,25 @@ def build_scenario(
     t0 = now - timedelta(days=1)
     scenario = Scenario()
     with sessions() as db, db.begin():
-        verifier = Actor.staff(db.merge(users["verifier"]))
         for name, (agency, privacy) in REPORTS.items():
             citizen, identity = _citizen(db, name, t0)
             title = f"Laporan {name.replace('_', ' ')}"
-            report = citizen_cases.submit_report(
+            report = factories.report(
                 db,
-                clock=clock,
-                citizen=citizen,
+                clock,
+                t0,
+                who=citizen,
                 channel=Channel.WHATSAPP,
-                report_type=ReportType.COMPLAINT,
                 title=title,
                 body=f"Isi laporan {name}: jalan rusak <script>alert(1)</script>",
                 privacy=privacy,
                 location_text="Jl. Melati",
                 latitude=-6.2,
                 longitude=106.8,
-                now=t0,
             )
             if agency is not None:
-                staff_cases.verify_and_forward(
-                    db,
-                    clock=clock,
-                    report=report,
-                    actor=verifier,
-                    agency_code=agency,
-                    now=t0 + timedelta(hours=1),
+                factories.forward(
+                    db, clock, report, users["verifier"], t0 + timedelta(hours=1), agency
                 )
             scenario.codes[name] = report.tracking_code
             scenario.identities[name] = identity

@@ -4,7 +4,8 @@
 PostgreSQL); a test module can pin one backend by overriding ``db_url``. ``staff_users`` seeds one
 account per role (plus a second agency's officer and head for cross-agency checks), the one way
 console tests make staff; ``scenario``/``tokens`` add the API tests' reports and tokens
-(``api_support``); ``sign_in`` logs a client in through the real form, CSRF token included.
+(``api_support``); ``sign_in`` logs a client in through the real form, CSRF token included;
+``browser`` is the browser modules' one Chromium (``tests.console.browser``).
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
-from reports.enums import Channel, Role
-from reports.models import Agency, StaffAddress, StaffUser
+from reports.enums import Role
+from reports.models import StaffUser
 from reports.runtime import Runtime
 from tests import factories
 from webhooks.app import create_app
@@ -78,34 +79,14 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def staff_password_hash() -> str:
-    """The cheap real argon2 hash of ``STAFF_PASSWORD`` (``factories.password_hash``)."""
-    return factories.password_hash()
-
-
 @pytest.fixture
-def staff_users(sessions: sessionmaker[Session], staff_password_hash: str) -> dict[str, StaffUser]:
-    """One committed account per role; all share ``STAFF_PASSWORD``."""
+def staff_users(sessions: sessionmaker[Session]) -> dict[str, StaffUser]:
+    """One committed account per role (``factories.staff``); all share ``STAFF_PASSWORD``."""
     now = datetime.now(UTC)
     users: dict[str, StaffUser] = {}
     with sessions() as db, db.begin():
-        agencies = {a.code: a.id for a in db.scalars(select(Agency))}
         for username, (role, agency) in CONSOLE_STAFF.items():
-            user = StaffUser(
-                username=username,
-                full_name=username.title(),
-                password_hash=staff_password_hash,
-                role=role,
-                agency_id=agencies[agency] if agency else None,
-                language="id",
-                active=True,
-                failed_logins=0,
-                created_at=now,
-            )
-            user.addresses = [StaffAddress(channel=Channel.EMAIL, address=f"{username}@x.invalid")]
-            db.add(user)
-            users[username] = user
+            users[username] = factories.staff(db, role, now, agency, username)
     return users
 
 
@@ -125,6 +106,16 @@ def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -
     from tests.console.api_support import make_tokens
 
     return make_tokens(sessions, staff_users)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for every browser module (``tests.console.browser``): launching it costs
+    seconds, and each test opens its own context (no shared cookies)."""
+    from tests.console.browser import launch
+
+    with launch() as instance:
+        yield instance
 
 
 def csrf_from(html: str) -> str:

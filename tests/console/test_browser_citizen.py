@@ -6,35 +6,22 @@ desktop viewport. Screenshots go to ``test-artifacts/screenshots/``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from config.domain_files import load_agencies
-from config.settings import Settings
-from reports import attachments, citizen_cases, staff_cases
+from reports import attachments, staff_cases
 from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType, Role
-from reports.migrate import upgrade
-from reports.models import Agency, StaffUser
-from reports.staff import sync_agencies
-from tests.console.test_browser import CHROMIUM_ARGS, _chromium, _free_port
-from webhooks.runtime import build_runtime
+from reports.enums import Channel, Privacy, Role
+from reports.runtime import Runtime
+from tests import factories
+from tests.console.browser import VIEWPORTS, new_page, no_sideways_scroll, serve_site, shot
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-SHOTS = REPO / "test-artifacts" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 #: A real 1x1 PNG and a minimal PDF: the server checks the bytes, not the names.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -44,132 +31,53 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REPORTER = "Bu Siti Rahasia"
 
 
-def _seed(settings: Settings) -> dict[str, str]:
+def _seed(db: Session, runtime: Runtime) -> dict[str, str]:
     """A late, answered public report with a photo, and a confidential one: name -> code."""
-    upgrade(settings.sqlalchemy_url)
-    runtime = build_runtime(settings)
+    clock = runtime.clock
     t0 = datetime.now(UTC) - timedelta(days=60)
+    verifier = factories.staff(db, Role.VERIFIER, t0)
+    officer = factories.staff(db, Role.OFFICER, t0, "pupr")
     codes: dict[str, str] = {}
-    try:
-        with runtime.sessions() as db, db.begin():
-            sync_agencies(db, load_agencies(settings.agencies_file))
-            pupr = db.scalar(select(Agency.id).where(Agency.code == "pupr"))
-            staff = {}
-            for name, role, agency in (("v", Role.VERIFIER, None), ("o", Role.OFFICER, pupr)):
-                user = StaffUser(
-                    username=name, full_name=name, password_hash="x", role=role,
-                    agency_id=agency, language="id", active=True, failed_logins=0, created_at=t0,
-                )  # fmt: skip
-                db.add(user)
-                staff[name] = user
-            db.flush()
-            for name, privacy in (("public", Privacy.PUBLIC), ("secret", Privacy.CONFIDENTIAL)):
-                citizen = citizen_cases.get_or_create_citizen(
-                    db, channel=Channel.TELEGRAM, external_id=f"tg-{name}", now=t0
-                )
-                citizen.display_name = REPORTER
-                report = citizen_cases.submit_report(
-                    db, clock=runtime.clock, citizen=citizen, channel=Channel.TELEGRAM,
-                    report_type=ReportType.COMPLAINT, title=f"Jalan berlubang ({name})",
-                    body="Lubang besar di depan SD", privacy=privacy, now=t0,
-                )  # fmt: skip
-                attachments.store(
-                    db, root=settings.attachments_dir, data=PNG, content_type="image/png",
-                    filename="foto.png", citizen_id=citizen.id, now=t0, report_id=report.id,
-                )  # fmt: skip
-                staff_cases.verify_and_forward(
-                    db, clock=runtime.clock, report=report, actor=Actor.staff(staff["v"]),
-                    agency_code="pupr", now=t0 + timedelta(hours=1),
-                )  # fmt: skip
-                staff_cases.answer(
-                    db, clock=runtime.clock, report=report, actor=Actor.staff(staff["o"]),
-                    text="Lubang sudah ditambal oleh tim UPT Jalan.", now=t0 + timedelta(days=30),
-                )  # fmt: skip
-                codes[name] = report.tracking_code
-    finally:
-        runtime.engine.dispose()
+    for name, privacy in (("public", Privacy.PUBLIC), ("secret", Privacy.CONFIDENTIAL)):
+        citizen = factories.citizen(db, t0, Channel.TELEGRAM, f"tg-{name}", REPORTER)
+        report = factories.report(
+            db, clock, t0, who=citizen, title=f"Jalan berlubang ({name})",
+            body="Lubang besar di depan SD", privacy=privacy,
+        )  # fmt: skip
+        attachments.store(
+            db, root=runtime.settings.attachments_dir, data=PNG, content_type="image/png",
+            filename="foto.png", citizen_id=citizen.id, now=t0, report_id=report.id,
+        )  # fmt: skip
+        factories.forward(db, clock, report, verifier, t0 + timedelta(hours=1))
+        staff_cases.answer(
+            db, clock=clock, report=report, actor=Actor.staff(officer),
+            text="Lubang sudah ditambal oleh tim UPT Jalan.", now=t0 + timedelta(days=30),
+        )  # fmt: skip
+        codes[name] = report.tracking_code
     return codes
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    data_dir = tmp_path_factory.mktemp("citizen") / "var"
-    env = {
-        **os.environ,
-        "SUARAWARGA_DATA_DIR": str(data_dir),
-        "SUARAWARGA_DATABASE_URL": f"sqlite:///{data_dir / 'suarawarga.sqlite3'}",
-        "SUARAWARGA_ENVIRONMENT": "test",
-        "SUARAWARGA_RUN_SCHEDULER_IN_PROCESS": "false",
-        "SUARAWARGA_RUN_WORKER_IN_PROCESS": "false",
-        "SUARAWARGA_SESSION_SECRET": "browser-test-secret-" + "z" * 32,
-        "SUARAWARGA_MAP_TILE_URL": "",
-    }
-    codes = _seed(Settings(data_dir=data_dir, database_url=env["SUARAWARGA_DATABASE_URL"]))
-    port = _free_port()
-    log = (data_dir / "uvicorn.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "webhooks.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/chat", timeout=1)
-                break
-            except httpx.HTTPError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((data_dir / "uvicorn.log").read_text()) from None
-                time.sleep(0.2)
-        yield base, codes
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = _chromium()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required on CI (.ci/run installs Debian's chromium)")
-        pytest.skip("Chromium not found: apt-get install chromium (or set SUARAWARGA_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    with serve_site(tmp_path_factory.mktemp("citizen") / "var", _seed, ready="/chat") as served:
+        yield served
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))
 def page(request: pytest.FixtureRequest, browser: Any, site: tuple[str, dict[str, str]]) -> Any:
-    context = browser.new_context(
-        base_url=site[0],
-        viewport=VIEWPORTS[request.param],
-        locale="id-ID",
-        is_mobile=request.param == "phone",
-        has_touch=request.param == "phone",
-        geolocation={"latitude": -6.2001, "longitude": 106.8167},
+    phone = request.param == "phone"
+    page = new_page(
+        browser, site[0], VIEWPORTS[request.param], locale="id-ID", is_mobile=phone,
+        has_touch=phone, geolocation={"latitude": -6.2001, "longitude": 106.8167},
         permissions=["geolocation"],
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    )  # fmt: skip
     page.viewport_name = request.param
     yield page
-    context.close()
+    page.context.close()
 
 
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-{page.viewport_name}.png"), full_page=True)
-
-
-def _no_sideways_scroll(page: Any) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, f"{name}-{page.viewport_name}")
 
 
 def test_tracking_page_tells_the_whole_story(page: Any, site: tuple[str, dict[str, str]]) -> None:
@@ -194,7 +102,7 @@ def test_tracking_page_tells_the_whole_story(page: Any, site: tuple[str, dict[st
         " return i.complete && i.naturalWidth === 1; }"
     )
     assert REPORTER not in page.content()
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     _shot(page, "tracking-page")
     page.get_by_role("link", name="English").click()
     page.wait_for_selector("[data-testid=timeline]")
@@ -230,7 +138,7 @@ def test_web_chat_sends_a_photo_a_pdf_and_a_confirmed_location(page: Any) -> Non
     page.wait_for_selector("#mapbox:not([hidden])")
     assert page.locator("#map img.tile").count() == 0  # no tile URL: nothing fetched
     assert "-6.200100, 106.816700" in page.inner_text("#coords")
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     _shot(page, "web-chat-location")
     page.focus("#map")
     page.keyboard.press("ArrowRight")
@@ -253,7 +161,7 @@ def test_web_chat_sends_a_photo_a_pdf_and_a_confirmed_location(page: Any) -> Non
     file_input.set_input_files({"name": "x.pdf", "mimeType": "application/pdf", "buffer": b"hi"})
     page.wait_for_function("document.getElementById('err').textContent.includes('diterima')")
     assert "Jenis berkas ini tidak diterima" in page.inner_text("#err")
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     _shot(page, "web-chat-files")
 
 
@@ -270,9 +178,9 @@ def test_public_list_shows_public_reports_and_on_time_shares(
     page.select_option("select[name=status]", "finished")
     page.get_by_role("button", name="Saring").click()
     page.wait_for_selector("[data-testid=none]")
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     page.goto("/laporan")
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     _shot(page, "public-reports")
     page.get_by_role("link", name=site[1]["public"]).click()
     page.wait_for_selector("[data-testid=timeline]")

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
-from reports import case_steps, citizen_cases, staff_cases
+from reports import case_steps, staff_cases
 from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType
 from reports.models import StaffUser
+from tests import factories
 from tests.console.conftest import csrf_from, sign_in
 
 
@@ -34,14 +34,9 @@ def console_settings(console_settings: Settings) -> Settings:
 def _submit(sessions: sessionmaker[Session], clock: SlaClock, body: str, minutes: int) -> str:
     now = datetime.now(UTC) - timedelta(hours=2) + timedelta(minutes=minutes)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.TELEGRAM, external_id=f"tg-{minutes}", now=now
+        report = factories.report(
+            db, clock, now, external_id=f"tg-{minutes}", title=body[:50], body=body
         )
-        report = citizen_cases.submit_report(
-            db, clock=clock, citizen=citizen, channel=Channel.TELEGRAM,
-            report_type=ReportType.COMPLAINT, title=body[:50], body=body, now=now,
-            privacy=Privacy.PUBLIC,
-        )  # fmt: skip
         return report.tracking_code
 
 

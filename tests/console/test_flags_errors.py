@@ -13,6 +13,7 @@ from escalation.deadlines import SlaClock
 from reports import attachments, case_steps, citizen_cases, staff_cases
 from reports.case_steps import Actor
 from reports.models import StaffUser
+from tests import factories
 from tests.console.api_support import Scenario
 from tests.console.conftest import sign_in
 
@@ -111,17 +112,13 @@ def test_readable_wording_for_reporter_deadlines_and_confirmations(
     """Point 9: no hash for a web-chat reporter, no internal code for a missed deadline, and a
     confirmation that says what will happen."""
     from escalation.sweep import run_sweep
-    from reports.enums import Channel, Privacy, ReportType
+    from reports.enums import Channel
 
     now = datetime.now(UTC) - timedelta(days=20)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.WEB, external_id="9f86d081884c7d659a2feaa0c55ad015", now=now
-        )
-        code = citizen_cases.submit_report(
-            db, clock=clock, citizen=citizen, channel=Channel.WEB,
-            report_type=ReportType.COMPLAINT, title="Pohon tumbang", privacy=Privacy.PUBLIC,
-            body="Pohon tumbang menutup jalan.", now=now,
+        code = factories.report(
+            db, clock, now, channel=Channel.WEB, external_id="9f86d081884c7d659a2feaa0c55ad015",
+            title="Pohon tumbang", body="Pohon tumbang menutup jalan.",
         ).tracking_code  # fmt: skip
     run_sweep(sessions, clock=clock, now=datetime.now(UTC))
     sign_in(client, "verifier")

@@ -11,8 +11,9 @@ from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
 from reports import case_steps, citizen_cases, staff_cases
 from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType
+from reports.enums import Channel, ReportType
 from reports.models import StaffUser
+from tests import factories
 from tests.console.api_support import bearer
 from tests.console.conftest import sign_in
 
@@ -23,31 +24,12 @@ def late_verified_report(
     """Submitted three weeks ago, breached at verification, forwarded today to pupr."""
     now = datetime.now(UTC)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.WEB, external_id="late-1", now=now - timedelta(days=21)
-        )
-        report = citizen_cases.submit_report(
-            db,
-            clock=clock,
-            citizen=citizen,
-            channel=Channel.WEB,
-            report_type=ReportType.COMPLAINT,
-            title="Jalan berlubang",
-            body="Jalan di depan pasar berlubang besar.",
-            privacy=Privacy.PUBLIC,
-            now=now - timedelta(days=21),
-        )
-        code = report.tracking_code
+        code = factories.report(
+            db, clock, now - timedelta(days=21), channel=Channel.WEB, external_id="late-1"
+        ).tracking_code
     run_sweep(sessions, clock=clock, now=now)
     with sessions() as db, db.begin():
-        staff_cases.verify_and_forward(
-            db,
-            clock=clock,
-            report=case_steps.get_report(db, code),
-            actor=Actor.staff(db.merge(users["verifier"])),
-            agency_code="pupr",
-            now=now,
-        )
+        factories.forward(db, clock, case_steps.get_report(db, code), users["verifier"], now)
     return code
 
 
@@ -82,27 +64,19 @@ def answered_and_rated_report(
 
     t0 = datetime.now(UTC) - timedelta(days=28)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.WEB, external_id="rated-1", now=t0
-        )
-        report = citizen_cases.submit_report(
+        citizen = factories.citizen(db, t0, Channel.WEB, "rated-1")
+        report = factories.report(
             db,
-            clock=clock,
-            citizen=citizen,
+            clock,
+            t0,
+            who=citizen,
             channel=Channel.WEB,
             report_type=ReportType.ASPIRATION,
             title="Taman kota",
             body="Mohon dibangun taman di kelurahan kami.",
-            privacy=Privacy.PUBLIC,
-            now=t0,
         )
-        staff_cases.verify_and_forward(
-            db,
-            clock=clock,
-            report=report,
-            actor=Actor.staff(db.merge(users["verifier"])),
-            agency_code="lingkungan",
-            now=t0 + timedelta(hours=2),
+        factories.forward(
+            db, clock, report, users["verifier"], t0 + timedelta(hours=2), "lingkungan"
         )
         staff_cases.answer(
             db,

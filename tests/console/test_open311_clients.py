@@ -50,13 +50,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import case_steps, citizen_cases, staff_cases
+from reports import case_steps, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Channel, Privacy, ReportType, Status
 from reports.models import CitizenIdentity, Report, StaffUser
 from reports.runtime import Runtime
-from tests.channels.fakes.server import ThreadedServer, free_port
+from tests import factories
+from tests.channels.fakes.server import ThreadedServer
 from tests.console.api_support import Scenario
+from tests.processes import free_port
 from webhooks.app import create_app
 
 # Real clients / property-based runs: minutes on the 2-core machine (make test-fast skips them).
@@ -185,26 +187,19 @@ def listed(
     codes = {scenario.codes[n] for n in scenario.codes if n.startswith(("pupr_", "other_"))}
     codes -= {scenario.codes["pupr_confidential"]}
     with sessions() as db, db.begin():
-        verifier = Actor.staff(db.merge(staff_users["verifier"]))
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.TELEGRAM, external_id="tg-extra-reporter", now=now
-        )
+        citizen = factories.citizen(db, now, Channel.TELEGRAM, "tg-extra-reporter")
         for n in range(getattr(request, "param", EXTRA_REPORTS)):
-            report = citizen_cases.submit_report(
+            report = factories.report(
                 db,
-                clock=clock,
-                citizen=citizen,
-                channel=Channel.TELEGRAM,
+                clock,
+                now,
+                who=citizen,
                 report_type=ReportType.ASPIRATION if n % 2 else ReportType.COMPLAINT,
                 title=f"Usulan taman {n}",
                 body=f"Usulan taman nomor {n}",
-                privacy=Privacy.PUBLIC,
                 location_text="Jl. Kenanga",
-                now=now,
             )
-            staff_cases.verify_and_forward(
-                db, clock=clock, report=report, actor=verifier, agency_code="lingkungan", now=now
-            )
+            factories.forward(db, clock, report, staff_users["verifier"], now, "lingkungan")
             codes.add(report.tracking_code)
     return codes
 

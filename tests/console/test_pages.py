@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.views.common import get_now
 from escalation.deadlines import SlaClock
-from reports import attachments, case_steps, citizen_cases, staff_cases
+from reports import attachments, case_steps, staff_cases
 from reports.case_steps import Actor
 from reports.citizen_cases import NluSuggestion
-from reports.enums import Channel, Privacy, ReportType, Status
+from reports.enums import Privacy, ReportType, Status
 from reports.models import OutboxMessage, Report, ReportEvent, ReportMessage, StaffUser
+from tests import factories
 from tests.console.conftest import csrf_from, sign_in
 
 
@@ -40,13 +41,9 @@ def _submit(
 ) -> str:
     now = now or datetime.now(UTC)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.TELEGRAM, external_id=external_id or f"tg-{title}", now=now
-        )
-        report = citizen_cases.submit_report(
-            db, clock=clock, citizen=citizen, channel=Channel.TELEGRAM,
-            report_type=ReportType.COMPLAINT, title=title, body=body, privacy=privacy,
-            now=now, nlu=nlu, location_text="Kota Demo", latitude=-6.2, longitude=106.8,
+        report = factories.report(
+            db, clock, now, external_id=external_id or f"tg-{title}", title=title, body=body,
+            privacy=privacy, nlu=nlu, location_text="Kota Demo", latitude=-6.2, longitude=106.8,
         )  # fmt: skip
         return report.tracking_code
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalation.deadlines import SlaClock
 from reports import case_steps, citizen_cases, staff_cases
 from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType
+from reports.enums import Channel
 from reports.models import StaffUser
+from tests import factories
 from tests.console.conftest import sign_in
 
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
@@ -37,15 +38,10 @@ def hostile(
     codes: dict[str, str] = {}
     with sessions() as db, db.begin():
         for key in ("queued", "forwarded"):
-            citizen = citizen_cases.get_or_create_citizen(
-                db, channel=Channel.WEB, external_id=f"web-{key}-{PAYLOAD}", now=now
-            )
-            citizen.display_name = PAYLOAD
-            report = citizen_cases.submit_report(
-                db, clock=clock, citizen=citizen, channel=Channel.WEB,
-                report_type=ReportType.COMPLAINT, title=f"{FORMULA} {PAYLOAD}",
-                body=f"Isi {PAYLOAD}\n<b>tebal</b>", privacy=Privacy.PUBLIC, now=now,
-                location_text=PAYLOAD, category=PAYLOAD,
+            citizen = factories.citizen(db, now, Channel.WEB, f"web-{key}-{PAYLOAD}", PAYLOAD)
+            report = factories.report(
+                db, clock, now, who=citizen, channel=Channel.WEB, title=f"{FORMULA} {PAYLOAD}",
+                body=f"Isi {PAYLOAD}\n<b>tebal</b>", location_text=PAYLOAD, category=PAYLOAD,
                 nlu=citizen_cases.NluSuggestion(type=PAYLOAD, agency_code="pupr",
                                                 agency_confidence=0.9,
                                                 ranking={"agency": [[PAYLOAD, 0.5]]}),

@@ -12,10 +12,9 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import citizen_cases, staff_cases
-from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType
+from reports.enums import Channel
 from reports.models import StaffUser
+from tests import factories
 from tests.console.api_support import Scenario
 
 
@@ -100,29 +99,15 @@ def test_citizen_text_is_inert(
 ) -> None:
     now = datetime.now(UTC) - timedelta(hours=2)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.WEB, external_id="x", now=now
-        )
-        report = citizen_cases.submit_report(
+        report = factories.report(
             db,
-            clock=clock,
-            citizen=citizen,
+            clock,
+            now,
             channel=Channel.WEB,
-            report_type=ReportType.COMPLAINT,
             title='<script>alert("x")</script><img src=x onerror=alert(1)>',
             body="isi",
-            privacy=Privacy.PUBLIC,
-            now=now,
         )
-        staff_cases.verify_and_forward(
-            db,
-            clock=clock,
-            report=report,
-            actor=Actor.staff(db.merge(staff_users["verifier"])),
-            agency_code="pupr",
-            now=now,
-        )
-        code = report.tracking_code
+        code = factories.forward(db, clock, report, staff_users["verifier"], now).tracking_code
     text = client.get(f"/t/{code}").text
     assert "<script>alert" not in text and "<img src=x" not in text
     assert "&lt;script&gt;" in text

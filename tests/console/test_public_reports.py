@@ -8,10 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import citizen_cases, staff_cases
+from reports import staff_cases
 from reports.case_steps import Actor
-from reports.enums import Channel, ReportType
+from reports.enums import Channel
 from reports.models import StaffUser
+from tests import factories
 from tests.console.api_support import Scenario
 
 
@@ -65,18 +66,12 @@ def test_each_agency_on_time_share(
 ) -> None:
     t0 = datetime.now(UTC) - timedelta(days=60)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.WEB, external_id="w", now=t0
-        )
+        citizen = factories.citizen(db, t0, Channel.WEB, "w")
         for late in (False, True):
-            report = citizen_cases.submit_report(
-                db, clock=clock, citizen=citizen, channel=Channel.WEB,
-                report_type=ReportType.COMPLAINT, title=f"Jalan {late}", body="b", now=t0,
-            )  # fmt: skip
-            staff_cases.verify_and_forward(
-                db, clock=clock, report=report, agency_code="pupr", now=t0,
-                actor=Actor.staff(db.merge(staff_users["verifier"])),
-            )  # fmt: skip
+            report = factories.report(
+                db, clock, t0, who=citizen, channel=Channel.WEB, title=f"Jalan {late}", body="b"
+            )
+            factories.forward(db, clock, report, staff_users["verifier"], t0)
             staff_cases.answer(
                 db, clock=clock, report=report, text="ok",
                 actor=Actor.staff(db.merge(staff_users["officer"])),

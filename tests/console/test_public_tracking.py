@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
-from reports import attachments, citizen_cases, staff_cases
+from reports import attachments, staff_cases
 from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType
+from reports.enums import Channel, Privacy
 from reports.models import OutboxMessage, StaffUser
+from tests import factories
 
 #: The smallest valid PNG (1x1), so the stored photo is a real image.
 PNG = bytes.fromhex(
@@ -47,20 +48,16 @@ def _answered_report(
     """A report forwarded, re-routed and answered; answered 40 days after forwarding when late."""
     t0 = datetime.now(UTC) - timedelta(days=80)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.WHATSAPP, external_id=REPORTER, now=t0
-        )
-        citizen.display_name = REPORTER_NAME
-        report = citizen_cases.submit_report(
+        citizen = factories.citizen(db, t0, Channel.WHATSAPP, REPORTER, REPORTER_NAME)
+        report = factories.report(
             db,
-            clock=clock,
-            citizen=citizen,
+            clock,
+            t0,
+            who=citizen,
             channel=Channel.WHATSAPP,
-            report_type=ReportType.COMPLAINT,
             title="Lampu jalan mati di Jl. Kenanga",
             body="Sudah seminggu gelap",
             privacy=privacy,
-            now=t0,
         )
         photo = attachments.store(
             db,
@@ -231,28 +228,11 @@ def test_every_citizen_notice_carries_the_tracking_link(
     linked = SlaClock(clock.calendar, clock.policy, public_base_url="https://lapor.example.go.id/")
     now = datetime.now(UTC) - timedelta(hours=3)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.TELEGRAM, external_id="tg-1", now=now
-        )
-        report = citizen_cases.submit_report(
-            db,
-            clock=linked,
-            citizen=citizen,
-            channel=Channel.TELEGRAM,
-            report_type=ReportType.COMPLAINT,
-            title="Jalan berlubang",
-            body="Di depan pasar",
-            now=now,
-        )
-        staff_cases.verify_and_forward(
-            db,
-            clock=linked,
-            report=report,
-            actor=Actor.staff(db.merge(staff_users["verifier"])),
-            agency_code="pupr",
-            now=now + timedelta(hours=1),
-        )
-        code = report.tracking_code
+        report = factories.report(db, linked, now, external_id="tg-1", body="Di depan pasar")
+        verifier = staff_users["verifier"]
+        code = factories.forward(
+            db, linked, report, verifier, now + timedelta(hours=1)
+        ).tracking_code
         bodies = db.scalars(select(OutboxMessage.body).where(OutboxMessage.address == "tg-1")).all()
     assert len(bodies) == 2
     for body in bodies:

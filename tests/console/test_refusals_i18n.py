@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.i18n import gettext
 from console.views.report_actions import explain
 from escalation.deadlines import SlaClock
-from reports import citizen_cases, staff_cases
-from reports.case_steps import Actor
-from reports.enums import Channel, ReportType, Status
+from reports.enums import Status
 from reports.lifecycle import Action, DomainError, IllegalTransition, NotPermitted
 from reports.messages import ERRORS
 from reports.models import StaffUser
+from tests import factories
 from tests.console.conftest import csrf_from, sign_in
 
 
@@ -61,19 +60,10 @@ def _forwarded(
 ) -> str:
     now = datetime.now(UTC)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.TELEGRAM, external_id=external, now=now
+        report = factories.report(
+            db, clock, now, external_id=external, title="Lampu jalan mati", body="Sudah seminggu."
         )
-        report = citizen_cases.submit_report(
-            db, clock=clock, citizen=citizen, channel=Channel.TELEGRAM,
-            report_type=ReportType.COMPLAINT, title="Lampu jalan mati", body="Sudah seminggu.",
-            now=now,
-        )  # fmt: skip
-        staff_cases.verify_and_forward(
-            db, clock=clock, report=report, actor=Actor.staff(verifier), agency_code="pupr",
-            now=now,
-        )  # fmt: skip
-        return report.tracking_code
+        return factories.forward(db, clock, report, verifier, now).tracking_code
 
 
 def _post(client: TestClient, code: str, action: str, **data: str) -> Response:

@@ -20,10 +20,11 @@ from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
 from reports import citizen_cases, satisfaction, staff_cases
 from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType, Stage, Status
+from reports.enums import ReportType, Stage, Status
 from reports.models import Agency, Report, StaffUser
 from reports.stats import metrics, parallel
 from reports.stats.figures import BreachRow, DueSoon, DurationStats, StatsFilter
+from tests import factories
 from tests.conftest import wib
 
 NOW = wib(2026, 11, 12, 10, 0)
@@ -31,14 +32,9 @@ H = timedelta(hours=1)
 
 
 def _submit(db: Session, clock: SlaClock, at: datetime, n: int) -> Report:
-    citizen = citizen_cases.get_or_create_citizen(
-        db, channel=Channel.TELEGRAM, external_id=f"stats-{n}", now=at
+    return factories.report(
+        db, clock, at, external_id=f"stats-{n}", title=f"Laporan {n}", body="Isi laporan"
     )
-    return citizen_cases.submit_report(
-        db, clock=clock, citizen=citizen, channel=Channel.TELEGRAM,
-        report_type=ReportType.COMPLAINT, title=f"Laporan {n}", body="Isi laporan", now=at,
-        privacy=Privacy.PUBLIC,
-    )  # fmt: skip
 
 
 @pytest.fixture

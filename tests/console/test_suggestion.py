@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import case_steps, citizen_cases
+from reports import case_steps
 from reports.citizen_cases import NluSuggestion
-from reports.enums import Channel, ReportType, Status
+from reports.enums import ReportType, Status
 from reports.models import ReportEvent, StaffUser
 from reports.runtime import Runtime
+from tests import factories
 from tests.console.api_support import bearer, make_tokens
 from tests.console.conftest import csrf_from, sign_in
 from webhooks.app import create_app
@@ -36,12 +37,8 @@ def _submit(
 ) -> str:
     now = datetime.now(UTC)
     with sessions() as db, db.begin():
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.TELEGRAM, external_id=f"tg-{title}", now=now
-        )
-        report = citizen_cases.submit_report(
-            db, clock=clock, citizen=citizen, channel=Channel.TELEGRAM,
-            report_type=ReportType.COMPLAINT, title=title, now=now, nlu=nlu,
+        report = factories.report(
+            db, clock, now, external_id=f"tg-{title}", title=title, nlu=nlu,
             body=f"{title}: sudah dua minggu, mohon segera ditangani.",
         )  # fmt: skip
         return report.tracking_code

@@ -94,6 +94,7 @@ def test_cuti_bersama_and_overrides_are_in_play(calendars: list[WorkingCalendar]
         assert not cal.is_working_day(date(2026, 11, 25))
 
 
+@pytest.mark.slow  # 4,000 random spans checked against a day-by-day loop: seconds of CPU
 def test_working_days_between_matches_day_loop(calendars: list[WorkingCalendar]) -> None:
     rng = random.Random(20261123)
     for i in range(4000):

@@ -33,7 +33,7 @@ from escalation.history_replay import (
     import_history,
 )
 from escalation.sweep import run_sweep
-from reports import case_steps, citizen_cases, staff_cases
+from reports import case_steps, staff_cases
 from reports.enums import ActorKind, Channel, Privacy, ReportType, Role, Status
 from reports.history_import import FileError, HistoryStatus, parse_history
 from reports.models import (
@@ -43,7 +43,7 @@ from reports.models import (
     ReportEvent,
     SlaAction,
 )
-from reports.staff import create_staff
+from tests import factories
 from tests.conftest import wib
 from webhooks.cli import app
 
@@ -136,12 +136,9 @@ def live_steps(row: dict[str, Any], staff: dict[str, Any]) -> list[tuple[datetim
     state: dict[str, Report] = {}
 
     def submit(db: Session, clock: SlaClock, at: datetime) -> None:
-        citizen = citizen_cases.get_or_create_citizen(
-            db, channel=Channel.WEB, external_id=f"live-{row['text'][:20]}", now=at
-        )
-        state["r"] = citizen_cases.submit_report(
-            db, clock=clock, citizen=citizen, channel=Channel.WEB,
-            report_type=TYPES[row["type"]], title=row["text"][:80], body=row["text"], now=at,
+        state["r"] = factories.report(
+            db, clock, at, channel=Channel.WEB, external_id=f"live-{row['text'][:20]}",
+            report_type=TYPES[row["type"]], title=row["text"][:80], body=row["text"],
             privacy=PRIVACIES[row.get("privacy", "")], agency_code=agency,
         )  # fmt: skip
 
@@ -199,12 +196,9 @@ def make_staff(sessions: sessionmaker[Session]) -> dict[str, Any]:
             ("kependudukan", Role.OFFICER, "kependudukan"),
             ("pupr.head", Role.AGENCY_HEAD, "pupr"),
         ]:  # fmt: skip
-            user = create_staff(
-                db, username=username, full_name=username, password="rahasia-sekali-123",
-                role=role, agency_code=agency, now=NOW - timedelta(days=400),
-                addresses=[(Channel.EMAIL, f"{username}@x.id")],
-            )  # fmt: skip
-            people[username] = user
+            people[username] = factories.staff(
+                db, role, NOW - timedelta(days=400), agency, username, full_name=username
+            )
         db.flush()
         db.expunge_all()
     return people

@@ -6,9 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from config.settings import Settings
+from nlu.artifact import load_artifact
 from nlu.classifier import TextClassifier
 from nlu.dataset import read_rasa_yaml
-from nlu.train import base_examples, train_model
+from nlu.train import Task, base_examples, shipped_model_path, train_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -23,6 +24,13 @@ def settings_for(tmp_path: Path, **overrides: object) -> Settings:
 def report_type_model() -> TextClassifier:
     """One report-type model trained on the shipped data, shared by read-only tests."""
     return train_model("report_type", base_examples("report_type"))
+
+
+@lru_cache(maxsize=2)
+def shipped_model(task: Task) -> TextClassifier:
+    """The shipped artifact of ``task``, loaded once for the read-only tests: joblib unpickles
+    in pure Python, about a second of CPU per load."""
+    return load_artifact(shipped_model_path(task), task=task)
 
 
 def small_routing_model() -> TextClassifier:

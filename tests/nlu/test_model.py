@@ -18,7 +18,7 @@ from nlu.dataset import Example, data_hash, read_csv, read_rasa_yaml
 from nlu.estimators import build_estimator
 from nlu.features import Featurizer, char_ngram_buckets
 from nlu.train import Task, base_examples, shipped_model_path, train_model
-from tests.nlu.helpers import report_type_model, small_routing_model
+from tests.nlu.helpers import report_type_model, shipped_model, small_routing_model
 
 SAMPLES = [
     "Jalan depan rumah berlubang besar sudah 3 bulan tidak diperbaiki, sudah ada yang jatuh",
@@ -31,6 +31,7 @@ SAMPLES = [
 ]
 
 
+@pytest.mark.slow
 def test_training_twice_gives_identical_models() -> None:
     """Same data, same model: coefficients, calibration and answers (calibration included, on a
     third of the data to keep it short)."""
@@ -64,14 +65,13 @@ def test_fast_path_matches_sklearn_scores() -> None:
     On the samples, all training texts of both tasks and the real dev messages (when present),
     for the report-type model trained here and the shipped routing model.
     """
-    from nlu.train import shipped_model_path
     from tests.nlu.helpers import DEV_CSV
 
     texts = list(SAMPLES)
     texts += [e.text for task in ("report_type", "routing") for e in base_examples(task)]
     if DEV_CSV.exists():
         texts += [e.text for e in read_csv(DEV_CSV)]
-    for model in (report_type_model(), load_artifact(shipped_model_path("routing"))):
+    for model in (report_type_model(), shipped_model("routing")):
         raw = model.estimator.decision_function(model.featurizer.transform(texts))
         np.testing.assert_allclose(
             np.vstack([model.scores(t) for t in texts]), raw, rtol=0, atol=1e-12
@@ -318,7 +318,7 @@ ASPIRATION_COMPLAINT_PAIRS = [
 def test_shipped_model_tells_a_proposal_from_a_problem_on_the_same_topic(
     aspiration: str, complaint: str
 ) -> None:
-    model = load_artifact(shipped_model_path("report_type"), task="report_type")
+    model = shipped_model("report_type")
     assert model.rank(aspiration)[0][0] == "aspiration"
     assert model.rank(complaint)[0][0] == "complaint"
 
@@ -327,11 +327,11 @@ def test_report_types_get_decision_offsets_and_routing_does_not() -> None:
     """The shipped report-type model lowers the aspiration threshold (chosen on held-out real
     messages: benchmarks/nlu/METHODS.md); complaints, the most frequent label, stay the
     reference. Routing never tunes offsets (20 agencies, too few held-out examples each)."""
-    shipped = load_artifact(shipped_model_path("report_type"), task="report_type")
+    shipped = shipped_model("report_type")
     offsets = dict(zip(shipped.labels, shipped.calibration.offsets, strict=True))
     assert offsets["aspiration"] > 0
     assert offsets["complaint"] == 0.0
     report = shipped.calibration.report
     assert report["held_out_macro_f1"] > report["held_out_macro_f1_without_offsets"]
-    routing = load_artifact(shipped_model_path("routing"), task="routing")
+    routing = shipped_model("routing")
     assert routing.calibration.offsets == ()

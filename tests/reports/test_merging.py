@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import process_report, select_due
-from reports import citizen_cases, duplicates, groups, merging, satisfaction, staff_cases
+from reports import duplicates, groups, merging, satisfaction, staff_cases
 from reports.case_steps import Actor
-from reports.enums import Channel, Privacy, ReportType, Role, Status
+from reports.enums import Channel, Role, Status
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Citizen, OutboxMessage, Report, ReportEvent, SlaAction
 from tests import factories as f
@@ -40,19 +40,17 @@ def submit(
     location: str | None = None,
     channel: Channel = Channel.TELEGRAM,
 ) -> Report:
-    return citizen_cases.submit_report(
+    return f.report(
         db,
-        clock=clock,
-        citizen=who or f.citizen(db, MON, channel),
+        clock,
+        now,  # type: ignore[arg-type]
+        who=who or f.citizen(db, MON, channel),
         channel=channel,
-        report_type=ReportType.COMPLAINT,
         title=text[:60],
         body=text,
         location_text=location,
         latitude=lat,
         longitude=lon,
-        privacy=Privacy.PUBLIC,
-        now=now,  # type: ignore[arg-type]
     )
 
 
