@@ -334,7 +334,7 @@ class Report(Base):
     # (about 220 m square): the indexed window of the duplicate search (``reports.duplicates``).
     dup_place_key: Mapped[str | None] = mapped_column(String(80))
     dup_cell: Mapped[int | None] = mapped_column(BigInteger)
-    # What the scorer compares, parsed once at submission (``duplicates.signature``): a new
+    # What the scorer compares, parsed once at submission (``duplicate_scoring.signature``): a new
     # report is compared with up to a few hundred candidates, which are then not parsed again.
     dup_sig: Mapped[str | None] = mapped_column(String(1000))
     # Found when the report was submitted, best first: [{"id": 12, "score": 0.81}, ...].

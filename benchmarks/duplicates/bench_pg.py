@@ -44,7 +44,7 @@ from config.settings import CONFIG_DIR
 from escalation.calendar import WorkingCalendar
 from escalation.deadlines import SlaClock
 from escalation.policy import SlaPolicy
-from reports import citizen_cases, duplicates
+from reports import citizen_cases, duplicate_scoring, duplicates
 from reports.db import make_engine, session_factory
 from reports.enums import Channel, Privacy, ReportType
 from reports.migrate import upgrade
@@ -72,8 +72,8 @@ def load(url: str, n: int, bodies: list[str], streets: list[str]) -> float:
         db.add(Citizen(language="id", created_at=NOW))
     hot = "ARRAY[" + ",".join(f"'st:{s}'" for s in streets) + "]"
     texts = "ARRAY[" + ",".join("'" + b.replace("'", "''") + "'" for b in bodies) + "]"
-    # Each body's signature, as ``submit_report`` stores it (``duplicates.signature``).
-    sigs = [duplicates.signature(duplicates.Facts(b)) or "" for b in bodies]
+    # Each body's signature, as ``submit_report`` stores it (``duplicate_scoring.signature``).
+    sigs = [duplicate_scoring.signature(duplicate_scoring.Facts(b)) or "" for b in bodies]
     signatures = "ARRAY[" + ",".join("'" + g.replace("'", "''") + "'" for g in sigs) + "]"
     # Two pseudo-random numbers per row from the row number (deterministic, no random()).
     insert = f"""
@@ -86,8 +86,8 @@ def load(url: str, n: int, bodies: list[str], streets: list[str]) -> float:
         CASE WHEN g % 10 = 0 THEN ({hot})[1 + (g / 10) % {len(streets)}]
              ELSE 'st:x' || ((g * 7919) % 40000) END,
         CASE WHEN p.lat IS NULL THEN NULL ELSE
-            (floor(p.lat / {duplicates.CELL_DEG})::bigint + 50000) * 1000000
-            + (floor(p.lon / {duplicates.CELL_DEG})::bigint + 200000) END,
+            (floor(p.lat / {duplicate_scoring.CELL_DEG})::bigint + 50000) * 1000000
+            + (floor(p.lon / {duplicate_scoring.CELL_DEG})::bigint + 200000) END,
         t.sig
     FROM generate_series(1::bigint, :n) AS g
     CROSS JOIN LATERAL (SELECT ({texts})[1 + (g * 31) % {len(bodies)}] AS body,
@@ -138,7 +138,7 @@ def measure(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
                 if round_ == "timed":
                     find_ms.append(1000 * elapsed)
                     found.append(len(stored))
-                    keys = duplicates.place_keys(
+                    keys = duplicate_scoring.place_keys(
                         report.location_text, duplicates.facts_of(report).text
                     )
                     candidates.append(len(duplicates.candidates(db, report, keys, NOW)))
@@ -182,7 +182,7 @@ def measure(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _explain(db: Any, report: Report, keys: duplicates.PlaceKeys) -> list[str]:
+def _explain(db: Any, report: Report, keys: duplicate_scoring.PlaceKeys) -> list[str]:
     """EXPLAIN ANALYZE of the very candidate query, compiled with its values."""
     from sqlalchemy import or_, select
 
@@ -194,9 +194,11 @@ def _explain(db: Any, report: Report, keys: duplicates.PlaceKeys) -> list[str]:
         .where(
             or_(
                 Report.dup_place_key.in_([keys.key]),
-                Report.dup_cell.in_(duplicates.neighbour_cells(report.latitude, report.longitude)),
+                Report.dup_cell.in_(
+                    duplicate_scoring.neighbour_cells(report.latitude, report.longitude)
+                ),
             ),
-            Report.created_at >= NOW - duplicates.WINDOW,
+            Report.created_at >= NOW - duplicate_scoring.WINDOW,
             Report.status.in_(OPEN_STATUSES),
             Report.duplicate_of_id.is_(None),
         )
@@ -228,7 +230,8 @@ def main() -> int:
     out_dir = Path(os.environ.get("SW_BENCH_OUT") or HERE)
     rows = load_set()
     streets = sorted(
-        {duplicates.place_keys(r["location_text"], r["body"]).street or "" for r in rows} - {""}
+        {duplicate_scoring.place_keys(r["location_text"], r["body"]).street or "" for r in rows}
+        - {""}
     )
     bodies = sorted({r["body"] for r in rows})
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")

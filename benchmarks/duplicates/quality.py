@@ -30,7 +30,7 @@ from config.settings import CONFIG_DIR
 from escalation.calendar import WorkingCalendar
 from escalation.deadlines import SlaClock
 from escalation.policy import SlaPolicy
-from reports import citizen_cases, duplicates
+from reports import citizen_cases, duplicate_scoring
 from reports.db import make_engine, session_factory
 from reports.enums import Channel, Privacy, ReportType
 from reports.migrate import upgrade
@@ -54,7 +54,7 @@ def truth(rows: list[dict[str, Any]]) -> dict[int, set[int]]:
             for other in rows
             if other["group"] == row["group"]
             and other["id"] != row["id"]
-            and 0 <= row["days"] - other["days"] <= duplicates.WINDOW.days
+            and 0 <= row["days"] - other["days"] <= duplicate_scoring.WINDOW.days
             and (other["days"], other["id"]) < (row["days"], row["id"])
         }
     return out
@@ -108,7 +108,7 @@ def measure(rows: list[dict[str, Any]]) -> dict[str, Any]:
     found, timings = suggest_all(rows)
     suggested = sum(len(v) for v in found.values())
     correct = sum(len(set(found[i]) & expected[i]) for i in found)
-    relevant = sum(min(len(expected[i]), duplicates.TOP) for i in found)
+    relevant = sum(min(len(expected[i]), duplicate_scoring.TOP) for i in found)
     with_dup = [i for i in found if expected[i]]
     without = [i for i in found if not expected[i]]
     top1 = sum(1 for i in with_dup if found[i] and found[i][0] in expected[i])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import process_report, select_due
-from reports import duplicates, groups, merging, satisfaction, staff_cases
+from reports import duplicate_scoring, duplicates, groups, merging, satisfaction, staff_cases
 from reports.case_steps import Actor
 from reports.enums import Channel, Role, Status
 from reports.lifecycle import DomainError, NotPermitted
@@ -90,13 +90,13 @@ def test_coordinates_within_200_m_match_without_a_street(db: Session, clock: Sla
 
 
 def test_scorer_separates_problems_at_one_place() -> None:
-    pothole = duplicates.Facts("Jalan berlubang di Jl. Melati, Kel. Sukamaju")
-    same = duplicates.Facts("aspal bolong di jln melati kelurahan sukamaju")
-    light = duplicates.Facts("Lampu PJU padam di Jl. Melati, Kel. Sukamaju")
-    assert duplicates.score(pothole, same) > 0.5
-    assert duplicates.score(pothole, light) == 0.0
-    assert duplicates.place_keys("Jl. Jend. Sudirman No. 5").street == "sudirman"
-    assert duplicates.place_keys("jalan rusak parah").street is None
+    pothole = duplicate_scoring.Facts("Jalan berlubang di Jl. Melati, Kel. Sukamaju")
+    same = duplicate_scoring.Facts("aspal bolong di jln melati kelurahan sukamaju")
+    light = duplicate_scoring.Facts("Lampu PJU padam di Jl. Melati, Kel. Sukamaju")
+    assert duplicate_scoring.score(pothole, same) > 0.5
+    assert duplicate_scoring.score(pothole, light) == 0.0
+    assert duplicate_scoring.place_keys("Jl. Jend. Sudirman No. 5").street == "sudirman"
+    assert duplicate_scoring.place_keys("jalan rusak parah").street is None
 
 
 def _group(db: Session, clock: SlaClock, people: dict[str, Actor]) -> list[Report]:
