@@ -100,6 +100,7 @@ def train(
     tasks = [task for task in TASKS if extra[task]] or list(TASKS)
     for task in tasks:
         labels = REPORT_TYPE_LABELS if task == "report_type" else codes
+        comparison = None
         if extra[task]:
             comparison = compare_on_recent_slice(
                 task, base_examples(task), extra[task], serving=serving[task], labels=labels
@@ -113,7 +114,13 @@ def train(
                     refused.append(task)
                     continue
         started = time.perf_counter()
-        path = train_and_save(task, out_dir, extra=extra[task], labels=labels)
+        path = train_and_save(
+            task,
+            out_dir,
+            extra=extra[task],
+            labels=labels,
+            slice_scores=comparison.slice_scores if comparison is not None else None,
+        )
         typer.echo(f"{task}: wrote {path} in {time.perf_counter() - started:.1f} s")
     if refused:
         typer.echo(
