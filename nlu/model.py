@@ -42,11 +42,13 @@ from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 from nlu.calibration import Calibration, fit_calibration
+from nlu.cues import CUE_GROUPS, cue_counts
 from nlu.normalize import normalize
 
 __all__ = [
     "ARTIFACT_FORMAT",
     "ARTIFACT_VERSION",
+    "CUES_METHOD",
     "DEFAULT_METHOD",
     "METHODS",
     "ArtifactError",
@@ -69,8 +71,13 @@ logger = logging.getLogger(__name__)
 ARTIFACT_FORMAT = "suarawarga-nlu"
 ARTIFACT_VERSION = 2  # 2: calibration (temperature, deployment prior) stored with the model
 DEFAULT_METHOD = "tfidf_svm"
+# The report-type model: the same SVM with the cue block of nlu.cues (benchmarks/nlu/METHODS.md).
+CUES_METHOD = "tfidf_svm_cues"
+# Weight of the cue block beside the two l2-normalised n-gram blocks, chosen by grouped CV.
+CUE_WEIGHT = 0.5
 METHODS: tuple[str, ...] = (
     "tfidf_svm",
+    CUES_METHOD,
     "tfidf_lr",
     "tfidf_svc_calibrated",
     "tfidf_cnb_calibrated",
@@ -113,6 +120,7 @@ def clear_text_caches() -> None:
     normalize.cache_clear()
     word_gram_counts.cache_clear()
     char_ngram_buckets.cache_clear()
+    cue_counts.cache_clear()
 
 
 def word_ngrams(text: str) -> list[str]:
@@ -130,8 +138,9 @@ _NO_VALUES = np.empty(0, dtype=np.float64)
 _NO_INDEX.flags.writeable = False
 _NO_VALUES.flags.writeable = False
 _NO_GRAMS: tuple[tuple[str, ...], np.ndarray] = ((), _NO_VALUES)
-# (word grams, their counts, char bucket ids, their counts) of one text, before any vocabulary.
-_TextParts = tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]
+# (word grams, their counts, char bucket ids, their counts, cue counts) of one text, before any
+# vocabulary (cue counts empty unless the featurizer has a cue block).
+_TextParts = tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @lru_cache(maxsize=256)
@@ -214,12 +223,21 @@ class Featurizer:
     """
 
     def __init__(
-        self, *, char_bits: int = 20, char_min_df: int = 2, word: bool = True, char: bool = True
+        self,
+        *,
+        char_bits: int = 20,
+        char_min_df: int = 2,
+        word: bool = True,
+        char: bool = True,
+        cue_weight: float = 0.0,
     ) -> None:
         self.char_bits = char_bits
         self.char_min_df = char_min_df
         self.word = word
         self.char = char
+        # > 0: a third block, the cue counts of nlu.cues times this weight (not normalised:
+        # a text without cues has zeros there, which is the information).
+        self.cue_weight = cue_weight
         self.vocab: dict[str, int] = {}
         self.word_idf = np.empty(0)
         # Bucket -> compact column (-1: not seen often enough in training). Keeping only the
@@ -228,8 +246,12 @@ class Featurizer:
         self.char_idf = np.empty(0)
 
     @property
+    def n_cues(self) -> int:
+        return len(CUE_GROUPS) if self.cue_weight else 0
+
+    @property
     def n_features(self) -> int:
-        return len(self.vocab) + len(self.char_idf)
+        return len(self.vocab) + len(self.char_idf) + self.n_cues
 
     def __getstate__(self) -> dict[str, Any]:
         # Store the used bucket ids (~10**5) instead of the 2**20-entry lookup table.
@@ -239,6 +261,7 @@ class Featurizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         used = state.pop("char_columns")
+        state.setdefault("cue_weight", 0.0)  # models written before the cue block had none
         self.__dict__.update(state)
         self.char_columns = np.full(1 << self.char_bits, -1, dtype=np.int32)
         if self.char:
@@ -252,7 +275,8 @@ class Featurizer:
             buckets, char_tf = char_ngram_buckets(text, self.char_bits)
         else:
             buckets, char_tf = _NO_INDEX, _NO_VALUES
-        return grams, word_tf, buckets, char_tf
+        cues = cue_counts(normalize(text)) if self.cue_weight else _NO_VALUES
+        return grams, word_tf, buckets, char_tf, cues
 
     def fit(self, texts: Sequence[str]) -> Featurizer:
         """Learn the word vocabulary, the used character buckets and both idf vectors."""
@@ -269,7 +293,7 @@ class Featurizer:
     def _fit_parts(self, parts: Sequence[_TextParts]) -> None:
         word_df: Counter[str] = Counter()
         char_df = np.zeros(1 << self.char_bits, dtype=np.float64)
-        for grams, _, buckets, _ in parts:
+        for grams, _, buckets, _, _ in parts:
             word_df.update(grams)  # grams are distinct per text: this counts documents
             char_df[buckets] += 1.0
         grams_sorted = sorted(word_df)
@@ -312,9 +336,13 @@ class Featurizer:
         return self._vector(self._parts(text))
 
     def _vector(self, parts: _TextParts) -> tuple[np.ndarray, np.ndarray]:
-        grams, word_tf, buckets, char_tf = parts
+        grams, word_tf, buckets, char_tf, cues = parts
         word_idx, word_values = self.word_block(grams, word_tf)
         char_idx, char_values = self.char_block(buckets, char_tf)
+        if self.cue_weight:
+            hit = np.flatnonzero(cues)
+            char_idx = np.concatenate([char_idx, hit + len(self.char_idf)])
+            char_values = np.concatenate([char_values, self.cue_weight * cues[hit]])
         if not len(char_idx):
             return word_idx, word_values
         if not len(word_idx):
@@ -353,7 +381,7 @@ def build_estimator(method: str = DEFAULT_METHOD, *, seed: int = SEED) -> BaseEs
     ``class_weight="balanced"`` because the training files are not a sample of real traffic; the
     classes are weighted equally so no label wins just by having more examples written for it.
     """
-    if method == "tfidf_svm":
+    if method in ("tfidf_svm", CUES_METHOD):
         # Chosen by cross-validation on real messages (benchmarks/nlu/METHODS.md): as accurate as
         # logistic regression on report types and clearly better on agencies (many classes, few
         # examples each, where the hinge loss ignores the easy examples), and with a temperature
@@ -414,7 +442,9 @@ def fit_logistic_in_row_space(
 
 
 def build_featurizer(method: str = DEFAULT_METHOD) -> Featurizer:
-    return Featurizer(char=method != "word_lr")
+    return Featurizer(
+        char=method != "word_lr", cue_weight=CUE_WEIGHT if method == CUES_METHOD else 0.0
+    )
 
 
 @dataclass
@@ -431,6 +461,7 @@ class TextClassifier:
     # text's score is one row gather and one dot per block.
     _word_w: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _char_w: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _cue_w: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _intercept: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -442,8 +473,10 @@ class TextClassifier:
         if isinstance(self.estimator, LogisticRegression | LinearSVC):
             coef_t = np.asarray(self.estimator.coef_, dtype=np.float64).T
             n_vocab = len(self.featurizer.vocab)
+            n_char = len(self.featurizer.char_idf)
             self._word_w = np.ascontiguousarray(coef_t[:n_vocab])
-            self._char_w = np.ascontiguousarray(coef_t[n_vocab:])
+            self._char_w = np.ascontiguousarray(coef_t[n_vocab : n_vocab + n_char])
+            self._cue_w = np.ascontiguousarray(coef_t[n_vocab + n_char :])
             self._intercept = np.atleast_1d(np.asarray(self.estimator.intercept_, dtype=np.float64))
 
     @classmethod
@@ -525,7 +558,7 @@ class TextClassifier:
             first: np.ndarray = self.reference_scores([text])[0]
             return first
         featurizer = self.featurizer
-        grams, word_tf, buckets, char_tf = featurizer._parts(text)
+        grams, word_tf, buckets, char_tf, cues = featurizer._parts(text)
         scores = intercept.copy()
         idx, values = featurizer.word_block(grams, word_tf)
         if len(idx):
@@ -533,6 +566,8 @@ class TextClassifier:
         idx, values = featurizer.char_block(buckets, char_tf)
         if len(idx):
             scores += values @ char_w.take(idx, axis=0)
+        if featurizer.cue_weight and self._cue_w is not None:
+            scores += (featurizer.cue_weight * cues) @ self._cue_w
         if scores.shape[0] == 1:  # binary: one score for labels[1]
             return np.array([0.0, scores[0]])
         return scores

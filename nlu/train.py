@@ -37,7 +37,7 @@ from nlu.dataset import (
     read_csv,
     read_rasa_yaml,
 )
-from nlu.model import DEFAULT_METHOD, TextClassifier, save_artifact
+from nlu.model import CUES_METHOD, DEFAULT_METHOD, TextClassifier, save_artifact
 from nlu.types import UNDECIDED_AGENCY
 
 if TYPE_CHECKING:
@@ -81,6 +81,10 @@ MIN_DEPLOYMENT_EXAMPLES = 50
 # types (3 labels, the rare aspiration under-called on real messages; benchmarks/nlu/METHODS.md).
 # Not routing: 20 agencies with a few dozen held-out messages each would fit noise.
 OFFSET_TASKS: frozenset[str] = frozenset({"report_type"})
+# The method each task trains with unless told otherwise: report types add the cue block of
+# nlu.cues (grouped CV on real messages; benchmarks/nlu/METHODS.md), agencies do not (the cues
+# are about proposing against complaining, not about which agency).
+TASK_METHODS: dict[str, str] = {"report_type": CUES_METHOD, "routing": DEFAULT_METHOD}
 
 
 def shipped_model_path(task: Task) -> Path:
@@ -215,7 +219,7 @@ def train_model(
     task: Task,
     examples: Sequence[Example],
     *,
-    method: str = DEFAULT_METHOD,
+    method: str | None = None,
     labels: Iterable[str] | None = None,
     calibrate: bool = True,
 ) -> TextClassifier:
@@ -236,7 +240,7 @@ def train_model(
     return TextClassifier.fit(
         [e.text for e in data],
         [e.label for e in data],
-        method=method,
+        method=method or TASK_METHODS[task],
         meta=meta,
         held_out=held_out,
         prior=prior,
@@ -314,7 +318,7 @@ def compare_on_recent_slice(
     *,
     serving: TextClassifier | None,
     labels: Iterable[str] | None = None,
-    method: str = DEFAULT_METHOD,
+    method: str | None = None,
 ) -> Comparison | None:
     """Train on everything but the deployment's most recent examples, and score that model and
     the serving one on them. None when there are too few of them to judge.
@@ -386,7 +390,7 @@ def train_and_save(
     extra: Sequence[Example] = (),
     labels: Iterable[str] | None = None,
     now: datetime | None = None,
-    method: str = DEFAULT_METHOD,
+    method: str | None = None,
     filename: str | None = None,
     progress: Callable[[str], None] | None = None,
     slice_scores: SliceScores | None = None,
