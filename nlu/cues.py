@@ -66,16 +66,119 @@ CUE_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level ``|`` alternatives of a pattern (groups and escapes respected)."""
+    out, depth, current, i = [], 0, "", 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            current += pattern[i : i + 2]
+            i += 2
+            continue
+        depth += (char == "(") - (char == ")")
+        if char == "|" and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += char
+        i += 1
+    return [*out, current]
+
+
+def _literals(alternative: str) -> tuple[str, str]:
+    """(leading literal, longest literal every match contains) of one alternative.
+
+    Only runs of plain characters outside groups count; a character made optional by ``?`` or
+    ``*`` is dropped, and an escape class or a group ends a run. A leading ``\\b`` is skipped.
+    """
+    runs, current, depth, i = [], "", 0, 0
+    while i < len(alternative):
+        char = alternative[i]
+        if depth == 0 and char == "\\":
+            runs.append(current)
+            current = ""
+            i += 2
+            continue
+        if char == "(":
+            depth += 1
+            runs.append(current)
+            current = ""
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and char in "?*{":
+            current = current[:-1]
+            runs.append(current)
+            current = ""
+        elif depth == 0 and char in "+.^$[":
+            runs.append(current)
+            current = ""
+        elif depth == 0:
+            current += char
+        i += 1
+    runs.append(current)
+    body = alternative[2:] if alternative.startswith("\\b") else alternative
+    leading = runs[1] if alternative.startswith("\\b") else runs[0]
+    if not body or body[0] in "(\\":
+        leading = ""
+    return leading, max(runs, key=len)
+
+
+class _Counter:
+    """Counts the matches of one cue group exactly as ``len(pattern.findall(text))`` would,
+    in a fraction of the time.
+
+    Why: a 60-way alternation makes Python's regex engine try every alternative at every
+    position (1-2 ms for a 1,200-character message, doubling the per-message latency). Here an
+    alternative is only tried where its leading literal occurs (``str.find``), and not at all
+    when a literal it needs is absent (``in``); the leftmost-first, non-overlapping choice of
+    ``findall`` is then replayed over the candidate matches. Equal counts are tested on every
+    training text.
+    """
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.parts = []
+        for alternative in _alternatives(pattern.pattern):
+            leading, needed = _literals(alternative)
+            compiled = re.compile(alternative if leading else f"(?=({alternative}))")
+            self.parts.append((leading, needed, compiled))
+
+    def count(self, text: str) -> int:
+        found: dict[int, tuple[int, int]] = {}  # start -> (alternative, end): first one wins
+        for index, (leading, needed, compiled) in enumerate(self.parts):
+            if needed not in text:
+                continue
+            if leading:
+                at = text.find(leading)
+                while at != -1:
+                    match = compiled.match(text, at)
+                    if match and (at not in found or found[at][0] > index):
+                        found[at] = (index, match.end())
+                    at = text.find(leading, at + 1)
+            else:
+                for match in compiled.finditer(text):
+                    at = match.start()
+                    if at not in found or found[at][0] > index:
+                        found[at] = (index, match.end(1))
+        total, position = 0, 0
+        for at in sorted(found):
+            if at >= position:
+                total += 1
+                position = max(found[at][1], at + 1)
+        return total
+
+
+_COUNTERS = tuple(_Counter(pattern) for _, pattern in CUE_GROUPS)
+
+
 @lru_cache(maxsize=256)
 def cue_counts(normalized: str) -> np.ndarray:
     """``log(1 + count)`` of each cue group's matches in an already normalised text.
 
     Sublinear like the n-gram blocks' term frequencies: a third "saran" adds less than the
     first. Cached (shared by every call on the same message); read-only for that reason.
+    The counts are those of ``len(pattern.findall(normalized))``, computed by :class:`_Counter`.
     """
-    counts = np.array(
-        [float(len(pattern.findall(normalized))) for _, pattern in CUE_GROUPS], dtype=np.float64
-    )
+    counts = np.array([float(c.count(normalized)) for c in _COUNTERS], dtype=np.float64)
     np.log1p(counts, out=counts)
     counts.flags.writeable = False
     return counts

@@ -57,3 +57,22 @@ def test_only_report_types_use_the_cues_and_older_models_still_load() -> None:
     report_type = load_artifact(shipped_model_path("report_type"), task="report_type")
     assert report_type.meta["method"] == CUES_METHOD
     assert report_type.featurizer.cue_weight > 0
+
+
+def test_the_fast_counter_counts_what_findall_counts() -> None:
+    """The literal-guided counter (1.2 ms -> 0.1 ms per long message) is only a speed-up: on
+    every training text of both tasks and on random word salads made of them, each group's
+    count equals ``len(pattern.findall(text))``."""
+    import random
+
+    from nlu.cues import _COUNTERS
+    from nlu.train import base_examples
+
+    texts = [normalize(e.text) for task in ("report_type", "routing") for e in base_examples(task)]
+    words = " ".join(texts).split()
+    rng = random.Random(7)
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 150))) for _ in range(500)]
+    texts += ["", " ", "saran saran", "terlambat lambat", "usulan\nusul", "belum belum diperbaiki"]
+    for text in texts:
+        for (_, pattern), counter in zip(CUE_GROUPS, _COUNTERS, strict=True):
+            assert counter.count(text) == len(pattern.findall(text)), text
