@@ -116,6 +116,7 @@ def test_rasa_export_of_the_shipped_data_is_valid_yaml() -> None:
     assert not any(ch < " " for line in lines for ch in line)
 
 
+@pytest.mark.slow  # several fits on real messages (make test-fast skips it)
 def test_a_large_recent_slice_calibrates_the_installed_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -155,6 +156,7 @@ def test_a_large_recent_slice_calibrates_the_installed_model(
     assert model.calibration.temperature != 1.0  # calibrated, not the identity
 
 
+@pytest.mark.slow  # several fits on real messages (make test-fast skips it)
 def test_a_small_recent_slice_leaves_calibration_to_the_out_of_fold_scores(tmp_path: Path) -> None:
     """Below MIN_SLICE_CALIBRATION the model calibrates itself as before (30 < 400)."""
     from nlu.train import compare_on_recent_slice
