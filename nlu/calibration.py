@@ -213,7 +213,12 @@ def fit_calibration(
         shift = strength * np.log(pi * n_labels)
         candidates.append((strength, macro_f1((calibrated + shift).argmax(axis=1), y, n_labels)))
     best = max(f1 for _, f1 in candidates)
-    strength = max(s for s, f1 in candidates if f1 >= best - STRENGTH_TOLERANCE)
+    # Ties go to the prior, except where offsets are tuned (report types): there the prior is
+    # what buries the rare aspiration on a new region's messages, and in leave-region-out runs
+    # a shift within the tolerance of the best cost 0.01-0.08 macro-F1 per region
+    # (benchmarks/nlu/METHODS.md); the strength must then win on its own merit.
+    tolerance = 0.0 if tune_offsets else STRENGTH_TOLERANCE
+    strength = max(s for s, f1 in candidates if f1 >= best - tolerance)
     shift = strength * np.log(pi * n_labels)
     offsets = np.zeros(n_labels)
     scale = 1.0

@@ -61,6 +61,7 @@ class TextClassifier:
     # text's score is one row gather and one dot per block.
     _word_w: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _char_w: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _cue_w: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _intercept: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -73,7 +74,9 @@ class TextClassifier:
             coef_t = np.asarray(self.estimator.coef_, dtype=np.float64).T
             n_vocab = len(self.featurizer.vocab)
             self._word_w = np.ascontiguousarray(coef_t[:n_vocab])
-            self._char_w = np.ascontiguousarray(coef_t[n_vocab:])
+            n_char = len(self.featurizer.char_idf)
+            self._char_w = np.ascontiguousarray(coef_t[n_vocab : n_vocab + n_char])
+            self._cue_w = np.ascontiguousarray(coef_t[n_vocab + n_char :])
             self._intercept = np.atleast_1d(np.asarray(self.estimator.intercept_, dtype=np.float64))
 
     @classmethod
@@ -155,7 +158,7 @@ class TextClassifier:
             first: np.ndarray = self.reference_scores([text])[0]
             return first
         featurizer = self.featurizer
-        grams, word_tf, buckets, char_tf = featurizer.parts_of(text)
+        grams, word_tf, buckets, char_tf, cues = featurizer.parts_of(text)
         scores = intercept.copy()
         idx, values = featurizer.word_block(grams, word_tf)
         if len(idx):
@@ -163,6 +166,8 @@ class TextClassifier:
         idx, values = featurizer.char_block(buckets, char_tf)
         if len(idx):
             scores += values @ char_w.take(idx, axis=0)
+        if featurizer.cue_weight and self._cue_w is not None:
+            scores += (featurizer.cue_weight * cues) @ self._cue_w
         if scores.shape[0] == 1:  # binary: one score for labels[1]
             return np.array([0.0, scores[0]])
         return scores

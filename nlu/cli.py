@@ -60,8 +60,10 @@ def train(
 
     With the deployment's own examples (--routing-csv, --from-db), a model is first trained
     without the most recent fifth of them and scored on it against the serving model; a model
-    that scores worse is not installed (exit code 3) unless --force. The models shipped in the
-    package are never modified; the service picks up the new files within seconds.
+    that scores worse is not installed (exit code 3) unless --force. With 400 or more examples in
+    that fifth, the candidate's scores on it also calibrate the installed model (two fewer fits).
+    The models shipped in the package are never modified; the service picks up the new files
+    within seconds.
     """
     from nlu.train import base_examples, compare_on_recent_slice
 
@@ -100,6 +102,7 @@ def train(
     tasks = [task for task in TASKS if extra[task]] or list(TASKS)
     for task in tasks:
         labels = REPORT_TYPE_LABELS if task == "report_type" else codes
+        comparison = None
         if extra[task]:
             comparison = compare_on_recent_slice(
                 task, base_examples(task), extra[task], serving=serving[task], labels=labels
@@ -113,7 +116,13 @@ def train(
                     refused.append(task)
                     continue
         started = time.perf_counter()
-        path = train_and_save(task, out_dir, extra=extra[task], labels=labels)
+        path = train_and_save(
+            task,
+            out_dir,
+            extra=extra[task],
+            labels=labels,
+            slice_scores=comparison.slice_scores if comparison is not None else None,
+        )
         typer.echo(f"{task}: wrote {path} in {time.perf_counter() - started:.1f} s")
     if refused:
         typer.echo(

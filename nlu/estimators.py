@@ -23,6 +23,8 @@ from threadpoolctl import threadpool_limits
 from nlu.features import Featurizer
 
 __all__ = [
+    "CUES_METHOD",
+    "CUE_WEIGHT",
     "DEFAULT_METHOD",
     "METHODS",
     "SEED",
@@ -34,8 +36,13 @@ __all__ = [
 
 
 DEFAULT_METHOD = "tfidf_svm"
+# The report-type model: the same SVM with the cue block of nlu.cues (benchmarks/nlu/METHODS.md).
+CUES_METHOD = "tfidf_svm_cues"
+# Weight of the cue block beside the two l2-normalised n-gram blocks, chosen by grouped CV.
+CUE_WEIGHT = 0.5
 METHODS: tuple[str, ...] = (
     "tfidf_svm",
+    CUES_METHOD,
     "tfidf_lr",
     "tfidf_svc_calibrated",
     "tfidf_cnb_calibrated",
@@ -52,7 +59,7 @@ def build_estimator(method: str = DEFAULT_METHOD, *, seed: int = SEED) -> BaseEs
     ``class_weight="balanced"`` because the training files are not a sample of real traffic; the
     classes are weighted equally so no label wins just by having more examples written for it.
     """
-    if method == "tfidf_svm":
+    if method in ("tfidf_svm", CUES_METHOD):
         # Chosen by cross-validation on real messages (benchmarks/nlu/METHODS.md): as accurate as
         # logistic regression on report types and clearly better on agencies (many classes, few
         # examples each, where the hinge loss ignores the easy examples), and with a temperature
@@ -113,7 +120,9 @@ def fit_logistic_in_row_space(
 
 
 def build_featurizer(method: str = DEFAULT_METHOD) -> Featurizer:
-    return Featurizer(char=method != "word_lr")
+    return Featurizer(
+        char=method != "word_lr", cue_weight=CUE_WEIGHT if method == CUES_METHOD else 0.0
+    )
 
 
 def estimator_scores(estimator: Any, matrix: csr_matrix) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from nlu.cues import CUE_GROUPS, cue_counts
 from nlu.normalize import normalize
 
 __all__ = [
@@ -54,6 +55,7 @@ def clear_text_caches() -> None:
     normalize.cache_clear()
     word_gram_counts.cache_clear()
     char_ngram_buckets.cache_clear()
+    cue_counts.cache_clear()
 
 
 def word_ngrams(text: str) -> list[str]:
@@ -71,8 +73,9 @@ _NO_VALUES = np.empty(0, dtype=np.float64)
 _NO_INDEX.flags.writeable = False
 _NO_VALUES.flags.writeable = False
 _NO_GRAMS: tuple[tuple[str, ...], np.ndarray] = ((), _NO_VALUES)
-# (word grams, their counts, char bucket ids, their counts) of one text, before any vocabulary.
-TextParts = tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]
+# (word grams, their counts, char bucket ids, their counts, cue counts) of one text, before any
+# vocabulary (cue counts empty unless the featurizer has a cue block).
+TextParts = tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @lru_cache(maxsize=256)
@@ -155,12 +158,21 @@ class Featurizer:
     """
 
     def __init__(
-        self, *, char_bits: int = 20, char_min_df: int = 2, word: bool = True, char: bool = True
+        self,
+        *,
+        char_bits: int = 20,
+        char_min_df: int = 2,
+        word: bool = True,
+        char: bool = True,
+        cue_weight: float = 0.0,
     ) -> None:
         self.char_bits = char_bits
         self.char_min_df = char_min_df
         self.word = word
         self.char = char
+        # > 0: a third block, the cue counts of nlu.cues times this weight (not normalised:
+        # a text without cues has zeros there, which is the information).
+        self.cue_weight = cue_weight
         self.vocab: dict[str, int] = {}
         self.word_idf = np.empty(0)
         # Bucket -> compact column (-1: not seen often enough in training). Keeping only the
@@ -169,8 +181,12 @@ class Featurizer:
         self.char_idf = np.empty(0)
 
     @property
+    def n_cues(self) -> int:
+        return len(CUE_GROUPS) if self.cue_weight else 0
+
+    @property
     def n_features(self) -> int:
-        return len(self.vocab) + len(self.char_idf)
+        return len(self.vocab) + len(self.char_idf) + self.n_cues
 
     def __getstate__(self) -> dict[str, Any]:
         # Store the used bucket ids (~10**5) instead of the 2**20-entry lookup table.
@@ -180,6 +196,7 @@ class Featurizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         used = state.pop("char_columns")
+        state.setdefault("cue_weight", 0.0)  # models written before the cue block had none
         self.__dict__.update(state)
         self.char_columns = np.full(1 << self.char_bits, -1, dtype=np.int32)
         if self.char:
@@ -193,7 +210,8 @@ class Featurizer:
             buckets, char_tf = char_ngram_buckets(text, self.char_bits)
         else:
             buckets, char_tf = _NO_INDEX, _NO_VALUES
-        return grams, word_tf, buckets, char_tf
+        cues = cue_counts(normalize(text)) if self.cue_weight else _NO_VALUES
+        return grams, word_tf, buckets, char_tf, cues
 
     def fit(self, texts: Sequence[str]) -> Featurizer:
         """Learn the word vocabulary, the used character buckets and both idf vectors."""
@@ -210,7 +228,7 @@ class Featurizer:
     def fit_parts(self, parts: Sequence[TextParts]) -> None:
         word_df: Counter[str] = Counter()
         char_df = np.zeros(1 << self.char_bits, dtype=np.float64)
-        for grams, _, buckets, _ in parts:
+        for grams, _, buckets, _, _ in parts:
             word_df.update(grams)  # grams are distinct per text: this counts documents
             char_df[buckets] += 1.0
         grams_sorted = sorted(word_df)
@@ -253,9 +271,13 @@ class Featurizer:
         return self._vector(self.parts_of(text))
 
     def _vector(self, parts: TextParts) -> tuple[np.ndarray, np.ndarray]:
-        grams, word_tf, buckets, char_tf = parts
+        grams, word_tf, buckets, char_tf, cues = parts
         word_idx, word_values = self.word_block(grams, word_tf)
         char_idx, char_values = self.char_block(buckets, char_tf)
+        if self.cue_weight:
+            hit = np.flatnonzero(cues)
+            char_idx = np.concatenate([char_idx, hit + len(self.char_idf)])
+            char_values = np.concatenate([char_values, self.cue_weight * cues[hit]])
         if not len(char_idx):
             return word_idx, word_values
         if not len(word_idx):

@@ -114,3 +114,66 @@ def test_rasa_export_of_the_shipped_data_is_valid_yaml() -> None:
     lines = [line for block in document["nlu"] for line in block["examples"].splitlines() if line]
     assert len(lines) == sum(len(v) for v in project.intents.values())
     assert not any(ch < " " for line in lines for ch in line)
+
+
+@pytest.mark.slow  # several fits on real messages (make test-fast skips it)
+def test_a_large_recent_slice_calibrates_the_installed_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slice that judged the candidate calibrates the installed model (no out-of-fold fits):
+    the stored calibration is the one fitted on the candidate's scores of the slice, and a
+    label the candidate never saw (it occurs only in the slice) gets a column, not a crash."""
+    import numpy as np
+
+    from nlu import train as train_module
+    from nlu.calibration import fit_calibration
+    from nlu.train import compare_on_recent_slice
+
+    monkeypatch.setattr(train_module, "MIN_SLICE_CALIBRATION", 20)
+    codes = agency_codes(CONFIG_DIR / "agencies.yml")
+    real = [e for e in base_examples("routing") if e.source == "lapor"][:150]
+    history = [Example(e.text, e.label, "history") for e in real]
+    # One agency only in the most recent messages: the candidate cannot know it.
+    newest = {e.label for e in history[-30:]} - {e.label for e in history[:-30]}
+    written = read_rasa_yaml(FIXTURES / "routing_small.yml")
+    comparison = compare_on_recent_slice("routing", written, history, serving=None, labels=codes)
+    assert comparison is not None and comparison.slice_scores is not None
+    sliced = comparison.slice_scores
+    assert len(sliced.gold) == 30 and sliced.scores.shape == (30, len(sliced.labels))
+    path = train_and_save(
+        "routing", tmp_path, extra=history, labels=codes, slice_scores=sliced, filename="m.joblib"
+    )
+    model = load_artifact(path, task="routing")
+    assert model.meta["calibrated_on"] == "deployment (the 30 most recent examples)"
+    assert set(sliced.labels) | newest <= set(model.labels)
+    floor = sliced.scores.min() - 10.0
+    columns = [sliced.labels.index(lab) if lab in sliced.labels else -1 for lab in model.labels]
+    scores = np.array([[row[c] if c >= 0 else floor for c in columns] for row in sliced.scores])
+    y = np.array([model.labels.index(label) for label in sliced.gold])
+    expected = fit_calibration(scores, y, model.labels)
+    assert model.calibration.temperature == pytest.approx(expected.temperature)
+    assert model.calibration.strength == expected.strength
+    assert model.calibration.temperature != 1.0  # calibrated, not the identity
+
+
+@pytest.mark.slow  # several fits on real messages (make test-fast skips it)
+def test_a_small_recent_slice_leaves_calibration_to_the_out_of_fold_scores(tmp_path: Path) -> None:
+    """Below MIN_SLICE_CALIBRATION the model calibrates itself as before (30 < 400)."""
+    from nlu.train import compare_on_recent_slice
+
+    codes = agency_codes(CONFIG_DIR / "agencies.yml")
+    real = [e for e in base_examples("routing") if e.source == "lapor"][:150]
+    history = [Example(e.text, e.label, "history") for e in real]
+    written = read_rasa_yaml(FIXTURES / "routing_small.yml")
+    comparison = compare_on_recent_slice("routing", written, history, serving=None, labels=codes)
+    assert comparison is not None
+    path = train_and_save(
+        "routing",
+        tmp_path,
+        extra=history,
+        labels=codes,
+        slice_scores=comparison.slice_scores,
+        filename="m.joblib",
+    )
+    model = load_artifact(path, task="routing")
+    assert model.meta["calibrated_on"] == "deployment"
