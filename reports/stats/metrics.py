@@ -33,10 +33,15 @@ from reports.stats.figures import (
 
 
 def open_by_stage(db: Session, *, filters: StatsFilter) -> dict[Status, int]:
-    """Open reports per status right now (the period filter does not apply)."""
+    """Open reports per status right now (the period filter does not apply). A report merged
+    into another is not counted: its primary is the one to handle."""
     query = (
         select(Report.status, func.count())
-        .where(Report.status.in_(OPEN_STATUSES), *filters.report_conditions())
+        .where(
+            Report.status.in_(OPEN_STATUSES),
+            Report.duplicate_of_id.is_(None),
+            *filters.report_conditions(),
+        )
         .group_by(Report.status)
     )
     counts = {status: 0 for status in _OPEN_ORDER}

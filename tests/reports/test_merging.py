@@ -16,6 +16,8 @@ from reports.case_steps import Actor
 from reports.enums import Channel, Role, Status
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Citizen, OutboxMessage, Report, ReportEvent, SlaAction
+from reports.stats import metrics
+from reports.stats.figures import StatsFilter
 from tests import factories as f
 from tests.conftest import wib
 
@@ -171,6 +173,15 @@ def test_merged_reports_do_not_breach_on_their_own(
         process_report(db, clock, report, later)
     acted = set(db.scalars(select(SlaAction.report_id)))
     assert primary.id in acted and not acted & {second.id, third.id}
+
+
+def test_the_dashboard_counts_a_merged_group_as_one_open_report(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    """Managers watch open work: a problem reported three times and merged is one report to
+    handle (the reporters are counted on the primary, ``groups.reporter_count``)."""
+    _group(db, clock, people)
+    assert metrics.open_by_stage(db, filters=StatsFilter())[Status.SUBMITTED] == 1
 
 
 def test_refusals(db: Session, clock: SlaClock, people: dict[str, Actor]) -> None:
