@@ -17,7 +17,7 @@ from nlu.classifier import TextClassifier
 from nlu.dataset import Example, data_hash, read_csv, read_rasa_yaml
 from nlu.estimators import build_estimator
 from nlu.features import Featurizer, char_ngram_buckets
-from nlu.train import Task, base_examples, shipped_model_path, train_model
+from nlu.train import base_examples, train_model
 from tests.nlu.helpers import report_type_model, shipped_model, small_routing_model
 
 SAMPLES = [
