@@ -39,6 +39,7 @@ def _row(channels: Channels, row_id: int) -> OutboxMessage:
 # -- 2. provider back-off ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits on real retry and lease timers (seconds); make test runs it
 @BOTH_BACKENDS
 def test_nothing_goes_out_to_the_bot_during_a_telegram_retry_after(channels: Channels) -> None:
     """Twenty chats queued behind a 10/s limiter; the first send gets 429 retry_after 2. The
@@ -244,6 +245,7 @@ def test_the_template_keeps_the_numbered_choices(channels: Channels) -> None:
     assert text.endswith("Balas dengan nomor pilihan Anda: 1. Puas 2. Tanggapi")
 
 
+@pytest.mark.slow  # waits on real retry and lease timers (seconds); make test runs it
 def test_one_slow_call_does_not_hold_back_other_recipients(channels: Channels) -> None:
     """The worker used to wait for its whole batch: one call answering late held every row
     claimed after it. Now rows are topped up as recipients finish."""

@@ -188,6 +188,7 @@ def test_outside_24_hours_without_any_template_fails_visibly(channels: Channels)
 # -- failures and retries -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits on real retry and lease timers (seconds); make test runs it
 @BOTH_BACKENDS
 def test_outage_502_and_429_every_message_delivered_exactly_once(channels: Channels) -> None:
     texts = [f"Pesan {i} untuk chat {i % 4}" for i in range(12)]
@@ -372,6 +373,7 @@ def test_a_lookup_never_takes_another_rows_message_with_the_same_text(channels: 
     assert rows[0].provider_message_id != rows[1].provider_message_id
 
 
+@pytest.mark.slow  # waits on real retry and lease timers (seconds); make test runs it
 def test_a_timed_out_whatsapp_send_that_arrived_is_not_repeated(channels: Channels) -> None:
     """Twilio accepts the message but answers after our timeout: the next attempt finds it."""
     runtime = channels.runtime_with(twilio_timeout_seconds=0.5)
@@ -391,6 +393,7 @@ def test_a_timed_out_whatsapp_send_that_arrived_is_not_repeated(channels: Channe
     assert row.provider_message_id == channels.twilio.messages[0]["sid"]
 
 
+@pytest.mark.slow  # waits on real retry and lease timers (seconds); make test runs it
 @BOTH_BACKENDS
 def test_two_workers_at_once_deliver_each_row_once(channels: Channels) -> None:
     texts = [f"paralel {i}" for i in range(30)]

@@ -18,7 +18,7 @@ from nlu.dataset import Example, data_hash, read_csv, read_rasa_yaml
 from nlu.estimators import build_estimator
 from nlu.features import Featurizer, char_ngram_buckets
 from nlu.train import base_examples, train_model
-from tests.nlu.helpers import report_type_model, shipped_model, small_routing_model
+from tests.nlu.helpers import shipped_model, small_routing_model
 
 SAMPLES = [
     "Jalan depan rumah berlubang besar sudah 3 bulan tidak diperbaiki, sudah ada yang jatuh",
@@ -47,7 +47,7 @@ def test_training_twice_gives_identical_models() -> None:
 
 
 def test_probabilities_sum_to_one_and_rank_is_sorted() -> None:
-    model = report_type_model()
+    model = shipped_model("report_type")
     assert set(model.labels) == {"complaint", "aspiration", "information_request"}
     for text in SAMPLES:
         ranking = model.rank(text)
@@ -71,7 +71,7 @@ def test_fast_path_matches_sklearn_scores() -> None:
     texts += [e.text for task in ("report_type", "routing") for e in base_examples(task)]
     if DEV_CSV.exists():
         texts += [e.text for e in read_csv(DEV_CSV)]
-    for model in (report_type_model(), shipped_model("routing")):
+    for model in (shipped_model("report_type"), shipped_model("routing")):
         raw = model.estimator.decision_function(model.featurizer.transform(texts))
         np.testing.assert_allclose(
             np.vstack([model.scores(t) for t in texts]), raw, rtol=0, atol=1e-12
@@ -108,7 +108,7 @@ def test_row_space_fit_equals_direct_sklearn_fit() -> None:
 
 
 def test_clear_cases_are_classified_by_type() -> None:
-    model = report_type_model()
+    model = shipped_model("report_type")
     assert model.rank(SAMPLES[0])[0][0] == "complaint"
     assert model.rank(SAMPLES[1])[0][0] == "information_request"
     assert model.rank(SAMPLES[2])[0][0] == "aspiration"
@@ -163,7 +163,7 @@ def test_char_hashing_is_stable_across_processes() -> None:
 
 
 def test_artifact_round_trip_keeps_predictions_and_header(tmp_path: Path) -> None:
-    model = report_type_model()
+    model = shipped_model("report_type")
     path = save_artifact(model, tmp_path / "report_type-x.joblib", task="report_type")
     loaded = load_artifact(path, task="report_type")
     assert loaded.labels == model.labels
@@ -178,7 +178,7 @@ def test_artifact_round_trip_keeps_predictions_and_header(tmp_path: Path) -> Non
 
 
 def test_artifact_of_other_task_or_version_is_refused(tmp_path: Path) -> None:
-    model = report_type_model()
+    model = shipped_model("report_type")
     path = save_artifact(model, tmp_path / "m.joblib", task="report_type")
     with pytest.raises(ArtifactError, match="task"):
         load_artifact(path, task="routing")
@@ -256,7 +256,7 @@ def test_two_label_model_uses_binary_fast_path() -> None:
     ],
 )
 def test_bad_input_is_classified_without_error(text: str) -> None:
-    model = report_type_model()
+    model = shipped_model("report_type")
     ranking = model.rank(text)
     assert [label for label, _ in ranking] and sum(p for _, p in ranking) == pytest.approx(1.0)
     assert all(np.isfinite(p) for _, p in ranking)
@@ -272,7 +272,7 @@ def test_long_texts_are_classified_on_their_head_and_tail() -> None:
     assert clipped.startswith(head) and clipped.endswith(tail)
     short = "Lampu jalan mati sejak seminggu."
     assert clip_text(short) == short
-    model = report_type_model()
+    model = shipped_model("report_type")
     long_text = head + middle + tail
     assert model.rank(long_text) == model.rank(clip_text(long_text))
 
