@@ -299,7 +299,15 @@ def announce(
             )
             # The citizens of a merged group hear what the reporter hears (``reports.groups``).
             groups.tell_group(
-                db, report, notice.template, key, tz=tz, now=now, values=rendered, tracking_url=url
+                db,
+                report,
+                notice.template,
+                key,
+                tz=tz,
+                now=now,
+                values=rendered,
+                tracking_url=url,
+                payload=notice.payload,
             )
         else:
             notify.notify_staff(
@@ -369,6 +377,22 @@ def close_group(db: Session, clock: SlaClock, report: Report, now: datetime) -> 
     groups.close_with_primary(
         db,
         report,
+        tz=clock.calendar.tz,
+        now=now,
+        values=notice_values(db, report),
+        tracking_url=clock.tracking_url(report.tracking_code),
+    )
+
+
+def reopen_group(
+    db: Session, clock: SlaClock, report: Report, event: ReportEvent, now: datetime
+) -> None:
+    """``report`` is with its agency again after an answer or its end: its group follows
+    (``reports.groups.reopen_with_primary``)."""
+    groups.reopen_with_primary(
+        db,
+        report,
+        f"event:{event.id}",
         tz=clock.calendar.tz,
         now=now,
         values=notice_values(db, report),

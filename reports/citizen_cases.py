@@ -31,6 +31,7 @@ from reports.case_steps import (
     link_attachments,
     perform,
     record_event,
+    reopen_group,
 )
 from reports.enums import (
     Channel,
@@ -210,7 +211,8 @@ def citizen_respond(
         clock.refresh(report)
         return _back_to_agency(db, report, text, now, "staff_citizen_response")
 
-    perform(db, clock, report, Action.CITIZEN_RESPOND, actor, now, respond)
+    event = perform(db, clock, report, Action.CITIZEN_RESPOND, actor, now, respond)
+    reopen_group(db, clock, report, event, now)
     return report
 
 
@@ -251,5 +253,6 @@ def reopen(
         hand_to_agency(db, clock, report, agency, now)
         return _back_to_agency(db, report, text, now, "staff_reopened")
 
-    perform(db, clock, report, Action.REOPEN, actor, now, open_again)
+    event = perform(db, clock, report, Action.REOPEN, actor, now, open_again)
+    reopen_group(db, clock, report, event, now)
     return report

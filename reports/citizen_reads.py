@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reports import satisfaction
 from reports.enums import Status
 from reports.models import Agency, Attachment, Report, SatisfactionRating
 
@@ -26,6 +27,13 @@ def own_report(db: Session, citizen_id: int, code: str) -> Report | None:
     """The citizen's report with this (canonical) tracking code; None for anyone else's."""
     return db.scalar(
         select(Report).where(Report.tracking_code == code, Report.citizen_id == citizen_id)
+    )
+
+
+def rateable_report(db: Session, citizen_id: int, code: str) -> Report | None:
+    """The report with this code if the citizen may rate it (``satisfaction.rateable_by``)."""
+    return db.scalar(
+        select(Report).where(Report.tracking_code == code, satisfaction.rateable_by(citizen_id))
     )
 
 
@@ -83,13 +91,13 @@ def reopenable(db: Session, citizen_id: int, now: datetime) -> list[Report]:
 
 
 def latest_unrated(db: Session, citizen_id: int, closed_since: datetime) -> Report | None:
-    """The citizen's most recently finished report without any rating, finished after
-    ``closed_since``."""
-    rated = select(SatisfactionRating.report_id)
+    """The most recently finished report the citizen may rate (their own, or the primary of a
+    group they joined) and has not rated yet, finished after ``closed_since``."""
+    rated = select(SatisfactionRating.report_id).where(SatisfactionRating.citizen_id == citizen_id)
     return db.scalar(
         select(Report)
         .where(
-            Report.citizen_id == citizen_id,
+            satisfaction.rateable_by(citizen_id),
             Report.status == Status.FINISHED,
             Report.closed_at >= closed_since,
             Report.id.not_in(rated),

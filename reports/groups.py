@@ -8,8 +8,12 @@ reporter something tells the whole group without each of them knowing about grou
   finished, closed) are queued for every other citizen too, in their own channel and language,
   each under its own idempotency key (a re-run notifies nobody twice);
 - when the primary closes, its merged reports close with it, and each of their citizens is asked
-  to rate the handling of their own report (``reports.satisfaction`` rates per report, so the
-  existing rating conversation works unchanged and the agency's index counts every citizen).
+  to rate the handling of their own report; the citizens who joined it ("saya juga") have no
+  report of their own and are asked to rate the primary, as themselves (``reports.satisfaction``
+  keeps one score per citizen and element of a report, so each citizen counts once);
+- when the primary is handled again (its reporter objected to the answer, or reopened it), the
+  merged reports that closed with it reopen with it and the rest of the group is told; at the
+  next close everyone is asked to rate again, as the reporter is (``reopen_with_primary``).
 
 Merged reports have no deadlines of their own: the primary's govern (``reports.merging``).
 """
@@ -39,7 +43,14 @@ GROUP_TEMPLATES: Final[dict[str, str]] = {
     "deadline_extended": "deadline_extended",
     "report_finished": "report_finished",
     "report_archived": "report_archived",
+    "rating_request": "rating_request",
+    "group_reopened": "group_reopened",
 }
+
+#: Notices only the citizens who joined hear from the primary: a merged report's citizen is asked
+#: to rate their own report when it closes with the primary (``close_with_primary``), while a
+#: supporter has no report of their own and rates the primary itself (``reports.satisfaction``).
+SUPPORTERS_ONLY: Final = frozenset({"rating_request"})
 
 
 def secondaries(db: Session, primary: Report) -> list[Report]:
@@ -88,6 +99,7 @@ def tell_supporter(
     now: datetime,
     values: Mapping[str, Any],
     tracking_url: str | None,
+    payload: Mapping[str, Any] | None = None,
 ) -> None:
     identity = db.scalar(
         select(CitizenIdentity)
@@ -115,7 +127,7 @@ def tell_supporter(
         now=now,
         report=primary,
         citizen_id=supporter.citizen_id,
-        payload={"template": template},
+        payload={"template": template, **(payload or {})},
     )
 
 
@@ -129,6 +141,7 @@ def tell_group(
     now: datetime,
     values: Mapping[str, Any],
     tracking_url: str | None,
+    payload: Mapping[str, Any] | None = None,
 ) -> None:
     """Queue the reporter's notice ``template`` for the rest of ``primary``'s group."""
     shown = GROUP_TEMPLATES.get(template)
@@ -136,6 +149,8 @@ def tell_group(
         return
     merged = secondaries(db, primary)
     for secondary in merged:
+        if template in SUPPORTERS_ONLY:
+            break
         if secondary.citizen_id == primary.citizen_id:
             continue  # the same citizen reported twice: they already hear it as the reporter
         notify.notify_citizen(
@@ -163,6 +178,7 @@ def tell_group(
             now=now,
             values=values,
             tracking_url=tracking_url,
+            payload=payload,
         )
 
 
@@ -217,3 +233,62 @@ def close_with_primary(
             )
         closed.append(secondary)
     return closed
+
+
+def reopen_with_primary(
+    db: Session,
+    primary: Report,
+    key: str,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    values: Mapping[str, Any],
+    tracking_url: str | None,
+) -> list[Report]:
+    """The primary is being handled again (its reporter objected to the answer, or reopened it
+    after accepting): the reports that closed with it open again with it, each audited, and
+    every other citizen of the group is told (``group_reopened``).
+
+    Reopening the merged reports (rather than telling their citizens only) keeps the group what
+    it was before the primary closed: their tracking pages no longer say "finished" while the
+    problem is worked on, and when the primary closes again they close with it again and their
+    citizens are asked to rate again, as the reporter is (``finish_report`` asks at every
+    finish; a second score replaces the first, ``satisfaction.record_rating``). Supporters are
+    asked again by the same rule (``tell_group`` with ``rating_request``).
+    """
+    reopened = []
+    closed_with = f"closed with {primary.tracking_code}"
+    for secondary in secondaries(db, primary):
+        if secondary.status in OPEN_STATUSES or secondary.close_reason != closed_with:
+            continue
+        before = secondary.status
+        secondary.status = primary.status
+        secondary.closed_at = None
+        secondary.close_reason = None
+        secondary.updated_at = now
+        db.add(
+            ReportEvent(
+                report_id=secondary.id,
+                action="reopen_with_primary",
+                actor_kind=ActorKind.SYSTEM,
+                actor_id=None,
+                from_status=before,
+                to_status=secondary.status,
+                reason=None,
+                data={"primary": primary.tracking_code},
+                created_at=now,
+            )
+        )
+        reopened.append(secondary)
+    db.flush()
+    tell_group(
+        db,
+        primary,
+        "group_reopened",
+        key,
+        tz=tz,
+        now=now,
+        values=values,
+        tracking_url=tracking_url,
+    )
+    return reopened

@@ -613,13 +613,16 @@ class Conversation(Base):
 
 
 class SatisfactionRating(Base):
-    """One SKM element score (1-4) for a finished report."""
+    """One SKM element score (1-4) for a finished report, by one citizen: its reporter or a
+    citizen who joined it (``reports.satisfaction``); each citizen scores an element once."""
 
     __tablename__ = "satisfaction_ratings"
-    __table_args__ = (UniqueConstraint("report_id", "element"),)
+    __table_args__ = (UniqueConstraint("report_id", "citizen_id", "element"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    # Nullable only for rows written before 0015 that no report's citizen could be found for.
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     element: Mapped[str] = mapped_column(String(40))
     score: Mapped[int] = mapped_column(Integer)

@@ -4,6 +4,14 @@ Nine elements on a 1-4 scale; per element NRR = mean score; IKM = 25 x sum(NRR x
 elements. After a complaint is handled we ask only the elements a citizen can judge from the
 handling of a report, so the index is computed over the elements that have ratings, with equal
 weights (the regulation's weighting generalised to the elements actually asked).
+
+A rating is one citizen's score of one element of one finished report. The citizens who may rate
+a report are its reporter and, on a primary report, those who joined its group ("saya juga
+mengalami ini", ``report_supporters``): they have no report of their own, so they rate the
+primary as themselves. (A citizen whose own report was merged rates that report, which closed
+with the primary.) Each citizen scores an element once (a second score replaces the first), so
+every citizen of a group counts once in the element means; nothing about who else rated is
+shown to anyone.
 """
 
 from __future__ import annotations
@@ -12,12 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from reports.enums import Status
 from reports.lifecycle import DomainError
-from reports.models import Report, SatisfactionRating
+from reports.models import Report, ReportSupporter, SatisfactionRating
 
 #: All nine SKM elements, keyed by name (implementations disagree on the order of the last two).
 ELEMENTS: Final = (
@@ -67,11 +75,41 @@ def compute_index(nrr: dict[str, float], responses: int) -> Index:
     return Index(value, letter, label, responses, nrr)
 
 
+def rateable_by(citizen_id: int) -> ColumnElement[bool]:
+    """The reports ``citizen_id`` may rate, as a condition on ``Report``: their own, and the
+    primaries of the groups they joined (a supporter row on the primary or on a report merged
+    into it: the row stays where it was made when that report is merged later)."""
+    joined = select(ReportSupporter.report_id).where(ReportSupporter.citizen_id == citizen_id)
+    return or_(
+        Report.citizen_id == citizen_id,
+        and_(
+            Report.duplicate_of_id.is_(None),
+            or_(
+                Report.id.in_(joined),
+                Report.id.in_(
+                    select(Report.duplicate_of_id).where(
+                        Report.id.in_(joined), Report.duplicate_of_id.is_not(None)
+                    )
+                ),
+            ),
+        ),
+    )
+
+
+def may_rate(db: Session, report: Report, citizen_id: int) -> bool:
+    if report.citizen_id == citizen_id:
+        return True
+    return (
+        db.scalar(select(Report.id).where(Report.id == report.id, rateable_by(citizen_id)))
+        is not None
+    )
+
+
 def record_rating(
     db: Session, *, report: Report, citizen_id: int, element: str, score: int, now: datetime
 ) -> SatisfactionRating:
-    """Store one element's score; a second rating of the same element replaces the first."""
-    if report.citizen_id != citizen_id:
+    """Store one citizen's score of one element; their second score of it replaces the first."""
+    if not may_rate(db, report, citizen_id):
         raise DomainError("rate_reporter_only")
     if report.status is not Status.FINISHED:
         raise DomainError("rate_not_finished")
@@ -81,7 +119,9 @@ def record_rating(
         raise DomainError("bad_score", score=score)
     existing = db.scalar(
         select(SatisfactionRating).where(
-            SatisfactionRating.report_id == report.id, SatisfactionRating.element == element
+            SatisfactionRating.report_id == report.id,
+            SatisfactionRating.citizen_id == citizen_id,
+            SatisfactionRating.element == element,
         )
     )
     if existing is not None:
@@ -89,6 +129,7 @@ def record_rating(
         return existing
     rating = SatisfactionRating(
         report_id=report.id,
+        citizen_id=citizen_id,
         agency_id=report.agency_id,
         element=element,
         score=score,

@@ -24,7 +24,8 @@ RATE_WITHIN = timedelta(days=30)
 
 
 def unrated(turn: Turn) -> Report | None:
-    """The citizen's most recently finished report without any rating, if finished recently."""
+    """The most recently finished report the citizen may rate and has not rated, if finished
+    recently: their own, or the primary of a group they joined ("saya juga")."""
     if not turn.has_reports():
         return None
     return citizen_reads.latest_unrated(turn.reads, turn.citizen_id, turn.now - RATE_WITHIN)
@@ -73,7 +74,9 @@ def _current(turn: Turn) -> tuple[Report | None, list[str]]:
     rating = turn.data.get("rating") or {}
     code = rating.get("code", "")
     canonical = tracking.normalize(code)
-    report = citizen_reads.own_report(turn.reads, turn.citizen_id, canonical) if canonical else None
+    report = (
+        citizen_reads.rateable_report(turn.reads, turn.citizen_id, canonical) if canonical else None
+    )
     return report, list(rating.get("remaining") or [])
 
 

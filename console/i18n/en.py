@@ -221,6 +221,7 @@ MESSAGES: dict[str, str] = {
     "event_unmerge_released": "A merged report was unmerged",
     "event_join": "Another citizen is affected too",
     "event_close_with_primary": "Closed with its primary report",
+    "event_reopen_with_primary": "Reopened with its primary report",
     "event_reopen": "Reopened by the reporter",
     "event_breach": "Deadline missed",
     "event_sla_recompute": "Deadline recomputed (working-day calendar changed)",

@@ -221,6 +221,7 @@ MESSAGES: dict[str, str] = {
     "event_unmerge_released": "Laporan gabungan dipisahkan",
     "event_join": "Warga lain juga mengalami ini",
     "event_close_with_primary": "Ditutup bersama laporan utamanya",
+    "event_reopen_with_primary": "Dibuka kembali bersama laporan utamanya",
     "event_reopen": "Dibuka kembali oleh pelapor",
     "event_breach": "Melewati batas waktu",
     "event_sla_recompute": "Batas waktu dihitung ulang (kalender kerja berubah)",

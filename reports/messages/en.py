@@ -57,6 +57,10 @@ MESSAGES: dict[str, str] = {
         "Thank you. You are now listed as also affected by report {code}. "
         "You will receive its updates and the agency's answer."
     ),
+    "group_reopened": (
+        "Report {code}, which your report joined, is being handled by the agency again. "
+        "You will receive its next updates and answer."
+    ),
     "report_finished": "Report {code} is finished. Thank you for reporting.",
     "rating_request": ("How was report {code} handled? Rate from 1 (poor) to 4 (very good)."),
     "staff_new_report": (

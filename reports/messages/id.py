@@ -60,6 +60,10 @@ MESSAGES: dict[str, str] = {
         "Terima kasih. Anda tercatat juga mengalami masalah pada laporan {code}. "
         "Anda akan menerima kabar perkembangannya dan tanggapan instansi."
     ),
+    "group_reopened": (
+        "Laporan {code}, yang juga mencakup laporan Anda, ditangani kembali oleh instansi. "
+        "Anda akan menerima kabar dan tanggapan berikutnya."
+    ),
     "report_finished": "Laporan {code} dinyatakan selesai. Terima kasih atas laporan Anda.",
     "rating_request": (
         "Bagaimana penanganan laporan {code}? Beri nilai 1 (tidak baik) sampai 4 (sangat baik)."

@@ -11,11 +11,27 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import process_report, select_due
-from reports import duplicate_scoring, duplicates, groups, merging, satisfaction, staff_cases
+from reports import (
+    citizen_cases,
+    citizen_reads,
+    duplicate_scoring,
+    duplicates,
+    groups,
+    merging,
+    satisfaction,
+    staff_cases,
+)
 from reports.case_steps import Actor
 from reports.enums import Channel, Role, Status
 from reports.lifecycle import DomainError, NotPermitted
-from reports.models import Citizen, OutboxMessage, Report, ReportEvent, SlaAction
+from reports.models import (
+    Citizen,
+    OutboxMessage,
+    Report,
+    ReportEvent,
+    SatisfactionRating,
+    SlaAction,
+)
 from reports.stats import metrics
 from reports.stats.figures import StatsFilter
 from tests import factories as f
@@ -305,3 +321,128 @@ def test_merging_a_primary_moves_its_group_and_closed_groups_stay_closed(
     with pytest.raises(DomainError) as err:
         merging.unmerge(db, clock=clock, report=second, actor=v, reason="x", now=MON)
     assert err.value.code == "unmerge_closed"
+
+
+def _answered_group(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> tuple[Report, list[Report], Citizen]:
+    """A primary with two merged reports and one citizen who joined it, answered by pupr."""
+    primary, second, third = _group(db, clock, people)
+    staff_cases.verify_and_forward(
+        db, clock=clock, report=primary, actor=people["verifier"], agency_code="pupr", now=MON
+    )
+    joiner = f.citizen(db, MON, Channel.WHATSAPP)
+    merging.join(db, clock=clock, report=primary, citizen=joiner, channel=Channel.WHATSAPP, now=MON)
+    staff_cases.answer(
+        db, clock=clock, report=primary, actor=people["pupr"], text="Sudah ditambal.", now=MON
+    )
+    return primary, [second, third], joiner
+
+
+def _asks(db: Session, template: str) -> list[tuple[int | None, int | None]]:
+    """(citizen, report) of every ``template`` notice queued, oldest first."""
+    rows = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.template == template).order_by(OutboxMessage.id)
+    )
+    return [(m.citizen_id, m.report_id) for m in rows]
+
+
+def test_a_citizen_who_joined_rates_the_primary_once_as_themselves(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    primary, merged, joiner = _answered_group(db, clock, people)
+    second = merged[0]
+    lone = submit(db, clock, "Pohon tumbang di Jl. Kenanga")
+    day1 = MON + timedelta(days=1)
+    staff_cases.finish(db, clock=clock, report=primary, actor=people["pupr"], reason="ok", now=day1)
+    staff_cases.archive(db, clock=clock, report=lone, actor=people["verifier"], reason="x", now=day1)
+
+    # Asked to rate the primary, in their own channel, like every other citizen of the group.
+    asks = _asks(db, "rating_request")
+    assert sorted(asks) == sorted(
+        [(r.citizen_id, r.id) for r in (primary, *merged)] + [(joiner.id, primary.id)]
+    )
+    ask = db.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.template == "rating_request", OutboxMessage.citizen_id == joiner.id
+        )
+    ).one()
+    assert ask.payload["expects"] == "rating" and primary.tracking_code in ask.body
+    since = MON
+    assert citizen_reads.latest_unrated(db, joiner.id, since) == primary
+
+    def rate(report: Report, who: int, score: int) -> None:
+        satisfaction.record_rating(
+            db, report=report, citizen_id=who, element="complaint_handling", score=score, now=day1
+        )
+
+    rate(primary, primary.citizen_id, 4)
+    rate(primary, joiner.id, 1)
+    rate(primary, joiner.id, 2)  # a second score replaces their first: one rating per citizen
+    assert citizen_reads.latest_unrated(db, joiner.id, since) is None
+    scores = db.execute(
+        select(SatisfactionRating.citizen_id, SatisfactionRating.score).where(
+            SatisfactionRating.report_id == primary.id
+        )
+    ).all()
+    assert sorted(scores) == sorted([(primary.citizen_id, 4), (joiner.id, 2)])
+    index = satisfaction.agency_index(db, agency_id=primary.agency_id)
+    assert index.nrr == {"complaint_handling": 3.0}
+    by_agency = metrics.satisfaction_by_agency(db, filters=StatsFilter())
+    assert [row.index.nrr for row in by_agency] == [{"complaint_handling": 3.0}]
+
+    # Neither a report of someone else's group nor a merged report is theirs to rate.
+    for other in (lone, second):
+        with pytest.raises(DomainError) as err:
+            rate(other, joiner.id, 4)
+        assert err.value.code == "rate_reporter_only"
+    assert citizen_reads.rateable_report(db, joiner.id, second.tracking_code) is None
+    assert citizen_reads.rateable_report(db, joiner.id, primary.tracking_code) == primary
+
+
+def test_reopening_a_primary_brings_its_group_back_and_asks_everyone_again(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    primary, merged, joiner = _answered_group(db, clock, people)
+    reporter = Actor.citizen(primary.citizen_id)
+    others = {*((r.citizen_id, r.id) for r in merged), (joiner.id, primary.id)}
+
+    # Objecting to the answer: the agency works on it again and the group hears so.
+    t1 = MON + timedelta(hours=2)
+    citizen_cases.citizen_respond(
+        db, clock=clock, report=primary, actor=reporter, text="Belum, masih berlubang.", now=t1
+    )
+    assert set(_asks(db, "group_reopened")) == others
+    staff_cases.answer(
+        db, clock=clock, report=primary, actor=people["pupr"], text="Sudah diaspal.", now=t1
+    )
+
+    # Accepting, then reopening within the window: the merged report reopens with the primary.
+    t2 = t1 + timedelta(hours=1)
+    citizen_cases.citizen_accept(db, clock=clock, report=primary, actor=reporter, now=t2)
+    assert {r.status for r in merged} == {Status.FINISHED}
+    assert len(_asks(db, "rating_request")) == 4
+    citizen_cases.reopen(
+        db, clock=clock, report=primary, actor=reporter, text="Berlubang lagi.", now=t2
+    )
+    assert {r.status for r in (primary, *merged)} == {Status.FORWARDED}
+    assert all(r.closed_at is None and r.duplicate_of_id == primary.id for r in merged)
+    assert sorted(
+        db.scalars(select(ReportEvent.report_id).where(ReportEvent.action == "reopen_with_primary"))
+    ) == [r.id for r in merged]
+    told = _asks(db, "group_reopened")
+    assert len(told) == 6 and set(told) == others
+    notes = db.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.template == "group_reopened")
+    ).all()
+    assert all(primary.tracking_code in body for body in notes)
+
+    # Closing again closes the group again and asks everyone to rate again, as the reporter is.
+    t3 = t2 + timedelta(days=1)
+    staff_cases.answer(
+        db, clock=clock, report=primary, actor=people["pupr"], text="Ditambal ulang.", now=t3
+    )
+    staff_cases.finish(db, clock=clock, report=primary, actor=people["pupr"], reason="ok", now=t3)
+    assert {r.status for r in merged} == {Status.FINISHED}
+    asks = _asks(db, "rating_request")
+    assert len(asks) == 8 and set(asks) == {(primary.citizen_id, primary.id), *others}

@@ -140,6 +140,19 @@ MIGRATIONS = [
         kept=(("column", "reports", "import_key"), ("table", "staff_chats", "")),
         model_tables={"report_supporters": {c.name for c in ReportSupporter.__table__.columns}},
     ),
+    Migration(
+        "0015",
+        "0014",
+        added=(
+            ("column", "satisfaction_ratings", "citizen_id"),
+            ("unique", "satisfaction_ratings", "report_id,citizen_id,element"),
+        ),
+        removed=(("unique", "satisfaction_ratings", "report_id,element"),),
+        kept=(("table", "report_supporters", ""), ("column", "satisfaction_ratings", "score")),
+        model_tables={
+            "satisfaction_ratings": {c.name for c in SatisfactionRating.__table__.columns}
+        },
+    ),
 ]
 
 
