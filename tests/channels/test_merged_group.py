@@ -5,7 +5,8 @@ webhook routes; the second and third reports are suggested as duplicates of the 
 the real bot pipeline), merged by the verifier, and answered once by the agency. The real outbox
 sender delivers through the real python-telegram-bot and twilio clients to the fake Bot API and
 fake Twilio servers; each citizen receives the merge notice, the one answer and, when the primary
-is finished, a rating request they answer in their own chat.
+is finished, a rating request they answer in their own chat; so does a fourth citizen who
+joined the report with "saya juga" and has no report of their own.
 """
 
 from __future__ import annotations
@@ -161,6 +162,11 @@ def test_a_merged_group_of_three_is_answered_once_and_every_citizen_hears(
     for citizen in (first, second, third):
         assert _delivered_to(channels, citizen, ANSWER), citizen.address
 
+    # A fourth citizen joins from the tracking page's ready-made message ("saya juga").
+    fourth = TelegramChat(channels, 5550999)
+    fourth.now = day4 + timedelta(hours=1)
+    fourth.say(f"saya juga {primary_code}")
+
     # The first citizen is satisfied: the group finishes and every citizen rates in their chat.
     first.now = day4 + timedelta(hours=2)
     first.say("puas")
@@ -168,7 +174,7 @@ def test_a_merged_group_of_three_is_answered_once_and_every_citizen_hears(
         for code in codes:
             assert case_steps.get_report(db, code).status is Status.FINISHED
     drain(runtime, now=first.now)
-    for citizen, code in zip((first, second, third), codes, strict=True):
+    for citizen, code in zip((first, second, third, fourth), [*codes, primary_code], strict=True):
         citizen.now = first.now + timedelta(minutes=5)
         _rate(citizen, code)
     drain(runtime, now=first.now + timedelta(hours=1))
@@ -181,6 +187,14 @@ def test_a_merged_group_of_three_is_answered_once_and_every_citizen_hears(
             )
         )
         assert rated == set(codes)
+        # The one who joined rated the primary as themselves, beside its reporter.
+        raters = db.scalars(
+            select(SatisfactionRating.citizen_id)
+            .join(Report, SatisfactionRating.report_id == Report.id)
+            .where(Report.tracking_code == primary_code)
+            .distinct()
+        ).all()
+        assert len(raters) == 2
         unsent = db.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.status != OutboxStatus.SENT,
