@@ -23,7 +23,13 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from reports.migrate import downgrade, upgrade
-from reports.models import InboxUpdate, ReportSupporter, StaffChat, StaffLinkCode
+from reports.models import (
+    InboxUpdate,
+    ReportSupporter,
+    SatisfactionRating,
+    StaffChat,
+    StaffLinkCode,
+)
 from tests.conftest import PG_ADMIN_URL, _pg_available
 
 Kind = Literal["table", "column", "index", "unique"]
