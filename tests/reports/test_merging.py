@@ -355,7 +355,8 @@ def test_a_citizen_who_joined_rates_the_primary_once_as_themselves(
     lone = submit(db, clock, "Pohon tumbang di Jl. Kenanga")
     day1 = MON + timedelta(days=1)
     staff_cases.finish(db, clock=clock, report=primary, actor=people["pupr"], reason="ok", now=day1)
-    staff_cases.archive(db, clock=clock, report=lone, actor=people["verifier"], reason="x", now=day1)
+    v = people["verifier"]
+    staff_cases.archive(db, clock=clock, report=lone, actor=v, reason="x", now=day1)
 
     # Asked to rate the primary, in their own channel, like every other citizen of the group.
     asks = _asks(db, "rating_request")
