@@ -78,12 +78,18 @@ def compute_index(nrr: dict[str, float], responses: int) -> Index:
 def rateable_by(citizen_id: int) -> ColumnElement[bool]:
     """The reports ``citizen_id`` may rate, as a condition on ``Report``: their own, and the
     primaries of the groups they joined (a supporter row on the primary or on a report merged
-    into it: the row stays where it was made when that report is merged later)."""
+    into it: the row stays where it was made when that report is merged later). A supporter
+    whose own report was merged into the same primary rates that report instead, so they
+    count once in the group."""
     joined = select(ReportSupporter.report_id).where(ReportSupporter.citizen_id == citizen_id)
+    own_merged_into = select(Report.duplicate_of_id).where(
+        Report.citizen_id == citizen_id, Report.duplicate_of_id.is_not(None)
+    )
     return or_(
         Report.citizen_id == citizen_id,
         and_(
             Report.duplicate_of_id.is_(None),
+            Report.id.not_in(own_merged_into),
             or_(
                 Report.id.in_(joined),
                 Report.id.in_(

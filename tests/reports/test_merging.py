@@ -447,3 +447,32 @@ def test_reopening_a_primary_brings_its_group_back_and_asks_everyone_again(
     assert {r.status for r in merged} == {Status.FINISHED}
     asks = _asks(db, "rating_request")
     assert len(asks) == 8 and set(asks) == {(primary.citizen_id, primary.id), *others}
+
+
+def test_a_supporter_whose_own_report_was_merged_rates_only_their_report(
+    db: Session, clock: SlaClock, people: dict[str, Actor]
+) -> None:
+    """Joined first, then their own report of the same problem was merged: one rating each."""
+    primary = submit(db, clock, POTHOLE[0][0])
+    staff_cases.verify_and_forward(
+        db, clock=clock, report=primary, actor=people["verifier"], agency_code="pupr", now=MON
+    )
+    both = f.citizen(db, MON, Channel.TELEGRAM)
+    merging.join(db, clock=clock, report=primary, citizen=both, channel=Channel.TELEGRAM, now=MON)
+    own = submit(db, clock, POTHOLE[1][0], who=both)
+    merging.merge(db, clock=clock, report=own, into=primary, actor=people["verifier"], now=MON)
+    staff_cases.answer(
+        db, clock=clock, report=primary, actor=people["pupr"], text="Sudah ditambal.", now=MON
+    )
+    staff_cases.finish(db, clock=clock, report=primary, actor=people["pupr"], reason="ok", now=MON)
+    assert [a for a in _asks(db, "rating_request") if a[0] == both.id] == [(both.id, own.id)]
+    assert citizen_reads.rateable_report(db, both.id, primary.tracking_code) is None
+    assert citizen_reads.latest_unrated(db, both.id, MON) == own
+    satisfaction.record_rating(
+        db, report=own, citizen_id=both.id, element="product", score=3, now=MON
+    )
+    assert citizen_reads.latest_unrated(db, both.id, MON) is None
+    with pytest.raises(DomainError):
+        satisfaction.record_rating(
+            db, report=primary, citizen_id=both.id, element="product", score=3, now=MON
+        )
