@@ -621,8 +621,9 @@ class SatisfactionRating(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
-    # Nullable only for rows written before 0015 that no report's citizen could be found for.
-    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    # Null for rows from before 0015 whose report has no citizen, or if a citizen's record is ever
+    # removed: their scores stay in the agency's index, no longer tied to anyone.
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id", ondelete="SET NULL"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     element: Mapped[str] = mapped_column(String(40))
     score: Mapped[int] = mapped_column(Integer)

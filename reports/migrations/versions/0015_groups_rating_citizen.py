@@ -34,7 +34,7 @@ def upgrade() -> None:
             "citizens",
             ["citizen_id"],
             ["id"],
-            ondelete="CASCADE",
+            ondelete="SET NULL",
         )
         batch_op.drop_constraint("uq_satisfaction_ratings_report_id_element", type_="unique")
         batch_op.create_unique_constraint(
