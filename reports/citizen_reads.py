@@ -92,15 +92,26 @@ def reopenable(db: Session, citizen_id: int, now: datetime) -> list[Report]:
 
 def latest_unrated(db: Session, citizen_id: int, closed_since: datetime) -> Report | None:
     """The most recently finished report the citizen may rate (their own, or the primary of a
-    group they joined) and has not rated yet, finished after ``closed_since``."""
-    rated = select(SatisfactionRating.report_id).where(SatisfactionRating.citizen_id == citizen_id)
+    group they joined) and has not rated since it last closed, finished after ``closed_since``.
+
+    "Since it last closed": a report reopened and finished again is rated again (the new scores
+    replace the old, ``satisfaction.record_rating``), as the second request asks."""
+    rated_since_closed = (
+        select(SatisfactionRating.id)
+        .where(
+            SatisfactionRating.report_id == Report.id,
+            SatisfactionRating.citizen_id == citizen_id,
+            SatisfactionRating.created_at >= Report.closed_at,
+        )
+        .exists()
+    )
     return db.scalar(
         select(Report)
         .where(
             satisfaction.rateable_by(citizen_id),
             Report.status == Status.FINISHED,
             Report.closed_at >= closed_since,
-            Report.id.not_in(rated),
+            ~rated_since_closed,
         )
         .order_by(Report.closed_at.desc(), Report.id.desc())
         .limit(1)

@@ -226,6 +226,30 @@ def test_reopen_after_accepting_too_quickly(chat: Chat) -> None:
     assert chat.send("buka kembali")[0].template == "bot:reopen_none"
 
 
+def test_a_report_finished_again_after_a_reopen_can_be_rated_again(chat: Chat) -> None:
+    """The second handling is rated too: the second request starts the questions, and the new
+    scores replace the first ones (one rating per citizen per report in the index)."""
+    code = file_report(chat)
+    forward(chat, code)
+    answer(chat, code)
+    chat.inbox()
+    assert templates(chat.send("1")) == ["report_finished", "rating_request"]
+    for score in ("2", "2", "2", "2"):
+        chat.send(score)
+    assert ratings(chat, code)["complaint_handling"] == 2
+    chat.inbox()
+    chat.send(f"buka kembali {code} ternyata lubangnya muncul lagi setelah hujan")
+    answer(chat, code)
+    chat.inbox()
+    assert templates(chat.send("1")) == ["report_finished", "rating_request"]
+    assert chat.send("4")[0].template == "bot:rating_question_completion_time"
+    for score in ("4", "4", "4"):
+        chat.send(score)
+    assert ratings(chat, code) == {
+        "complaint_handling": 4, "completion_time": 4, "staff_behaviour": 4, "product": 4,
+    }  # fmt: skip
+
+
 @sqlite_only
 def test_buttons_for_someone_elses_report_change_nothing(chat: Chat) -> None:
     code = file_report(chat)
