@@ -108,10 +108,14 @@ def tokens(sessions: sessionmaker[Session], staff_users: dict[str, StaffUser]) -
     return make_tokens(sessions, staff_users)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium for every browser module (``tests.console.browser``): launching it costs
-    seconds, and each test opens its own context (no shared cookies)."""
+    """One Chromium per browser module (``tests.console.browser``); each test opens its own
+    context (no shared cookies).
+
+    Not one per session: Playwright's sync API keeps an event loop marked as running in the main
+    thread for as long as it is started, so every ``async def`` test collected after the first
+    browser module failed with "Cannot run the event loop while another loop is running"."""
     from tests.console.browser import launch
 
     with launch() as instance:
