@@ -29,9 +29,8 @@ from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session
 
 from reports import notify
-from reports.enums import OPEN_STATUSES, ActorKind, RecipientKind, Status
-from reports.messages import render
-from reports.models import Citizen, CitizenIdentity, Report, ReportEvent, ReportSupporter
+from reports.enums import OPEN_STATUSES, ActorKind, Status
+from reports.models import CitizenIdentity, Report, ReportEvent, ReportSupporter
 
 #: The reporter's notices the rest of the group hears too, and the template they hear it as. An
 #: answer asks the reporter to accept or object; the others may only rate it at the end, so they
@@ -111,23 +110,18 @@ def tell_supporter(
     )
     if identity is None or identity.channel not in notify.DELIVERABLE:
         return
-    citizen = db.get(Citizen, supporter.citizen_id)
-    language = citizen.language if citizen else "id"
-    body = notify.render_notice(template, language, tz, values)
-    if tracking_url:
-        body = f"{body}\n\n{render('tracking_link', language, url=tracking_url)}"
-    notify.queue(
+    notify.queue_for_citizen(
         db,
-        key=f"{key}:supporter:{supporter.citizen_id}",
-        recipient_kind=RecipientKind.CITIZEN,
-        channel=identity.channel,
-        address=identity.external_id,
-        template=template,
-        body=body,
-        now=now,
-        report=primary,
         citizen_id=supporter.citizen_id,
-        payload={"template": template, **(payload or {})},
+        identity=identity,
+        report=primary,
+        template=template,
+        key=f"{key}:supporter:{supporter.citizen_id}",
+        tz=tz,
+        now=now,
+        values=values,
+        payload=payload,
+        tracking_url=tracking_url,
     )
 
 

@@ -202,14 +202,46 @@ def notify_citizen(
     identity = citizen_identity(db, report)
     if identity is None:
         return None  # e.g. a report typed in by staff for a walk-in citizen
-    citizen = db.get(Citizen, report.citizen_id)
+    return queue_for_citizen(
+        db,
+        citizen_id=report.citizen_id,
+        identity=identity,
+        report=report,
+        template=template,
+        key=f"{key}:citizen",
+        tz=tz,
+        now=now,
+        values=values,
+        payload=payload,
+        tracking_url=tracking_url,
+    )
+
+
+def queue_for_citizen(
+    db: Session,
+    *,
+    citizen_id: int,
+    identity: CitizenIdentity,
+    report: Report,
+    template: str,
+    key: str,
+    tz: ZoneInfo,
+    now: datetime,
+    values: Mapping[str, Any],
+    payload: Mapping[str, Any] | None = None,
+    tracking_url: str | None = None,
+) -> OutboxMessage | None:
+    """Queue ``template`` about ``report`` for one citizen at ``identity``, in their language and
+    with the tracking link: the reporter (:func:`notify_citizen`) or another citizen of the
+    report's group (``reports.groups``)."""
+    citizen = db.get(Citizen, citizen_id)
     language = citizen.language if citizen else "id"
     body = render_notice(template, language, tz, values)
     if tracking_url:
         body = f"{body}\n\n{render('tracking_link', language, url=tracking_url)}"
     return queue(
         db,
-        key=f"{key}:citizen",
+        key=key,
         recipient_kind=RecipientKind.CITIZEN,
         channel=identity.channel,
         address=identity.external_id,
@@ -217,7 +249,7 @@ def notify_citizen(
         body=body,
         now=now,
         report=report,
-        citizen_id=report.citizen_id,
+        citizen_id=citizen_id,
         payload={"template": template, **(payload or {})},
     )
 
