@@ -108,6 +108,20 @@ def test_nothing_acknowledged_is_lost_when_the_processor_is_killed(
                 or 0
             )
 
+    def held() -> int:
+        with engine.connect() as conn:
+            return int(
+                conn.scalar(
+                    select(func.count())
+                    .select_from(InboxUpdate)
+                    .where(
+                        InboxUpdate.status == InboxStatus.PENDING,
+                        InboxUpdate.claim_token.is_not(None),
+                    )
+                )
+                or 0
+            )
+
     log = tmp_path / "serve.log"
     with running(
         [str(SCRIPT), "serve", "--port", str(port)], env=env, cwd=tmp_path, log=log, stop_timeout=60
@@ -137,7 +151,14 @@ def test_nothing_acknowledged_is_lost_when_the_processor_is_killed(
             pid = _worker_pid(serve.pid)
             assert pid is not None
             before = done()
-            wait_for(lambda b=before: done() > b, 60, "the worker to be processing")  # type: ignore[misc]
+            # Processing, and holding a claim right now: a kill then leaves leased rows that
+            # another processor must take over (the ``attempts > 1`` below), not a clean gap.
+            wait_for(
+                lambda b=before: done() > b and held() > 0,  # type: ignore[misc]
+                60,
+                "the worker to be processing",
+                interval=0.005,
+            )
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
         assert done() < len(updates), "killed too late to prove anything"
