@@ -132,7 +132,7 @@ def train_nlu(
     *,
     rasa: Path | None = None,
     use_cache: bool = True,
-    timeout: float = 3600.0,
+    timeout: float | None = 3600.0,
     log_file: Path | None = None,
 ) -> TrainedModel:
     """``rasa train nlu`` on ``project``; returns the model, from the cache when possible.
