@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export SUARAWARGA_DATA_DIR ?= $(CURDIR)/var
+# pytest keeps its assertion-rewritten test modules (and Python our compiled modules) in
+# __pycache__; a shell that sets PYTHONDONTWRITEBYTECODE (as the machines here do) makes every run
+# recompile all of them: 7 of the 15 s CPU that collecting the tests took, in every xdist worker.
+unexport PYTHONDONTWRITEBYTECODE
 # `make run PORT=8080` when 8000 is taken; unset, serve uses SUARAWARGA_PORT (default 8000).
 PORT ?=
 

@@ -85,23 +85,19 @@ def test_one_text_and_many_texts_get_the_same_probabilities() -> None:
         np.testing.assert_allclose(tuned.apply(row), expected, rtol=1e-12)
 
 
-def test_report_types_take_the_prior_strength_only_on_its_merit() -> None:
-    """Routing keeps the strongest prior shift within the tolerance of the best held-out
-    macro-F1; with offsets tuned (report types) the best strength wins outright, since near-ties
-    going to the prior buried aspirations on regions held out (benchmarks/nlu/METHODS.md)."""
-    from nlu.calibration import STRENGTH_TOLERANCE
-
+def test_the_prior_strength_is_taken_only_on_its_merit() -> None:
+    """Both tasks take the strength with the best held-out macro-F1 (the strongest one only on an
+    exact tie): near-ties that went to the prior buried rare classes on regions held out and on
+    a deployment's own history (benchmarks/nlu/METHODS.md). Here strength 1 comes within 0.01 of
+    the best (0.25) and must still lose."""
     rng = np.random.default_rng(5)
     y = rng.choice(3, size=400, p=[0.07, 0.65, 0.28])
     scores = rng.normal(size=(400, 3))
     scores[np.arange(400), y] += 1.2
     labels = ("aspiration", "complaint", "information_request")
-    routing_like = fit_calibration(scores, y, labels, tune_offsets=False)
-    report_like = fit_calibration(scores, y, labels, tune_offsets=True)
-    by_strength = {float(s): f for s, f in report_like.report["macro_f1_by_prior_strength"].items()}
-    best = max(by_strength.values())
-    assert report_like.strength == max(s for s, f in by_strength.items() if f == best) == 0.25
-    assert routing_like.strength == max(
-        s for s, f in by_strength.items() if f >= best - STRENGTH_TOLERANCE
-    )
-    assert routing_like.strength == 1.0
+    for tune_offsets in (False, True):
+        fitted = fit_calibration(scores, y, labels, tune_offsets=tune_offsets)
+        by_strength = {float(s): f for s, f in fitted.report["macro_f1_by_prior_strength"].items()}
+        best = max(by_strength.values())
+        assert best - by_strength[1.0] < 0.01  # the near-tie the old rule gave to the prior
+        assert fitted.strength == max(s for s, f in by_strength.items() if f == best) == 0.25
