@@ -307,41 +307,34 @@ def notify_staff(
             continue
         seen.add(person.id)
         body = render_notice(template, person.language, tz, values)
-        chats = {(chat.channel, chat.address) for chat in person.chats}
+        # (key suffix, channel, address, text, payload): each linked chat gets the richer card
+        # form; a plain address already reached as a linked chat gets nothing more.
+        targets: list[tuple[str, Channel, str, str, dict[str, Any] | None]] = []
         for chat in person.chats:
-            text, payload = officer_chat.chat_notice(
+            card, buttons = officer_chat.chat_notice(
                 db, person=person, report=report, template=template, body=body, clock=clock,
                 now=now,
             )  # fmt: skip
+            suffix = f"chat:{chat.channel.value}:{chat.address}"
+            targets.append((suffix, chat.channel, chat.address, card, buttons))
+        chats = {(chat.channel, chat.address) for chat in person.chats}
+        for addr in person.addresses:
+            if (addr.channel, addr.address) not in chats:
+                suffix = f"{addr.channel.value}:{addr.address}"
+                targets.append((suffix, addr.channel, addr.address, body, None))
+        for suffix, channel, address, text, payload in targets:
             row = queue(
                 db,
-                key=f"{key}:staff:{person.id}:chat:{chat.channel.value}:{chat.address}",
+                key=f"{key}:staff:{person.id}:{suffix}",
                 recipient_kind=RecipientKind.STAFF,
-                channel=chat.channel,
-                address=chat.address,
+                channel=channel,
+                address=address,
                 template=template,
                 body=text,
                 now=now,
                 report=report,
                 staff_id=person.id,
                 payload=payload,
-            )
-            if row is not None:
-                rows.append(row)
-        for addr in person.addresses:
-            if (addr.channel, addr.address) in chats:
-                continue  # the linked chat already has it, in its richer form
-            row = queue(
-                db,
-                key=f"{key}:staff:{person.id}:{addr.channel.value}:{addr.address}",
-                recipient_kind=RecipientKind.STAFF,
-                channel=addr.channel,
-                address=addr.address,
-                template=template,
-                body=body,
-                now=now,
-                report=report,
-                staff_id=person.id,
             )
             if row is not None:
                 rows.append(row)
