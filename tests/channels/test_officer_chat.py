@@ -8,11 +8,9 @@ account, an officer of another agency, and a chat after unlinking.
 
 from __future__ import annotations
 
-import itertools
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,90 +28,18 @@ from reports.models import (
     StaffUser,
 )
 from tests import factories
-from tests.channels.conftest import PUBLIC_BASE, Channels, telegram_fixture, twilio_fixture
+from tests.channels.chat_driver import ChatDriver, Clock
+from tests.channels.conftest import PUBLIC_BASE, Channels
 from tests.channels.helpers import drain
 from tests.conftest import wib
 
 T0 = wib(2026, 11, 23, 9, 0)  # Monday
-_ids = itertools.count(300_000_000)
 STORY = (
     "Lampu penerangan jalan di Jl. Melati 5 mati sejak seminggu, gelap sekali dan rawan. "
     "Saya Budi Santoso, rumah nomor 7."
 )
 ANSWER = "Lampu sudah kami ganti pada 25 November; terima kasih atas laporannya."
 JPEG = b"\xff\xd8\xff\xe0" + b"officer-chat-photo" * 20
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-
-class Chat:
-    """One person's chat on one channel, through the real webhook route."""
-
-    def __init__(self, channels: Channels, clock: Clock, channel: Channel, address: str) -> None:
-        self.c, self.clock, self.channel, self.address = channels, clock, channel, address
-        self.seen = 0
-
-    def _post(self, payload: dict[str, Any]) -> list[OutboxMessage]:
-        if self.channel is Channel.TELEGRAM:
-            response = self.c.post_telegram(payload)
-        else:
-            response = self.c.whatsapp(payload)
-        assert response.status_code == 200, response.text
-        self.clock.now += timedelta(seconds=30)
-        return self.inbox()
-
-    def say(self, text: str, *, reply_to: str | None = None) -> list[OutboxMessage]:
-        if self.channel is Channel.TELEGRAM:
-            update = telegram_fixture(
-                "text_message", update_id=next(_ids), text=text, chat_id=int(self.address)
-            )
-            if reply_to is not None:
-                update["message"]["reply_to_message"] = {
-                    "message_id": int(reply_to),
-                    "date": 1795410000,
-                    "chat": {"id": int(self.address), "type": "private"},
-                    "text": "...",
-                }
-            return self._post(update)
-        sid = f"SM{next(_ids):032x}"
-        params = {
-            **twilio_fixture("whatsapp_text"),
-            "Body": text,
-            "From": f"whatsapp:{self.address}",
-            "WaId": self.address.lstrip("+"),
-            "MessageSid": sid,
-            "SmsMessageSid": sid,
-            "SmsSid": sid,
-        }
-        if reply_to is not None:
-            params["OriginalRepliedMessageSid"] = reply_to
-        return self._post(params)
-
-    def press(self, data: str) -> list[OutboxMessage]:
-        update = telegram_fixture("callback_query", update_id=next(_ids), chat_id=int(self.address))
-        update["callback_query"]["data"] = data
-        update["callback_query"]["id"] = str(next(_ids))
-        return self._post(update)
-
-    def inbox(self) -> list[OutboxMessage]:
-        with self.c.runtime.sessions() as db:
-            rows = list(
-                db.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.channel == self.channel,
-                        OutboxMessage.address == self.address,
-                        OutboxMessage.id > self.seen,
-                    )
-                    .order_by(OutboxMessage.id)
-                )
-            )
-        if rows:
-            self.seen = rows[-1].id
-        return rows
 
 
 ADDRESSES = {Channel.TELEGRAM: "7770001", Channel.WHATSAPP: "+6281299990000"}
@@ -136,7 +62,7 @@ def _code(channels: Channels, staff: StaffUser, now: datetime) -> str:
         return officer_chat.new_link_code(db, staff=person, now=now).code
 
 
-def _link(channels: Channels, chat: Chat, staff: StaffUser) -> list[OutboxMessage]:
+def _link(channels: Channels, chat: ChatDriver, staff: StaffUser) -> list[OutboxMessage]:
     code = _code(channels, staff, chat.clock.now)
     command = f"/start {code}" if chat.channel is Channel.TELEGRAM else f"LINK {code}"
     return chat.say(command)
@@ -192,7 +118,7 @@ def test_an_officer_links_a_chat_receives_a_routed_report_and_answers_it(
 ) -> None:
     runtime = channels.runtime
     clock, verifier, officer = _setup(channels)
-    chat = Chat(channels, clock, channel, ADDRESSES[channel])
+    chat = ChatDriver(channels, clock, channel, ADDRESSES[channel])
 
     # 1. Linking: the code from the chat, a confirmation, no citizen made of the officer.
     replies = _link(channels, chat, officer)
@@ -285,8 +211,8 @@ def test_an_officer_links_a_chat_receives_a_routed_report_and_answers_it(
 def test_link_codes_are_refused_when_wrong_expired_or_used(channels: Channels) -> None:
     runtime = channels.runtime
     clock, _verifier, officer = _setup(channels)
-    chat = Chat(channels, clock, Channel.TELEGRAM, "7770002")
-    other = Chat(channels, clock, Channel.WHATSAPP, "+6281299990001")
+    chat = ChatDriver(channels, clock, Channel.TELEGRAM, "7770002")
+    other = ChatDriver(channels, clock, Channel.WHATSAPP, "+6281299990001")
 
     # Wrong: same words as any other refusal, nothing linked.
     assert [r.template for r in chat.say("/start ABCDEFGHJK")] == ["officer:link_refused"]
@@ -316,9 +242,9 @@ def test_deactivated_other_agency_and_unlinked_chats_can_do_nothing(channels: Ch
     with runtime.sessions() as db, db.begin():
         outsider = factories.staff(db, Role.OFFICER, T0, agency="kesehatan")
         leaver = factories.staff(db, Role.OFFICER, T0, agency="pupr")
-    mine = Chat(channels, clock, Channel.TELEGRAM, "7770003")
-    theirs = Chat(channels, clock, Channel.WHATSAPP, "+6281299990002")
-    gone = Chat(channels, clock, Channel.TELEGRAM, "7770004")
+    mine = ChatDriver(channels, clock, Channel.TELEGRAM, "7770003")
+    theirs = ChatDriver(channels, clock, Channel.WHATSAPP, "+6281299990002")
+    gone = ChatDriver(channels, clock, Channel.TELEGRAM, "7770004")
     for chat, person in ((mine, officer), (theirs, outsider), (gone, leaver)):
         assert [r.template for r in _link(channels, chat, person)] == ["officer:linked"]
     code = _routed_report(channels, clock, verifier, Channel.TELEGRAM, Privacy.CONFIDENTIAL)
@@ -364,7 +290,7 @@ def test_asking_the_citizen_and_returning_to_the_verifier_from_the_buttons(
 ) -> None:
     runtime = channels.runtime
     clock, verifier, officer = _setup(channels)
-    chat = Chat(channels, clock, Channel.TELEGRAM, "7770005")
+    chat = ChatDriver(channels, clock, Channel.TELEGRAM, "7770005")
     _link(channels, chat, officer)
     code = _routed_report(channels, clock, verifier, Channel.TELEGRAM)
     chat.inbox()

@@ -10,10 +10,9 @@ the real algorithms) and every reply through the real outbox sender and provider
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,13 +23,13 @@ from reports.case_steps import Actor
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role, Status
 from reports.models import OutboxMessage, Report, SatisfactionRating
 from tests import factories
-from tests.channels.conftest import Channels, telegram_fixture, twilio_fixture
+from tests.channels.chat_driver import ChatDriver, Clock
+from tests.channels.conftest import Channels
 from tests.channels.helpers import drain
 from tests.conftest import wib
 
 T0 = wib(2026, 11, 23, 9, 0)  # Monday; verification due Thursday 26 November 2026
 CODE = re.compile(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}")
-_ids = itertools.count(200_000_000)
 
 STORIES = {
     "id": "Jalan di depan Pasar Kebayoran Lama, Jl. Kebayoran Lama No. 12, berlubang besar sejak "
@@ -52,65 +51,20 @@ EXPECT = {
 }
 
 
-class Citizen:
-    """One citizen on one channel, talking through the real webhook route."""
+class Citizen(ChatDriver):
+    """One citizen on one channel; ``now`` is the shared clock the webhook app reads."""
 
     def __init__(self, channels: Channels, channel: Channel) -> None:
-        self.c = channels
-        self.channel = channel
-        self.address = "5550001" if channel is Channel.TELEGRAM else "+6281234567890"
-        self.seen = 0
-        self.now = T0
-        channels.client.app.state.webhook_clock = lambda: self.now  # type: ignore[attr-defined]
+        address = "5550001" if channel is Channel.TELEGRAM else "+6281234567890"
+        super().__init__(channels, Clock(T0), channel, address)
 
-    def _post(self, update_or_params: dict[str, Any]) -> list[OutboxMessage]:
-        if self.channel is Channel.TELEGRAM:
-            response = self.c.post_telegram(update_or_params)
-        else:
-            response = self.c.whatsapp(update_or_params)
-        assert response.status_code == 200, response.text
-        self.now += timedelta(seconds=30)
-        return self.inbox()
+    @property
+    def now(self) -> datetime:
+        return self.clock.now
 
-    def say(self, text: str) -> list[OutboxMessage]:
-        if self.channel is Channel.TELEGRAM:
-            return self._post(telegram_fixture("text_message", update_id=next(_ids), text=text))
-        sid = f"SM{next(_ids):032x}"
-        params = {
-            **twilio_fixture("whatsapp_text"),
-            "Body": text,
-            "MessageSid": sid,
-            "SmsMessageSid": sid,
-            "SmsSid": sid,
-        }
-        return self._post(params)
-
-    def choose(self, row: OutboxMessage, data: str) -> list[OutboxMessage]:
-        """A button on Telegram; the number of the option on WhatsApp (no buttons there)."""
-        if self.channel is Channel.TELEGRAM:
-            update = telegram_fixture("callback_query", update_id=next(_ids))
-            update["callback_query"]["data"] = data
-            update["callback_query"]["id"] = str(next(_ids))
-            return self._post(update)
-        datas = [b["data"] for b in row.payload["buttons"]]
-        return self.say(str(datas.index(data) + 1))
-
-    def inbox(self) -> list[OutboxMessage]:
-        with self.c.runtime.sessions() as db:
-            rows = list(
-                db.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.channel == self.channel,
-                        OutboxMessage.address == self.address,
-                        OutboxMessage.id > self.seen,
-                    )
-                    .order_by(OutboxMessage.id)
-                )
-            )
-        if rows:
-            self.seen = rows[-1].id
-        return rows
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self.clock.now = value
 
 
 def _button(row: OutboxMessage, prefix: str) -> str | None:
