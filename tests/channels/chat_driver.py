@@ -51,6 +51,7 @@ class ChatDriver:
             update = telegram_fixture(
                 "text_message", update_id=next(_ids), text=text, chat_id=int(self.address)
             )
+            update["message"]["message_id"] = next(_ids)
             if reply_to is not None:
                 update["message"]["reply_to_message"] = {
                     "message_id": int(reply_to),

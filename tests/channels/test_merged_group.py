@@ -22,9 +22,9 @@ from reports.case_steps import Actor
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role, Status
 from reports.models import OutboxMessage, Report, SatisfactionRating
 from tests import factories
-from tests.channels.conftest import BOTH_BACKENDS, Channels, telegram_fixture
+from tests.channels.conftest import BOTH_BACKENDS, Channels
 from tests.channels.helpers import drain
-from tests.channels.test_scenarios import CODE, T0, Citizen, _ids, file_report
+from tests.channels.test_scenarios import CODE, T0, Citizen, file_report
 
 ANSWER = "Lubang di Jl. Kebayoran Lama sudah ditambal pada 26 November 2026."
 
@@ -35,21 +35,6 @@ class TelegramChat(Citizen):
     def __init__(self, channels: Channels, chat_id: int) -> None:
         super().__init__(channels, Channel.TELEGRAM)
         self.address = str(chat_id)
-        self.chat_id = chat_id
-
-    def say(self, text: str) -> list[OutboxMessage]:
-        update = telegram_fixture("text_message", update_id=next(_ids), text=text)
-        update["message"]["chat"]["id"] = update["message"]["from"]["id"] = self.chat_id
-        update["message"]["message_id"] = next(_ids)
-        return self._post(update)
-
-    def choose(self, row: OutboxMessage, data: str) -> list[OutboxMessage]:
-        update = telegram_fixture("callback_query", update_id=next(_ids))
-        query = update["callback_query"]
-        query["data"], query["id"] = data, str(next(_ids))
-        query["from"]["id"] = self.chat_id
-        query["message"]["chat"]["id"] = self.chat_id
-        return self._post(update)
 
 
 def _delivered_to(channels: Channels, citizen: Citizen, text: str) -> bool:
