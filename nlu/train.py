@@ -60,6 +60,7 @@ __all__ = [
     "shipped_model_path",
     "train_and_save",
     "train_model",
+    "training_set",
     "verified_rows_from_db",
 ]
 
@@ -217,6 +218,13 @@ def calibration_plan(
     return stream, None, "shipped real messages"
 
 
+def training_set(examples: Iterable[Example], labels: Iterable[str] | None = None) -> list[Example]:
+    """What :func:`train_model` learns from: ``examples`` restricted to ``labels``, duplicates
+    dropped; its :func:`~nlu.dataset.data_hash` is the ``data_sha256`` a model records."""
+    allowed = set(labels) if labels is not None else None
+    return _dedupe(e for e in examples if allowed is None or e.label in allowed)
+
+
 def train_model(
     task: Task,
     examples: Sequence[Example],
@@ -227,8 +235,7 @@ def train_model(
 ) -> TextClassifier:
     """Fit a classifier on ``examples`` (optionally restricted to ``labels``), deterministically,
     calibrated on out-of-fold scores of the stream examples (see :func:`calibration_plan`)."""
-    allowed = set(labels) if labels is not None else None
-    data = _dedupe(e for e in examples if allowed is None or e.label in allowed)
+    data = training_set(examples, labels)
     counts = Counter(e.label for e in data)
     if len(counts) < 2:
         raise ValueError(f"{task}: need examples of at least two labels, got {dict(counts)}")

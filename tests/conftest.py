@@ -9,6 +9,7 @@ end; tests that use the engine (several sessions, processes) have their tables e
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +40,24 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 _NLUS: dict[tuple[object, ...], Guarded] = {}
+
+# A module whose every test is slow says so in one line; `-m "not slow ..."` (make test-fast)
+# would import it only to deselect everything in it, which for these modules means importing
+# schemathesis and hypothesis or building an app at collection: seconds in every xdist worker.
+_WHOLLY_SLOW = re.compile(r"^pytestmark = pytest\.mark\.slow$", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip importing a module marked slow as a whole when the marker expression leaves slow
+    tests out; ``None`` (pytest decides as usual) everywhere else."""
+    markexpr = str(config.getoption("markexpr", "") or "")
+    if "not slow" not in markexpr or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    if _WHOLLY_SLOW.search(collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
 
 
 #: The data dir of the NLU shared by tests whose own data dir holds no trained models: a path

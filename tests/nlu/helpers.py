@@ -9,7 +9,7 @@ from config.settings import Settings
 from nlu.artifact import load_artifact
 from nlu.classifier import TextClassifier
 from nlu.dataset import read_rasa_yaml
-from nlu.train import Task, base_examples, shipped_model_path, train_model
+from nlu.train import Task, shipped_model_path, train_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -18,12 +18,6 @@ DEV_CSV = REPO.parent / "shared" / "data" / "report_type_dev.csv"
 
 def settings_for(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(environment="test", data_dir=tmp_path, **overrides)  # type: ignore[arg-type]
-
-
-@lru_cache(maxsize=1)
-def report_type_model() -> TextClassifier:
-    """One report-type model trained on the shipped data, shared by read-only tests."""
-    return train_model("report_type", base_examples("report_type"))
 
 
 @lru_cache(maxsize=2)

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import CONFIG_DIR
 from nlu.artifact import save_artifact
+from nlu.dataset import REPORT_TYPE_LABELS, data_hash
 from nlu.language import detect_language
 from nlu.rasa_backend import RasaNLU
 from nlu.service import EmbeddedNLU, ModelSlot, build_nlu
-from nlu.train import model_filename
+from nlu.train import TASKS, Task, agency_codes, base_examples, model_filename, training_set
 from nlu.types import Prediction
-from tests.nlu.helpers import report_type_model, settings_for, small_routing_model
+from tests.nlu.helpers import settings_for, shipped_model, small_routing_model
 
 
 class FakeClock:
@@ -168,10 +170,12 @@ def test_model_info_names_the_serving_files(tmp_path: Path) -> None:
     assert len(info["report_type"]["data_sha256"]) == 64
 
 
-def test_shared_report_type_model_matches_shipped_data() -> None:
-    # The shipped artifact must be rebuilt (python -m nlu.train) whenever the YAML changes.
-    nlu_dir = Path(__file__).resolve().parents[2] / "nlu"
-    from nlu.artifact import load_artifact
-
-    shipped = load_artifact(nlu_dir / "models" / "report_type.joblib", task="report_type")
-    assert shipped.meta["data_sha256"] == report_type_model().meta["data_sha256"]
+@pytest.mark.parametrize("task", TASKS)
+def test_shipped_models_were_trained_on_the_shipped_data(task: Task) -> None:
+    """Each artifact in ``nlu/models`` records the hash of what it learned: after editing
+    ``nlu/data``, ``python -m nlu.train`` must rebuild them (no model is trained here)."""
+    labels = (
+        REPORT_TYPE_LABELS if task == "report_type" else agency_codes(CONFIG_DIR / "agencies.yml")
+    )
+    expected = data_hash(training_set(base_examples(task), labels))
+    assert shipped_model(task).meta["data_sha256"] == expected
