@@ -137,3 +137,47 @@ def current(db: Session, report: Report) -> list[Report]:
         )
     }
     return [rows[i] for i in ids if i in rows and i != report.id]
+
+
+def later(db: Session, report: Report) -> list[Report]:
+    """Open, unmerged reports submitted after ``report`` (within the window) that list it among
+    their possible duplicates, best first: the other direction of :func:`current`, so the page
+    of the first report of a problem shows who reported it again, and its agency can merge them.
+
+    Read through the same place indexes as the search (this report's place key, or the nine map
+    cells around it) and the window after its submission; the stored lists are then read here.
+    Not found: a later report that matched only on its kelurahan while naming a street, when
+    this one named only that kelurahan and has no position.
+    """
+    if report.id is None or report.duplicate_of_id is not None:
+        return []
+    where = []
+    if report.dup_place_key:
+        where.append(Report.dup_place_key == report.dup_place_key)
+    if report.latitude is not None and report.longitude is not None:
+        where.append(Report.dup_cell.in_(neighbour_cells(report.latitude, report.longitude)))
+    if not where:
+        return []
+    rows = db.execute(
+        select(Report.id, Report.possible_duplicates)
+        .where(
+            or_(*where),
+            Report.id != report.id,
+            Report.created_at >= report.created_at,  # the same instant too (a batch import)
+            Report.created_at <= report.created_at + WINDOW,
+            Report.status.in_(OPEN_STATUSES),
+            Report.duplicate_of_id.is_(None),
+            Report.possible_duplicates.is_not(None),
+        )
+        .order_by(Report.created_at)
+        .limit(MAX_CANDIDATES)
+    )
+    scores: dict[int, float] = {}
+    for rid, stored in rows:
+        for item in stored or []:
+            if isinstance(item, dict) and item.get("id") == report.id:
+                scores[rid] = float(item.get("score", 0.0))
+    if not scores:
+        return []
+    found = {r.id: r for r in db.scalars(select(Report).where(Report.id.in_(scores)))}
+    return [found[i] for i in sorted(scores, key=lambda i: (-scores[i], i)) if i in found]

@@ -185,6 +185,9 @@ def detail(
         possible_duplicates=[
             r.tracking_code for r in duplicates.current(db, report) if access.can_view(actor, r)
         ],
+        later_duplicates=[
+            r.tracking_code for r in duplicates.later(db, report) if access.can_view(actor, r)
+        ],
         duplicate_of=report.duplicate_of.tracking_code if report.duplicate_of else None,
         merged_reports=[
             r.tracking_code for r in groups.secondaries(db, report) if access.can_view(actor, r)

@@ -179,6 +179,12 @@ class ReportDetail(ReportSummary):
         "place, found at submission, best first",
         examples=[["SW-7KQ4-M2XD"]],
     )
+    later_duplicates: list[str] = Field(
+        default_factory=list,
+        description="open reports (visible to you) submitted after this one that list it among "
+        "their possible duplicates, best first",
+        examples=[["SW-9TQ2-H4WB"]],
+    )
     duplicate_of: str | None = Field(
         default=None, description="the report this one was merged into; null: not merged"
     )

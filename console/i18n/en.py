@@ -207,6 +207,8 @@ MESSAGES: dict[str, str] = {
     "dup_merged_here": "Reports merged into this one:",
     "dup_possible": "Possibly the same problem (best first):",
     "dup_none": "No similar open report at the same place.",
+    "dup_later": "Reported again later (best first):",
+    "dup_merge_here": "Merge {code} into this report",
     "dup_confirm_merge": "Merge report {code} into report {primary}?",
     "dup_merge_into": "Merge into {primary}",
     "dup_into_label": "Merge into report (code)",

@@ -207,6 +207,8 @@ MESSAGES: dict[str, str] = {
     "dup_merged_here": "Laporan yang digabungkan ke sini:",
     "dup_possible": "Mungkin masalah yang sama (terbaik lebih dulu):",
     "dup_none": "Tidak ada laporan terbuka yang mirip di tempat yang sama.",
+    "dup_later": "Dilaporkan lagi kemudian (terbaik lebih dulu):",
+    "dup_merge_here": "Gabungkan {code} ke laporan ini",
     "dup_confirm_merge": "Gabungkan laporan {code} ke laporan {primary}?",
     "dup_merge_into": "Gabungkan ke {primary}",
     "dup_into_label": "Gabungkan ke laporan (kode)",

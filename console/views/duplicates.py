@@ -26,15 +26,27 @@ router = APIRouter()
 MergingStaff = Depends(require_roles(Role.ADMIN, Role.VERIFIER, Role.OFFICER, Role.AGENCY_HEAD))
 
 
+def _may_merge(staff: StaffUser, report: Report) -> bool:
+    """Whether ``staff`` may merge or unmerge ``report``: a verifier or admin any report, an
+    agency's staff their own agency's (``reports.merging`` checks it again)."""
+    return staff.role in merging.MERGE_ROLES and (
+        staff.role not in AGENCY_ROLES or report.agency_id == staff.agency_id
+    )
+
+
 def context(db: Session, staff: StaffUser, report: Report) -> dict[str, Any]:
     """What the report page shows of the report's group, and whether the forms are offered."""
     actor = actor_of(staff)
-    may_act = staff.role in merging.MERGE_ROLES and (
-        staff.role not in AGENCY_ROLES or report.agency_id == staff.agency_id
-    )
+    may_act = _may_merge(staff, report)
     return {
         "possible_duplicates": [
             r for r in duplicates.current(db, report) if access.can_view(actor, r)
+        ],
+        # Reported again later: each may be merged into this report by whoever may merge it.
+        "later_duplicates": [
+            (r, _may_merge(staff, r) and report.duplicate_of_id is None)
+            for r in duplicates.later(db, report)
+            if access.can_view(actor, r)
         ],
         "duplicate_of": report.duplicate_of,
         "merged_reports": [r for r in groups.secondaries(db, report) if access.can_view(actor, r)],

@@ -97,3 +97,49 @@ def test_verifier_sees_suggestions_merges_unmerges_and_the_public_count(
     assert _post(client, second, "unmerge", text="") == 422
     assert _post(client, second, "unmerge", text="dua lubang berbeda") == 303
     assert "Dilaporkan oleh 1 warga" in client.get(f"/console/reports/{first}").text
+
+
+def test_the_first_report_lists_those_reported_again_later_and_takes_them_in(
+    client: TestClient,
+    staff_users: dict[str, StaffUser],
+    tokens: dict[str, str],
+    sessions: sessionmaker[Session],
+    clock: SlaClock,
+) -> None:
+    """Suggestions are stored on the later report; the first one's page, the API and ``report
+    show`` read them the other way too, and its agency may merge a later one into it."""
+    first = _submit(sessions, clock, "Lampu jalan mati di Jl. Kenanga, Kel. Sukamaju", 0)
+    again = _submit(sessions, clock, "lampu pju jl kenanga kelurahan sukamaju padam tiap malam", 5)
+    elsewhere = _submit(sessions, clock, "Sampah menumpuk di Jl. Mawar, Kel. Cempaka", 9)
+    sign_in(client, "verifier")
+    page = client.get(f"/console/reports/{first}").text
+    assert 'id="later-duplicates"' in page and again in page and elsewhere not in page
+    assert f'action="/console/reports/{again}/merge"' in page  # "merge it into this report"
+
+    shown = client.get(
+        f"/api/v1/reports/{first}", headers={"Authorization": f"Bearer {tokens['verifier']}"}
+    ).json()
+    assert shown["later_duplicates"] == [again] and shown["possible_duplicates"] == []
+
+    # Forwarded to an agency: its officer sees the later report only once it is theirs too.
+    with sessions() as db, db.begin():
+        verifier = db.get(StaffUser, staff_users["verifier"].id)
+        assert verifier is not None
+        for code in (first, again):
+            staff_cases.verify_and_forward(
+                db, clock=clock, report=case_steps.get_report(db, code),
+                actor=Actor.staff(verifier), agency_code="pupr", now=datetime.now(UTC),
+            )  # fmt: skip
+    client.post("/console/logout", follow_redirects=False)
+    sign_in(client, "officer")
+    page = client.get(f"/console/reports/{first}").text
+    assert again in page and f'action="/console/reports/{again}/merge"' in page
+    token = csrf_from(page)
+    merged = client.post(
+        f"/console/reports/{again}/merge",
+        data={"csrf_token": token, "into": first},
+        follow_redirects=False,
+    )
+    assert merged.status_code == 303
+    page = client.get(f"/console/reports/{first}").text
+    assert 'id="later-duplicates"' not in page and "Dilaporkan oleh 2 warga" in page

@@ -97,6 +97,10 @@ def test_similar_reports_at_the_same_place_are_suggested_best_first(
     assert {r.id for r in duplicates.current(db, third)} == {first.id, second.id}
     late = submit(db, clock, POTHOLE[0][0], MON + timedelta(days=31))
     assert duplicates.current(db, late) == []
+    # The other direction: the first report's later twins, best first; none for the others.
+    assert {r.id for r in duplicates.later(db, first)} == {second.id, third.id}
+    assert [r.id for r in duplicates.later(db, second)] == [third.id]
+    assert duplicates.later(db, other_problem) == duplicates.later(db, late) == []
 
 
 def test_coordinates_within_200_m_match_without_a_street(db: Session, clock: SlaClock) -> None:
@@ -105,6 +109,7 @@ def test_coordinates_within_200_m_match_without_a_street(db: Session, clock: Sla
     far = submit(db, clock, "sampah menumpuk bau sekali", lat=-6.2100, lon=106.8170)
     assert [r.id for r in duplicates.current(db, near)] == [a.id]
     assert a.id not in [r.id for r in duplicates.current(db, far)]
+    assert [r.id for r in duplicates.later(db, a)] == [near.id]  # by the map cells alone
 
 
 def test_scorer_separates_problems_at_one_place() -> None:

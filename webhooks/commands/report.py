@@ -45,6 +45,7 @@ def _report_dict(db: Any, report: Any, calendar: Any, now: datetime) -> dict[str
         # One problem, many reports (issue 15): open look-alikes found at submission, best first;
         # the report this one was merged into; the reports merged into it; how many citizens.
         "possible_duplicates": [r.tracking_code for r in duplicates.current(db, report)],
+        "later_duplicates": [r.tracking_code for r in duplicates.later(db, report)],
         "duplicate_of": report.duplicate_of.tracking_code if report.duplicate_of else None,
         "merged_reports": [r.tracking_code for r in groups.secondaries(db, report)],
         "reporters": groups.reporter_count(db, report),
