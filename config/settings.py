@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; defaults to a SQLite file in data_dir"
     )
     timezone: str = "Asia/Jakarta"
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = "http://127.0.0.1:8000"  # unset: http://{host}:{port} (validator)
     host: str = "127.0.0.1"
     port: int = 8000
     # `suarawarga serve`: web worker processes; None = one per core
@@ -209,6 +209,17 @@ class Settings(BaseSettings):
                 "SUARAWARGA_SESSION_SECRET still has the development placeholder; "
                 "set a long random value before running in production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _links_name_the_address_served(self) -> Settings:
+        """Unset, the public address is the one this server listens on, so the tracking and
+        console links the bot sends open on ``make run PORT=8080`` too; a bind to every
+        interface still links to 127.0.0.1. A deployment sets ``SUARAWARGA_PUBLIC_BASE_URL``."""
+        if "public_base_url" not in self.model_fields_set:
+            host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+            host = f"[{host}]" if ":" in host else host
+            self.public_base_url = f"http://{host}:{self.port}"
         return self
 
     @property

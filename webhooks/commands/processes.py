@@ -100,9 +100,18 @@ def serve(
     """
     import uvicorn
 
+    # Given here, the address is the settings' too: every process started below (web workers,
+    # scheduler, worker) reads it from the environment, and unset, the links sent to citizens
+    # and staff name it (``Settings.public_base_url``).
+    for name, value in (("SUARAWARGA_HOST", host), ("SUARAWARGA_PORT", port)):
+        if value is not None:
+            os.environ[name] = str(value)
+    from config.settings import get_settings as cached_settings
+
+    cached_settings.cache_clear()
     settings = get_settings()
     setup_logging(access_log=access_log)
-    host, port = host or settings.host, port or settings.port
+    host, port = settings.host, settings.port
     workers = workers or settings.web_workers or os.cpu_count() or 1
     typer.echo(
         f"SuaraWarga on http://{host}:{port}/  ({workers} worker process(es); "
