@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from reports.duplicate_scoring import (
@@ -71,16 +71,23 @@ def set_keys(report: Report) -> PlaceKeys:
     return keys
 
 
+def _near(report: Report, place_keys: list[str | None]) -> list[ColumnElement[bool]]:
+    """The indexed conditions "on one of these place keys, or in the nine map cells around
+    ``report``" (none: nothing to search by)."""
+    where: list[ColumnElement[bool]] = []
+    wanted = [k for k in place_keys if k]
+    if wanted:
+        where.append(Report.dup_place_key.in_(wanted))
+    if report.latitude is not None and report.longitude is not None:
+        where.append(Report.dup_cell.in_(neighbour_cells(report.latitude, report.longitude)))
+    return where
+
+
 def candidates(
     db: Session, report: Report, keys: PlaceKeys, now: datetime
 ) -> list[tuple[int, Facts]]:
     """Open, unmerged reports of the last 30 days on the same street/area or in nearby cells."""
-    place_keys_wanted = [k for k in (keys.key, f"kel:{keys.area}" if keys.area else None) if k]
-    where = []
-    if place_keys_wanted:
-        where.append(Report.dup_place_key.in_(place_keys_wanted))
-    if report.latitude is not None and report.longitude is not None:
-        where.append(Report.dup_cell.in_(neighbour_cells(report.latitude, report.longitude)))
+    where = _near(report, [keys.key, f"kel:{keys.area}" if keys.area else None])
     if not where:
         return []
     query = (
@@ -151,11 +158,7 @@ def later(db: Session, report: Report) -> list[Report]:
     """
     if report.id is None or report.duplicate_of_id is not None:
         return []
-    where = []
-    if report.dup_place_key:
-        where.append(Report.dup_place_key == report.dup_place_key)
-    if report.latitude is not None and report.longitude is not None:
-        where.append(Report.dup_cell.in_(neighbour_cells(report.latitude, report.longitude)))
+    where = _near(report, [report.dup_place_key])
     if not where:
         return []
     rows = db.execute(

@@ -134,12 +134,6 @@ def test_the_first_report_lists_those_reported_again_later_and_takes_them_in(
     sign_in(client, "officer")
     page = client.get(f"/console/reports/{first}").text
     assert again in page and f'action="/console/reports/{again}/merge"' in page
-    token = csrf_from(page)
-    merged = client.post(
-        f"/console/reports/{again}/merge",
-        data={"csrf_token": token, "into": first},
-        follow_redirects=False,
-    )
-    assert merged.status_code == 303
+    assert _post(client, again, "merge", into=first) == 303
     page = client.get(f"/console/reports/{first}").text
     assert 'id="later-duplicates"' not in page and "Dilaporkan oleh 2 warga" in page
