@@ -12,12 +12,15 @@ import hmac
 import json
 import logging
 import os
+import ssl
 import warnings
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import (
     BadRequest,
@@ -62,6 +65,14 @@ def secret_ok(settings: Settings, presented: str | None) -> bool:
     )
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """The TLS context every Bot API client of this process shares: building one reads the whole
+    CA bundle (tens of milliseconds of CPU), and a bot has two clients (calls, long polling).
+    It is httpx's own default, so trust and verification are exactly what httpx would do."""
+    return httpx.create_ssl_context()
+
+
 def build_bot(settings: Settings, *, pool_size: int = 16) -> Bot:
     """A PTB ``Bot`` pointed at the configured Bot API server (never built at import time)."""
     if settings.telegram_bot_token is None:
@@ -72,13 +83,18 @@ def build_bot(settings: Settings, *, pool_size: int = 16) -> Bot:
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
     base = settings.telegram_api_base_url.rstrip("/")
-    request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=10.0, write_timeout=10.0)
+    tls = {"verify": _tls_context()}
+    request = HTTPXRequest(
+        connection_pool_size=pool_size, read_timeout=10.0, write_timeout=10.0, httpx_kwargs=tls
+    )
     return Bot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
         request=request,
-        get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=60.0),
+        get_updates_request=HTTPXRequest(
+            connection_pool_size=1, read_timeout=60.0, httpx_kwargs=tls
+        ),
     )
 
 
