@@ -168,14 +168,22 @@ def _truncate(engine: Engine) -> None:
             )
 
 
+_ENGINES: dict[str, Engine] = {}
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
+    """The test database's engine, one per database for the whole session: disposing of an engine
+    closes the database's last connection, and SQLite then checkpoints and deletes its WAL, which
+    cost more than the fixture's other work. Tables are emptied after each test; a test that
+    disposes of the engine (to simulate a restart) leaves a fresh pool behind."""
+    engine = _ENGINES.get(db_url)
+    if engine is None:
+        engine = _ENGINES[db_url] = make_engine(db_url)
     with session_factory(engine)() as db, db.begin():
         sync_agencies(db, list(shipped_agencies()))
     yield engine
     _truncate(engine)
-    engine.dispose()
 
 
 @pytest.fixture
