@@ -19,6 +19,7 @@ from console.deps import (
     get_runtime,
 )
 from console.i18n import normalise
+from console.views.common import NowDep
 from console.views.templating import flash, language_of, render
 from reports.enums import AGENCY_ROLES, Role
 
@@ -58,13 +59,13 @@ def login_page(request: Request, next: str | None = None) -> Response:
 def login(
     request: Request,
     db: SessionDep,
+    now: NowDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     runtime = get_runtime(request)
     secret = runtime.settings.session_secret.get_secret_value()
-    now = datetime.now(UTC)
     device = auth.read_device(request.cookies.get(auth.DEVICE_COOKIE), secret=secret)
     result = auth.authenticate(
         db,
