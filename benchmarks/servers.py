@@ -30,11 +30,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def answers_get(path: str) -> Probe:
-    """Ready once GET ``path`` answers below 500."""
+def answers_get(path: str, *, below: int = 500) -> Probe:
+    """Ready once GET ``path`` answers with a status under ``below`` (600: any answer)."""
 
     def probe(url: str) -> bool:
-        return httpx.get(url + path, timeout=2).status_code < 500
+        return httpx.get(url + path, timeout=2).status_code < below
 
     return probe
 
