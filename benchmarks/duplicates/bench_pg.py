@@ -25,9 +25,6 @@ Run it with ``nice -n 10`` on a shared machine (``make bench-duplicates`` does).
 from __future__ import annotations
 
 import json
-import os
-import platform
-import secrets
 import statistics
 import sys
 import time
@@ -35,10 +32,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 from benchmarks.duplicates.quality import load as load_set
+from benchmarks.environment import env_int, output_dir
+from benchmarks.postgres import admin_url, server_facts, throwaway_database
+from benchmarks.recording import machine, percentile, say
 from config.domain_files import load_agencies
 from config.settings import CONFIG_DIR
 from escalation.calendar import WorkingCalendar
@@ -52,14 +52,7 @@ from reports.models import Citizen, Report
 from reports.staff import sync_agencies
 
 HERE = Path(__file__).resolve().parent
-ADMIN_URL = os.environ.get(
-    "SW_BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
-
-
-def log(message: str) -> None:
-    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
 def load(url: str, n: int, bodies: list[str], streets: list[str]) -> float:
@@ -103,11 +96,6 @@ def load(url: str, n: int, bodies: list[str], streets: list[str]) -> float:
         conn.execute(text("ANALYZE reports"))
     engine.dispose()
     return time.perf_counter() - started
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def measure(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -164,17 +152,17 @@ def measure(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "submissions": len(find_ms),
         "find_duplicates_ms": {
             "p50": round(statistics.median(find_ms), 2),
-            "p95": round(percentile(find_ms, 0.95), 2),
-            "p99": round(percentile(find_ms, 0.99), 2),
+            "p95": round(percentile(find_ms, 95), 2),
+            "p99": round(percentile(find_ms, 99), 2),
             "max": round(max(find_ms), 2),
         },
         "whole_submit_ms": {
             "p50": round(statistics.median(submit_ms), 2),
-            "p95": round(percentile(submit_ms, 0.95), 2),
+            "p95": round(percentile(submit_ms, 95), 2),
         },
         "candidates_scored": {
             "p50": statistics.median(candidates),
-            "p95": percentile([float(c) for c in candidates], 0.95),
+            "p95": percentile([float(c) for c in candidates], 95),
             "max": max(candidates),
         },
         "reports_with_suggestions": sum(1 for f in found if f),
@@ -210,50 +198,23 @@ def _explain(db: Any, report: Report, keys: duplicate_scoring.PlaceKeys) -> list
     return [r[0] for r in db.execute(text("EXPLAIN (ANALYZE, COSTS OFF) " + sql))]
 
 
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
 def main() -> int:
-    n = int(os.environ.get("SW_BENCH_REPORTS", "1000000"))
-    out_dir = Path(os.environ.get("SW_BENCH_OUT") or HERE)
+    n = env_int("SW_BENCH_REPORTS", 1_000_000)
+    out_dir = output_dir(HERE)
     rows = load_set()
     streets = sorted(
         {duplicate_scoring.place_keys(r["location_text"], r["body"]).street or "" for r in rows}
         - {""}
     )
     bodies = sorted({r["body"] for r in rows})
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"sw_bench_dups_{secrets.token_hex(4)}"
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-        postgres = conn.execute(text("SELECT version()")).scalar() or ""
+    admin = admin_url()
+    postgres, _ = server_facts(admin)
     result: dict[str, Any] = {"machine": machine(), "postgres": postgres, "reports": n}
-    try:
-        log(f"loading {n} reports into {name}")
+    with throwaway_database("sw_bench_dups", admin=admin) as url:
+        say(f"loading {n} reports into {url.rsplit('/', 1)[1]}")
         result["load_seconds"] = round(load(url, n, bodies, streets), 1)
-        log(f"loaded in {result['load_seconds']} s; measuring {len(rows)} submissions")
+        say(f"loaded in {result['load_seconds']} s; measuring {len(rows)} submissions")
         result.update(measure(url, rows))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "pg.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -29,29 +27,26 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from benchmarks.environment import env_int, output_dir
 from benchmarks.importer.generate import generate, write_csv
-from benchmarks.sweep_bench import git_info, machine_info
+from benchmarks.postgres import admin_url, machine_info, throwaway_database
+from benchmarks.processes import children_cpu_s
+from benchmarks.recording import REPO, command_line, git_info, load_average
 from reports.migrate import upgrade
-
-REPO = Path(__file__).resolve().parents[2]
-ADMIN_URL = os.environ.get(
-    "SW_BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 def _import(url: str, path: Path, now: str, data_dir: Path) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds of the command (user + system), and its output."""
     env = {**os.environ, "SUARAWARGA_DATABASE_URL": url, "SUARAWARGA_DATA_DIR": str(data_dir)}
     exe = Path(sys.executable).with_name("suarawarga")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu_s()
     started = time.perf_counter()
     done = subprocess.run(
         [str(exe), "import", "reports", str(path), "--quiet", "--now", now],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = children_cpu_s() - before
     if done.returncode != 0:
         raise SystemExit(f"import failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return wall, cpu, done.stdout.strip()
@@ -89,33 +84,20 @@ def _contents(url: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    rows_n = int(os.environ.get("SW_BENCH_IMPORT_ROWS", "12000"))
-    out_dir = Path(os.environ.get("SW_BENCH_OUT", REPO / "benchmarks" / "importer"))
+    rows_n = env_int("SW_BENCH_IMPORT_ROWS", 12000)
+    out_dir = output_dir(REPO / "benchmarks" / "importer")
     out_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).replace(microsecond=0)
-    name = f"sw_bench_import_{secrets.token_hex(4)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    load_before = os.getloadavg()
-    try:
+    admin = admin_url()
+    load_before = load_average()
+    with throwaway_database("sw_bench_import", admin=admin) as url:
         upgrade(url)
         with tempfile.TemporaryDirectory() as tmp:
             path = write_csv(Path(tmp) / "history.csv", generate(rows_n, end=now))
             first, first_cpu, first_out = _import(url, path, now.isoformat(), Path(tmp) / "var")
             second, second_cpu, second_out = _import(url, path, now.isoformat(), Path(tmp) / "var")
         contents = _contents(url)
-    finally:
-        if not os.environ.get("SW_BENCH_KEEP_DB"):
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    env = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("SW_BENCH_"))
-    command = (
-        f"{env} make bench-import" if os.environ.get("MAKELEVEL")
-        else f"{env} python -m benchmarks.importer.run"
-    ).strip()  # fmt: skip
+    command = command_line("bench-import", "benchmarks.importer.run")
     result: dict[str, Any] = {
         "date": now.isoformat(),
         "command": command,
@@ -129,9 +111,9 @@ def main() -> None:
         "second_import_cpu_s": round(second_cpu, 2),
         "second_import_output": second_out,
         "database_after": contents,
-        "loadavg_before": [round(x, 2) for x in load_before],
-        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-        "machine": machine_info(ADMIN_URL),
+        "loadavg_before": load_before,
+        "loadavg_after": load_average(),
+        "machine": machine_info(admin),
         "git": git_info(),
         "python": platform.python_version(),
     }

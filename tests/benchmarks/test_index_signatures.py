@@ -1,6 +1,6 @@
 """The sweep benchmark's index self-check: same meaning compares equal, any change does not.
 
-``benchmarks.sweep_bench.bulk_load`` drops the secondary indexes of ``reports`` and ``outbox``,
+``benchmarks.sweep.seed.bulk_load`` drops the secondary indexes of ``reports`` and ``outbox``,
 loads, and rebuilds them from their own definitions; it then checks that it left the indexes as
 it found them. Comparing ``pg_indexes.indexdef`` as text failed on the partial index of migration
 0005, which PostgreSQL prints differently once recreated from its own printout (issue 17). These
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection, create_engine, text
 
-from benchmarks.sweep_bench import BULK_TABLES, index_signatures
+from benchmarks.sweep.indexes import BULK_TABLES, index_signatures
 
 pytestmark = pytest.mark.postgres
 
