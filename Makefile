@@ -40,8 +40,20 @@ check: install
 
 lint: check
 
+# Two pytest-xdist workers, one test module each at a time (module fixtures are built once per
+# module): a third of the suite's time is waiting on processes it starts (servers, Rasa, workers,
+# PostgreSQL), which the other worker fills. TEST_WORKERS=0 runs the suite serially.
+# The schemathesis module runs on its own: its tests share one node id (schemathesis 4 under
+# pytest 9), and xdist would run one of its 22 (tests/conftest.py refuses to start such a run).
+TEST_WORKERS ?= 2
+SCHEMATHESIS := tests/console/test_schemathesis.py
 test: check
+ifeq ($(TEST_WORKERS),0)
 	$(BIN)/python -m pytest
+else
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --ignore=$(SCHEMATHESIS)
+	$(BIN)/python -m pytest $(SCHEMATHESIS)
+endif
 
 # The edit-run loop: SQLite only, stops at the first failure. Leaves out the PostgreSQL runs
 # (`postgres`), multi-process, packaging and model-training tests (`slow`), Playwright

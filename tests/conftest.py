@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
@@ -58,6 +59,22 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if _WHOLLY_SLOW.search(collection_path.read_text(encoding="utf-8")):
         return True
     return None
+
+
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """Refuse an xdist run (``make test``, ``make test-fast``) in which two tests share a node id.
+
+    xdist schedules by node id, so of tests sharing one only one runs and the others vanish
+    without a word. schemathesis 4 under pytest 9 gives all of a schema's operations one node id,
+    which is why ``make test`` runs its module in a run of its own.
+    """
+    shared = sorted(nodeid for nodeid, n in Counter(ids).items() if n > 1)
+    if shared:
+        pytest.exit(
+            f"{len(shared)} node id(s) shared by several tests, e.g. {shared[0]}: xdist would run "
+            "only one test of each. Give them distinct ids, or run their module without -n.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
 
 
 #: The data dir of the NLU shared by tests whose own data dir holds no trained models: a path
