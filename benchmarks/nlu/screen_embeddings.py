@@ -8,8 +8,9 @@ here, 200x the 2 ms budget, so the servable variant is a *static* table distille
 the SIF-weighted mean of its words' vectors). The whole-message transformer embedding is screened
 too, as the upper bound of what this teacher knows.
 
-Protocol: the same folds and functions as ``benchmarks/nlu/understanding.py`` (grouped 5-fold CV
-on the real LAPOR! messages with the written examples always training, and leave-region-out),
+Protocol: the same folds and functions as ``benchmarks/nlu/understanding.py`` (``folds``,
+``systems``, ``scoring``, ``report_type``: grouped 5-fold CV on the real LAPOR! messages with the
+written examples always training, and leave-region-out; the shared paired bootstrap),
 the shipped trainer (``train_model``: SVM, nested temperature and offsets) with the dense block
 appended after the cue block. The dev file is never read.
 
@@ -42,13 +43,12 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 import nlu.classifier
-from benchmarks.nlu.understanding import (
-    grouped_cv,
-    region_folds,
-    scores,
-    spread,
-    stratified_folds,
-)
+from benchmarks.nlu.data import AGENCIES_YML, report_type_examples, routing_examples
+from benchmarks.nlu.folds import SEED, history_splits
+from benchmarks.nlu.report_type import fold_spread, leave_region_out
+from benchmarks.nlu.scoring import paired_bootstrap, scores, subset_scores
+from benchmarks.nlu.systems import Trainer, grouped_cv
+from benchmarks.recording import percentile
 from nlu.cues import CUE_GROUPS, cue_counts
 from nlu.dataset import REPORT_TYPE_LABELS, Example
 from nlu.estimators import CUE_WEIGHT, CUES_METHOD
@@ -56,7 +56,6 @@ from nlu.features import Featurizer, TextParts, clip_text
 from nlu.normalize import normalize
 from nlu.train import agency_codes, base_examples, train_model
 
-REPO = Path(__file__).resolve().parents[2]
 Embed = Callable[[str], np.ndarray]
 
 
@@ -225,7 +224,7 @@ class DistilledMap:
 
 def distilled_trainer(
     teacher: Teacher, alpha: float, weight: float, bigrams: bool, held_out_texts: set[str]
-) -> Callable[[list[Example]], Any]:
+) -> Trainer:
     routing_texts = [e.text for e in base_examples("routing") if teacher.get(e.text) is not None]
 
     def trainer(train: list[Example]) -> Any:
@@ -296,7 +295,7 @@ class DenseOnly:
         x = np.vstack([embed(e.text) for e in train])
         self.scaler = StandardScaler().fit(x)
         est = (
-            LinearSVC(C=0.1, class_weight="balanced", random_state=13)
+            LinearSVC(C=0.1, class_weight="balanced", random_state=SEED)
             if kind == "svm"
             else LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
         )
@@ -307,48 +306,36 @@ class DenseOnly:
         return [str(p) for p in self.est.predict(x)]
 
 
-def type_scores(trainer: Callable[[list[Example]], Any]) -> dict[str, Any]:
-    base = base_examples("report_type")
-    written = [e for e in base if e.source == "written"]
-    real = [e for e in base if e.source == "lapor" and e.label in REPORT_TYPE_LABELS]
-    gold = [e.label for e in real]
+def type_scores(trainer: Trainer) -> dict[str, Any]:
+    """Grouped 5-fold CV and leave-region-out of the report-type bench, with the out-of-fold
+    predictions kept for the paired bootstrap of ``--compare``."""
+    data = report_type_examples()
+    gold = [e.label for e in data.real]
     out: dict[str, Any] = {}
-    pred, probs, labels = grouped_cv(trainer, written, real, 5)
+    pred, probs, labels = grouped_cv(trainer, data.written, data.real, 5)
     out["grouped_cv"] = scores(gold, pred, probs, labels)
     out["pred_grouped_cv"] = pred
-    out["grouped_cv_folds"] = spread(
-        [
-            scores([gold[i] for i in part], [pred[i] for i in part], None, [])
-            for part in stratified_folds(real, 5)
-        ]
-    )
-    by_region = region_folds(real)
-    pred, probs, labels = grouped_cv(trainer, written, real, list(by_region.values()))
+    out["grouped_cv_folds"] = fold_spread(data.real, pred, 5)
+    pred, probs, labels, by_region = leave_region_out(trainer, data)
     out["leave_region_out"] = scores(gold, pred, probs, labels)
     out["pred_leave_region_out"] = pred
     out["leave_region_out_by_region"] = {
-        region: scores([gold[i] for i in idx], [pred[i] for i in idx], None, [])["macro_f1"]
-        for region, idx in by_region.items()
+        region: subset_scores(gold, pred, idx)["macro_f1"] for region, idx in by_region.items()
     }
     return out
 
 
 def routing_history(make: Callable[[], Featurizer] | None) -> dict[str, Any]:
-    """understanding.py's history CV for agencies (5 folds, written + 4/5 of the history)."""
-    from sklearn.model_selection import StratifiedKFold
-
-    codes = agency_codes(REPO / "config" / "agencies.yml")
-    base = base_examples("routing")
-    written = [e for e in base if e.source == "written"]
-    history = [Example(e.text, e.label, "history") for e in base if e.source == "lapor"]
-    counts = Counter(e.label for e in history)
-    strat = [e.label if counts[e.label] >= 5 else "_rare" for e in history]
+    """The understanding bench's history CV for agencies (5 folds, written + 4/5 of the
+    history), ours only, with the featurizer ``make`` builds."""
+    codes = agency_codes(AGENCIES_YML)
+    data = routing_examples()
+    history = [Example(e.text, e.label, "history") for e in data.real]
     pred = [""] * len(history)
-    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
     with featurizer_patch(make):
-        for train_idx, test_idx in splitter.split(np.zeros(len(history)), strat):
+        for train_idx, test_idx in history_splits(history, 5):
             model = train_model(
-                "routing", [*written, *(history[i] for i in train_idx)], labels=codes
+                "routing", [*data.written, *(history[i] for i in train_idx)], labels=codes
             )
             for i, label in zip(
                 test_idx, model.predict([history[i].text for i in test_idx]), strict=True
@@ -369,48 +356,26 @@ def latency(embed: Embed) -> dict[str, float]:
             started = time.process_time()
             embed(text)
             times.append(time.process_time() - started)
-    ms = np.array(times) * 1000
-    return {
-        "p50_ms": round(float(np.median(ms)), 3),
-        "p99_ms": round(float(np.quantile(ms, 0.99)), 3),
-    }
-
-
-def paired_bootstrap(
-    gold: Sequence[str], base: Sequence[str], other: Sequence[str], rounds: int = 2000
-) -> dict[str, list[float]]:
-    """95% intervals of (other - base) macro-F1 and aspiration F1, resampling messages."""
-    from sklearn.metrics import f1_score
-
-    labels = list(REPORT_TYPE_LABELS)
-    g, b, o = np.array(gold), np.array(base), np.array(other)
-    rng = np.random.default_rng(13)
-    macro, asp = [], []
-    for _ in range(rounds):
-        idx = rng.integers(0, len(g), len(g))
-        fb = f1_score(g[idx], b[idx], labels=labels, average=None, zero_division=0)
-        fo = f1_score(g[idx], o[idx], labels=labels, average=None, zero_division=0)
-        macro.append(fo.mean() - fb.mean())
-        asp.append(fo[labels.index("aspiration")] - fb[labels.index("aspiration")])
-    return {
-        name: [round(float(np.quantile(v, q)), 3) for q in (0.025, 0.5, 0.975)]
-        for name, v in (("macro_f1", macro), ("aspiration_f1", asp))
-    }
+    ms = [t * 1000 for t in times]
+    return {"p50_ms": round(percentile(ms, 50), 3), "p99_ms": round(percentile(ms, 99), 3)}
 
 
 def compare(files: Sequence[Path]) -> None:
+    """Each variant of the result files against ``baseline``: paired bootstrap intervals of the
+    macro-F1, accuracy and aspiration-F1 differences, grouped CV and leave-region-out."""
     rows: dict[str, Any] = {}
     for file in files:
         rows.update(
             {k: v for k, v in json.loads(file.read_text()).items() if "pred_grouped_cv" in v}
         )
-    base = base_examples("report_type")
-    gold = [e.label for e in base if e.source == "lapor" and e.label in REPORT_TYPE_LABELS]
+    gold = [e.label for e in report_type_examples().real]
     for name, row in rows.items():
         if name == "baseline":
             continue
         for key in ("pred_grouped_cv", "pred_leave_region_out"):
-            ci = paired_bootstrap(gold, rows["baseline"][key], row[key])
+            ci = paired_bootstrap(
+                gold, rows["baseline"][key], row[key], labels=REPORT_TYPE_LABELS, focus="aspiration"
+            )
             print(name, key, ci)
 
 
@@ -453,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         print(f"== {variant}", flush=True)
         make: Callable[[], Featurizer] | None = None
-        trainer: Callable[[list[Example]], Any]
+        trainer: Trainer
         if variant.startswith("distil"):
             # distil[b]_<alpha>_<weight>: the table learned from the teacher, per training set
             head, alpha, weight_s = variant.split("_")
