@@ -84,6 +84,7 @@ def test_fast_path_matches_sklearn_scores() -> None:
         ]
 
 
+@pytest.mark.slow  # two fits on real routing data (make test-fast leaves training tests out)
 def test_row_space_fit_equals_direct_sklearn_fit() -> None:
     """The fast training path solves sklearn's own problem: same coefficients, same answers.
 
