@@ -58,11 +58,10 @@ endif
 # The edit-run loop: SQLite only, stops at the first failure. Leaves out the PostgreSQL runs
 # (`postgres`), multi-process, packaging and model-training tests (`slow`), Playwright
 # (`browser`) and Rasa (`rasa`): `make test` runs them all. Two pytest-xdist workers, one test
-# module each at a time (module fixtures are built once): on 2 cores the same 910 tests took
-# 4:54 instead of 8:16 serial on a machine loaded by other jobs (their CPU: 155 s vs 141 s).
-# TEST_FAST_WORKERS=0 runs them serially in one process. Only the schemathesis run (slow) needs
-# the schemathesis and hypothesis plugins, and modules that are slow as a whole are not even
-# imported (tests/conftest.py): collecting took 15 s of CPU per worker, now 5.
+# module each at a time (module fixtures are built once); on the quiet 2-core machine the 985
+# tests take 55 s (95 s of CPU). TEST_FAST_WORKERS=0 runs them serially in one process. Only the
+# schemathesis run (slow) needs the schemathesis and hypothesis plugins, and modules that are
+# slow as a whole are not even imported (tests/conftest.py).
 TEST_FAST_WORKERS ?= 2
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser and not rasa and not postgres" -x -q -p no:cacheprovider \
