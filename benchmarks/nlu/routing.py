@@ -25,7 +25,7 @@ from benchmarks.nlu.folds import (
     routing_regions,
     train_indices,
 )
-from benchmarks.nlu.scoring import confusions, scores, subset_scores
+from benchmarks.nlu.scoring import confusions, paired_bootstrap, scores, subset_scores
 from benchmarks.nlu.systems import Baseline, Trainer, evaluate
 from benchmarks.recording import say
 from nlu.dataset import Example
@@ -100,7 +100,9 @@ def history_cv(
 ) -> dict[str, Any]:
     """The real routing messages as a deployment's history, K-fold: ours (written + the history's
     training folds, as ``nlu train --routing-csv`` trains) against the baseline on the history
-    alone and on the history plus the written examples; scores and mean training time."""
+    alone and on the history plus the written examples; scores and mean training time, and (key
+    ``margin``) ours minus the baseline given the same data, as a paired bootstrap interval:
+    "beats the baseline clearly" is a claim the interval has to carry, not the point estimate."""
     history = [Example(e.text, e.label, "history") for e in real]
     systems: dict[str, Trainer] = {
         "ours": lambda train: ours([*written, *train]),
@@ -119,13 +121,20 @@ def history_cv(
             for i, label in zip(test_idx, model.predict(texts), strict=True):
                 preds[name][i] = label
     gold = [e.label for e in history]
-    return {
+    result: dict[str, Any] = {
         name: {
             **scores(gold, pred, None, []),
             "train_seconds_mean": round(statistics.fmean(seconds[name]), 1),
         }
         for name, pred in preds.items()
     }
+    result["margin"] = paired_bootstrap(
+        gold,
+        preds["baseline_history_plus_shipped_written"],
+        preds["ours"],
+        labels=sorted(set(gold)),
+    )
+    return result
 
 
 def routing_section(folds: int, city_size: int | None, quick: bool = False) -> dict[str, Any]:

@@ -155,16 +155,34 @@ def agency_lines(result: dict[str, Any]) -> list[str]:
         f"| shipped model -> held-out written city messages | ours | {row['macro_f1']:.3f} "
         f"| {row['accuracy']:.3f} | |"
     )
-    for name, row in r["history_cv"].items():
+    history = dict(r["history_cv"])
+    margin = history.pop("margin", None)
+    for name, row in history.items():
         lines.append(
             f"| history ({result['folds']}-fold on the real messages) | {name} "
             f"| {row['macro_f1']:.3f} | {row['accuracy']:.3f} | {row['train_seconds_mean']} |"
         )
+    if margin:
+        lines += ["", history_margin_line(margin)]
     if "ours" in lro:
         lines += leave_region_out_lines(lro["ours"])
     if r.get("city_sized_training"):
         lines += city_training_lines(r["city_sized_training"])
     return lines
+
+
+def history_margin_line(margin: dict[str, list[float]]) -> str:
+    """Ours minus the baseline on the history's held-out messages, with its 95% interval."""
+
+    def interval(key: str) -> str:
+        low, mid, high = margin[key]
+        return f"{mid:+.3f} (95% interval {low:+.3f} to {high:+.3f})"
+
+    return (
+        "History, ours minus the baseline given the same data (paired bootstrap over the "
+        f"held-out messages, 2,000 resamples): macro-F1 {interval('macro_f1')}, accuracy "
+        f"{interval('accuracy')}. An interval that holds zero is a tie on this data."
+    )
 
 
 def leave_region_out_lines(ours: dict[str, Any]) -> list[str]:
