@@ -25,7 +25,7 @@ def chat_style(text: str, rng: random.Random) -> str:
     """The same message as typed into WhatsApp: lower case, no punctuation, slang for half the
     words that have one, a dropped letter in 4% of long words, a greeting and a thanks (the
     same for every label, so they carry no label)."""
-    from nlu.normalize import SLANG
+    from nlu.slang import SLANG
 
     informal: dict[str, str] = {}
     for short, standard in SLANG.items():

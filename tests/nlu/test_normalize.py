@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlu.normalize import normalize, tokens
+from nlu.slang import SLANG
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def _reference_normalize(text: str) -> str:
         if word not in n.MASK_TOKENS:
             word = word.strip("_")
         if word:
-            out.append(n.SLANG.get(word, word))
+            out.append(SLANG.get(word, word))
     return " ".join(out)
 
 
