@@ -35,7 +35,7 @@ from escalation.history_replay import (
 from escalation.sweep import run_sweep
 from reports import case_steps, staff_cases
 from reports.enums import ActorKind, Channel, Privacy, ReportType, Role, Status
-from reports.history_import import FileError, HistoryStatus, parse_history
+from reports.history_import import HistoryStatus, parse_history
 from reports.models import (
     AgencyAssignment,
     OutboxMessage,
@@ -43,6 +43,7 @@ from reports.models import (
     ReportEvent,
     SlaAction,
 )
+from reports.spreadsheet import FileError
 from tests import factories
 from tests.conftest import wib
 from webhooks.cli import app

@@ -87,7 +87,8 @@ def import_reports(
 
     from config.domain_files import load_agencies
     from escalation.history_replay import ImportFailed, import_history
-    from reports.history_import import FileError, parse_history
+    from reports.history_import import parse_history
+    from reports.spreadsheet import FileError
     from reports.staff import sync_agencies
     from webhooks.commands.common import parse_instant, runtime
 
