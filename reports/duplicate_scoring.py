@@ -3,10 +3,11 @@ score (issue 15). Pure text and arithmetic, so the benchmarks and tests can scor
 without a database; ``reports.duplicates`` finds the candidates and stores the result.
 
 The text rules live here rather than in ``nlu.normalize`` because ``reports`` sits below ``nlu``
-in the layers (architecture.md): a short slang and synonym table that brings "PJU padam" and
-"lampu jalan mati" to the same words, and character trigrams for the spelling variants the table
-misses. Different problems at the same place ("lampu mati" and "jalan berlubang" on Jl. Melati)
-share the place but not the problem words, and are not suggested.
+in the layers (architecture.md): a short slang and synonym table (``reports.duplicate_words``,
+with the other word tables the rules read) that brings "PJU padam" and "lampu jalan mati" to the
+same words, and character trigrams for the spelling variants the table misses. Different
+problems at the same place ("lampu mati" and "jalan berlubang" on Jl. Melati) share the place
+but not the problem words, and are not suggested.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+from reports.duplicate_words import (
+    CANON,
+    NAME_SUFFIXES,
+    NOT_NAMES,
+    OBJECTS,
+    PLACE_WORDS,
+    PROBLEM_WORDS,
+    STOP,
+    TITLES,
+)
 
 WINDOW = timedelta(days=30)
 RADIUS_M = 200.0
@@ -34,99 +46,6 @@ MIN_SCORE = 0.40
 OBJECT_BONUS = 0.25
 
 # -- normalising ---------------------------------------------------------------------------------
-
-#: Chat spellings and abbreviations to one word, and words that name the same problem to one
-#: canonical word. Kept small on purpose: the trigram overlap covers the spelling variants.
-CANON: dict[str, str] = {
-    # place words
-    "jl": "jalan", "jln": "jalan", "jalan2": "jalan", "gg": "gang", "lr": "lorong",
-    "kel": "kelurahan", "kelurahn": "kelurahan", "ds": "desa", "kec": "kecamatan",
-    "perum": "perumahan", "komp": "komplek", "kompleks": "komplek",
-    # chat words
-    "tdk": "tidak", "gak": "tidak", "ga": "tidak", "nggak": "tidak", "enggak": "tidak",
-    "gk": "tidak", "ngga": "tidak", "blm": "belum", "sdh": "sudah", "udh": "sudah",
-    "udah": "sudah", "dah": "sudah", "yg": "yang", "dgn": "dengan", "krn": "karena",
-    "bgt": "banget", "sgt": "sangat", "dr": "dari", "utk": "untuk", "dlm": "dalam",
-    "hr": "hari", "mgg": "minggu", "bln": "bulan", "kmrn": "kemarin",
-    # street lights
-    "pju": "lampu", "penerangan": "lampu", "lampunya": "lampu", "lamp": "lampu",
-    "streetlight": "lampu", "light": "lampu", "lights": "lampu",
-    "padam": "mati", "redup": "mati", "gelap": "mati", "nyala": "mati", "menyala": "mati",
-    "off": "mati", "out": "mati", "dark": "mati",
-    # roads
-    "aspal": "lubang", "asphalt": "lubang",
-    "berlubang": "lubang", "bolong": "lubang", "lobang": "lubang", "pothole": "lubang",
-    "potholes": "lubang", "hole": "lubang", "holes": "lubang", "ambles": "lubang",
-    "amblas": "lubang", "retak": "lubang", "hancur": "rusak", "ancur": "rusak",
-    "broken": "rusak", "damaged": "rusak",
-    # waste
-    "sampahnya": "sampah", "garbage": "sampah", "trash": "sampah", "rubbish": "sampah",
-    "waste": "sampah", "tps": "sampah", "numpuk": "tumpuk", "menumpuk": "tumpuk",
-    "bertumpuk": "tumpuk", "piling": "tumpuk", "diangkut": "angkut", "terangkut": "angkut",
-    "collected": "angkut", "bau": "bau", "busuk": "bau", "smell": "bau", "smells": "bau",
-    # water, drains, floods
-    "tergenang": "banjir", "genangan": "banjir", "menggenang": "banjir", "flood": "banjir",
-    "flooded": "banjir", "flooding": "banjir", "got": "saluran", "selokan": "saluran",
-    "drainase": "saluran", "gorong": "saluran", "drain": "saluran", "drains": "saluran",
-    "gutter": "saluran", "mampet": "sumbat", "tersumbat": "sumbat", "buntu": "sumbat",
-    "clogged": "sumbat", "blocked": "sumbat", "keran": "pdam", "water": "pdam",
-    "mengalir": "mati", "ngalir": "mati", "flowing": "mati", "kering": "mati", "piped": "pdam",
-    "dry": "mati", "leding": "pdam",
-    "bocor": "bocor", "leak": "bocor", "leaking": "bocor", "pipa": "pipa", "pipe": "pipa",
-    # trees, cables
-    "dahan": "pohon", "ranting": "pohon", "tree": "pohon", "trees": "pohon",
-    "tumbang": "tumbang", "roboh": "tumbang", "rubuh": "tumbang", "ambruk": "tumbang",
-    "fallen": "tumbang", "fell": "tumbang", "patah": "tumbang", "kabelnya": "kabel",
-    "cable": "kabel", "cables": "kabel", "wire": "kabel", "wires": "kabel", "menjuntai": "juntai",
-    "terjuntai": "juntai", "hanging": "juntai", "kendor": "juntai", "semrawut": "juntai",
-    # traffic, order
-    "kemacetan": "macet", "jam": "jam", "traffic": "macet", "pkl": "pedagang",
-    "lapak": "pedagang", "vendors": "pedagang", "vendor": "pedagang",
-    "pungutan": "pungli", "parking": "parkir", "trotoar": "trotoar", "sidewalk": "trotoar",
-    "pavement": "trotoar", "anjing": "anjing", "dogs": "anjing", "dog": "anjing",
-    "nyamuk": "nyamuk", "dbd": "nyamuk", "fogging": "nyamuk", "mosquito": "nyamuk",
-    "mosquitoes": "nyamuk", "dengue": "nyamuk", "demam": "nyamuk", "berdarah": "nyamuk",
-    "noise": "bising", "berisik": "bising", "bising": "bising", "noisy": "bising",
-    "loud": "bising", "karaoke": "bising", "workshop": "bengkel",
-}  # fmt: skip
-
-
-#: Words that say nothing about which problem it is (courtesy, time, people, places in general).
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-STOP = _words(
-    """
-    di ke dari yang dan atau itu ini tersebut sudah sejak selama sekitar sangat banyak tidak
-    belum ada adalah akan bisa dapat sering selalu masih juga lagi pada untuk dengan karena tapi
-    namun jadi sehingga agar supaya mohon tolong minta harap segera kami saya kita aku warga
-    pak bu ibu bapak min admin kak mas mbak bang dong deh sih kok ya yah nya banget sekali parah
-    hari minggu bulan malam pagi siang sore kemarin tadi sekarang lama berhari
-    depan dekat samping belakang seberang sebelah ujung tengah daerah wilayah lokasi kawasan
-    rt rw no nomor kelurahan desa kecamatan kota kabupaten perumahan komplek blok gang lorong
-    dusun kampung lingkungan
-    laporan lapor melaporkan diperbaiki perbaiki ditangani tangani tindak lanjut pemerintah dinas
-    terima kasih please the a an is are was were has have been not and or of to for from with
-    since very at in on near our my we it this that there here days weeks week month
-    report fix fixed please already still again
-    """
-)
-#: Words that may follow a street's name without being part of its key ("jalan melati raya").
-NAME_SUFFIXES = _words("raya utara selatan timur barat tengah baru lama dalam luar")
-#: Words after "jalan"/"kelurahan" that show it is not a name ("jalan rusak", "jalan di").
-NOT_NAMES = STOP | _words(
-    "rusak lubang mati banjir macet licin becek sempit utama umum kampung raya tidak ini"
-) - {"gang", "lorong"}
-_TITLES = _words(
-    "jenderal jend jen jendral letjen mayjen kh haji hj h dr ir prof ahmad achmad muhammad "
-    "mohammad moh raden teuku tengku"
-)
-#: Canonical problem words: never part of a name ("jalan lampu mati" is no street "lampu").
-_PLACE_WORDS = frozenset(
-    {"jalan", "gang", "lorong", "kelurahan", "desa", "kecamatan", "perumahan", "komplek"}
-)
-_PROBLEM_WORDS = frozenset(CANON.values()) - _PLACE_WORDS
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
@@ -189,16 +108,16 @@ def _name_after(words: Sequence[str], i: int) -> list[str]:
         if word == "raya" and k == 0:  # "Jl. Raya Bogor": the name follows
             name.append(word)
             continue
-        if (len(word) > 1 and word in NOT_NAMES) or word in _PLACE_WORDS:
+        if (len(word) > 1 and word in NOT_NAMES) or word in PLACE_WORDS:
             break
-        if word in _PROBLEM_WORDS or word.isdigit():
+        if word in PROBLEM_WORDS or word.isdigit():
             break
         name.append(word)
     return name
 
 
 def _significant(name: list[str]) -> list[str]:
-    return [w for w in name if w not in _TITLES and len(w) > 1 and w not in NAME_SUFFIXES]
+    return [w for w in name if w not in TITLES and len(w) > 1 and w not in NAME_SUFFIXES]
 
 
 def _key(name: list[str]) -> str | None:
@@ -289,7 +208,7 @@ class Facts:
             for w in normalize(self.text)
             if w not in STOP
             and w not in names
-            and w not in _PLACE_WORDS
+            and w not in PLACE_WORDS
             and w not in NAME_SUFFIXES
             and len(w) > 2
             and not w.isdigit()
@@ -302,14 +221,6 @@ def _trigrams(words: Iterable[str]) -> set[str]:
         padded = f" {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return grams
-
-
-#: What a problem is about (a street light, the road surface, rubbish, a drain...). Two reports
-#: that each name such a thing, and no common one, are about different problems however alike
-#: the rest of their words ("lampu mati di Jl. Melati" and "air mati di Jl. Melati").
-OBJECTS = _words(
-    "lampu lubang sampah saluran pdam pohon kabel trotoar pedagang nyamuk bising parkir jembatan"
-)
 
 
 def text_similarity(a: set[str], b: set[str]) -> float:
