@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from console import SESSION_COOKIE, tokens
 from console import sessions as staff_sessions
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Role
 from reports.models import StaffUser
 from reports.runtime import Runtime

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from console import sessions as staff_sessions
 from console.auth import lift_throttles
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Channel, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Agency, StaffUser

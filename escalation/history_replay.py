@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalation.deadlines import SlaClock
 from escalation.sweep import StaffDirectory, process_report
 from reports import citizen_cases, notify, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import ActorKind, Channel, Role, Status
 from reports.history_import import HistoryRow, HistoryStatus, RowError
 from reports.lifecycle import DomainError

@@ -25,8 +25,9 @@ from config.log import bind, log_context
 from escalation.deadlines import ScheduledAction, SlaClock
 from escalation.policy import Audience
 from reports import notify
-from reports.case_steps import notice_values, performed_sla_keys
+from reports.case_notices import notice_values
 from reports.enums import OPEN_STATUSES, ActorKind, Channel, RecipientKind, Role, SlaActionKind
+from reports.lookups import performed_sla_keys
 from reports.models import Heartbeat, Report, ReportEvent, SlaAction, StaffUser
 from reports.staff_cases import auto_close
 

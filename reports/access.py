@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, true
 
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import AGENCY_ROLES, ActorKind, Privacy, Role
 from reports.models import Report
 

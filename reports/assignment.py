@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import notify
-from reports.case_steps import Actor, notice_values
+from reports.actor import Actor
+from reports.case_notices import notice_values
 from reports.enums import AGENCY_ROLES, ActorKind, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Report, ReportEvent, StaffUser

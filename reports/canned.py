@@ -25,7 +25,7 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import AGENCY_ROLES, ActorKind, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import Agency, CannedAnswer

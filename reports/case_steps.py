@@ -1,6 +1,8 @@
-"""The steps every report use case shares: who may act, the event log, the thread, the agency's
-window and the notices a transition queues. ``citizen_cases`` and ``staff_cases`` are built from
-these; each step works in the caller's transaction and sends nothing itself.
+"""The steps every report use case shares: who may act, the status move, the event log, the
+thread and the agency's window, and ``perform``, which puts one transition and its record
+together. ``citizen_cases`` and ``staff_cases`` are built from these; each step works in the
+caller's transaction and sends nothing itself. Who is acting is ``reports.actor``, the shared
+reads are ``reports.lookups`` and the notices a transition queues are ``reports.case_notices``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports import groups, notify, tracking
+from reports import groups
+from reports.actor import Actor
+from reports.case_notices import Notice, announce, notice_values
 from reports.enums import (
     AGENCY_ROLES,
     ActorKind,
     MessageDirection,
     MessageKind,
-    Role,
     Stage,
     Status,
 )
@@ -32,64 +35,10 @@ from reports.models import (
     Report,
     ReportEvent,
     ReportMessage,
-    SlaAction,
-    StaffUser,
 )
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting: a staff member (with role and agency), the citizen, or the system.
-
-    ``via`` names the channel a staff member acted from when it is not the console (an officer
-    answering from their linked Telegram chat): the event log records it, so an audit can tell
-    the same action taken in the console from one taken in a chat.
-    """
-
-    kind: ActorKind
-    id: int | None = None
-    role: Role | None = None
-    agency_id: int | None = None
-    via: str | None = None
-
-    @classmethod
-    def staff(cls, user: StaffUser, *, via: str | None = None) -> Actor:
-        return cls(ActorKind.STAFF, user.id, user.role, user.agency_id, via)
-
-    @classmethod
-    def citizen(cls, citizen_id: int) -> Actor:
-        return cls(ActorKind.CITIZEN, citizen_id)
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls(ActorKind.SYSTEM)
-
-
-# -- lookups ------------------------------------------------------------------------------------
-
-
-def agency_by_code(db: Session, code: str) -> Agency:
-    agency = db.scalar(select(Agency).where(Agency.code == code))
-    if agency is None:
-        raise DomainError("unknown_agency", code=code)
-    return agency
-
-
-def get_report(db: Session, code: str, *, for_update: bool = False) -> Report:
-    canonical = tracking.normalize(code) or code.strip().upper()
-    query = select(Report).where(Report.tracking_code == canonical)
-    if for_update:
-        query = query.with_for_update()
-    report = db.scalar(query)
-    if report is None:
-        raise DomainError("unknown_report", code=code)
-    return report
-
-
-# -- shared steps ------------------------------------------------------------------------------
 
 
 def check_staff(actor: Actor, action: Action, report: Report) -> None:
@@ -155,15 +104,6 @@ def record_event(
     db.add(event)
     db.flush()
     return event
-
-
-def performed_sla_keys(db: Session, report: Report) -> set[tuple[str, int, str, int]]:
-    rows = db.execute(
-        select(SlaAction.stage, SlaAction.cycle, SlaAction.kind, SlaAction.level).where(
-            SlaAction.report_id == report.id, SlaAction.cycle == report.stage_cycle
-        )
-    )
-    return {(s.value, c, k.value, lv) for s, c, k, lv in rows}
 
 
 def transition(
@@ -239,90 +179,6 @@ def clean_text(text: str, limit: int, what: str) -> str:
     return cleaned[:limit]
 
 
-def agency_name(db: Session, report: Report) -> str:
-    agency = db.get(Agency, report.agency_id) if report.agency_id else None
-    return agency.name if agency else "-"
-
-
-def notice_values(db: Session, report: Report, **extra: Any) -> dict[str, Any]:
-    return {
-        "code": report.tracking_code,
-        "title": report.title,
-        "agency": agency_name(db, report),
-        "verify_due": report.verify_due_at,
-        "response_due": report.response_due_at,
-        "feedback_due": report.feedback_due_at,
-        **extra,
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """One message a transition sends: to the reporter, or to ``staff`` when given."""
-
-    template: str
-    staff: Sequence[StaffUser] | None = None
-    payload: dict[str, Any] | None = None
-    key_suffix: str = ""
-
-
-def announce(
-    db: Session,
-    clock: SlaClock,
-    report: Report,
-    event: ReportEvent,
-    now: datetime,
-    *notices: Notice,
-    **values: Any,
-) -> None:
-    """Queue every notice of one transition, keyed by its event.
-
-    The key makes a transition re-run after a crash notify nobody twice, and rendering the values
-    once means the citizen and the officers read the same code, agency and due dates.
-    """
-    rendered = notice_values(db, report, **values)
-    tz = clock.calendar.tz
-    for notice in notices:
-        key = f"event:{event.id}{notice.key_suffix}"
-        if notice.staff is None:
-            url = clock.tracking_url(report.tracking_code)
-            notify.notify_citizen(
-                db,
-                report=report,
-                template=notice.template,
-                key=key,
-                tz=tz,
-                now=now,
-                values=rendered,
-                payload=notice.payload,
-                tracking_url=url,
-            )
-            # The citizens of a merged group hear what the reporter hears (``reports.groups``).
-            groups.tell_group(
-                db,
-                report,
-                notice.template,
-                key,
-                tz=tz,
-                now=now,
-                values=rendered,
-                tracking_url=url,
-                payload=notice.payload,
-            )
-        else:
-            notify.notify_staff(
-                db,
-                staff=notice.staff,
-                report=report,
-                template=notice.template,
-                key=key,
-                tz=tz,
-                now=now,
-                values=rendered,
-                clock=clock,
-            )
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What a use case's own changes leave for the log and the notices: the event's reason and
@@ -344,7 +200,7 @@ def perform(
     change: Callable[[], Outcome] = Outcome,
 ) -> ReportEvent:
     """One transition with its record: move the status, apply ``change``, log the event, queue
-    the notices (keyed by that event, see ``announce``).
+    the notices (keyed by that event, see ``case_notices.announce``).
 
     The use case checks who may act (``check_staff``, ``check_citizen``) and validates its input
     before calling this, so a refusal changes nothing; ``change`` runs after the status moved

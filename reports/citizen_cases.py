@@ -15,15 +15,13 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import duplicates, notify, tracking
+from reports.actor import Actor
+from reports.case_notices import Notice, announce
 from reports.case_steps import (
     BODY_MAX,
     TITLE_MAX,
-    Actor,
-    Notice,
     Outcome,
     add_to_thread,
-    agency_by_code,
-    announce,
     check_citizen,
     clean_text,
     finish_report,
@@ -44,6 +42,7 @@ from reports.enums import (
     Status,
 )
 from reports.lifecycle import Action, DomainError, target_status
+from reports.lookups import agency_by_code
 from reports.models import Agency, Citizen, CitizenIdentity, Report
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from escalation.calendar import WorkingCalendar
 from escalation.deadlines import SlaClock
 from reports import citizen_cases, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Channel, Privacy, ReportType, Role
 from reports.models import StaffUser
 from reports.satisfaction import ELEMENTS, record_rating

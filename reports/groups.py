@@ -1,8 +1,9 @@
 """A merged group: a primary report, the reports merged into it and the citizens who joined it.
 
 What the primary's transitions mean for the rest of the group lives here, below ``case_steps``
-(which calls it from ``announce`` and ``finish_report``), so every use case that tells the
-reporter something tells the whole group without each of them knowing about groups:
+and ``case_notices`` (which call it from ``finish_report`` and ``announce``), so every use case
+that tells the reporter something tells the whole group without each of them knowing about
+groups:
 
 - the notices a citizen of the group should hear (forwarded, moved, answered, extended,
   finished, closed) are queued for every other citizen too, in their own channel and language,

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.orm import Session
 
 from reports import access, search
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Privacy, ReportType, Status
 from reports.models import Report
 from reports.types import UTCDateTime

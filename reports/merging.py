@@ -22,14 +22,9 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import groups, notify
-from reports.case_steps import (
-    Actor,
-    clean_text,
-    hand_to_agency,
-    notice_values,
-    record_event,
-    release_assignment,
-)
+from reports.actor import Actor
+from reports.case_notices import notice_values
+from reports.case_steps import clean_text, hand_to_agency, record_event, release_assignment
 from reports.enums import (
     AGENCY_ROLES,
     OPEN_STATUSES,

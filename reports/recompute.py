@@ -30,8 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
-from reports.case_steps import performed_sla_keys
 from reports.enums import OPEN_STATUSES, ActorKind, Stage, Status
+from reports.lookups import performed_sla_keys
 from reports.models import Report, ReportEvent
 
 RECOMPUTE_ACTION: Final = "sla_recompute"

@@ -13,15 +13,13 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import notify
+from reports.actor import Actor
+from reports.case_notices import Notice, agency_name
 from reports.case_steps import (
     BODY_MAX,
     TITLE_MAX,
-    Actor,
-    Notice,
     Outcome,
     add_to_thread,
-    agency_by_code,
-    agency_name,
     check_staff,
     clean_text,
     close_group,
@@ -29,7 +27,6 @@ from reports.case_steps import (
     hand_to_agency,
     mark_closed,
     perform,
-    performed_sla_keys,
     release_assignment,
 )
 from reports.enums import (
@@ -43,6 +40,7 @@ from reports.enums import (
     Status,
 )
 from reports.lifecycle import Action, DomainError, NotPermitted
+from reports.lookups import agency_by_code, performed_sla_keys
 from reports.models import Report
 
 

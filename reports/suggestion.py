@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import ReportType
 from reports.lifecycle import DomainError
 from reports.models import Report

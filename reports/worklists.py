@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from reports import access
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Stage, Status
 from reports.models import Report
 

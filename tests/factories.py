@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock, clock_from_settings
-from reports import case_steps, citizen_cases, staff_cases
+from reports import citizen_cases, lookups, staff_cases
+from reports.actor import Actor
 from reports.db import session_factory
 from reports.enums import Channel, Privacy, ReportType, Role
 from reports.models import Citizen, Report, StaffAddress, StaffUser
@@ -63,7 +64,7 @@ def staff(
     tests make staff (console fixtures, the outage test, the browser sites)."""
     n = next(_seq)
     username = name or f"{role.value}{n}"
-    agency_id = case_steps.agency_by_code(db, agency).id if agency else None
+    agency_id = lookups.agency_by_code(db, agency).id if agency else None
     user = StaffUser(
         username=username,
         full_name=full_name or username.title(),
@@ -145,7 +146,7 @@ def forward(
         db,
         clock=clock,
         report=report,
-        actor=case_steps.Actor.staff(db.merge(verifier)),
+        actor=Actor.staff(db.merge(verifier)),
         agency_code=agency,
         now=now,
     )

@@ -281,7 +281,8 @@ def test_sla_recompute_after_a_decreed_holiday(
 def test_report_show_names_the_assignee(data_dir: Path) -> None:
     from sqlalchemy import select
 
-    from reports import assignment, case_steps, staff_cases
+    from reports import assignment, staff_cases
+    from reports.actor import Actor
     from reports.enums import Role
     from reports.models import Report
     from tests import factories
@@ -303,11 +304,11 @@ def test_report_show_names_the_assignee(data_dir: Path) -> None:
             head = factories.staff(db, Role.AGENCY_HEAD, now, agency="pupr")
             officer = factories.staff(db, Role.OFFICER, now, agency="pupr", name="agus")
             staff_cases.verify_and_forward(
-                db, clock=rt.clock, report=report, actor=case_steps.Actor.staff(verifier),
+                db, clock=rt.clock, report=report, actor=Actor.staff(verifier),
                 agency_code="pupr", now=now,
             )  # fmt: skip
             assignment.assign(
-                db, clock=rt.clock, report=report, actor=case_steps.Actor.staff(head),
+                db, clock=rt.clock, report=report, actor=Actor.staff(head),
                 assignee_id=officer.id, now=now,
             )  # fmt: skip
             officer_id = officer.id

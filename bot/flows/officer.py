@@ -28,9 +28,11 @@ from bot.inbound import InboundKind, InboundMessage
 from bot.messages.officer import text as officer_text
 from bot.states import OFFICER_WAITING, Flow, State, in_flow
 from reports import notify, officer_chat, staff_cases, tracking
-from reports.case_steps import Actor, check_staff, get_report
+from reports.actor import Actor
+from reports.case_steps import check_staff
 from reports.enums import OutboxStatus, RecipientKind, Status
 from reports.lifecycle import Action, DomainError, target_status
+from reports.lookups import get_report
 from reports.messages import format_date
 from reports.models import Conversation, Report, StaffUser
 

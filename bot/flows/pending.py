@@ -18,7 +18,8 @@ from bot.inbound import refused_file_message
 from bot.intents import Intent
 from bot.states import State
 from bot.turn import Turn
-from reports import case_steps, citizen_cases, citizen_reads, tracking
+from reports import citizen_cases, citizen_reads, tracking
+from reports.actor import Actor
 from reports.enums import Status
 from reports.lifecycle import DomainError
 from reports.models import Report
@@ -129,7 +130,7 @@ def _as_citizen(turn: Turn, use_case: Callable[..., Report], report: Report, **v
         turn.db,
         clock=turn.runtime.clock,
         report=report,
-        actor=case_steps.Actor.citizen(turn.citizen_id),
+        actor=Actor.citizen(turn.citizen_id),
         now=turn.now,
         **values,
     )

@@ -38,7 +38,7 @@ from console.deps import (
 )
 from console.problems import documented, domain_errors
 from reports import merging, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Role
 from reports.models import Report, StaffUser
 

@@ -25,7 +25,7 @@ from console.api.schemas import (
 from escalation.calendar import WorkingCalendar
 from escalation.history import sla_history
 from reports import access, agencies, duplicates, groups, timeline
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import ActorKind, Stage, Status
 from reports.lifecycle import STAFF_ROLES, allowed_actions
 from reports.models import (

@@ -23,8 +23,8 @@ from console.api.present import assignee_names, detail, summary
 from console.api.schemas import AgencyView, Order, ReportDetail, ReportPage
 from console.deps import MAX_ROW_ID, CurrentStaff, SessionDep, actor_of, get_runtime
 from console.problems import Problem, documented
-from reports import access, agencies, case_steps, listing, tracking
-from reports.case_steps import Actor
+from reports import access, agencies, listing, lookups, tracking
+from reports.actor import Actor
 from reports.enums import Privacy, ReportType, Status
 from reports.lifecycle import DomainError
 from reports.models import Report
@@ -191,7 +191,7 @@ def visible_report(db: Session, actor: Actor, code: str, *, for_update: bool = F
     report = None
     if canonical is not None:
         try:
-            report = case_steps.get_report(db, canonical, for_update=for_update)
+            report = lookups.get_report(db, canonical, for_update=for_update)
         except DomainError:
             report = None
     if report is None or not access.can_view(actor, report):

@@ -17,7 +17,7 @@ from console.deps import CsrfProtected, RowId, SessionDep, actor_of, require_rol
 from console.views.common import NowDep
 from console.views.report_actions import explain
 from console.views.templating import flash, render
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import AGENCY_ROLES, Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import StaffUser

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from console.deps import actor_of, get_runtime
 from escalation.calendar import WorkingCalendar
-from reports import access, case_steps
+from reports import access, lookups
 from reports.lifecycle import DomainError
 from reports.models import Report, StaffUser
 
@@ -37,7 +37,7 @@ class ReportNotFound(HTTPException):
 
 def visible_report(db: Session, staff: StaffUser, code: str, *, for_update: bool = False) -> Report:
     try:
-        report = case_steps.get_report(db, code, for_update=for_update)
+        report = lookups.get_report(db, code, for_update=for_update)
     except DomainError:
         raise ReportNotFound() from None
     if not access.can_view(actor_of(staff), report):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import staff_cases, suggestion
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import AGENCY_ROLES, Privacy, ReportType, Role, Status
 from reports.lifecycle import (
     STAFF_ROLES,

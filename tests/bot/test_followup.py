@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from escalation.sweep import run_sweep
-from reports import attachments, case_steps, satisfaction, staff_cases
+from reports import attachments, lookups, satisfaction, staff_cases
+from reports.actor import Actor
 from reports.enums import MessageKind, Role, Status
 from reports.models import (
     Attachment,
@@ -44,9 +45,9 @@ def forward(chat: Chat, code: str, *, agency: str = "pupr", days: int = 1) -> No
     at = chat.now + timedelta(days=days)
     with chat.runtime.sessions() as db, db.begin():
         verifier = factories.staff(db, Role.VERIFIER, at)
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         staff_cases.verify_and_forward(
-            db, clock=chat.runtime.clock, report=report, actor=case_steps.Actor.staff(verifier),
+            db, clock=chat.runtime.clock, report=report, actor=Actor.staff(verifier),
             agency_code=agency, now=at,
         )  # fmt: skip
     chat.now = at
@@ -57,10 +58,10 @@ def answer(
 ) -> None:
     at = chat.now + timedelta(hours=hours)
     with chat.runtime.sessions() as db, db.begin():
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         officer = factories.staff(db, Role.OFFICER, at, agency="pupr")
         staff_cases.answer(
-            db, clock=chat.runtime.clock, report=report, actor=case_steps.Actor.staff(officer),
+            db, clock=chat.runtime.clock, report=report, actor=Actor.staff(officer),
             text=text, now=at,
         )  # fmt: skip
     chat.now = at
@@ -69,10 +70,10 @@ def answer(
 def request_info(chat: Chat, code: str, question: str = "Di sisi jalan sebelah mana?") -> None:
     at = chat.now + timedelta(hours=2)
     with chat.runtime.sessions() as db, db.begin():
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         verifier = factories.staff(db, Role.VERIFIER, at)
         staff_cases.request_info(
-            db, clock=chat.runtime.clock, report=report, actor=case_steps.Actor.staff(verifier),
+            db, clock=chat.runtime.clock, report=report, actor=Actor.staff(verifier),
             question=question, now=at,
         )  # fmt: skip
     chat.now = at
@@ -80,14 +81,14 @@ def request_info(chat: Chat, code: str, question: str = "Di sisi jalan sebelah m
 
 def report_of(chat: Chat, code: str) -> Report:
     with chat.runtime.sessions() as db:
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         db.expunge_all()
         return report
 
 
 def ratings(chat: Chat, code: str) -> dict[str, int]:
     with chat.runtime.sessions() as db:
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         rows = db.scalars(
             select(SatisfactionRating).where(SatisfactionRating.report_id == report.id)
         )
@@ -327,7 +328,7 @@ def test_whatsapp_numbered_answer_choices(chat: Chat) -> None:
     assert report_of(chat, code).status is Status.ANSWERED
     assert chat.send("Masih berlubang di sisi utara.")[0].template == "bot:response_sent"
     with chat.runtime.sessions() as db:
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         bodies = [m.body for m in report.messages if m.kind is MessageKind.CITIZEN_RESPONSE]
     assert bodies == ["Masih berlubang di sisi utara."]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from reports import case_steps, groups, staff_cases
-from reports.case_steps import Actor
+from reports import groups, lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import Role
 from reports.runtime import Runtime
 from tests import factories
@@ -32,7 +32,7 @@ def test_a_neighbour_joins_a_published_report_once_and_hears_its_answer(
         verifier = factories.staff(db, Role.VERIFIER, MONDAY_9)
         officer = factories.staff(db, Role.OFFICER, MONDAY_9, agency="pupr")
         staff_cases.verify_and_forward(
-            db, clock=runtime.clock, report=case_steps.get_report(db, code),
+            db, clock=runtime.clock, report=lookups.get_report(db, code),
             actor=Actor.staff(verifier), agency_code="pupr", now=MONDAY_9 + timedelta(hours=1),
         )  # fmt: skip
     compact = code.replace("-", "")
@@ -43,11 +43,11 @@ def test_a_neighbour_joins_a_published_report_once_and_hears_its_answer(
     chat.inbox()  # (the forwarding notice they got meanwhile)
     assert templates(chat.send(f"saya juga {code}")) == ["bot:join_unknown"]
     with runtime.sessions() as db:
-        assert groups.reporter_count(db, case_steps.get_report(db, code)) == 2
+        assert groups.reporter_count(db, lookups.get_report(db, code)) == 2
 
     with runtime.sessions() as db, db.begin():
         staff_cases.answer(
-            db, clock=runtime.clock, report=case_steps.get_report(db, code),
+            db, clock=runtime.clock, report=lookups.get_report(db, code),
             actor=Actor.staff(officer), text="Sudah ditambal.",
             now=MONDAY_9 + timedelta(days=1),
         )  # fmt: skip

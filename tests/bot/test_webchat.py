@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from config.domain_files import load_agencies
 from config.settings import Settings
-from reports import case_steps, staff_cases
+from reports import lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import OutboxStatus, Role, Status
 from reports.messages import format_date
 from reports.migrate import upgrade
@@ -147,15 +148,15 @@ def test_agency_answer_shows_buttons_and_accepting_works(client: TestClient) -> 
     runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
     now = datetime.now(UTC)
     with runtime.sessions() as db, db.begin():
-        report = case_steps.get_report(db, code.group(0))
+        report = lookups.get_report(db, code.group(0))
         verifier = factories.staff(db, Role.VERIFIER, now)
         officer = factories.staff(db, Role.OFFICER, now, agency="pupr")
         staff_cases.verify_and_forward(
-            db, clock=runtime.clock, report=report, actor=case_steps.Actor.staff(verifier),
+            db, clock=runtime.clock, report=report, actor=Actor.staff(verifier),
             agency_code="pupr", now=now,
         )  # fmt: skip
         staff_cases.answer(
-            db, clock=runtime.clock, report=report, actor=case_steps.Actor.staff(officer),
+            db, clock=runtime.clock, report=report, actor=Actor.staff(officer),
             text="Sudah diperbaiki <b>kemarin</b>.", now=now,
         )  # fmt: skip
     forwarded, answered = b.fetch()
@@ -170,7 +171,7 @@ def test_agency_answer_shows_buttons_and_accepting_works(client: TestClient) -> 
         f"rate:{code.group(0)}:{n}" for n in range(1, 5)
     ]
     with runtime.sessions() as db:
-        assert case_steps.get_report(db, code.group(0)).status is Status.FINISHED
+        assert lookups.get_report(db, code.group(0)).status is Status.FINISHED
     assert "ketepatan waktu" in b.press(f"rate:{code.group(0)}:4")[0]["text"]
 
 

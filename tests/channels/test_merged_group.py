@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from reports import case_steps, duplicates, groups, merging, staff_cases
-from reports.case_steps import Actor
+from reports import duplicates, groups, lookups, merging, staff_cases
+from reports.actor import Actor
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role, Status
 from reports.models import OutboxMessage, Report, SatisfactionRating
 from tests import factories
@@ -108,16 +108,16 @@ def test_a_merged_group_of_three_is_answered_once_and_every_citizen_hears(
     # The later reports were found as possible duplicates of the first when submitted.
     with runtime.sessions() as db:
         for code in codes[1:]:
-            suggested = duplicates.current(db, case_steps.get_report(db, code))
+            suggested = duplicates.current(db, lookups.get_report(db, code))
             assert primary_code in [r.tracking_code for r in suggested]
 
     # The verifier merges them; their citizens are told, with the primary's tracking link.
     day1 = T0 + timedelta(days=1)
     with runtime.sessions() as db, db.begin():
-        primary = case_steps.get_report(db, primary_code)
+        primary = lookups.get_report(db, primary_code)
         for code in codes[1:]:
             merging.merge(
-                db, clock=clock, report=case_steps.get_report(db, code), into=primary,
+                db, clock=clock, report=lookups.get_report(db, code), into=primary,
                 actor=Actor.staff(verifier), now=day1,
             )  # fmt: skip
         assert groups.reporter_count(db, primary) == 3
@@ -129,7 +129,7 @@ def test_a_merged_group_of_three_is_answered_once_and_every_citizen_hears(
     # One verification and one answer on the primary only.
     day4 = T0 + timedelta(days=4, hours=1)
     with runtime.sessions() as db, db.begin():
-        primary = case_steps.get_report(db, primary_code)
+        primary = lookups.get_report(db, primary_code)
         staff_cases.verify_and_forward(
             db, clock=clock, report=primary, actor=Actor.staff(verifier), agency_code="pupr",
             now=day1,
@@ -157,7 +157,7 @@ def test_a_merged_group_of_three_is_answered_once_and_every_citizen_hears(
     first.say("puas")
     with runtime.sessions() as db:
         for code in codes:
-            assert case_steps.get_report(db, code).status is Status.FINISHED
+            assert lookups.get_report(db, code).status is Status.FINISHED
     drain(runtime, now=first.now)
     for citizen, code in zip((first, second, third, fourth), [*codes, primary_code], strict=True):
         citizen.now = first.now + timedelta(minutes=5)

@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import func, select
 
 from reports import officer_chat, staff_cases
+from reports.actor import Actor
 from reports.attachments import store
-from reports.case_steps import Actor, get_report
 from reports.enums import Channel, Privacy, RecipientKind, Role, Status
+from reports.lookups import get_report
 from reports.models import (
     CitizenIdentity,
     OutboxMessage,

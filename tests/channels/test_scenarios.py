@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from reports import case_steps, staff_cases
-from reports.case_steps import Actor
+from reports import lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import Channel, OutboxStatus, RecipientKind, Role, Status
 from reports.models import OutboxMessage, Report, SatisfactionRating
 from tests import factories
@@ -106,7 +106,7 @@ def _staff(channels: Channels) -> tuple[Any, Any]:
 
 def _act(channels: Channels, code: str, step: Any) -> None:
     with channels.runtime.sessions() as db, db.begin():
-        step(db, case_steps.get_report(db, code))
+        step(db, lookups.get_report(db, code))
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,7 @@ def test_report_life_from_first_message_to_rating(
     citizen.now = day4 + timedelta(hours=2)
     citizen.say(EXPECT[language]["reply"])
     with runtime.sessions() as db:
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         assert report.status is Status.FORWARDED and report.stage_cycle >= 1
         staff_rows = db.scalars(
             select(OutboxMessage).where(
@@ -213,7 +213,7 @@ def test_report_life_from_first_message_to_rating(
         rate = _button(last, f"rate:{code}:")
         replies = citizen.choose(last, f"rate:{code}:4") if rate else citizen.say("4")
     with runtime.sessions() as db:
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         assert report.status is Status.FINISHED
         scores = db.scalars(
             select(SatisfactionRating.score).where(SatisfactionRating.report_id == report.id)

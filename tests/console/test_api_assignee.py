@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from reports import assignment
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.models import Report, StaffUser
 from tests.console.api_support import Scenario, bearer, build_scenario
 

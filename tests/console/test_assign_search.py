@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.views.common import get_now
-from reports import case_steps
+from reports import lookups
 from reports.models import OutboxMessage, Report, ReportEvent, StaffUser
 from tests.console.api_support import Scenario, bearer, make_tokens
 from tests.console.conftest import csrf_from, sign_in
@@ -30,7 +30,7 @@ def _assign(client: TestClient, code: str, assignee: str) -> int:
 
 def _assignee(sessions: sessionmaker[Session], code: str) -> int | None:
     with sessions() as db:
-        return case_steps.get_report(db, code).assignee_id
+        return lookups.get_report(db, code).assignee_id
 
 
 def test_head_assigns_officer_takes_and_the_inbox_views(
@@ -51,7 +51,7 @@ def test_head_assigns_officer_takes_and_the_inbox_views(
     assert _assign(client, public, str(staff_users["other.officer"].id)) == 422
     assert _assign(client, scenario.codes["other_public"], "me") == 404
     with sessions() as db:
-        report = case_steps.get_report(db, public)
+        report = lookups.get_report(db, public)
         told = db.scalars(
             select(OutboxMessage.staff_id).where(
                 OutboxMessage.report_id == report.id, OutboxMessage.template == "staff_assigned"

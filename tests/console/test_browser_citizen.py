@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from reports import attachments, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Channel, Privacy, Role
 from reports.runtime import Runtime
 from tests import factories

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
-from reports import case_steps, staff_cases
-from reports.case_steps import Actor
+from reports import lookups, staff_cases
+from reports.actor import Actor
 from reports.models import StaffUser
 from tests import factories
 from tests.console.conftest import csrf_from, sign_in
@@ -78,7 +78,7 @@ def test_verifier_sees_suggestions_merges_unmerges_and_the_public_count(
         verifier = db.get(StaffUser, staff_users["verifier"].id)
         assert verifier is not None
         staff_cases.verify_and_forward(
-            db, clock=clock, report=case_steps.get_report(db, first), actor=Actor.staff(verifier),
+            db, clock=clock, report=lookups.get_report(db, first), actor=Actor.staff(verifier),
             agency_code="pupr", now=datetime.now(UTC),
         )  # fmt: skip
     public = client.get(f"/t/{first}").text
@@ -127,7 +127,7 @@ def test_the_first_report_lists_those_reported_again_later_and_takes_them_in(
         assert verifier is not None
         for code in (first, again):
             staff_cases.verify_and_forward(
-                db, clock=clock, report=case_steps.get_report(db, code),
+                db, clock=clock, report=lookups.get_report(db, code),
                 actor=Actor.staff(verifier), agency_code="pupr", now=datetime.now(UTC),
             )  # fmt: skip
     client.post("/console/logout", follow_redirects=False)

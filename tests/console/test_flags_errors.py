@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import attachments, case_steps, citizen_cases, staff_cases
-from reports.case_steps import Actor
+from reports import attachments, citizen_cases, lookups, staff_cases
+from reports.actor import Actor
 from reports.models import StaffUser
 from tests import factories
 from tests.console.api_support import Scenario
@@ -34,13 +34,13 @@ def test_not_satisfied_and_reopened_are_flagged_in_every_list(
     officer = Actor.staff(staff_users["officer"])
     back, reopened = scenario.codes["pupr_public"], scenario.codes["pupr_anonymous"]
     with sessions() as db, db.begin():
-        report = case_steps.get_report(db, back)
+        report = lookups.get_report(db, back)
         staff_cases.answer(db, clock=clock, report=report, actor=officer, text="Sudah.", now=now)
         citizen_cases.citizen_respond(
             db, clock=clock, report=report, actor=Actor.citizen(report.citizen_id),
             text="Belum beres.", now=now + timedelta(minutes=5),
         )  # fmt: skip
-        other = case_steps.get_report(db, reopened)
+        other = lookups.get_report(db, reopened)
         staff_cases.answer(db, clock=clock, report=other, actor=officer, text="Sudah.", now=now)
         citizen = Actor.citizen(other.citizen_id)
         citizen_cases.citizen_accept(db, clock=clock, report=other, actor=citizen, now=now)
@@ -85,7 +85,7 @@ def test_images_inline_and_pdfs_as_links(
 ) -> None:
     code = scenario.codes["pupr_public"]
     with sessions() as db, db.begin():
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         root = console_settings.attachments_dir  # type: ignore[attr-defined]
         png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
         for name, data, kind in (

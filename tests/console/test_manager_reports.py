@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
-from reports import case_steps, citizen_cases, staff_cases
-from reports.case_steps import Actor
+from reports import citizen_cases, lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import Channel, ReportType
 from reports.models import StaffUser
 from tests import factories
@@ -29,7 +29,7 @@ def late_verified_report(
         ).tracking_code
     run_sweep(sessions, clock=clock, now=now)
     with sessions() as db, db.begin():
-        factories.forward(db, clock, case_steps.get_report(db, code), users["verifier"], now)
+        factories.forward(db, clock, lookups.get_report(db, code), users["verifier"], now)
     return code
 
 

@@ -50,8 +50,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import case_steps, staff_cases
-from reports.case_steps import Actor
+from reports import lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import Channel, Privacy, ReportType, Status
 from reports.models import CitizenIdentity, Report, StaffUser
 from reports.runtime import Runtime
@@ -309,7 +309,7 @@ def assert_contacts_private(
     with sessions() as db, db.begin():
         verifier = Actor.staff(db.merge(staff_users["verifier"]))
         for code in created:
-            report = case_steps.get_report(db, code, for_update=True)
+            report = lookups.get_report(db, code, for_update=True)
             staff_cases.verify_and_forward(
                 db, clock=clock, report=report, actor=verifier, agency_code="pupr", now=now
             )

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.views.common import get_now
 from escalation.deadlines import SlaClock
-from reports import attachments, case_steps, staff_cases
-from reports.case_steps import Actor
+from reports import attachments, lookups, staff_cases
+from reports.actor import Actor
 from reports.citizen_cases import NluSuggestion
 from reports.enums import Privacy, ReportType, Status
 from reports.models import OutboxMessage, Report, ReportEvent, ReportMessage, StaffUser
@@ -57,7 +57,7 @@ def _forward(
     now: datetime | None = None,
 ) -> None:
     with sessions() as db, db.begin():
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=Actor.staff(verifier), agency_code=agency,
             now=now or datetime.now(UTC),
@@ -66,7 +66,7 @@ def _forward(
 
 def _report(sessions: sessionmaker[Session], code: str) -> Report:
     with sessions() as db:
-        return case_steps.get_report(db, code)
+        return lookups.get_report(db, code)
 
 
 def _post(client: TestClient, code: str, action: str, **data: str) -> Response:
@@ -111,7 +111,7 @@ def test_queue_is_oldest_due_first_with_nlu_suggestion_and_one_click_forward(
     confirmation = client.get("/console/queue").text
     assert f"Laporan {older} diverifikasi dan diteruskan" in confirmation
     with sessions() as db:
-        report = case_steps.get_report(db, older)
+        report = lookups.get_report(db, older)
         assert report.status is Status.FORWARDED and report.agency is not None
         assert report.agency.code == "pupr" and report.verified_by_id == staff_users["verifier"].id
         event = db.scalars(
@@ -227,7 +227,7 @@ def test_officer_inbox_answer_and_the_other_agency_sees_nothing(
     assert response.status_code == 404
     assert _report(sessions, theirs).status is Status.FORWARDED
     with sessions() as db:
-        report = case_steps.get_report(db, mine)
+        report = lookups.get_report(db, mine)
         assert report.status is Status.ANSWERED
         answer = db.scalar(
             select(ReportMessage).where(
@@ -367,7 +367,7 @@ def test_attachments_only_for_those_who_may_see_the_report(
 ) -> None:
     code = _submit(sessions, clock)
     with sessions() as db, db.begin():
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         item = attachments.store(
             db, root=console_settings.attachments_dir,  # type: ignore[attr-defined]
             data=b"%PDF-1.4 bukti", content_type="application/pdf", filename="bukti.pdf",

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import case_steps, citizen_cases, staff_cases
-from reports.case_steps import Actor
+from reports import citizen_cases, lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import Channel
 from reports.models import StaffUser
 from tests import factories
@@ -47,7 +47,7 @@ def hostile(
                                                 ranking={"agency": [[PAYLOAD, 0.5]]}),
             )  # fmt: skip
             codes[key] = report.tracking_code
-        report = case_steps.get_report(db, codes["forwarded"])
+        report = lookups.get_report(db, codes["forwarded"])
         staff_cases.verify_and_forward(
             db, clock=clock, report=report, actor=Actor.staff(staff_users["verifier"]),
             agency_code="pupr", now=now,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from reports import staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Channel
 from reports.models import StaffUser
 from tests import factories

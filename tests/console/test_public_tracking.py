@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from escalation.deadlines import SlaClock
 from reports import attachments, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Channel, Privacy
 from reports.models import OutboxMessage, StaffUser
 from tests import factories

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from escalation.deadlines import SlaClock
-from reports import assignment, canned, case_steps
-from reports.case_steps import Actor
+from reports import assignment, canned, lookups
+from reports.actor import Actor
 from reports.models import StaffUser
 from reports.runtime import Runtime
 from tests.console.api_support import bearer, build_scenario, make_tokens
@@ -64,7 +64,7 @@ def tokens(
     now = datetime.now(UTC)
     with sessions() as db, db.begin():
         head = Actor.staff(db.merge(staff_users["head"]))
-        report = case_steps.get_report(db, scenario.codes["pupr_public"])
+        report = lookups.get_report(db, scenario.codes["pupr_public"])
         assignment.assign(
             db, clock=clock, report=report, actor=head,
             assignee_id=staff_users["officer"].id, now=now,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
 from reports import citizen_cases, satisfaction, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import ReportType, Stage, Status
 from reports.models import Agency, Report, StaffUser
 from reports.stats import metrics, parallel

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
-from reports import case_steps
+from reports import lookups
 from reports.citizen_cases import NluSuggestion
 from reports.enums import ReportType, Status
 from reports.models import ReportEvent, StaffUser
@@ -132,7 +132,7 @@ def test_one_click_accept_is_refused_below_the_threshold(
         assert response.status_code == 422  # type: ignore[attr-defined]
         assert "terlalu rendah untuk diterima sekali klik" in response.text  # type: ignore[attr-defined]
         with sessions() as db:
-            report = case_steps.get_report(db, code)
+            report = lookups.get_report(db, code)
             assert report.status is Status.SUBMITTED and report.agency_id is None
 
     response = _accept(client, reports["sure"])
@@ -140,7 +140,7 @@ def test_one_click_accept_is_refused_below_the_threshold(
     assert response.headers["location"] == "/console/queue"  # type: ignore[attr-defined]
     assert f"Saran diterima: laporan {reports['sure']}" in client.get("/console/queue").text
     with sessions() as db:
-        report = case_steps.get_report(db, reports["sure"])
+        report = lookups.get_report(db, reports["sure"])
         assert report.status is Status.FORWARDED and report.agency is not None
         assert report.agency.code == "pupr"
         assert report.type is ReportType.INFORMATION_REQUEST  # the suggested type, too
@@ -159,7 +159,7 @@ def test_one_click_accept_is_refused_below_the_threshold(
     )
     assert response.status_code == 303
     with sessions() as db:
-        report = case_steps.get_report(db, reports["unsure"])
+        report = lookups.get_report(db, reports["unsure"])
         assert report.agency is not None and report.agency.code == "perhubungan"
 
 

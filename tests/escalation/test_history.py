@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalation.deadlines import SlaClock
 from escalation.history import late_days_by_stage, sla_history
 from escalation.sweep import run_sweep
-from reports import case_steps, staff_cases
-from reports.case_steps import Actor
+from reports import lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import Role, Stage
 from reports.models import StaffUser
 from tests import factories as f
@@ -29,7 +29,7 @@ def test_late_verification_stays_visible_after_the_answer(
     run_sweep(sessions, clock=clock, now=wib(2026, 11, 27, 0, 0, 1))  # breach, level 1
     run_sweep(sessions, clock=clock, now=wib(2026, 12, 1, 0, 0, 1))  # level 2
     with sessions() as db, db.begin():
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         # Still open: the breach is ongoing, two working days (Fri 27, Mon 30) so far.
         [ongoing] = sla_history(report.events, clock.calendar, wib(2026, 11, 30, 12))
         assert ongoing.ongoing and ongoing.working_days_late == 2
@@ -53,7 +53,7 @@ def test_late_verification_stays_visible_after_the_answer(
         )
 
     with sessions() as db:
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         assert report.escalation_level == 0  # the running clock no longer says it...
         history = sla_history(report.events, clock.calendar, wib(2026, 12, 20))
         # ...the history does: verification late by Fri, Mon, Tue; the answer was on time.

@@ -33,7 +33,8 @@ from escalation.history_replay import (
     import_history,
 )
 from escalation.sweep import run_sweep
-from reports import case_steps, staff_cases
+from reports import staff_cases
+from reports.actor import Actor
 from reports.enums import ActorKind, Channel, Privacy, ReportType, Role, Status
 from reports.history_import import HistoryStatus, parse_history
 from reports.models import (
@@ -149,24 +150,24 @@ def live_steps(row: dict[str, Any], staff: dict[str, Any]) -> list[tuple[datetim
     steps: list[tuple[datetime, Any]] = [(row["submitted_at"], submit)]
     if row.get("forwarded_at"):
         steps.append((row["forwarded_at"], lambda db, clock, at: staff_cases.verify_and_forward(
-            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(staff["v"])),
+            db, clock=clock, report=report(db), actor=Actor.staff(db.merge(staff["v"])),
             agency_code=agency, now=at)))  # fmt: skip
     if row.get("answered_at"):
         steps.append((row["answered_at"], lambda db, clock, at: staff_cases.answer(
-            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(officer)),
+            db, clock=clock, report=report(db), actor=Actor.staff(db.merge(officer)),
             text=row["answer"], now=at)))  # fmt: skip
     status = row["status"]
     if status in ("selesai", "finished") and row.get("closed_at"):
         steps.append((row["closed_at"], lambda db, clock, at: staff_cases.finish(
-            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(officer)),
+            db, clock=clock, report=report(db), actor=Actor.staff(db.merge(officer)),
             reason=CLOSED_REASON, now=at)))  # fmt: skip
     if status == "ditolak":
         steps.append((row["closed_at"], lambda db, clock, at: staff_cases.archive(
-            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(staff["v"])),
+            db, clock=clock, report=report(db), actor=Actor.staff(db.merge(staff["v"])),
             reason=REJECTED_REASON, now=at)))  # fmt: skip
     if status == "bukan wewenang":
         steps.append((row["submitted_at"], lambda db, clock, at: staff_cases.not_our_authority(
-            db, clock=clock, report=report(db), actor=case_steps.Actor.staff(db.merge(staff["v"])),
+            db, clock=clock, report=report(db), actor=Actor.staff(db.merge(staff["v"])),
             reason=NOT_OUR_AUTHORITY_REASON, now=at)))  # fmt: skip
     return steps
 

@@ -21,8 +21,8 @@ from config.log import ContextFilter
 from escalation.deadlines import SlaClock
 from escalation.digest import queue_digest
 from escalation.sweep import SWEEP_HEARTBEAT, run_sweep
-from reports import case_steps, staff_cases
-from reports.case_steps import Actor
+from reports import lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import Role, SlaActionKind, Status
 from reports.models import Heartbeat, OutboxMessage, Report, ReportEvent, SlaAction
 from tests import factories as f
@@ -64,7 +64,7 @@ def test_verification_ladder_fires_each_step_once(
     assert run_sweep(sessions, clock=clock, now=wib(2026, 12, 31)) == []
 
     with sessions() as db:
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         assert report.escalation_level == 3
         assert report.next_sla_at is None
         assert counts(db) == Counter(
@@ -114,7 +114,7 @@ def test_respond_stage_escalates_to_the_agency_head_and_citizen_window_auto_clos
     assert [(a.kind, a.level) for a in breach][-1] == ("escalation", 1)
     assert breach[-1].notified == 2  # the pupr head and the pupr officer
     with sessions() as db, db.begin():
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         staff_cases.answer(
             db, clock=clock, report=report, actor=officer, text="Sudah", now=wib(2026, 12, 1, 9)
         )
@@ -125,7 +125,7 @@ def test_respond_stage_escalates_to_the_agency_head_and_citizen_window_auto_clos
     assert [a.kind for a in closing] == ["reminder", "auto_close"]
     assert [a.outcome for a in closing] == ["skipped", "done"]
     with sessions() as db:
-        report = case_steps.get_report(db, code)
+        report = lookups.get_report(db, code)
         assert report.status is Status.FINISHED
         assert report.close_reason == "citizen window ended"
         assert report.events[-1].action == "auto_close"
@@ -164,9 +164,7 @@ def test_one_bad_report_does_not_stop_the_sweep(
         actions = run_sweep(sessions, clock=clock, now=wib(2026, 11, 27, 1))
     assert {a.report for a in actions} == {good}
     with sessions() as db:
-        assert (
-            case_steps.get_report(db, bad_code).next_sla_at is not None
-        )  # untouched, retried later
+        assert lookups.get_report(db, bad_code).next_sla_at is not None  # untouched, retried later
     # The failure is logged with the report's code as context (the message only has its id).
     [failure] = [r for r in caplog.records if r.name == "escalation.sweep"]
     assert failure.report == bad_code  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import access, citizen_cases, satisfaction, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Privacy, Role
 from reports.lifecycle import DomainError
 from reports.models import Report

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalation.deadlines import SlaClock
 from escalation.sweep import run_sweep
 from reports import assignment, citizen_cases, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Role
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import OutboxMessage, Report, ReportEvent

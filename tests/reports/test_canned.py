@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from reports import canned, case_steps
-from reports.case_steps import Actor
+from reports import canned, lookups
+from reports.actor import Actor
 from reports.enums import Role
 from reports.lifecycle import NotPermitted
 from reports.models import CannedAnswer
@@ -32,7 +32,7 @@ def _actors(db: Session) -> dict[str, Actor]:
 
 def test_the_head_writes_edits_and_deletes_and_the_officer_reads(db: Session) -> None:
     who = _actors(db)
-    pupr = case_steps.agency_by_code(db, "pupr").id
+    pupr = lookups.agency_by_code(db, "pupr").id
     item = canned.create(
         db, actor=who["head"], agency_id=pupr, title="  Jadwal  perbaikan ",
         body="Perbaikan dijadwalkan pada anggaran tahun depan.\r\n", now=MON,
@@ -65,7 +65,7 @@ def test_the_head_writes_edits_and_deletes_and_the_officer_reads(db: Session) ->
 
 def test_officers_may_not_edit_and_other_agencies_see_nothing(db: Session) -> None:
     who = _actors(db)
-    pupr = case_steps.agency_by_code(db, "pupr").id
+    pupr = lookups.agency_by_code(db, "pupr").id
     item = canned.create(db, actor=who["head"], agency_id=pupr, title="A", body="a", now=MON)
     with pytest.raises(NotPermitted):
         canned.create(db, actor=who["officer"], agency_id=pupr, title="B", body="b", now=MON)
@@ -87,7 +87,7 @@ def test_officers_may_not_edit_and_other_agencies_see_nothing(db: Session) -> No
         canned.delete(db, actor=who["other.head"], canned_id=item.id)
     assert item.body == "a"
     # Each agency's list is its own: the other head's texts never show in pupr's list.
-    lingkungan = case_steps.agency_by_code(db, "lingkungan").id
+    lingkungan = lookups.agency_by_code(db, "lingkungan").id
     canned.create(db, actor=who["other.head"], agency_id=lingkungan, title="A", body="l", now=MON)
     assert [c.body for c in canned.list_for(db, actor=who["officer"], agency_id=pupr)] == ["a"]
     assert [
@@ -108,7 +108,7 @@ def test_officers_may_not_edit_and_other_agencies_see_nothing(db: Session) -> No
 )
 def test_bad_texts_are_refused_with_a_code(db: Session, title: str, body: str, code: str) -> None:
     who = _actors(db)
-    pupr = case_steps.agency_by_code(db, "pupr").id
+    pupr = lookups.agency_by_code(db, "pupr").id
     canned.create(db, actor=who["head"], agency_id=pupr, title="Jadwal", body="x", now=MON)
     with pytest.raises(canned.CannedError) as refused:
         canned.create(db, actor=who["head"], agency_id=pupr, title=title, body=body, now=MON)
@@ -121,7 +121,7 @@ def test_bad_texts_are_refused_with_a_code(db: Session, title: str, body: str, c
 
 def test_an_agency_keeps_a_bounded_list(db: Session) -> None:
     who = _actors(db)
-    pupr = case_steps.agency_by_code(db, "pupr").id
+    pupr = lookups.agency_by_code(db, "pupr").id
     for n in range(canned.MAX_PER_AGENCY):
         db.add(
             CannedAnswer(agency_id=pupr, title=f"T{n}", body="b", created_at=MON, updated_at=MON)

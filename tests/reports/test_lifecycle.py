@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.deadlines import SlaClock
 from reports import citizen_cases, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import OutboxStatus, Privacy, ReportType, Role, Stage, Status
 from reports.lifecycle import TRANSITIONS, Action, DomainError, IllegalTransition, NotPermitted
 from reports.models import AgencyAssignment, OutboxMessage, ReportEvent

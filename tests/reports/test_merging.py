@@ -21,7 +21,7 @@ from reports import (
     satisfaction,
     staff_cases,
 )
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Channel, Role, Status
 from reports.lifecycle import DomainError, NotPermitted
 from reports.models import (

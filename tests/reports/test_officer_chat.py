@@ -16,7 +16,7 @@ from escalation.deadlines import SlaClock
 from escalation.digest import queue_digest
 from escalation.sweep import process_report
 from reports import officer_chat, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Channel, Privacy, Role
 from reports.lifecycle import DomainError
 from reports.models import OutboxMessage, StaffLinkCode, StaffUser

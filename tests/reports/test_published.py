@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from escalation.deadlines import SlaClock
 from reports import published, staff_cases
-from reports.case_steps import Actor
+from reports.actor import Actor
 from reports.enums import Privacy, ReportType, Role, Status
 from reports.models import Report
 from tests import factories as f

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.calendar import HolidayOverrides, WorkingCalendar
 from escalation.deadlines import SlaClock
-from reports import case_steps, citizen_cases, staff_cases
-from reports.case_steps import Actor
+from reports import citizen_cases, lookups, staff_cases
+from reports.actor import Actor
 from reports.enums import Role, Status
 from reports.models import ReportEvent
 from reports.recompute import RECOMPUTE_ACTION, recompute_open_deadlines
@@ -65,7 +65,7 @@ def test_recompute_moves_open_deadlines_once(
         (codes[1], "respond", "changed"),
     ]
     with sessions() as db:
-        waiting, extended = (case_steps.get_report(db, c) for c in codes[:2])
+        waiting, extended = (lookups.get_report(db, c) for c in codes[:2])
         assert waiting.verify_due_at == wib(2026, 11, 27, 23, 59, 59)
         assert extended.response_due_at == wib(2026, 12, 3, 23, 59, 59)
         # The sweep's next moment moved with it (the 24-hour reminder before the new deadline).
@@ -73,7 +73,7 @@ def test_recompute_moves_open_deadlines_once(
         [event] = [e for e in waiting.events if e.action == RECOMPUTE_ACTION]
         assert event.data["from"] == wib(2026, 11, 26, 23, 59, 59).isoformat()
         assert event.data["to"] == wib(2026, 11, 27, 23, 59, 59).isoformat()
-        assert case_steps.get_report(db, codes[2]).status is Status.INFO_REQUESTED
+        assert lookups.get_report(db, codes[2]).status is Status.INFO_REQUESTED
     # Safe to run twice: the second run changes nothing and records nothing.
     with sessions() as db, db.begin():
         assert list(recompute_open_deadlines(db, clock=new_clock, now=wib(2026, 11, 24, 9))) == []
@@ -103,4 +103,4 @@ def test_a_resumed_clock_keeps_the_days_that_were_left(
         [change] = recompute_open_deadlines(db, clock=new_clock, now=wib(2026, 11, 24, 8))
         assert change.outcome == "changed"
         # Two working days after Monday with Wednesday closed: Tue 24, Thu 26.
-        assert case_steps.get_report(db, code).verify_due_at == wib(2026, 11, 26, 23, 59, 59)
+        assert lookups.get_report(db, code).verify_due_at == wib(2026, 11, 26, 23, 59, 59)

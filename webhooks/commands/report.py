@@ -157,7 +157,7 @@ def report_show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show one report with its deadlines and its full event log."""
-    from reports.case_steps import get_report
+    from reports.lookups import get_report
 
     rt = runtime()
     with rt.sessions() as db:
@@ -186,7 +186,7 @@ def report_show(
 def _staff_actor(db: Any, username: str) -> Any:
     from sqlalchemy import select
 
-    from reports.case_steps import Actor
+    from reports.actor import Actor
     from reports.models import StaffUser
 
     user = db.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
@@ -205,7 +205,7 @@ def report_merge(
 ) -> None:
     """Mark a report as a duplicate of another: its citizen follows the other from now on."""
     from reports import merging
-    from reports.case_steps import get_report
+    from reports.lookups import get_report
 
     rt = runtime()
     at = parse_instant(now)
@@ -230,7 +230,7 @@ def report_unmerge(
 ) -> None:
     """Take a merged report out of its group again (audited); its own deadlines restart."""
     from reports import merging
-    from reports.case_steps import get_report
+    from reports.lookups import get_report
 
     rt = runtime()
     at = parse_instant(now)
