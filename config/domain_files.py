@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import yaml
+
+#: The catch-all agency of ``agencies.yml`` ("the verifier decides"): a suggestion of it means the
+#: classifier does not know, it is never a training label and never a forwarding target.
+UNDECIDED_AGENCY: Final = "lainnya"
 
 
 @dataclass(frozen=True, slots=True)

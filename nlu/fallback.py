@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from config.domain_files import load_agencies
+from config.domain_files import UNDECIDED_AGENCY, load_agencies
 from nlu.language import detect_language
-from nlu.types import NLU, UNDECIDED_AGENCY, Prediction
+from nlu.types import NLU, Prediction
 
 if TYPE_CHECKING:
     from config.settings import Settings

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from config.domain_files import UNDECIDED_AGENCY
 from nlu.artifact import ArtifactError, load_artifact
 from nlu.classifier import TextClassifier
 from nlu.dataset import REPORT_TYPE_LABELS
@@ -29,7 +30,7 @@ from nlu.language import detect_language
 from nlu.normalize import normalize
 from nlu.rasa_backend import RasaNLU
 from nlu.train import Task, shipped_model_path
-from nlu.types import NLU, RANKING_SIZE, UNDECIDED_AGENCY, Prediction
+from nlu.types import NLU, RANKING_SIZE, Prediction
 
 if TYPE_CHECKING:
     from config.settings import Settings

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from config.domain_files import UNDECIDED_AGENCY
 from nlu.artifact import save_artifact
 from nlu.calibration import fit_calibration
 from nlu.classifier import TextClassifier
@@ -40,7 +41,6 @@ from nlu.dataset import (
     read_rasa_yaml,
 )
 from nlu.estimators import CUES_METHOD, DEFAULT_METHOD
-from nlu.types import UNDECIDED_AGENCY
 
 if TYPE_CHECKING:
     from config.settings import Settings

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 RANKING_SIZE = 5
-# Agency code the verifier decides; never a training label (it means "unknown", not a topic).
-UNDECIDED_AGENCY = "lainnya"
 
 
 @dataclass(frozen=True)

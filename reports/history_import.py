@@ -48,11 +48,10 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from config.domain_files import UNDECIDED_AGENCY
 from reports.enums import Privacy, ReportType
 from reports.spreadsheet import FileError, read_table
 
-#: Agency code that means "undecided": never a forwarding target.
-UNDECIDED_AGENCY: Final = "lainnya"
 KEY_MAX = 80
 
 

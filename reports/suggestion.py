@@ -17,15 +17,13 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from config.domain_files import UNDECIDED_AGENCY
 from escalation.deadlines import SlaClock
 from reports import staff_cases
 from reports.actor import Actor
 from reports.enums import ReportType
 from reports.lifecycle import DomainError
 from reports.models import Report
-
-#: The catch-all agency: a suggestion of it means "the classifier does not know".
-UNDECIDED_AGENCY: Final = "lainnya"
 
 _TYPES: Final = frozenset(t.value for t in ReportType)
 
