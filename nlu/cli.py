@@ -17,7 +17,8 @@ import typer
 from tqdm import tqdm
 
 from nlu.dataset import REPORT_TYPE_LABELS, Example, read_csv
-from nlu.train import TASKS, Task, agency_codes, examples_from_verified, train_and_save
+from nlu.train import train_and_save
+from nlu.training_examples import TASKS, Task, agency_codes, examples_from_verified
 
 app = typer.Typer(
     help="Embedded NLU: report type and agency routing.",
@@ -65,7 +66,8 @@ def train(
     The models shipped in the package are never modified; the service picks up the new files
     within seconds.
     """
-    from nlu.train import base_examples, compare_on_recent_slice
+    from nlu.recent_slice import compare_on_recent_slice
+    from nlu.training_examples import base_examples
 
     settings = _settings()
     codes = agency_codes(settings.agencies_file)
@@ -81,7 +83,7 @@ def train(
         extra["routing"].extend(rows)
         typer.echo(f"routing: +{len(rows)} examples from {routing_csv}")
     if from_db:
-        from nlu.train import verified_rows_from_db
+        from nlu.training_examples import verified_rows_from_db
 
         try:
             rows_db = list(tqdm(verified_rows_from_db(settings), desc="verified reports"))

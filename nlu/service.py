@@ -29,7 +29,8 @@ from nlu.features import clip_text
 from nlu.language import detect_language
 from nlu.normalize import normalize
 from nlu.rasa_backend import RasaNLU
-from nlu.train import Task, shipped_model_path
+from nlu.train import shipped_model_path
+from nlu.training_examples import Task
 from nlu.types import NLU, RANKING_SIZE, Prediction
 
 if TYPE_CHECKING:

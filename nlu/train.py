@@ -5,11 +5,9 @@ install classifies out of the box and tests are reproducible), and ``suarawarga 
 new models under ``settings.models_dir`` (the shipped ones are never touched). The service always
 uses the newest file in ``models_dir`` and falls back to the shipped one.
 
-Retraining from verified reports: verifiers confirm or correct each report's type and agency, so
-those reports are the best labelled data the deployment will ever have.
-:func:`examples_from_verified` turns ``(text, type, agency)`` rows into examples; the database
-query lives in a thin adapter (:func:`verified_rows_from_db`), so the logic is testable without a
-database.
+What a model learns from is assembled in :mod:`nlu.training_examples` (shipped files, verified
+reports); whether a new model may replace the serving one is judged in :mod:`nlu.recent_slice`.
+This module fits, calibrates and writes.
 
 Regenerate the shipped models with ``python -m nlu.train`` after editing the YAML data.
 """
@@ -18,66 +16,43 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from config.domain_files import UNDECIDED_AGENCY
 from nlu.artifact import save_artifact
 from nlu.calibration import fit_calibration
 from nlu.classifier import TextClassifier
 from nlu.dataset import (
-    DATA_DIR,
     DEPLOYMENT_SOURCES,
     REPORT_TYPE_LABELS,
     STREAM_SOURCES,
     Example,
     data_hash,
-    read_csv,
-    read_rasa_yaml,
 )
 from nlu.estimators import CUES_METHOD, DEFAULT_METHOD
-
-if TYPE_CHECKING:
-    from config.settings import Settings
+from nlu.training_examples import TASKS, Task, agency_codes, base_examples
 
 __all__ = [
+    "MIN_SLICE_CALIBRATION",
     "SHIPPED_MODELS_DIR",
-    "TASKS",
-    "Comparison",
+    "TASK_METHODS",
     "SliceScores",
-    "Task",
-    "VerifiedRow",
-    "agency_codes",
-    "base_examples",
-    "compare_on_recent_slice",
-    "examples_from_verified",
+    "calibrate_from_slice",
+    "calibration_plan",
     "model_filename",
     "shipped_model_path",
     "train_and_save",
     "train_model",
     "training_set",
-    "verified_rows_from_db",
 ]
 
 logger = logging.getLogger(__name__)
 
-Task = Literal["report_type", "routing"]
-TASKS: tuple[Task, ...] = ("report_type", "routing")
 SHIPPED_MODELS_DIR = Path(__file__).resolve().parent / "models"
-DATA_FILES: dict[Task, Path] = {
-    "report_type": DATA_DIR / "report_type.yml",
-    "routing": DATA_DIR / "routing.yml",
-}
-# Real messages shipped beside the written ones (see nlu/data/README.md).
-REAL_FILES: dict[Task, Path] = {
-    "report_type": DATA_DIR / "report_type_lapor.csv",
-    "routing": DATA_DIR / "routing_lapor.csv",
-}
 # Below this many examples of the deployment's own stream, the shipped real messages calibrate.
 MIN_DEPLOYMENT_EXAMPLES = 50
 # Tasks whose calibration also chooses per-label decision offsets on held-out macro-F1: report
@@ -97,94 +72,6 @@ def shipped_model_path(task: Task) -> Path:
 def model_filename(task: Task, now: datetime) -> str:
     """``report_type-20261123T101500123456Z.joblib``: sortable, and one file per training run."""
     return f"{task}-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.joblib"
-
-
-def agency_codes(agencies_file: Path) -> list[str]:
-    """Routable agency codes from ``agencies.yml`` (``lainnya`` excluded)."""
-    from config.domain_files import load_agencies
-
-    return [a.code for a in load_agencies(agencies_file) if a.code != UNDECIDED_AGENCY]
-
-
-def base_examples(task: Task, *, data_file: Path | None = None) -> list[Example]:
-    """The shipped training examples of ``task``: the written ones, then the real LAPOR! ones
-    (report types restricted to the three labels). ``data_file`` replaces both (tests)."""
-    path = data_file or DATA_FILES[task]
-    if not path.exists():
-        raise FileNotFoundError(f"training data for {task} not found: {path}")
-    intents = REPORT_TYPE_LABELS if task == "report_type" else None
-    examples = read_rasa_yaml(path, intents=intents)
-    if data_file is None:
-        real = read_csv(REAL_FILES[task], source="lapor")
-        examples += [e for e in real if intents is None or e.label in intents]
-    return examples
-
-
-#: A verified report from the database: ``(text, type, agency code)``, optionally with the
-#: example's source (``"history"`` for imported reports; default ``"verified"``).
-VerifiedRow = tuple[str, str | None, str | None] | tuple[str, str | None, str | None, str]
-
-
-def examples_from_verified(
-    rows: Iterable[VerifiedRow],
-    *,
-    known_agencies: Iterable[str] | None = None,
-) -> dict[Task, list[Example]]:
-    """Split verified ``(text, type, agency_code[, source])`` rows into examples per task.
-
-    A row contributes to a task only when that label is usable: a report type of the three known
-    ones, an agency code that is routable (not ``lainnya``; in ``known_agencies`` when given).
-    """
-    agencies = set(known_agencies) if known_agencies is not None else None
-    out: dict[Task, list[Example]] = {"report_type": [], "routing": []}
-    for row in rows:
-        text, report_type, agency = row[0], row[1], row[2]
-        source = row[3] if len(row) > 3 else "verified"
-        text = (text or "").strip()
-        if not text:
-            continue
-        if report_type in REPORT_TYPE_LABELS:
-            out["report_type"].append(Example(text=text, label=str(report_type), source=source))
-        if agency and agency != UNDECIDED_AGENCY and (agencies is None or agency in agencies):
-            out["routing"].append(Example(text=text, label=agency, source=source))
-    return out
-
-
-def verified_rows_from_db(settings: Settings) -> Iterator[VerifiedRow]:
-    """``(title. body, type, agency code, source)`` of every report a verifier has confirmed,
-    oldest submission first (the recent slice of :func:`compare_on_recent_slice` is the end).
-
-    The source is ``history`` for a report brought in by ``suarawarga import reports`` (it was
-    verified in the city's previous system) and ``verified`` for one verified here; both are the
-    deployment's own stream for calibration (``nlu.dataset.DEPLOYMENT_SOURCES``).
-
-    The database is imported here, not at the top: training from the shipped data needs none.
-    """
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
-
-    from reports.db import engine_from_settings, session_factory
-    from reports.models import Report
-
-    engine = engine_from_settings(settings)
-    try:
-        with session_factory(engine)() as session:
-            query = (
-                select(Report)
-                .where(Report.verified_at.is_not(None))
-                .options(joinedload(Report.agency))
-                .order_by(Report.created_at, Report.id)
-                .execution_options(yield_per=500)
-            )
-            for report in session.scalars(query):
-                title = (report.title or "").strip()
-                body = (report.body or "").strip()
-                text = f"{title}. {body}" if title and not body.startswith(title) else body
-                agency = report.agency.code if report.agency is not None else None
-                source = "history" if report.import_key is not None else "verified"
-                yield text, str(report.type), agency, source
-    finally:
-        engine.dispose()
 
 
 def _dedupe(examples: Iterable[Example]) -> list[Example]:
@@ -258,9 +145,6 @@ def train_model(
     )
 
 
-# Share of the deployment's own examples, the most recent ones, held out to judge a new model.
-RECENT_SLICE_SHARE = 0.2
-MIN_RECENT_SLICE = 10
 # From this many examples in the recent slice on, the slice that judged the candidate also
 # calibrates the installed model (:func:`train_and_save`), instead of two more out-of-fold fits.
 # 400 = a fifth of 2,000 own examples, where the out-of-fold calibration already drops to two
@@ -276,95 +160,6 @@ class SliceScores:
     labels: tuple[str, ...]  # the candidate's labels, the columns of ``scores``
     scores: np.ndarray
     gold: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A candidate model against the serving one on the deployment's most recent examples."""
-
-    task: Task
-    n_slice: int
-    candidate_macro_f1: float
-    candidate_accuracy: float
-    serving_macro_f1: float | None
-    serving_accuracy: float | None
-    slice_scores: SliceScores | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def candidate_is_not_worse(self) -> bool:
-        return self.serving_macro_f1 is None or self.candidate_macro_f1 >= self.serving_macro_f1
-
-    def describe(self) -> str:
-        serving = (
-            "no serving model"
-            if self.serving_macro_f1 is None
-            else f"serving macro-F1 {self.serving_macro_f1:.3f} acc {self.serving_accuracy:.3f}"
-        )
-        return (
-            f"{self.task}: on the {self.n_slice} most recent of this deployment's examples, "
-            f"new macro-F1 {self.candidate_macro_f1:.3f} acc {self.candidate_accuracy:.3f}; "
-            f"{serving}"
-        )
-
-
-def _scores(model: TextClassifier, examples: Sequence[Example]) -> tuple[float, float]:
-    gold = [e.label for e in examples]
-    return _prediction_scores(gold, model.predict([e.text for e in examples]))
-
-
-def _prediction_scores(gold: Sequence[str], pred: Sequence[str]) -> tuple[float, float]:
-    from sklearn.metrics import f1_score
-
-    accuracy = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
-    macro = f1_score(gold, pred, labels=sorted(set(gold)), average="macro", zero_division=0)
-    return float(macro), float(accuracy)
-
-
-def compare_on_recent_slice(
-    task: Task,
-    base: Sequence[Example],
-    deployment: Sequence[Example],
-    *,
-    serving: TextClassifier | None,
-    labels: Iterable[str] | None = None,
-    method: str | None = None,
-) -> Comparison | None:
-    """Train on everything but the deployment's most recent examples, and score that model and
-    the serving one on them. None when there are too few of them to judge.
-
-    Why the most recent: a model is installed to classify tomorrow's reports, and the latest
-    slice of the history is the closest sample of those; a random slice would also reward a
-    model for remembering near-copies of older reports. ``deployment`` must be in time order
-    (database rows by id, a CSV in file order). The candidate here is fitted without its
-    calibration (which does not change which label wins under the default prior) to keep
-    ``nlu train`` short; the installed model is then trained on everything.
-    """
-    n_slice = int(len(deployment) * RECENT_SLICE_SHARE)
-    if n_slice < MIN_RECENT_SLICE:
-        return None
-    allowed = set(labels) if labels is not None else None
-    recent = [e for e in deployment[-n_slice:] if allowed is None or e.label in allowed]
-    if not recent:
-        return None
-    candidate = train_model(
-        task,
-        [*base, *deployment[:-n_slice]],
-        method=method,
-        labels=labels,
-        calibrate=False,
-    )
-    texts = [e.text for e in recent]
-    raw = candidate.reference_scores(texts)
-    pred = [candidate.labels[int(i)] for i in candidate.calibration.apply(raw).argmax(axis=1)]
-    candidate_f1, candidate_acc = _prediction_scores([e.label for e in recent], pred)
-    serving_f1: float | None = None
-    serving_acc: float | None = None
-    if serving is not None:
-        serving_f1, serving_acc = _scores(serving, recent)
-    sliced = SliceScores(candidate.labels, raw, tuple(e.label for e in recent))
-    return Comparison(
-        task, len(recent), candidate_f1, candidate_acc, serving_f1, serving_acc, sliced
-    )
 
 
 def calibrate_from_slice(task: Task, model: TextClassifier, sliced: SliceScores) -> None:
@@ -406,9 +201,9 @@ def train_and_save(
 ) -> Path:
     """Train ``task`` on the shipped data plus ``extra`` and write a new artifact in ``out_dir``.
 
-    ``slice_scores`` (from :func:`compare_on_recent_slice`) calibrate the model when the slice
-    has at least :data:`MIN_SLICE_CALIBRATION` examples (see :func:`calibrate_from_slice`);
-    otherwise the model calibrates itself on out-of-fold scores.
+    ``slice_scores`` (from :func:`nlu.recent_slice.compare_on_recent_slice`) calibrate the model
+    when the slice has at least :data:`MIN_SLICE_CALIBRATION` examples (see
+    :func:`calibrate_from_slice`); otherwise the model calibrates itself on out-of-fold scores.
     """
     say = progress or (lambda _msg: None)
     say(f"{task}: reading training data")

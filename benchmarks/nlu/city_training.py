@@ -21,7 +21,9 @@ from benchmarks.recording import load_average
 from nlu.artifact import load_artifact
 from nlu.classifier import TextClassifier
 from nlu.dataset import Example
-from nlu.train import base_examples, compare_on_recent_slice, train_and_save, train_model
+from nlu.recent_slice import compare_on_recent_slice
+from nlu.train import train_and_save, train_model
+from nlu.training_examples import base_examples
 
 
 def city_history(

@@ -14,8 +14,8 @@ from benchmarks.nlu.data import DEV_CSV
 from benchmarks.recording import say
 from nlu.dataset import Example, read_csv
 from nlu.rasa_export import AGENCY_PREFIX, TYPE_PREFIX, stratified_split
-from nlu.train import Task as TrainTask
-from nlu.train import base_examples
+from nlu.training_examples import Task as TrainTask
+from nlu.training_examples import base_examples
 
 
 @dataclass

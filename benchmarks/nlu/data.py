@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlu.dataset import REPORT_TYPE_LABELS, Example
-from nlu.train import base_examples
+from nlu.training_examples import base_examples
 
 REPO = Path(__file__).resolve().parents[2]
 #: Where the NLU benches write their results unless told otherwise (``--output``).

@@ -20,7 +20,7 @@ import scipy.linalg
 
 from nlu.features import clip_text
 from nlu.normalize import normalize
-from nlu.train import base_examples
+from nlu.training_examples import base_examples
 
 
 def compute_teacher(out_dir: Path, full: bool) -> None:

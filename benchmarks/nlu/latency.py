@@ -14,7 +14,7 @@ from typing import Any
 from benchmarks.nlu.data import REPO
 from benchmarks.recording import percentile
 from nlu.features import clear_text_caches
-from nlu.train import base_examples
+from nlu.training_examples import base_examples
 
 #: Inputs a public bot will receive sooner or later: each must get an answer, quickly.
 BAD_INPUT: dict[str, str] = {

@@ -29,7 +29,8 @@ from benchmarks.nlu.scoring import confusions, paired_bootstrap, scores, subset_
 from benchmarks.nlu.systems import Baseline, Trainer, evaluate
 from benchmarks.recording import say
 from nlu.dataset import Example
-from nlu.train import agency_codes, train_model
+from nlu.train import train_model
+from nlu.training_examples import agency_codes
 
 
 def served_agency(model: Any, texts: Sequence[str], keywords: Any) -> list[str]:

@@ -59,7 +59,8 @@ from nlu.dataset import REPORT_TYPE_LABELS, Example
 from nlu.estimators import CUE_WEIGHT, CUES_METHOD
 from nlu.features import Featurizer, TextParts, clip_text
 from nlu.normalize import normalize
-from nlu.train import agency_codes, base_examples, train_model
+from nlu.train import train_model
+from nlu.training_examples import agency_codes, base_examples
 
 Embed = Callable[[str], np.ndarray]
 

@@ -10,7 +10,7 @@ Exactly-once, as far as providers without idempotency keys allow:
    A row also waits while an older row to the same address is undelivered, so a recipient's
    messages never arrive shuffled by a retry.
 2. The worker keeps the lease for as long as it holds the row: ``renew`` pushes ``locked_until``
-   of every row it holds forward in one statement, several times per lease (``bot.delivery.sender``
+   of every row it holds forward in one statement, several times per lease (``bot.delivery.leases``
    explains why renewal, and how a worker that cannot renew stops sending). A lease therefore runs
    out only when its worker is gone (or cut off from the database), never because a batch was long
    or a provider slow: only then may another worker take the row over.

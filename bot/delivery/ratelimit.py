@@ -22,6 +22,9 @@ Wall-clock epoch seconds, because several machines share the row (NTP keeps them
 for a 33 ms slot; a skew shows as a slightly uneven pace, never as a burst, since ``tat`` only
 moves forward). The per-chat spacing stays in each process (:class:`KeySpacing`): a chat's rows are
 held by one worker at a time (``delivery.outbox.claim`` keeps a recipient's messages in order).
+
+Which account a channel's limit belongs to, and its configured rate, are :func:`limit_key` and
+:func:`rate_per_second`, the provider-specific part the sender asks for.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.settings import Settings
+from reports.enums import Channel
 from reports.models import Heartbeat
 
 #: Prefix of the ``heartbeats`` rows that hold a provider account's pace and pauses.
@@ -219,3 +224,24 @@ class KeySpacing:
         if len(self.next_at) > 10_000:  # forget chats long idle
             cutoff = self.monotonic()
             self.next_at = {k: v for k, v in self.next_at.items() if v > cutoff}
+
+
+def limit_key(channel: Channel, settings: Settings) -> str:
+    """The provider account a limit belongs to: Telegram's is per bot (the token's numeric id,
+    not secret), Twilio's per sender number, SMTP's per server."""
+    if channel == Channel.TELEGRAM and settings.telegram_bot_token is not None:
+        return "telegram:" + settings.telegram_bot_token.get_secret_value().split(":", 1)[0]
+    if channel == Channel.WHATSAPP:
+        return "whatsapp:" + (settings.twilio_whatsapp_from or "")
+    if channel == Channel.EMAIL:
+        return "email:" + (settings.smtp_host or "")
+    return channel.value
+
+
+def rate_per_second(channel: Channel, settings: Settings) -> float:
+    """The configured sends per second of a channel's account (10 where no setting exists)."""
+    if channel == Channel.TELEGRAM:
+        return settings.telegram_rate_per_second
+    if channel == Channel.WHATSAPP:
+        return settings.twilio_rate_per_second
+    return 10.0

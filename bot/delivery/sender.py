@@ -7,26 +7,9 @@ fails, the recipient's later rows in the batch wait too, so a conversation never
 Claiming is continuous: a new claim tops the held rows up as groups finish, so one slow provider
 call holds back its own recipient only, never the whole batch.
 
-**No row is sent by two workers.** A claim gives a row to one worker under a lease; another
-worker may take it over only once that lease has run out. Three ways to keep that promise were on
-the table; we chose lease *renewal* with *self-fencing*:
-
-- Claim per send (a short lease taken just before each call) still fails when one call outlasts
-  the lease (a provider answering after 6 s against a 3 s lease), and costs a round trip per send.
-- A claim token checked at send time fences the *records*, which ``record_*`` already does, but it
-  cannot fence the provider call itself: neither Telegram nor Twilio accepts an idempotency key,
-  so the token check and the send are never one atomic step.
-- Renewal ties the lease to the worker being alive: every ``lease/4`` seconds one ``UPDATE``
-  extends all rows the worker holds (``delivery.outbox.renew``), whatever the batch size, the
-  pacing queue ahead or the provider's latency. A live worker never loses a row; a dead one loses
-  them one lease after its last renewal. The remaining danger is a live worker that cannot reach
-  the database: it fences itself, starting no send on a row whose lease it has not confirmed
-  within ``lease/2`` (half a lease of margin for clock skew between machines and for the call to
-  be under way before anyone may reclaim). What it cannot do is recall a call already on the wire:
-  a worker cut off from the database for longer than the rest of its lease while a call is in
-  flight is, to the others, a crashed worker, and its row is retried as after a crash (looked up
-  first where the provider can tell, Twilio). Cancelling such a call locally would not un-send it,
-  so it is left to finish and its record is refused by the claim token.
+**No row is sent by two workers.** A claim gives a row to one worker under a lease, renewed while
+the worker lives and checked right before each provider call (self-fencing); why that design, and
+how, is :mod:`bot.delivery.leases`.
 
 The per-bot rate and the provider's pauses (429 ``retry_after``, refused credentials) are shared
 by every worker through the database (:mod:`bot.delivery.ratelimit`), and the pause is checked
@@ -45,13 +28,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import (
     ChannelSender,
@@ -62,9 +42,9 @@ from bot.channels import (
     TransientError,
 )
 from bot.delivery import outbox
-from bot.delivery.ratelimit import KeySpacing, Paused, SharedLimit
+from bot.delivery.leases import HeldLeases, LeaseUnconfirmed
+from bot.delivery.ratelimit import KeySpacing, Paused, SharedLimit, limit_key, rate_per_second
 from config.log import log_context
-from config.settings import Settings
 from reports.enums import Channel
 
 if TYPE_CHECKING:
@@ -82,36 +62,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def limit_key(channel: Channel, settings: Settings) -> str:
-    """The provider account a limit belongs to: Telegram's is per bot (the token's numeric id,
-    not secret), Twilio's per sender number, SMTP's per server."""
-    if channel == Channel.TELEGRAM and settings.telegram_bot_token is not None:
-        return "telegram:" + settings.telegram_bot_token.get_secret_value().split(":", 1)[0]
-    if channel == Channel.WHATSAPP:
-        return "whatsapp:" + (settings.twilio_whatsapp_from or "")
-    if channel == Channel.EMAIL:
-        return "email:" + (settings.smtp_host or "")
-    return channel.value
-
-
-def _rate(channel: Channel, settings: Settings) -> float:
-    if channel == Channel.TELEGRAM:
-        return settings.telegram_rate_per_second
-    if channel == Channel.WHATSAPP:
-        return settings.twilio_rate_per_second
-    return 10.0
-
-
 @dataclass
 class BatchStats:
     claimed: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
-
-
-class LeaseUnconfirmed(Exception):
-    """The worker cannot show the row is still its own: it must not send it (self-fencing)."""
 
 
 class OutboxWorker:
@@ -133,17 +89,18 @@ class OutboxWorker:
         self.monotonic = monotonic
         self.limits = {
             channel: SharedLimit(
-                runtime.sessions, limit_key(channel, settings), _rate(channel, settings)
+                runtime.sessions, limit_key(channel, settings), rate_per_second(channel, settings)
             )
             for channel in senders
         }
         self.chat_spacing = KeySpacing(settings.telegram_chat_interval_seconds)
-        lease = float(settings.outbox_lease_seconds)
-        self.lease = lease
-        self.renew_every = lease / 4
-        self.send_window = lease / 2  # no send starts on a lease confirmed longer ago
-        #: Rows this worker holds (claimed, not yet recorded), by id: their leases are renewed.
-        self.held: dict[int, outbox.Claim] = {}
+        #: Rows this worker holds (claimed, not yet recorded): their leases are renewed.
+        self.leases = HeldLeases(
+            runtime.sessions,
+            lease_seconds=float(settings.outbox_lease_seconds),
+            now=now,
+            monotonic=monotonic,
+        )
         self.stopping = False
 
     # -- database steps (run in threads) -------------------------------------------------------
@@ -156,7 +113,7 @@ class OutboxWorker:
                 now=self.now(),
                 channels={c: s.max_length for c, s in self.senders.items()},
                 limit=limit,
-                lease_seconds=self.lease,
+                lease_seconds=self.leases.lease,
                 settings=self.settings,
             )
         for claim in claims:
@@ -169,52 +126,6 @@ class OutboxWorker:
 
     async def _db(self, step: Callable[..., object], *args: object, **kwargs: object) -> object:
         return await asyncio.to_thread(self._commit, step, *args, **kwargs)
-
-    # -- leases --------------------------------------------------------------------------------
-
-    async def _renew_once(self) -> None:
-        held = list(self.held.values())
-        if not held:
-            return
-        started = self.monotonic()
-        until = self.now() + timedelta(seconds=self.lease)
-        tokens = [(c.outgoing.row_id, c.attempts) for c in held]
-        try:
-            ours = await self._db(outbox.renew, tokens, until=until)
-        except SQLAlchemyError as exc:  # sends stop on their own once the leases are too old
-            log.warning("outbox: could not renew %d leases: %s", len(held), type(exc).__name__)
-            return
-        assert isinstance(ours, set)
-        for claim in held:
-            if claim.outgoing.row_id in ours:
-                claim.confirmed_at = max(claim.confirmed_at, started)
-            else:  # recorded meanwhile (harmless), or taken over: either way, never send it
-                claim.lost = True
-
-    async def _keep_leases(self) -> None:
-        while True:
-            await asyncio.sleep(self.renew_every)
-            await self._renew_once()
-
-    @asynccontextmanager
-    async def _leases_kept(self) -> AsyncIterator[None]:
-        renewer = asyncio.create_task(self._keep_leases())
-        try:
-            yield
-        finally:
-            renewer.cancel()
-            with suppress(asyncio.CancelledError):
-                await renewer
-
-    async def _fence(self, claim: outbox.Claim) -> None:
-        """Raise unless the row's lease was confirmed recently enough to start a send; a stale
-        confirmation (renewals delayed) is renewed once on the spot before giving up."""
-        if not claim.lost and self.monotonic() - claim.confirmed_at > self.send_window:
-            await self._renew_once()
-        if claim.lost:
-            raise LeaseUnconfirmed("another worker holds the row now")
-        if self.monotonic() - claim.confirmed_at > self.send_window:
-            raise LeaseUnconfirmed("lease not confirmed lately (database unreachable?)")
 
     # -- delivery ------------------------------------------------------------------------------
 
@@ -327,7 +238,7 @@ class OutboxWorker:
             await self.chat_spacing.wait(message.address)
         limit = self.limits[message.channel]
         grant = await limit.acquire(max_wait=MAX_INLINE_WAIT)
-        await self._fence(claim)
+        await self.leases.fence(claim)
         if message.channel == Channel.TELEGRAM:
             self.chat_spacing.mark(message.address)
         claim.uncertain_since = None  # looked up (or cannot be): this send decides
@@ -357,8 +268,7 @@ class OutboxWorker:
             # Rows stay ``sending``: released here, their leases run out and they are reclaimed.
             log.exception("outbox: delivering to one recipient failed; rows reclaimed later")
         finally:
-            for claim in claims:
-                self.held.pop(claim.outgoing.row_id, None)
+            self.leases.release(claims)
 
     @staticmethod
     def _groups(claims: list[outbox.Claim]) -> list[list[outbox.Claim]]:
@@ -369,13 +279,12 @@ class OutboxWorker:
 
     async def _claim_more(self, limit: int) -> list[outbox.Claim]:
         claims = await asyncio.to_thread(self._claim, limit)
-        for claim in claims:
-            self.held[claim.outgoing.row_id] = claim
+        self.leases.hold(claims)
         return claims
 
     async def run_once(self) -> BatchStats:
         """Claim one batch and deliver it; returns what happened (for logs and tests)."""
-        async with self._leases_kept():
+        async with self.leases.kept():
             claims = await self._claim_more(self.settings.outbox_batch_size)
             stats = BatchStats(claimed=len(claims))
             await asyncio.gather(*(self._deliver_group(g, stats) for g in self._groups(claims)))
@@ -392,9 +301,9 @@ class OutboxWorker:
         batch, poll = self.settings.outbox_batch_size, self.settings.outbox_poll_seconds
         last_claim = -poll
         try:
-            async with self._leases_kept():
+            async with self.leases.kept():
                 while not stop.is_set():
-                    room = batch - len(self.held)
+                    room = batch - len(self.leases)
                     claims: list[outbox.Claim] = []
                     # Top up when half the batch is free, or each poll period: not after every
                     # finished recipient (30 claim queries a second at Telegram's pace).

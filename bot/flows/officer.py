@@ -11,53 +11,39 @@ changed agency take effect on the next message. Each action runs the console's u
 records the channel (``Actor.via``). A draft (answer, question, reason) is never sent at once:
 the officer confirms it ("ya" / "yes" or the button), so a message typed into the wrong chat or a
 mis-tapped button sends nothing to a citizen.
+
+This module holds the flow's steps (link, act, draft, confirm, list tasks). Reading what the
+officer typed is :mod:`bot.flows.officer_words`; the turn being handled and its replies as outbox
+rows are :mod:`bot.flows.officer_turn`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, update
 from sqlalchemy.orm import Session
 
+from bot.flows.officer_turn import OfficerTurn, outbox_rows
+from bot.flows.officer_words import NO, WAITING, YES, choice, command, link_code, report_and_text
 from bot.inbound import InboundKind, InboundMessage
 from bot.messages.officer import text as officer_text
 from bot.states import OFFICER_WAITING, Flow, State, in_flow
-from reports import notify, officer_chat, staff_cases, tracking
+from reports import notify, officer_chat, staff_cases
 from reports.actor import Actor
 from reports.case_steps import check_staff
-from reports.enums import OutboxStatus, RecipientKind, Status
+from reports.enums import Status
 from reports.lifecycle import Action, DomainError, target_status
 from reports.lookups import get_report
 from reports.messages import format_date
-from reports.models import Conversation, Report, StaffUser
+from reports.models import Conversation, Report
 
 if TYPE_CHECKING:
     from reports.runtime import Runtime
 
-#: Waiting for the text of a draft (after a button), then for its confirmation.
-WAITING = {"ans": "answer", "info": "info", "ret": "return"}
-#: One token, as issued (dashes allowed): "link jalan rusak" is a citizen's text, not a code.
-_LINK = re.compile(r"^\s*(?:/start|link)\s+([A-Za-z0-9-]{10,20})\s*$", re.IGNORECASE)
-_COMMAND = re.compile(r"^\s*/([a-z_]+)(?:@\w+)?\s*(.*)$", re.IGNORECASE | re.DOTALL)
-YES = frozenset({"ya", "y", "yes", "ok", "oke", "kirim", "send", "iya"})
-NO = frozenset({"batal", "cancel", "tidak", "no", "/batal", "/cancel"})
 TASKS_SHOWN = 10
-
-
-def link_code(message: InboundMessage) -> str | None:
-    """The code of a link command, or None (a pure text check: no query for citizens)."""
-    if message.kind is not InboundKind.TEXT:
-        return None
-    match = _LINK.match(message.text or "")
-    code = officer_chat.normalize_code(match.group(1)) if match else ""
-    if match is None or len(code) != officer_chat.CODE_LENGTH:
-        return None
-    return match.group(1)
 
 
 def claims(state: str | None, message: InboundMessage) -> bool:
@@ -87,25 +73,6 @@ def take(
     return taken
 
 
-@dataclass
-class _Turn:
-    db: Session
-    runtime: Runtime
-    message: InboundMessage
-    now: datetime
-    state: str
-    data: dict[str, Any]
-    language: str = "id"
-    staff: StaffUser | None = None
-    replies: list[tuple[str, str, list[dict[str, str]]]] = field(default_factory=list)
-
-    def say(self, key: str, *, buttons: list[dict[str, str]] | None = None, **values: Any) -> None:
-        self.replies.append((key, officer_text(key, self.language, **values), buttons or []))
-
-    def button(self, key: str, data: str) -> dict[str, str]:
-        return {"label": officer_text(key, self.language), "data": data}
-
-
 def handle(
     db: Session,
     runtime: Runtime,
@@ -117,7 +84,7 @@ def handle(
     now: datetime,
 ) -> int:
     """Run one officer message in the caller's transaction; returns how many replies it queued."""
-    turn = _Turn(
+    turn = OfficerTurn(
         db,
         runtime,
         message,
@@ -136,43 +103,14 @@ def handle(
         .where(Conversation.id == conversation_id)
         .values(state=turn.state, data=dict(turn.data))
     )
-    notify.insert_rows(db, _rows(turn))
+    notify.insert_rows(db, outbox_rows(turn))
     return len(turn.replies)
-
-
-def _rows(turn: _Turn) -> list[dict[str, Any]]:
-    message = turn.message
-    reply_to = message.external_message_id[:120]
-    rows = []
-    for index, (key, body, buttons) in enumerate(turn.replies):
-        payload: dict[str, Any] = {"reply_to": reply_to, "template": f"officer:{key}"}
-        if buttons:
-            payload["buttons"] = buttons
-        rows.append(
-            {
-                "idempotency_key": f"in:{message.channel.value}:{reply_to}:{index}",
-                "recipient_kind": RecipientKind.STAFF,
-                "citizen_id": None,
-                "staff_id": turn.staff.id if turn.staff is not None else None,
-                "report_id": None,
-                "channel": message.channel,
-                "address": message.external_user_id,
-                "template": f"officer:{key}"[:80],
-                "body": body,
-                "payload": payload,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": turn.now,
-                "created_at": turn.now,
-            }
-        )
-    return rows
 
 
 # -- linking --------------------------------------------------------------------------------------
 
 
-def _link(turn: _Turn, code: str) -> None:
+def _link(turn: OfficerTurn, code: str) -> None:
     message = turn.message
     staff = officer_chat.redeem(
         turn.db,
@@ -199,7 +137,7 @@ def _link(turn: _Turn, code: str) -> None:
 # -- acting ---------------------------------------------------------------------------------------
 
 
-def _act(turn: _Turn) -> None:
+def _act(turn: OfficerTurn) -> None:
     message = turn.message
     chat = officer_chat.chat_of(turn.db, message.channel, message.external_user_id)
     if chat is None:  # unlinked elsewhere (console, CLI) since: the citizen conversation resumes
@@ -221,13 +159,12 @@ def _act(turn: _Turn) -> None:
         turn.say("text_only")
 
 
-def _choice(turn: _Turn, data: str) -> None:
-    parts = data.split(":", 2)
-    if parts[:1] != ["of"] or len(parts) < 2:
+def _choice(turn: OfficerTurn, data: str) -> None:
+    chosen = choice(data)
+    if chosen is None:
         turn.say("help")
         return
-    verb = parts[1]
-    code = parts[2] if len(parts) > 2 else ""
+    verb, code = chosen
     if verb == "yes":
         _confirm(turn)
     elif verb == "no":
@@ -244,16 +181,16 @@ def _choice(turn: _Turn, data: str) -> None:
         turn.say("help")
 
 
-def _console(turn: _Turn, path: str) -> str:
+def _console(turn: OfficerTurn, path: str) -> str:
     return turn.runtime.settings.public_base_url.rstrip("/") + "/console" + path
 
 
-def _last_buttons(turn: _Turn) -> list[str]:
+def _last_buttons(turn: OfficerTurn) -> list[str]:
     """The choices of our last message to this chat: on WhatsApp, "1" answers its first."""
     return officer_chat.last_choices(turn.db, turn.message.channel, turn.message.external_user_id)
 
 
-def _replied_report(turn: _Turn) -> str | None:
+def _replied_report(turn: OfficerTurn) -> str | None:
     """The report of the notification this message replies to, if it replies to one."""
     reply_to = turn.message.reply_to
     if not reply_to:
@@ -263,7 +200,7 @@ def _replied_report(turn: _Turn) -> str | None:
     )
 
 
-def _text(turn: _Turn, text: str) -> None:
+def _text(turn: OfficerTurn, text: str) -> None:
     lowered = text.lower()
     if lowered.isdigit():
         choices = _last_buttons(turn)
@@ -271,9 +208,9 @@ def _text(turn: _Turn, text: str) -> None:
         if 1 <= number <= len(choices):
             _choice(turn, choices[number - 1])
             return
-    command = _COMMAND.match(text)
-    if command is not None:
-        _command(turn, command.group(1).lower(), command.group(2).strip())
+    slash = command(text)
+    if slash is not None:
+        _command(turn, *slash)
         return
     if lowered in NO:
         _cancel(turn)
@@ -298,7 +235,7 @@ def _text(turn: _Turn, text: str) -> None:
     turn.say("help")
 
 
-def _command(turn: _Turn, name: str, rest: str) -> None:
+def _command(turn: OfficerTurn, name: str, rest: str) -> None:
     if name == "unlink":
         assert turn.staff is not None
         officer_chat.unlink(turn.db, staff=turn.staff, channel=turn.message.channel)
@@ -308,19 +245,18 @@ def _command(turn: _Turn, name: str, rest: str) -> None:
         _tasks(turn)
     elif name in ("jawab", "answer", "info"):
         action = "info" if name == "info" else "answer"
-        code, _, body = rest.partition(" ")
-        canonical = tracking.normalize(code) if code else None
-        if canonical is None or not body.strip():
+        drafted = report_and_text(rest)
+        if drafted is None:
             turn.say(f"usage_{action}")
             return
-        _draft(turn, action, canonical, body.strip())
+        _draft(turn, action, *drafted)
     elif name in ("batal", "cancel"):
         _cancel(turn)
     else:  # /start, /help, /bantuan and anything unknown
         turn.say("help")
 
 
-def _allowed(turn: _Turn, action: str, code: str) -> Report | None:
+def _allowed(turn: OfficerTurn, action: str, code: str) -> Report | None:
     """The report, when this staff user may take ``action`` on it now; else say why not."""
     assert turn.staff is not None
     verb = {
@@ -339,19 +275,19 @@ def _allowed(turn: _Turn, action: str, code: str) -> Report | None:
     return report
 
 
-def _actor(turn: _Turn) -> Actor:
+def _actor(turn: OfficerTurn) -> Actor:
     assert turn.staff is not None
     return Actor.staff(turn.staff, via=turn.message.channel.value)
 
 
-def _draft(turn: _Turn, action: str, code: str, text: str) -> None:
+def _draft(turn: OfficerTurn, action: str, code: str, text: str) -> None:
     report = _allowed(turn, action, code)
     if report is None:
         return
     _ask_confirmation(turn, action, report.tracking_code, text)
 
 
-def _ask_confirmation(turn: _Turn, action: str, code: str, text: str) -> None:
+def _ask_confirmation(turn: OfficerTurn, action: str, code: str, text: str) -> None:
     if action not in WAITING.values():
         turn.state, turn.data = State.OFFICER, {}
         turn.say("help")
@@ -366,12 +302,12 @@ def _ask_confirmation(turn: _Turn, action: str, code: str, text: str) -> None:
     )
 
 
-def _cancel(turn: _Turn) -> None:
+def _cancel(turn: OfficerTurn) -> None:
     turn.state, turn.data = State.OFFICER, {}
     turn.say("cancelled")
 
 
-def _confirm(turn: _Turn) -> None:
+def _confirm(turn: OfficerTurn) -> None:
     """Run the drafted action as the staff user: the console's use case, its checks, its log."""
     draft = turn.data.get("draft") if turn.state == State.OFFICER_CONFIRM else None
     if not isinstance(draft, dict):
@@ -404,7 +340,7 @@ def _confirm(turn: _Turn) -> None:
     turn.say(f"done_{action}", code=code)
 
 
-def _tasks(turn: _Turn) -> None:
+def _tasks(turn: OfficerTurn) -> None:
     """The agency's open reports (with the agency), overdue first, then by deadline."""
     staff = turn.staff
     assert staff is not None

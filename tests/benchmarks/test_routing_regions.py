@@ -14,7 +14,7 @@ from benchmarks.nlu.folds import (
     routing_region_folds,
     routing_regions,
 )
-from nlu.train import base_examples
+from nlu.training_examples import base_examples
 
 
 def test_every_real_routing_message_has_a_region_and_each_city_is_in_one_fold() -> None:

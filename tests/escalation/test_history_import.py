@@ -505,7 +505,7 @@ def test_nlu_training_from_the_database_sees_the_imported_routing(
     sessions: sessionmaker[Session], clock: SlaClock, tmp_path: Path, db_url: str
 ) -> None:
     from config.settings import Settings
-    from nlu.train import examples_from_verified, verified_rows_from_db
+    from nlu.training_examples import examples_from_verified, verified_rows_from_db
 
     parsed = parse_history(write_csv(tmp_path / "h.csv", HISTORY), agencies=AGENCIES,
                            tz=clock.calendar.tz, now=NOW)  # fmt: skip

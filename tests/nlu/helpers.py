@@ -9,7 +9,8 @@ from config.settings import Settings
 from nlu.artifact import load_artifact
 from nlu.classifier import TextClassifier
 from nlu.dataset import read_rasa_yaml
-from nlu.train import Task, shipped_model_path, train_model
+from nlu.train import shipped_model_path, train_model
+from nlu.training_examples import Task
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]

@@ -77,7 +77,7 @@ def test_the_fast_counter_counts_what_findall_counts() -> None:
     import random
 
     from nlu.cues import _COUNTERS
-    from nlu.train import base_examples
+    from nlu.training_examples import base_examples
 
     texts = [normalize(e.text) for task in ("report_type", "routing") for e in base_examples(task)]
     words = " ".join(texts).split()

@@ -39,7 +39,7 @@ def test_dev_texts_are_not_in_the_training_data() -> None:
     kept elsewhere with its closing would start with the dev text. (Same-form requests of
     different citizens, e.g. BPJS fine calculations with another name, share long prefixes
     legitimately; the whole dev text must be contained to count.)"""
-    from nlu.train import base_examples
+    from nlu.training_examples import base_examples
 
     def key(text: str) -> str:
         return " ".join(text.lower().split())

@@ -17,7 +17,8 @@ from nlu.classifier import TextClassifier
 from nlu.dataset import Example, data_hash, read_csv, read_rasa_yaml
 from nlu.estimators import build_estimator
 from nlu.features import Featurizer, char_ngram_buckets
-from nlu.train import base_examples, train_model
+from nlu.train import train_model
+from nlu.training_examples import base_examples
 from tests.nlu.helpers import shipped_model, small_routing_model
 
 SAMPLES = [

@@ -13,7 +13,8 @@ from nlu.dataset import REPORT_TYPE_LABELS, data_hash
 from nlu.language import detect_language
 from nlu.rasa_backend import RasaNLU
 from nlu.service import EmbeddedNLU, ModelSlot, build_nlu
-from nlu.train import TASKS, Task, agency_codes, base_examples, model_filename, training_set
+from nlu.train import model_filename, training_set
+from nlu.training_examples import TASKS, Task, agency_codes, base_examples
 from nlu.types import Prediction
 from tests.nlu.helpers import settings_for, shipped_model, small_routing_model
 

@@ -11,15 +11,8 @@ import pytest
 from config.settings import CONFIG_DIR
 from nlu.artifact import load_artifact
 from nlu.dataset import Example, read_csv, read_rasa_yaml
-from nlu.train import (
-    agency_codes,
-    base_examples,
-    examples_from_verified,
-    model_filename,
-    shipped_model_path,
-    train_and_save,
-    train_model,
-)
+from nlu.train import model_filename, shipped_model_path, train_and_save, train_model
+from nlu.training_examples import agency_codes, base_examples, examples_from_verified
 from tests.nlu.helpers import FIXTURES
 
 
@@ -127,7 +120,7 @@ def test_a_large_recent_slice_calibrates_the_installed_model(
 
     from nlu import train as train_module
     from nlu.calibration import fit_calibration
-    from nlu.train import compare_on_recent_slice
+    from nlu.recent_slice import compare_on_recent_slice
 
     monkeypatch.setattr(train_module, "MIN_SLICE_CALIBRATION", 20)
     codes = agency_codes(CONFIG_DIR / "agencies.yml")
@@ -159,7 +152,7 @@ def test_a_large_recent_slice_calibrates_the_installed_model(
 @pytest.mark.slow  # several fits on real messages (make test-fast skips it)
 def test_a_small_recent_slice_leaves_calibration_to_the_out_of_fold_scores(tmp_path: Path) -> None:
     """Below MIN_SLICE_CALIBRATION the model calibrates itself as before (30 < 400)."""
-    from nlu.train import compare_on_recent_slice
+    from nlu.recent_slice import compare_on_recent_slice
 
     codes = agency_codes(CONFIG_DIR / "agencies.yml")
     real = [e for e in base_examples("routing") if e.source == "lapor"][:150]
