@@ -156,14 +156,14 @@ def agency_lines(result: dict[str, Any]) -> list[str]:
         f"| {row['accuracy']:.3f} | |"
     )
     history = dict(r["history_cv"])
-    margin = history.pop("margin", None)
+    margins = history.pop("margins", [])
     for name, row in history.items():
         lines.append(
             f"| history ({result['folds']}-fold on the real messages) | {name} "
             f"| {row['macro_f1']:.3f} | {row['accuracy']:.3f} | {row['train_seconds_mean']} |"
         )
-    if margin:
-        lines += ["", history_margin_line(margin)]
+    if margins:
+        lines += ["", *history_margin_lines(margins)]
     if "ours" in lro:
         lines += leave_region_out_lines(lro["ours"])
     if r.get("city_sized_training"):
@@ -171,18 +171,25 @@ def agency_lines(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def history_margin_line(margin: dict[str, list[float]]) -> str:
-    """Ours minus the baseline on the history's held-out messages, with its 95% interval."""
+def history_margin_lines(margins: list[dict[str, Any]]) -> list[str]:
+    """Each comparison of the history bench: system minus baseline on the same held-out
+    messages, with its 95% interval."""
 
-    def interval(key: str) -> str:
-        low, mid, high = margin[key]
+    def interval(values: list[float]) -> str:
+        low, mid, high = values
         return f"{mid:+.3f} (95% interval {low:+.3f} to {high:+.3f})"
 
-    return (
-        "History, ours minus the baseline given the same data (paired bootstrap over the "
-        f"held-out messages, 2,000 resamples): macro-F1 {interval('macro_f1')}, accuracy "
-        f"{interval('accuracy')}. An interval that holds zero is a tie on this data."
-    )
+    lines = [
+        "History, paired bootstrap over the held-out messages (2,000 resamples); an interval "
+        "that holds zero is a tie on this data:",
+        "",
+    ]
+    for m in margins:
+        lines.append(
+            f"- {m['system']} minus {m['baseline']}: macro-F1 {interval(m['macro_f1'])}, "
+            f"accuracy {interval(m['accuracy'])}"
+        )
+    return lines
 
 
 def leave_region_out_lines(ours: dict[str, Any]) -> list[str]:
