@@ -12,7 +12,7 @@ import os
 import platform
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,17 @@ def ram_gib() -> float | None:
 def load_average() -> list[float]:
     """The 1, 5 and 15 minute load averages: on a shared machine, how busy it was."""
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def load_note(load_at_start: Sequence[float], cores: int) -> str:
+    """How to read a run's times, from the 1-minute load average as it started.
+
+    Why: a recorded result is read later by someone who cannot see the machine; it must not say
+    the cores were shared when they were quiet, nor the reverse. Half the cores busy is the line.
+    """
+    if load_at_start and load_at_start[0] >= cores / 2:
+        return "other work shared the cores: times are pessimistic"
+    return "the machine was quiet as the run started"
 
 
 def machine() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.console.measure import TARGET_MS, WARM_UP
+from benchmarks.recording import load_note
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,7 +39,7 @@ def write_results(result: dict[str, Any], out_dir: Path = HERE) -> None:
         f"Python {m['python']}; {result['postgres']}",
         f"- load average (1, 5, 15 min) before measuring: {m['load_average_before_measuring']}, "
         f"after: {m['load_average_after_measuring']} "
-        "(the machine is shared with other work; see the note below)",
+        f"({load_note(m['load_average_before_measuring'], m['cores'])}; see the note below)",
         f"- data: {result['reports']:,} reports, bulk-loaded in {result['load_seconds']} s "
         "(`INSERT ... SELECT generate_series`, see benchmarks/console/seed.py for the spread)",
         f"- counts: {result['counts']}",

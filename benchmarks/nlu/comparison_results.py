@@ -13,6 +13,7 @@ from typing import Any
 
 from benchmarks.nlu.comparison_runs import Run
 from benchmarks.nlu.data import OUT_DIR
+from benchmarks.recording import load_note
 
 
 def beats_baseline(ours: Run, baseline: Run) -> str:
@@ -68,8 +69,8 @@ def header_lines(result: dict[str, Any]) -> list[str]:
         f"{versions.get('rasa_python', 'n/a')}), default NLU pipeline with DIET "
         f"**epochs={result['rasa_epochs']}** (Rasa's default is 100)",
         f"- Load average (1/5/15 min) at start {m['load_average_1_5_15']}, at end "
-        f"{result['load_average_at_end']}: other work shared these cores, so absolute times are "
-        "pessimistic for both systems (they ran in the same window)",
+        f"{result['load_average_at_end']}: {load_note(m['load_average_1_5_15'], m['nproc'])} "
+        "(ours and Rasa ran in the same window, so any sharing weighed on both)",
         f"- Total wall time: {result['total_seconds']:.0f} s",
         "",
         "Latency is per message, sequential, one client; HTTP = `POST /model/parse` on loopback "

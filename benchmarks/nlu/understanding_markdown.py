@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.recording import load_note
 from nlu.dataset import REPORT_TYPE_LABELS
 
 
@@ -27,7 +28,7 @@ def header_lines(result: dict[str, Any]) -> list[str]:
         "",
         f"- Date: {result['date']}; command: `{result['command']}`",
         f"- Machine: {m['nproc']} cores ({m['cpu']}), load average at start "
-        f"{m['load_average_1_5_15']} (other work shared the cores: times are pessimistic)",
+        f"{m['load_average_1_5_15']} ({load_note(m['load_average_1_5_15'], m['nproc'])})",
         f"- Total wall time: {result['total_seconds']:.0f} s",
     ]
 
